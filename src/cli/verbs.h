@@ -1,0 +1,13 @@
+#pragma once
+
+#include "common/paths.h"
+
+/* Global state of one `skiff` invocation, filled by main() from the global options. */
+typedef struct SkiffContext {
+        SkiffPaths paths;
+} SkiffContext;
+
+/* Each verb gets argv with argv[0] = its own name, parses its options, and returns the process exit
+ * status (0, 1 for usage and input errors, 125 for skiff's own failures). */
+int verb_kube(SkiffContext *ctx, int argc, char *argv[]);
+int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]);

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Reads a whole file into a new NUL-terminated buffer (which may also hold NULs; *ret_size excludes the
+ * terminator). Fails with -EFBIG past max bytes (0: no limit). Returns 0 or -errno. */
+int read_full_file_at(int dir_fd, const char *path, size_t max, char **ret, size_t *ret_size);
+int read_full_stream(FILE *f, size_t max, char **ret, size_t *ret_size);
+
+/* Replaces path (relative to dir_fd, or absolute) with data so that a reader or a crash sees either the
+ * old or the new content, never a mix: a temporary file in the same directory is written, fsync'd,
+ * given mode and renamed over path, and the directory is fsync'd. Returns 0 or -errno; on failure
+ * nothing is left behind. */
+int write_file_atomic_at(int dir_fd, const char *path, const void *data, size_t len, mode_t mode);
+
+/* mkdir -p with mode for each component created. Returns 0 or -errno. */
+int mkdir_p(const char *path, mode_t mode);

@@ -1,0 +1,858 @@
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "common/strbuf.h"
+#include "play/yaml-node.h"
+
+/* A document may expand (through aliases) to at most this many nodes. Far above any real Kubernetes
+ * document, far below what "billion laughs" makes; the consumers walk the expanded tree. */
+#define EXPANDED_NODES_MAX (4u * 1024u * 1024u)
+/* Nesting deeper than this is not a Kubernetes object, and recursive consumers stay bounded. */
+#define DEPTH_MAX 512u
+
+#define TAG_STR "tag:yaml.org,2002:str"
+#define TAG_NULL "tag:yaml.org,2002:null"
+#define TAG_BOOL "tag:yaml.org,2002:bool"
+#define TAG_INT "tag:yaml.org,2002:int"
+#define TAG_FLOAT "tag:yaml.org,2002:float"
+#define TAG_MERGE "tag:yaml.org,2002:merge"
+
+DEFINE_VOID_CLEANUP_FUNC(yaml_parser_t *, yaml_parser_delete);
+
+typedef struct Anchor {
+        const char *name;
+        YNode *node;
+        struct Anchor *next;
+} Anchor;
+
+typedef struct Frame {
+        YNode *node;
+        const char *anchor; /* registered when the collection ends, so it cannot contain itself */
+        /* Children collected so far (malloc'd; copied into the arena at the end). For a mapping,
+         * items alternate key, value. */
+        YNode **items;
+        size_t n, alloc;
+} Frame;
+
+/* Each collection's expanded size is remembered here while loading (keyed by node), so an alias adds
+ * the size of what it stands for. A small open-addressing map over pointers. */
+typedef struct WeightMap {
+        const YNode **keys;
+        size_t *values;
+        size_t n, alloc;
+} WeightMap;
+
+typedef struct Loader {
+        YStream *stream;
+        const char *file;
+        Frame *stack;
+        size_t depth, stack_alloc;
+        Anchor *anchors;
+        size_t expanded; /* nodes of the current document, aliases expanded */
+        WeightMap weights;
+        Diag **reterr;
+} Loader;
+
+static const char *const type_table[_YNODE_TYPE_MAX] = {
+        [YNODE_SCALAR] = "scalar",
+        [YNODE_SEQUENCE] = "list",
+        [YNODE_MAPPING] = "mapping",
+};
+
+const char *ynode_type_to_string(YNodeType t) {
+        return t >= 0 && t < _YNODE_TYPE_MAX ? type_table[t] : NULL;
+}
+
+
+static size_t ptr_hash(const void *p) {
+        uintptr_t x = (uintptr_t) p;
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdULL;
+        x ^= x >> 33;
+        return (size_t) x;
+}
+
+static int weight_put(WeightMap *m, const YNode *k, size_t v) {
+        if ((m->n + 1) * 2 > m->alloc) {
+                size_t na = m->alloc ? m->alloc * 2 : 64;
+                const YNode **nk = calloc(na, sizeof(*nk));
+                size_t *nv = calloc(na, sizeof(*nv));
+
+                if (!nk || !nv) {
+                        free(nk);
+                        free(nv);
+                        return -ENOMEM;
+                }
+                for (size_t i = 0; i < m->alloc; i++) {
+                        size_t j;
+                        if (!m->keys[i])
+                                continue;
+                        for (j = ptr_hash(m->keys[i]) & (na - 1); nk[j]; j = (j + 1) & (na - 1))
+                                ;
+                        nk[j] = m->keys[i];
+                        nv[j] = m->values[i];
+                }
+                free(m->keys);
+                free(m->values);
+                m->keys = nk;
+                m->values = nv;
+                m->alloc = na;
+        }
+        for (size_t j = ptr_hash(k) & (m->alloc - 1);; j = (j + 1) & (m->alloc - 1))
+                if (!m->keys[j] || m->keys[j] == k) {
+                        if (!m->keys[j])
+                                m->n++;
+                        m->keys[j] = k;
+                        m->values[j] = v;
+                        return 0;
+                }
+}
+
+static size_t weight_get(const WeightMap *m, const YNode *k) {
+        if (k->type == YNODE_SCALAR || m->alloc == 0)
+                return 1;
+        for (size_t j = ptr_hash(k) & (m->alloc - 1); m->keys[j]; j = (j + 1) & (m->alloc - 1))
+                if (m->keys[j] == k)
+                        return m->values[j];
+        return 1;
+}
+
+static void weight_done(WeightMap *m) {
+        free(m->keys);
+        free(m->values);
+        *m = (WeightMap) {};
+}
+
+YStream *ystream_free(YStream *s) {
+        if (!s)
+                return NULL;
+        arena_free(s->arena);
+        free(s);
+        return NULL;
+}
+
+static void key_to_path(StrBuf *sb, const char *key, bool first) {
+        bool simple = *key != 0;
+
+        for (const char *p = key; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      *p == '_' || *p == '-'))
+                        simple = false;
+        if (simple)
+                strbuf_addf(sb, "%s%s", first ? "" : ".", key);
+        else
+                strbuf_addf(sb, "[%s]", key);
+}
+
+/* The field path of the node being read: keys of the open mappings and indexes of the open lists. */
+static char *loader_path(const Loader *l, const char *last_key) {
+        StrBuf sb = STRBUF_INIT;
+
+        for (size_t i = 0; i < l->depth; i++) {
+                const Frame *f = &l->stack[i];
+
+                if (f->node->type == YNODE_MAPPING) {
+                        /* A key is pending when an odd number of items was collected. */
+                        if (f->n % 2 == 1 && i + 1 < l->depth)
+                                key_to_path(&sb, f->items[f->n - 1]->scalar.value, sb.len == 0);
+                } else if (i + 1 < l->depth)
+                        strbuf_addf(&sb, "[%zu]", f->n);
+        }
+        if (last_key)
+                key_to_path(&sb, last_key, sb.len == 0);
+        return strbuf_detach(&sb);
+}
+
+static int loader_error(Loader *l, unsigned line, unsigned column, const char *path, const char *fmt, ...)
+        _printf_(5, 6);
+
+static int loader_error(Loader *l, unsigned line, unsigned column, const char *path, const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        return diag_set(l->reterr, -EBADMSG, l->file, line, column, path, "%s", msg);
+}
+
+static YNode *node_new(Loader *l, YNodeType type, const yaml_mark_t *mark, const yaml_char_t *tag) {
+        YNode *n = arena_alloc(l->stream->arena, sizeof(YNode));
+
+        if (!n)
+                return NULL;
+        n->type = type;
+        n->line = (unsigned) mark->line + 1;
+        n->column = (unsigned) mark->column + 1;
+        if (tag && !(n->tag = arena_strdup(l->stream->arena, (const char *) tag)))
+                return NULL;
+        l->stream->n_nodes++;
+        return n;
+}
+
+static int frame_push_item(Frame *f, YNode *n) {
+        if (f->n == f->alloc) {
+                size_t a = f->alloc ? f->alloc * 2 : 8;
+                YNode **items = realloc(f->items, a * sizeof(YNode *));
+                if (!items)
+                        return -ENOMEM;
+                f->items = items;
+                f->alloc = a;
+        }
+        f->items[f->n++] = n;
+        return 0;
+}
+
+static bool is_merge_key(const YNode *k) {
+        if (k->tag)
+                return strcmp(k->tag, TAG_MERGE) == 0;
+        return k->scalar.style == YSCALAR_PLAIN && strcmp(k->scalar.value, "<<") == 0;
+}
+
+/* Adds a finished node (or an alias target) to the collection on top of the stack, or makes it the
+ * document's root. */
+static int loader_add(Loader *l, YNode *n, size_t weight, YDocument *doc) {
+        Frame *f;
+
+        l->expanded += weight;
+        if (l->expanded > EXPANDED_NODES_MAX) {
+                _cleanup_free_ char *path = loader_path(l, NULL);
+                return loader_error(l, n->line, n->column, path,
+                                    "aliases expand this document to more than %u nodes, refusing it",
+                                    EXPANDED_NODES_MAX);
+        }
+        if (l->depth == 0) {
+                doc->root = n;
+                return 0;
+        }
+        f = &l->stack[l->depth - 1];
+        if (f->node->type == YNODE_MAPPING && f->n % 2 == 0) {
+                /* n is a key: JSON (and so Kubernetes) only has string keys. */
+                if (n->type != YNODE_SCALAR) {
+                        _cleanup_free_ char *path = loader_path(l, NULL);
+                        return loader_error(l, n->line, n->column, path,
+                                            "a mapping key must be a scalar, got a %s",
+                                            ynode_type_to_string(n->type));
+                }
+        }
+        return frame_push_item(f, n);
+}
+
+static int loader_push(Loader *l, YNode *n, const yaml_char_t *anchor) {
+        Frame *f;
+
+        if (l->depth >= DEPTH_MAX) {
+                _cleanup_free_ char *path = loader_path(l, NULL);
+                return loader_error(l, n->line, n->column, path, "nested deeper than %u levels", DEPTH_MAX);
+        }
+        if (l->depth == l->stack_alloc) {
+                size_t a = l->stack_alloc ? l->stack_alloc * 2 : 16;
+                Frame *s = realloc(l->stack, a * sizeof(Frame));
+                if (!s)
+                        return -ENOMEM;
+                l->stack = s;
+                l->stack_alloc = a;
+        }
+        f = &l->stack[l->depth++];
+        *f = (Frame) { .node = n };
+        if (anchor && !(f->anchor = arena_strdup(l->stream->arena, (const char *) anchor)))
+                return -ENOMEM;
+        return 0;
+}
+
+static int anchor_add(Loader *l, const char *name, YNode *n) {
+        Anchor *a = arena_alloc(l->stream->arena, sizeof(Anchor));
+
+        if (!a)
+                return -ENOMEM;
+        /* Newest first: a redefined anchor shadows the older one, as YAML says. */
+        *a = (Anchor) { .name = name, .node = n, .next = l->anchors };
+        l->anchors = a;
+        return 0;
+}
+
+static size_t str_hash(const char *s, size_t len) {
+        size_t h = 1469598103934665603ULL;
+        for (size_t i = 0; i < len; i++)
+                h = (h ^ (unsigned char) s[i]) * 1099511628211ULL;
+        return h;
+}
+
+static bool key_eq(const YNode *a, const YNode *b) {
+        return a->scalar.len == b->scalar.len && memcmp(a->scalar.value, b->scalar.value, a->scalar.len) == 0;
+}
+
+/* Finds the first key that repeats an earlier one: returns its index and the earlier one's, or -1. */
+static ssize_t find_duplicate_key(YPair *pairs, size_t n, size_t *ret_first) {
+        _cleanup_free_ size_t *table = NULL;
+        size_t size;
+
+        if (n <= 16) {
+                for (size_t i = 1; i < n; i++)
+                        for (size_t j = 0; j < i; j++)
+                                if (key_eq(pairs[i].key, pairs[j].key)) {
+                                        *ret_first = j;
+                                        return (ssize_t) i;
+                                }
+                return -1;
+        }
+        for (size = 32; size < n * 2; size *= 2)
+                ;
+        table = malloc(size * sizeof(size_t));
+        if (!table)
+                return -ENOMEM;
+        for (size_t i = 0; i < size; i++)
+                table[i] = SIZE_MAX;
+        for (size_t i = 0; i < n; i++) {
+                size_t j = str_hash(pairs[i].key->scalar.value, pairs[i].key->scalar.len) & (size - 1);
+                for (; table[j] != SIZE_MAX; j = (j + 1) & (size - 1))
+                        if (key_eq(pairs[table[j]].key, pairs[i].key)) {
+                                *ret_first = table[j];
+                                return (ssize_t) i;
+                        }
+                table[j] = i;
+        }
+        return -1;
+}
+
+static bool pairs_have_key(const YPair *pairs, size_t n, const YNode *key) {
+        for (size_t i = 0; i < n; i++)
+                if (key_eq(pairs[i].key, key))
+                        return true;
+        return false;
+}
+
+static int merge_one(Loader *l, YPair **pairs, size_t *n, size_t *alloc, const YNode *src, const YNode *at) {
+        if (src->type != YNODE_MAPPING) {
+                _cleanup_free_ char *path = loader_path(l, "<<");
+                return loader_error(l, at->line, at->column, path,
+                                    "a merge key (<<) takes a mapping or a list of mappings, got a %s",
+                                    ynode_type_to_string(src->type));
+        }
+        for (size_t i = 0; i < src->map.n; i++) {
+                if (pairs_have_key(*pairs, *n, src->map.pairs[i].key))
+                        continue; /* keys of the mapping itself, and earlier merges, win */
+                if (*n == *alloc) {
+                        size_t a = *alloc ? *alloc * 2 : 8;
+                        YPair *p = realloc(*pairs, a * sizeof(YPair));
+                        if (!p)
+                                return -ENOMEM;
+                        *pairs = p;
+                        *alloc = a;
+                }
+                (*pairs)[(*n)++] = src->map.pairs[i];
+        }
+        return 0;
+}
+
+/* Closes the collection on top of the stack: copies its children into the arena, applies merge keys,
+ * checks for duplicate keys and registers its anchor. */
+static int loader_pop(Loader *l, size_t *ret_weight) {
+        Frame *f = &l->stack[l->depth - 1];
+        YNode *n = f->node;
+        size_t weight = 1;
+        int r = 0;
+
+        if (n->type == YNODE_SEQUENCE) {
+                n->seq.n = f->n;
+                n->seq.items = arena_new0(l->stream->arena, YNode *, f->n);
+                if (f->n && !n->seq.items) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                for (size_t i = 0; i < f->n; i++) {
+                        n->seq.items[i] = f->items[i];
+                        weight += weight_get(&l->weights, f->items[i]);
+                }
+        } else {
+                _cleanup_free_ YPair *pairs = NULL;
+                size_t np = 0, alloc = f->n / 2 + 1, first;
+                const YNode *merges[64];
+                size_t n_merges = 0;
+                ssize_t dup;
+
+                pairs = malloc(alloc * sizeof(YPair));
+                if (!pairs) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                for (size_t i = 0; i + 1 < f->n; i += 2) {
+                        weight += 1 + weight_get(&l->weights, f->items[i + 1]);
+                        if (is_merge_key(f->items[i])) {
+                                if (n_merges == ELEMENTSOF(merges)) {
+                                        _cleanup_free_ char *path = loader_path(l, "<<");
+                                        r = loader_error(l, f->items[i]->line, f->items[i]->column, path,
+                                                         "too many merge keys in one mapping");
+                                        goto finish;
+                                }
+                                merges[n_merges++] = f->items[i + 1];
+                                continue;
+                        }
+                        pairs[np++] = (YPair) { .key = f->items[i], .value = f->items[i + 1] };
+                }
+                dup = find_duplicate_key(pairs, np, &first);
+                if (dup < -1) {
+                        r = (int) dup;
+                        goto finish;
+                }
+                if (dup >= 0) {
+                        /* Report it as Kubernetes' strict decoding would, at the second occurrence. */
+                        const YNode *k = pairs[dup].key;
+                        _cleanup_free_ char *path = NULL;
+
+                        l->depth--; /* the path is that of the mapping's parent, plus the key */
+                        path = loader_path(l, k->scalar.value);
+                        l->depth++;
+                        r = loader_error(l, k->line, k->column, path,
+                                         "duplicate key \"%s\" (first defined at line %u)", k->scalar.value,
+                                         pairs[first].key->line);
+                        goto finish;
+                }
+                for (size_t m = 0; m < n_merges; m++) {
+                        const YNode *src = merges[m];
+
+                        if (src->type == YNODE_SEQUENCE) {
+                                for (size_t i = 0; i < src->seq.n && r >= 0; i++)
+                                        r = merge_one(l, &pairs, &np, &alloc, src->seq.items[i], src);
+                        } else
+                                r = merge_one(l, &pairs, &np, &alloc, src, src);
+                        if (r < 0)
+                                goto finish;
+                }
+                n->map.n = np;
+                n->map.pairs = arena_new0(l->stream->arena, YPair, np);
+                if (np && !n->map.pairs) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                memcpy(n->map.pairs, pairs, np * sizeof(YPair));
+        }
+        if (weight > 1 && weight_put(&l->weights, n, weight) < 0)
+                r = -ENOMEM;
+        if (r >= 0 && f->anchor)
+                r = anchor_add(l, f->anchor, n);
+finish:
+        free(f->items);
+        l->depth--;
+        *ret_weight = weight;
+        return r;
+}
+
+static YScalarStyle style_from_libyaml(yaml_scalar_style_t s) {
+        switch (s) {
+        case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+                return YSCALAR_SINGLE_QUOTED;
+        case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+                return YSCALAR_DOUBLE_QUOTED;
+        case YAML_LITERAL_SCALAR_STYLE:
+                return YSCALAR_LITERAL;
+        case YAML_FOLDED_SCALAR_STYLE:
+                return YSCALAR_FOLDED;
+        default:
+                return YSCALAR_PLAIN;
+        }
+}
+
+/* libyaml's messages are accurate but terse; add what a person needs to fix the most common ones. */
+static const char *syntax_hint(const yaml_parser_t *p, const char *text, size_t len) {
+        size_t off = p->problem_mark.index;
+
+        if (off < len && text[off] == '\t')
+                return " (tabs cannot be used for indentation in YAML; use spaces)";
+        if (p->problem && strstr(p->problem, "mapping values are not allowed"))
+                return " (is a ':' missing a space after it, or is a value that contains ': ' not quoted?)";
+        if (p->problem && strstr(p->problem, "did not find expected key"))
+                return " (check the indentation of this line against the lines above)";
+        return "";
+}
+
+static int syntax_error(Loader *l, const yaml_parser_t *p, const char *text, size_t len) {
+        const yaml_mark_t *m = &p->problem_mark;
+
+        if (p->error == YAML_MEMORY_ERROR)
+                return -ENOMEM;
+        if (p->context)
+                return loader_error(l, (unsigned) m->line + 1, (unsigned) m->column + 1, NULL,
+                                    "YAML syntax error: %s %s at line %u column %u%s", p->problem ?: "error",
+                                    p->context, (unsigned) p->context_mark.line + 1,
+                                    (unsigned) p->context_mark.column + 1, syntax_hint(p, text, len));
+        return loader_error(l, (unsigned) m->line + 1, (unsigned) m->column + 1, NULL, "YAML syntax error: %s%s",
+                            p->problem ?: "unknown error", syntax_hint(p, text, len));
+}
+
+static int stream_add_doc(YStream *s, size_t *alloc, YDocument **ret) {
+        if (s->n_docs == *alloc) {
+                size_t a = *alloc ? *alloc * 2 : 4;
+                YDocument *d = arena_new0(s->arena, YDocument, a);
+                if (!d)
+                        return -ENOMEM;
+                if (s->n_docs)
+                        memcpy(d, s->docs, s->n_docs * sizeof(YDocument));
+                s->docs = d;
+                *alloc = a;
+        }
+        *ret = &s->docs[s->n_docs++];
+        **ret = (YDocument) {};
+        return 0;
+}
+
+int ystream_load(const char *text, size_t len, const char *file, YStream **ret, Diag **reterr) {
+        _cleanup_(yaml_parser_deletep) yaml_parser_t *parser = NULL;
+        _cleanup_(ystream_freep) YStream *s = NULL;
+        yaml_parser_t parser_storage;
+        Loader l = { .reterr = reterr };
+        YDocument *doc = NULL;
+        size_t docs_alloc = 0;
+        bool done = false;
+        int r = 0;
+
+        s = calloc(1, sizeof(YStream));
+        if (!s)
+                return -ENOMEM;
+        s->arena = arena_new();
+        if (!s->arena)
+                return -ENOMEM;
+        s->file = arena_strdup(s->arena, file ?: "<input>");
+        if (!s->file)
+                return -ENOMEM;
+        l.stream = s;
+        l.file = s->file;
+
+        if (!yaml_parser_initialize(&parser_storage))
+                return -ENOMEM;
+        parser = &parser_storage;
+        yaml_parser_set_input_string(parser, (const unsigned char *) text, len);
+
+        while (!done && r >= 0) {
+                yaml_event_t ev;
+                size_t w = 1;
+                YNode *n;
+
+                if (!yaml_parser_parse(parser, &ev)) {
+                        r = syntax_error(&l, parser, text, len);
+                        break;
+                }
+                switch (ev.type) {
+                case YAML_STREAM_END_EVENT:
+                        done = true;
+                        break;
+                case YAML_DOCUMENT_START_EVENT:
+                        r = stream_add_doc(s, &docs_alloc, &doc);
+                        if (r >= 0)
+                                doc->line = (unsigned) ev.start_mark.line + 1;
+                        l.anchors = NULL; /* anchors do not cross documents */
+                        l.expanded = 0;
+                        break;
+                case YAML_SCALAR_EVENT:
+                        n = node_new(&l, YNODE_SCALAR, &ev.start_mark, ev.data.scalar.tag);
+                        if (!n) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        n->scalar.value = arena_strndup(s->arena, (const char *) ev.data.scalar.value,
+                                                        ev.data.scalar.length);
+                        n->scalar.len = ev.data.scalar.length;
+                        n->scalar.style = style_from_libyaml(ev.data.scalar.style);
+                        if (!n->scalar.value) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        if (ev.data.scalar.anchor)
+                                r = anchor_add(&l, arena_strdup(s->arena, (const char *) ev.data.scalar.anchor), n);
+                        if (r >= 0)
+                                r = loader_add(&l, n, 1, doc);
+                        break;
+                case YAML_SEQUENCE_START_EVENT:
+                case YAML_MAPPING_START_EVENT: {
+                        bool seq = ev.type == YAML_SEQUENCE_START_EVENT;
+
+                        n = node_new(&l, seq ? YNODE_SEQUENCE : YNODE_MAPPING, &ev.start_mark,
+                                     seq ? ev.data.sequence_start.tag : ev.data.mapping_start.tag);
+                        if (!n) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        r = loader_push(&l, n, seq ? ev.data.sequence_start.anchor : ev.data.mapping_start.anchor);
+                        break;
+                }
+                case YAML_SEQUENCE_END_EVENT:
+                case YAML_MAPPING_END_EVENT:
+                        n = l.stack[l.depth - 1].node;
+                        r = loader_pop(&l, &w);
+                        /* Its children were counted as they were added: count the collection itself once. */
+                        if (r >= 0)
+                                r = loader_add(&l, n, 1, doc);
+                        break;
+                case YAML_ALIAS_EVENT: {
+                        const char *name = (const char *) ev.data.alias.anchor;
+                        Anchor *a;
+
+                        for (a = l.anchors; a; a = a->next)
+                                if (streq(a->name, name))
+                                        break;
+                        if (!a) {
+                                _cleanup_free_ char *path = loader_path(&l, NULL);
+                                bool own = false;
+
+                                for (size_t i = 0; i < l.depth; i++)
+                                        if (streq_ptr(l.stack[i].anchor, name))
+                                                own = true;
+                                r = loader_error(&l, (unsigned) ev.start_mark.line + 1,
+                                                 (unsigned) ev.start_mark.column + 1, path,
+                                                 own ? "alias *%s refers to a node that contains it"
+                                                     : "alias *%s refers to an anchor &%s that was not defined before it",
+                                                 name, name);
+                                break;
+                        }
+                        r = loader_add(&l, a->node, weight_get(&l.weights, a->node), doc);
+                        break;
+                }
+                default:
+                        break;
+                }
+                yaml_event_delete(&ev);
+        }
+
+        for (size_t i = 0; i < l.depth; i++)
+                free(l.stack[i].items);
+        free(l.stack);
+        weight_done(&l.weights);
+        if (r < 0)
+                return r;
+
+        /* Documents that hold nothing ("---" alone, comments only) are dropped here, once. */
+        {
+                size_t k = 0;
+                for (size_t i = 0; i < s->n_docs; i++)
+                        if (s->docs[i].root && !ynode_is_null(s->docs[i].root))
+                                s->docs[k++] = s->docs[i];
+                s->n_docs = k;
+        }
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+static bool str_in(const char *s, const char *const *list) {
+        for (; *list; list++)
+                if (streq(s, *list))
+                        return true;
+        return false;
+}
+
+static const char *const null_words[] = { "", "~", "null", "Null", "NULL", NULL };
+static const char *const true_words[] = { "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", NULL };
+static const char *const false_words[] = { "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", NULL };
+
+/* Parses an integer as go-yaml v2 does (strconv.ParseInt with base 0 after dropping '_'): decimal,
+ * 0x hex, 0o or leading-0 octal, 0b binary, with an optional sign. */
+static int parse_yaml_int(const char *s, int64_t *ret) {
+        char buf[128];
+        size_t k = 0;
+        bool neg = false;
+        unsigned base = 10;
+        unsigned __int128 v = 0;
+        const char *p;
+
+        for (p = s; *p; p++) {
+                if (*p == '_')
+                        continue;
+                if (k + 1 >= sizeof(buf))
+                        return -ERANGE;
+                buf[k++] = *p;
+        }
+        buf[k] = 0;
+        p = buf;
+        if (*p == '+' || *p == '-')
+                neg = *p++ == '-';
+        if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+                base = 16, p += 2;
+        else if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O'))
+                base = 8, p += 2;
+        else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B'))
+                base = 2, p += 2;
+        else if (p[0] == '0' && p[1])
+                base = 8, p += 1;
+        if (!*p)
+                return -EINVAL;
+        for (; *p; p++) {
+                unsigned d;
+                if (*p >= '0' && *p <= '9')
+                        d = (unsigned) (*p - '0');
+                else if (*p >= 'a' && *p <= 'f')
+                        d = (unsigned) (*p - 'a' + 10);
+                else if (*p >= 'A' && *p <= 'F')
+                        d = (unsigned) (*p - 'A' + 10);
+                else
+                        return -EINVAL;
+                if (d >= base)
+                        return -EINVAL;
+                v = v * base + d;
+                if (v > (unsigned __int128) INT64_MAX + 1)
+                        return -ERANGE;
+        }
+        if (!neg && v > INT64_MAX)
+                return -ERANGE;
+        *ret = neg ? (int64_t) -(__int128) v : (int64_t) v;
+        return 0;
+}
+
+static bool looks_like_float(const char *s) {
+        static const char *const special[] = { ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
+                                               "-.Inf", "-.INF", ".nan", ".NaN", ".NAN", NULL };
+        bool digit = false;
+        char *end;
+
+        if (str_in(s, special))
+                return true;
+        /* Only decimal notation: strtod would also take "inf", "nan" and hex floats. */
+        for (const char *p = s; *p; p++) {
+                if (*p >= '0' && *p <= '9')
+                        digit = true;
+                else if (!strchr("+-.eE_", *p))
+                        return false;
+        }
+        if (!digit)
+                return false;
+        errno = 0;
+        (void) strtod(s, &end);
+        return *end == 0;
+}
+
+YScalarKind ynode_scalar_kind(const YNode *n) {
+        const char *v;
+        int64_t i;
+
+        if (!n || n->type != YNODE_SCALAR)
+                return _YKIND_INVALID;
+        if (n->tag) {
+                if (streq(n->tag, TAG_NULL))
+                        return YKIND_NULL;
+                if (streq(n->tag, TAG_BOOL))
+                        return YKIND_BOOL;
+                if (streq(n->tag, TAG_INT))
+                        return YKIND_INT;
+                if (streq(n->tag, TAG_FLOAT))
+                        return YKIND_FLOAT;
+                return YKIND_STRING;
+        }
+        if (n->scalar.style != YSCALAR_PLAIN)
+                return YKIND_STRING;
+        v = n->scalar.value;
+        if (str_in(v, null_words))
+                return YKIND_NULL;
+        if (str_in(v, true_words) || str_in(v, false_words))
+                return YKIND_BOOL;
+        if ((*v >= '0' && *v <= '9') || *v == '-' || *v == '+' || *v == '.') {
+                int r = parse_yaml_int(v, &i);
+                if (r == 0 || r == -ERANGE)
+                        return r == 0 ? YKIND_INT : YKIND_FLOAT; /* go-yaml falls back to float on overflow */
+                if (looks_like_float(v))
+                        return YKIND_FLOAT;
+        }
+        return YKIND_STRING;
+}
+
+bool ynode_is_null(const YNode *n) {
+        return !n || (n->type == YNODE_SCALAR && ynode_scalar_kind(n) == YKIND_NULL);
+}
+
+const char *ynode_describe(const YNode *n) {
+        if (!n)
+                return "nothing";
+        switch (n->type) {
+        case YNODE_SEQUENCE:
+                return "a list";
+        case YNODE_MAPPING:
+                return "a mapping";
+        default:
+                break;
+        }
+        switch (ynode_scalar_kind(n)) {
+        case YKIND_NULL:
+                return "null";
+        case YKIND_BOOL:
+                return "a boolean";
+        case YKIND_INT:
+                return "an integer";
+        case YKIND_FLOAT:
+                return "a number";
+        default:
+                return "a string";
+        }
+}
+
+YNode *ynode_map_get(const YNode *map, const char *key) {
+        if (!map || map->type != YNODE_MAPPING)
+                return NULL;
+        for (size_t i = 0; i < map->map.n; i++)
+                if (streq(map->map.pairs[i].key->scalar.value, key))
+                        return map->map.pairs[i].value;
+        return NULL;
+}
+
+int ynode_get_bool(const YNode *n, bool *ret) {
+        if (ynode_scalar_kind(n) != YKIND_BOOL)
+                return -EINVAL;
+        if (n->tag && (streq(n->scalar.value, "1") || streq(n->scalar.value, "0"))) {
+                *ret = n->scalar.value[0] == '1';
+                return 0;
+        }
+        if (str_in(n->scalar.value, true_words))
+                *ret = true;
+        else if (str_in(n->scalar.value, false_words))
+                *ret = false;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+int ynode_get_int(const YNode *n, int64_t *ret) {
+        YScalarKind k = ynode_scalar_kind(n);
+
+        if (k != YKIND_INT && k != YKIND_FLOAT)
+                return -EINVAL;
+        if (k == YKIND_FLOAT) {
+                /* go-yaml turns an int that overflows int64 into a float; say it is out of range. */
+                int64_t v;
+                return parse_yaml_int(n->scalar.value, &v) == -ERANGE ? -ERANGE : -EINVAL;
+        }
+        return parse_yaml_int(n->scalar.value, ret);
+}
+
+int ynode_get_float(const YNode *n, double *ret) {
+        YScalarKind k = ynode_scalar_kind(n);
+        const char *v;
+        char *end;
+
+        if (k == YKIND_INT) {
+                int64_t i;
+                int r = parse_yaml_int(n->scalar.value, &i);
+                if (r < 0)
+                        return r;
+                *ret = (double) i;
+                return 0;
+        }
+        if (k != YKIND_FLOAT)
+                return -EINVAL;
+        v = n->scalar.value;
+        if (strstr(v, "inf") || strstr(v, "Inf") || strstr(v, "INF")) {
+                *ret = v[0] == '-' ? -INFINITY : INFINITY;
+                return 0;
+        }
+        if (strstr(v, "nan") || strstr(v, "NaN") || strstr(v, "NAN")) {
+                *ret = NAN;
+                return 0;
+        }
+        errno = 0;
+        *ret = strtod(v, &end);
+        if (*end)
+                return -EINVAL;
+        return errno == ERANGE ? -ERANGE : 0;
+}
