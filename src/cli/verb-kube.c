@@ -211,6 +211,19 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
         if (failed)
                 return 1;
 
+        {
+                size_t n = 0;
+                for (size_t i = 0; i < set->n_objects; i++)
+                        if (IN_SET(set->objects[i].kind, KUBE_POD, KUBE_DEPLOYMENT, KUBE_PVC))
+                                n++;
+                if (n == 0) {
+                        /* podman says the same: ConfigMaps and Secrets alone run nothing. */
+                        log_error("kube play: no Pod, Deployment or PersistentVolumeClaim in the input (ConfigMaps "
+                                  "and Secrets are only used by the pods that refer to them)");
+                        return 1;
+                }
+        }
+
         if (!dry_run) {
                 log_error("kube play: this build of skiff checks and plans pods but cannot run them yet (the "
                           "runtime lands with the runtime and pod issues); use --dry-run to see the plan");

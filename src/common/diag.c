@@ -22,6 +22,9 @@ static void diag_done(Diag *d) {
 }
 
 static int diag_fill(Diag *d, DiagSeverity sev, const char *file, unsigned line, unsigned column,
+                     const char *path, const char *fmt, va_list ap) _printf_(7, 0);
+
+static int diag_fill(Diag *d, DiagSeverity sev, const char *file, unsigned line, unsigned column,
                      const char *path, const char *fmt, va_list ap) {
         *d = (Diag) {
                 .severity = sev,

@@ -12,6 +12,18 @@
 #define _likely_(x) __builtin_expect(!!(x), 1)
 #define _unlikely_(x) __builtin_expect(!!(x), 0)
 
+/* True when x equals one of the following values. */
+#define IN_SET(x, ...)                                                          \
+        ({                                                                      \
+                bool _found_ = false;                                           \
+                __typeof__(x) _x_ = (x);                                        \
+                const __typeof__(x) _set_[] = { __VA_ARGS__ };                  \
+                for (size_t _i_ = 0; _i_ < ELEMENTSOF(_set_); _i_++)            \
+                        if (_set_[_i_] == _x_)                                  \
+                                _found_ = true;                                 \
+                _found_;                                                        \
+        })
+
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 

@@ -26,6 +26,7 @@ die() {
 # and echoes the command and its output, which bats shows only when the test fails. A sanitizer report
 # on stderr fails the test whatever the status: an ASan build must be clean on error paths too.
 # shellcheck disable=SC2034 # $lines, $stdout...: set for the tests
+# Standard input is /dev/null, or the file named by $SKIFF_STDIN.
 run_skiff() {
         local expected_rc=0
         case "$1" in
@@ -46,7 +47,7 @@ run_skiff() {
         status=0
         # fd 3 is bats' own: a leftover child holding it open would hang bats, so do not pass it on.
         timeout --foreground -v --kill-after=10 "$SKIFF_TIMEOUT" "$SKIFF" "$@" \
-                </dev/null >"$out" 2>"$err" 3>/dev/null || status=$?
+                <"${SKIFF_STDIN:-/dev/null}" >"$out" 2>"$err" 3>/dev/null || status=$?
         stdout=$(<"$out")
         stderr=$(<"$err")
         output=$stdout
