@@ -129,7 +129,7 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
         _cleanup_strv_free_ char **configmaps = NULL;
         _cleanup_(json_object_putp) json_object *plan = NULL;
         DiagList diags = DIAG_LIST_INIT;
-        bool dry_run = false, json = false, quiet = false, failed = false;
+        bool dry_run = false, json = false, quiet = false, failed = false, unreadable = false;
         PlanOptions popts = {};
         PlanHost host;
         char hostname[256];
@@ -191,6 +191,8 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                         goto finish_oom;
                 if (r < 0)
                         failed = true;
+                if (r != -EINVAL && r < 0)
+                        unreadable = true;
         }
         for (int i = optind; i < argc; i++) {
                 r = load_file(set, argv[i], false, &diags);
@@ -198,8 +200,13 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                         goto finish_oom;
                 if (r < 0)
                         failed = true;
+                /* -EINVAL: read, with errors in the content; anything else: not read at all. */
+                if (r != -EINVAL && r < 0)
+                        unreadable = true;
         }
-        if (!failed) {
+        /* Check the content even when decoding found errors, so every problem is reported at once;
+         * but not when a whole file could not be read (references into it would all look dangling). */
+        if (!unreadable) {
                 r = kube_set_validate(set, &diags);
                 if (r == -ENOMEM)
                         goto finish_oom;

@@ -657,6 +657,17 @@ static int decode_str(Decoder *d, const YNode *n, KStr *ret) {
         return 0;
 }
 
+/* Whether n is a quoted scalar that, written without quotes, would be of kind k ("80", 'true'). */
+static bool quoted_as(const YNode *n, YScalarKind k) {
+        YNode plain;
+
+        if (n->type != YNODE_SCALAR || n->tag || n->scalar.style == YSCALAR_PLAIN)
+                return false;
+        plain = *n;
+        plain.scalar.style = YSCALAR_PLAIN;
+        return ynode_scalar_kind(&plain) == k;
+}
+
 static int decode_int(Decoder *d, const YNode *n, KInt *ret) {
         int64_t v;
         int r;
@@ -665,9 +676,10 @@ static int decode_int(Decoder *d, const YNode *n, KInt *ret) {
                 return 0;
         r = ynode_get_int(n, &v);
         if (r == -ERANGE)
-                decode_diag(d, DIAG_ERROR, n, "%s is out of range", n->scalar.value);
+                decode_diag(d, DIAG_ERROR, n, "must be an integer that fits in 64 bits, got %s", n->scalar.value);
         else if (r < 0 && n->type == YNODE_SCALAR && ynode_scalar_kind(n) == YKIND_STRING)
-                decode_diag(d, DIAG_ERROR, n, "must be an integer, got the string \"%s\"", n->scalar.value);
+                decode_diag(d, DIAG_ERROR, n, "must be an integer, got the string \"%s\"%s", n->scalar.value,
+                            quoted_as(n, YKIND_INT) ? " (remove the quotes)" : "");
         else if (r < 0 && n->type == YNODE_SCALAR)
                 decode_diag(d, DIAG_ERROR, n, "must be an integer, got %s %s", ynode_describe(n), n->scalar.value);
         else if (r < 0)
@@ -684,7 +696,8 @@ static int decode_bool(Decoder *d, const YNode *n, KBool *ret) {
                 return 0;
         if (ynode_get_bool(n, &b) < 0) {
                 if (n->type == YNODE_SCALAR && ynode_scalar_kind(n) == YKIND_STRING)
-                        decode_diag(d, DIAG_ERROR, n, "must be true or false, got the string \"%s\"", n->scalar.value);
+                        decode_diag(d, DIAG_ERROR, n, "must be true or false, got the string \"%s\"%s", n->scalar.value,
+                                    quoted_as(n, YKIND_BOOL) ? " (remove the quotes)" : "");
                 else if (n->type == YNODE_SCALAR)
                         decode_diag(d, DIAG_ERROR, n, "must be true or false, got %s %s", ynode_describe(n),
                                     n->scalar.value);
@@ -731,8 +744,7 @@ static int decode_quantity(Decoder *d, const YNode *n, KQuantity *ret) {
         }
         *ret = (KQuantity) { .set = true, .text = n->scalar.value, .node = n };
         if (quantity_parse(n->scalar.value, &ret->q, &reason) < 0)
-                decode_diag(d, DIAG_ERROR, n, "must be a quantity such as 128Mi, 500m or 1.5 (%s), got \"%s\"",
-                            reason ?: "invalid", n->scalar.value);
+                decode_diag(d, DIAG_ERROR, n, "invalid quantity \"%s\": %s", n->scalar.value, reason ?: "not a number");
         else
                 ret->valid = true;
         return 0;

@@ -1300,8 +1300,44 @@ static void validate_unique_names(Validator *v) {
         }
 }
 
+static bool path_covers(const char *outer, const char *inner) {
+        size_t l = strlen(outer);
+        return strncmp(outer, inner, l) == 0 && (inner[l] == 0 || inner[l] == '.' || inner[l] == '[');
+}
+
+/* Validation also runs over objects that decoding already found wrong (so a user sees every problem at
+ * once); a field that failed to decode is then "missing" to the validator. Drop what validation says
+ * at or below a path decoding already reported an error for: the first message is the true one. */
+static void drop_consequential(DiagList *diags, size_t first) {
+        size_t k = first;
+
+        for (size_t i = first; i < diags->n; i++) {
+                Diag *d = &diags->items[i];
+                bool covered = false;
+
+                for (size_t j = 0; j < first && !covered; j++) {
+                        const Diag *e = &diags->items[j];
+                        covered = e->severity == DIAG_ERROR && streq_ptr(e->file, d->file) && e->path && d->path &&
+                                  path_covers(e->path, d->path);
+                }
+                if (covered) {
+                        if (d->severity == DIAG_ERROR)
+                                diags->n_errors--;
+                        else
+                                diags->n_warnings--;
+                        free(d->file);
+                        free(d->path);
+                        free(d->message);
+                        continue;
+                }
+                diags->items[k++] = *d;
+        }
+        diags->n = k;
+}
+
 int kube_set_validate(const KubeSet *set, DiagList *diags) {
         Validator v = { .set = set, .diags = diags };
+        size_t first = diags->n;
         HostPorts hp = {};
         bool any_workload = false;
 
@@ -1341,6 +1377,7 @@ int kube_set_validate(const KubeSet *set, DiagList *diags) {
                 }
         }
         validate_unique_names(&v);
+        drop_consequential(diags, first);
         (void) any_workload;
         free(hp.v);
         strbuf_release(&v.path);
