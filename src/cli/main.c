@@ -22,7 +22,7 @@ static int verb_help(SkiffContext *ctx, int argc, char *argv[]);
 static int verb_play(SkiffContext *ctx, int argc, char *argv[]);
 
 static const Verb verbs[] = {
-        { "kube", "Play, take down and generate Kubernetes YAML", verb_kube },
+        { "kube", "Check and plan Kubernetes YAML (kube play)", verb_kube },
         { "play", "Alias: `skiff play kube` is `skiff kube play`", verb_play },
         { "version", "Show the version", verb_version },
         { "help", "Show this help", verb_help },
@@ -134,12 +134,11 @@ int main(int argc, char *argv[]) {
                 usage(stderr);
                 return 1;
         }
-        r = skiff_paths_init(&ctx.paths, root, runroot);
-        if (r < 0) {
-                log_error_errno(r, "Failed to determine skiff's directories (set HOME and XDG_RUNTIME_DIR, or "
-                                   "--root and --runroot): %m");
-                return 125;
-        }
+        /* Only verbs that touch storage need the directories; they check ctx.paths_error. Planning and
+         * help must work for a user without HOME or XDG_RUNTIME_DIR. */
+        ctx.paths_error = skiff_paths_init(&ctx.paths, root, runroot);
+        if (ctx.paths_error < 0)
+                log_debug_errno(ctx.paths_error, "Cannot determine skiff's directories: %m");
         r = -1;
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(verbs[i].name, argv[optind])) {

@@ -62,7 +62,8 @@ static void play_usage(FILE *f) {
               "  -q, --quiet             Print errors only, not warnings\n"
               "  -h, --help              Show this help\n"
               "\n"
-              "Exit status: 0 when the input is valid, 1 when it is not (or on a usage error).\n",
+              "Exit status: 0 when the input is valid (with --dry-run), 1 when it is not or on a usage error,\n"
+              "125 when skiff itself fails (without --dry-run: this build cannot run pods yet).\n",
               f);
 }
 

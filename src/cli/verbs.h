@@ -5,6 +5,7 @@
 /* Global state of one `skiff` invocation, filled by main() from the global options. */
 typedef struct SkiffContext {
         SkiffPaths paths;
+        int paths_error; /* <0: paths could not be determined (no HOME/XDG_RUNTIME_DIR and no overrides) */
 } SkiffContext;
 
 /* Each verb gets argv with argv[0] = its own name, parses its options, and returns the process exit

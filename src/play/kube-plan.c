@@ -22,6 +22,7 @@ typedef struct EnvEntry {
 typedef struct EnvList {
         EnvEntry *v;
         size_t n;
+        bool used_secret; /* set by env_lookup(): the last expansion took a Secret's value */
 } EnvList;
 
 static void env_list_done(EnvList *l) {
@@ -74,11 +75,15 @@ static int env_set(EnvList *l, const char *name, const char *value, size_t value
 }
 
 static const char *env_lookup(const char *name, void *userdata) {
-        const EnvList *l = userdata;
+        EnvList *l = userdata;
 
         for (size_t i = 0; i < l->n; i++)
-                if (streq(l->v[i].name, name))
+                if (streq(l->v[i].name, name)) {
+                        /* A value built from a Secret is as secret as the Secret. */
+                        if (l->v[i].secret && l->v[i].value)
+                                l->used_secret = true;
                         return l->v[i].value; /* a value known only at start does not expand */
+                }
         return NULL;
 }
 
@@ -95,8 +100,10 @@ static int env_add_all(EnvList *l, const KubeObject *o, const char *prefix) {
         bool secret = o->kind == KUBE_SECRET;
         int r = 0;
 
+        /* The kubelet imports a ConfigMap's data, not its binaryData; a Secret's data and stringData. */
+        static const KStrMap empty = {};
         maps[0] = secret ? &o->secret->data : &o->config_map->data;
-        maps[1] = secret ? &o->secret->string_data : &o->config_map->binary_data;
+        maps[1] = secret ? &o->secret->string_data : &empty;
         n = maps[0]->n + maps[1]->n;
         pairs = calloc(n + 1, sizeof(*pairs));
         if (!pairs)
@@ -107,7 +114,7 @@ static int env_add_all(EnvList *l, const KubeObject *o, const char *prefix) {
         qsort(pairs, n, sizeof(*pairs), key_cmp);
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const KStrPair *p = pairs[i];
-                bool b64 = secret ? (p >= maps[0]->v && p < maps[0]->v + maps[0]->n) : !(p >= maps[0]->v && p < maps[0]->v + maps[0]->n);
+                bool b64 = secret && p >= maps[0]->v && p < maps[0]->v + maps[0]->n;
                 _cleanup_free_ char *name = NULL, *src = NULL, *dec = NULL;
                 size_t len = 0;
 
@@ -269,11 +276,13 @@ static int build_env(const KubeSet *set, const KubeObject *o, const KObjectMeta 
                 if (!e->name.v)
                         continue;
                 if (!s) {
+                        env->used_secret = false;
                         val = k8s_expand(strempty(e->value.v), env_lookup, env);
                         if (!val)
                                 return -ENOMEM;
+                        secret = env->used_secret;
                         len = strlen(val);
-                        src = strdup("env");
+                        src = strdup(secret ? "env, expanding a Secret" : "env");
                 } else if (s->config_map_key_ref || s->secret_key_ref) {
                         const KKeySelector *k = s->config_map_key_ref ?: s->secret_key_ref;
                         const KubeObject *obj = kube_set_find(set, s->config_map_key_ref ? KUBE_CONFIG_MAP : KUBE_SECRET,
@@ -310,13 +319,25 @@ static int build_env(const KubeSet *set, const KubeObject *o, const KObjectMeta 
         return 0;
 }
 
-static json_object *strlist_json(const KStrList *l, const EnvList *env) {
+/* Expands $(VAR) in each string against env (NULL: no expansion). Strings that took a Secret's value
+ * are shown as "(secret)" unless show_secrets. */
+static json_object *strlist_json(const KStrList *l, EnvList *env, bool show_secrets) {
         json_object *a = json_object_new_array();
 
         if (!a)
                 return NULL;
         for (size_t i = 0; i < l->n; i++) {
-                _cleanup_free_ char *s = k8s_expand(strempty(l->v[i].v), env_lookup, (void *) env);
+                _cleanup_free_ char *s = NULL;
+
+                if (env) {
+                        env->used_secret = false;
+                        s = k8s_expand(strempty(l->v[i].v), env_lookup, env);
+                        if (s && env->used_secret && !show_secrets) {
+                                free(s);
+                                s = strdup("(secret)");
+                        }
+                } else
+                        s = strdup(strempty(l->v[i].v));
                 if (!s || json_array_add(a, json_object_new_string(s)) < 0) {
                         json_object_put(a);
                         return NULL;
@@ -325,7 +346,7 @@ static json_object *strlist_json(const KStrList *l, const EnvList *env) {
         return a;
 }
 
-static int add_argv(json_object *c, const KContainer *k, const EnvList *env) {
+static int add_argv(json_object *c, const KContainer *k, EnvList *env, bool show_secrets) {
         json_object *argv = json_object_new_object();
         const char *rule;
         int r;
@@ -334,19 +355,20 @@ static int add_argv(json_object *c, const KContainer *k, const EnvList *env) {
                 return -ENOMEM;
         /* Kubernetes' table: command replaces the image's Entrypoint and drops its Cmd; args replaces
          * Cmd and keeps the Entrypoint (or command). */
-        if (k->command.node && k->args.node)
+        /* An empty list is "not set", as the kubelet and container runtimes read it. */
+        if (k->command.n > 0 && k->args.n > 0)
                 rule = "command+args";
-        else if (k->command.node)
+        else if (k->command.n > 0)
                 rule = "command";
-        else if (k->args.node)
+        else if (k->args.n > 0)
                 rule = "image-entrypoint+args";
         else
                 rule = "image";
         r = json_add_string(argv, "rule", rule);
-        if (r >= 0 && k->command.node)
-                r = json_add_object(argv, "command", strlist_json(&k->command, env));
-        if (r >= 0 && k->args.node)
-                r = json_add_object(argv, "args", strlist_json(&k->args, env));
+        if (r >= 0 && k->command.n > 0)
+                r = json_add_object(argv, "command", strlist_json(&k->command, env, show_secrets));
+        if (r >= 0 && k->args.n > 0)
+                r = json_add_object(argv, "args", strlist_json(&k->args, env, show_secrets));
         if (r < 0) {
                 json_object_put(argv);
                 return r;
@@ -609,7 +631,7 @@ static json_object *probe_json(const KContainer *c, const KProbe *p) {
         if (!o)
                 return NULL;
         if (p->exec)
-                json_add_object(o, "exec", strlist_json(&p->exec->command, &(EnvList) {}));
+                json_add_object(o, "exec", strlist_json(&p->exec->command, NULL, true));
         else if (p->http_get) {
                 _cleanup_free_ char *url = NULL;
                 bool https = p->http_get->scheme.v && streq(p->http_get->scheme.v, "HTTPS");
@@ -662,7 +684,7 @@ static int add_container(json_object *list, const KubeSet *set, const KubeObject
         if (r >= 0)
                 r = build_env(set, o, pod_meta, spec, k, host, &env);
         if (r >= 0)
-                r = add_argv(c, k, &env);
+                r = add_argv(c, k, &env, opts->show_secrets);
         if (r >= 0)
                 r = json_add_string(c, "workingDir", k->working_dir.v ?: "image");
         if (r >= 0)
@@ -717,7 +739,12 @@ static json_object *items_json(const KubeObject *src, const void *items_any, siz
                                            secret ? &src->secret->string_data : &src->config_map->binary_data };
                 for (size_t m = 0; m < 2; m++)
                         for (size_t i = 0; i < maps[m]->n; i++) {
-                                json_object *f = json_object_new_object();
+                                json_object *f;
+
+                                /* A Secret key in both data and stringData is one file (stringData wins). */
+                                if (secret && m == 0 && kstrmap_get(maps[1], maps[m]->v[i].key.v))
+                                        continue;
+                                f = json_object_new_object();
                                 json_add_string(f, "path", maps[m]->v[i].key.v);
                                 json_add_string(f, "key", maps[m]->v[i].key.v);
                                 json_add_int(f, "mode", mode);
@@ -815,15 +842,15 @@ static int add_pod(json_object *pods, const KubeSet *set, const KubeObject *o, c
                 for (size_t i = 0; a && i < spec->host_aliases.n; i++) {
                         json_object *h = json_object_new_object();
                         json_add_string(h, "ip", strempty(spec->host_aliases.v[i].ip.v));
-                        json_add_object(h, "hostnames", strlist_json(&spec->host_aliases.v[i].hostnames, &(EnvList) {}));
+                        json_add_object(h, "hostnames", strlist_json(&spec->host_aliases.v[i].hostnames, NULL, true));
                         json_array_add(a, h);
                 }
                 r = json_add_object(p, "hostAliases", a);
         }
         if (r >= 0 && spec->dns_config) {
                 json_object *d = json_object_new_object();
-                json_add_object(d, "nameservers", strlist_json(&spec->dns_config->nameservers, &(EnvList) {}));
-                json_add_object(d, "searches", strlist_json(&spec->dns_config->searches, &(EnvList) {}));
+                json_add_object(d, "nameservers", strlist_json(&spec->dns_config->nameservers, NULL, true));
+                json_add_object(d, "searches", strlist_json(&spec->dns_config->searches, NULL, true));
                 r = json_add_object(p, "dnsConfig", d);
         }
         if (r >= 0) {

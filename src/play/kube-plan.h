@@ -25,7 +25,7 @@ typedef struct PlanHost {
 } PlanHost;
 
 typedef struct PlanOptions {
-        bool show_secrets; /* print Secret values instead of "(secret, N bytes)" */
+        bool show_secrets; /* print Secret values (and values expanded from them) instead of "(secret)" */
 } PlanOptions;
 
 /* Builds the plan of every pod in set, which must have passed kube_set_validate(). Returns 0 and a new
