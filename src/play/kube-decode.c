@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/strbuf.h"
 #include "play/kube-model.h"
@@ -577,16 +578,24 @@ static void decode_diag(Decoder *d, DiagSeverity sev, const YNode *at, const cha
 static void decode_diag(Decoder *d, DiagSeverity sev, const YNode *at, const char *fmt, ...) {
         va_list ap;
 
+        /* Inside a List the path starts "items[3]."; about the item itself, drop the dot. */
+        bool dot = d->path.len > 0 && d->path.buf[d->path.len - 1] == '.';
+
+        if (dot)
+                d->path.buf[d->path.len - 1] = 0;
         va_start(ap, fmt);
         (void) diag_list_addv(d->diags, sev, d->file, knode_line(at), knode_column(at), path_str(d), fmt, ap);
         va_end(ap);
+        if (dot)
+                d->path.buf[d->path.len - 1] = '.';
         if (sev == DIAG_ERROR)
                 d->failed = true;
 }
 
-/* Levenshtein distance, capped: enough to say "did you mean". */
+/* Edit distance with adjacent transpositions ("lables" is one typo from "labels"), capped: enough to
+ * say "did you mean". */
 static size_t edit_distance(const char *a, const char *b) {
-        size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+        size_t la = strlen(a), lb = strlen(b), prev2[64], prev[64], cur[64];
 
         if (la >= 63 || lb >= 63)
                 return SIZE_MAX;
@@ -600,7 +609,10 @@ static size_t edit_distance(const char *a, const char *b) {
                         if (a[i - 1] != b[j - 1] && (a[i - 1] | 0x20) == (b[j - 1] | 0x20))
                                 sub = prev[j - 1];
                         cur[j] = MIN(MIN(prev[j] + 1, cur[j - 1] + 1), sub);
+                        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                                cur[j] = MIN(cur[j], prev2[j - 2] + 1);
                 }
+                memcpy(prev2, prev, (lb + 1) * sizeof(size_t));
                 memcpy(prev, cur, (lb + 1) * sizeof(size_t));
         }
         return prev[lb];
@@ -622,6 +634,14 @@ static void report_unknown_field(Decoder *d, const TypeDesc *t, const YPair *p) 
                 decode_diag(d, DIAG_WARNING, p->key, "unknown field, ignoring (did you mean \"%s\"?)", best);
                 return;
         }
+        /* A spelled-out or misspelled long form of a short field name: "environment" for "env". */
+        for (const FieldDesc *f = t->fields; f->name; f++)
+                if (f->type != F_QUIET && f->type != F_UNSUPPORTED && strlen(f->name) >= 3 &&
+                    strncasecmp(key, f->name, strlen(f->name)) == 0) {
+                        decode_diag(d, DIAG_WARNING, p->key, "unknown field, ignoring (did you mean \"%s\"?)",
+                                    f->name);
+                        return;
+                }
         for (size_t i = 0; i < ELEMENTSOF(placement_types); i++) {
                 const TypeDesc *o = placement_types[i];
                 if (o == t)
@@ -648,8 +668,10 @@ static int decode_str(Decoder *d, const YNode *n, KStr *ret) {
         if (k == YKIND_NULL)
                 return 0; /* null is "not set", as in Kubernetes' JSON */
         if (k != YKIND_STRING)
-                /* podman (sigs.k8s.io/yaml) keeps the text as written; kubectl refuses it. Keep the text,
-                 * and say that the file will not move to a cluster as it is. */
+                /* kubectl refuses a number or boolean here; podman (sigs.k8s.io/yaml) converts the
+                 * resolved value ("yes" → "true", "010" → "8", "1.50" → "1.5"). skiff keeps the text as
+                 * written, which is what the author meant, and says the file will not move to a cluster
+                 * as it is. */
                 decode_diag(d, DIAG_WARNING, n,
                             "%s %s is read as the string \"%s\"; quote it, Kubernetes rejects it unquoted",
                             k == YKIND_BOOL ? "the boolean" : "the number", n->scalar.value, n->scalar.value);
@@ -668,6 +690,12 @@ static bool quoted_as(const YNode *n, YScalarKind k) {
         return ynode_scalar_kind(&plain) == k;
 }
 
+static bool leading_zero_decimal(const char *s) {
+        if (s[0] != '0' || !s[1])
+                return false;
+        return strspn(s, "0123456789") == strlen(s);
+}
+
 static int decode_int(Decoder *d, const YNode *n, KInt *ret) {
         int64_t v;
         int r;
@@ -680,6 +708,11 @@ static int decode_int(Decoder *d, const YNode *n, KInt *ret) {
         else if (r < 0 && n->type == YNODE_SCALAR && ynode_scalar_kind(n) == YKIND_STRING)
                 decode_diag(d, DIAG_ERROR, n, "must be an integer, got the string \"%s\"%s", n->scalar.value,
                             quoted_as(n, YKIND_INT) ? " (remove the quotes)" : "");
+        else if (r < 0 && n->type == YNODE_SCALAR && leading_zero_decimal(n->scalar.value))
+                /* "0999": a leading 0 means octal in YAML 1.1, and 9 is no octal digit, so it is a float. */
+                decode_diag(d, DIAG_ERROR, n,
+                            "must be an integer, got %s, which is not octal (a leading 0 means octal: digits 0-7)",
+                            n->scalar.value);
         else if (r < 0 && n->type == YNODE_SCALAR)
                 decode_diag(d, DIAG_ERROR, n, "must be an integer, got %s %s", ynode_describe(n), n->scalar.value);
         else if (r < 0)
@@ -730,6 +763,33 @@ static int decode_int_or_str(Decoder *d, const YNode *n, KIntOrStr *ret) {
         return 0;
 }
 
+/* "1Gb", "512MB", "1GiB": quantities have no byte unit. Returns a "; did you mean …?" hint naming
+ * what does parse, or NULL. */
+static char *quantity_byte_hint(const char *s) {
+        _cleanup_free_ char *dec = NULL, *bin = NULL;
+        size_t len = strlen(s);
+        char *hint = NULL, unit;
+        Quantity q;
+        int r;
+
+        if (len < 3 || (s[len - 1] != 'b' && s[len - 1] != 'B'))
+                return NULL;
+        /* "1Gb" → "1G" (10^9) or "1Gi" (2^30); "1GiB" → "1Gi"; "1KB" → "1k" or "1Ki". */
+        unit = s[len - 2];
+        if (asprintf(&dec, "%.*s%c", (int) (len - 2), s, unit == 'K' ? 'k' : unit) < 0)
+                return NULL;
+        if (unit != 'i' && asprintf(&bin, "%.*s%ci", (int) (len - 2), s, unit == 'k' ? 'K' : unit) < 0)
+                return NULL;
+        if (quantity_parse(dec, &q, NULL) < 0)
+                return NULL;
+        if (bin && quantity_parse(bin, &q, NULL) >= 0)
+                r = asprintf(&hint, "; did you mean \"%s\" or \"%s\"? (quantities have no byte unit)", bin,
+                             dec);
+        else
+                r = asprintf(&hint, "; did you mean \"%s\"? (quantities have no byte unit)", dec);
+        return r < 0 ? NULL : hint;
+}
+
 static int decode_quantity(Decoder *d, const YNode *n, KQuantity *ret) {
         const char *reason = NULL;
         YScalarKind k;
@@ -743,9 +803,11 @@ static int decode_quantity(Decoder *d, const YNode *n, KQuantity *ret) {
                 return 0;
         }
         *ret = (KQuantity) { .set = true, .text = n->scalar.value, .node = n };
-        if (quantity_parse(n->scalar.value, &ret->q, &reason) < 0)
-                decode_diag(d, DIAG_ERROR, n, "invalid quantity \"%s\": %s", n->scalar.value, reason ?: "not a number");
-        else
+        if (quantity_parse(n->scalar.value, &ret->q, &reason) < 0) {
+                _cleanup_free_ char *hint = quantity_byte_hint(n->scalar.value);
+                decode_diag(d, DIAG_ERROR, n, "invalid quantity \"%s\": %s%s", n->scalar.value,
+                            reason ?: "not a number", strempty(hint));
+        } else
                 ret->valid = true;
         return 0;
 }
@@ -862,8 +924,38 @@ static int decode_quantitymap(Decoder *d, const YNode *n, KQuantityMap *ret) {
 
 static int decode_object(Decoder *d, const TypeDesc *t, const YNode *n, void *obj);
 
+/* Kubernetes defaults a probe's timeoutSeconds, periodSeconds, successThreshold and failureThreshold
+ * when they are 0 (SetDefaults_Probe) before validating them, so 0 is accepted and means the default.
+ * Do the same, and say so: "periodSeconds: 0" rarely means "every 10 seconds" on purpose. */
+static void probe_zero_defaults(Decoder *d, KProbe *p) {
+        const struct {
+                KInt *field;
+                const char *name;
+                int def;
+        } fields[] = {
+                { &p->timeout_seconds, "timeoutSeconds", 1 },
+                { &p->period_seconds, "periodSeconds", 10 },
+                { &p->success_threshold, "successThreshold", 1 },
+                { &p->failure_threshold, "failureThreshold", 3 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+                size_t mark;
+
+                if (!fields[i].field->set || fields[i].field->v != 0)
+                        continue;
+                mark = path_push_key(d, fields[i].name);
+                decode_diag(d, DIAG_WARNING, fields[i].field->node,
+                            "0 means the default, %d, as in Kubernetes; write %d or leave it out",
+                            fields[i].def, fields[i].def);
+                strbuf_truncate(&d->path, mark);
+                *fields[i].field = (KInt) {};
+        }
+}
+
 static int decode_obj_ptr(Decoder *d, const TypeDesc *t, const YNode *n, void **ret) {
         void *obj;
+        int r;
 
         if (ynode_is_null(n))
                 return 0;
@@ -875,7 +967,10 @@ static int decode_obj_ptr(Decoder *d, const TypeDesc *t, const YNode *n, void **
         if (!obj)
                 return -ENOMEM;
         *ret = obj;
-        return decode_object(d, t, n, obj);
+        r = decode_object(d, t, n, obj);
+        if (r >= 0 && t == &t_probe)
+                probe_zero_defaults(d, obj);
+        return r;
 }
 
 static int decode_objlist(Decoder *d, const TypeDesc *t, const YNode *n, KListAny *ret) {

@@ -48,9 +48,15 @@ static void vdiag(Validator *v, DiagSeverity sev, const YNode *at, const char *f
 
 static void vdiag(Validator *v, DiagSeverity sev, const YNode *at, const char *field, const char *fmt, va_list ap) {
         size_t mark = field ? vpush(v, "%s", field) : v->path.len;
+        /* Inside a List the path starts "items[3]."; about the item itself, drop the dot. */
+        bool dot = v->path.len > 0 && v->path.buf[v->path.len - 1] == '.';
 
+        if (dot)
+                v->path.buf[v->path.len - 1] = 0;
         (void) diag_list_addv(v->diags, sev, v->obj ? v->obj->file : NULL, knode_line(at), knode_column(at),
                               v->path.buf ?: "", fmt, ap);
+        if (dot)
+                v->path.buf[v->path.len - 1] = '.';
         vpop(v, mark);
         if (sev == DIAG_ERROR)
                 v->failed = true;
@@ -100,7 +106,7 @@ static void check_enum(Validator *v, const KStr *s, const char *field, const cha
                 if (streq(*a, s->v))
                         return;
         for (const char *const *a = allowed; *a; a++)
-                strbuf_addf(&sb, "%s%s", a == allowed ? "" : (a[1] ? ", " : " or "), *a);
+                strbuf_addf(&sb, "%s%s", a == allowed ? "" : (a[1] ? ", " : " or "), **a ? *a : "\"\"");
         verr(v, s->node, field, "must be %s, got \"%s\"", sb.buf ?: "", s->v);
         strbuf_release(&sb);
 }
@@ -251,8 +257,10 @@ static const KubeObject *check_ref(Validator *v, KubeKind kind, const KStr *name
         o = kube_set_find(v->set, kind, name->v);
         if (!o) {
                 if (!optional || !optional->v)
-                        verr(v, name->node, name_field, "%s \"%s\" not found (not in the input%s; mark the reference optional: true if it may be missing)",
-                             ref_kind_name(kind), name->v, kind == KUBE_CONFIG_MAP ? " nor in --configmap files" : "");
+                        verr(v, name->node, name_field,
+                             "%s \"%s\" not found in the input%s (set optional: true if it may be missing)",
+                             ref_kind_name(kind), name->v,
+                             kind == KUBE_CONFIG_MAP ? " or in --configmap files" : "");
                 return NULL;
         }
         if (key && key->v && *key->v && !object_has_key(o, key->v) && (!optional || !optional->v))
@@ -673,12 +681,19 @@ static const KVolume *find_volume(const KPodSpec *spec, const char *name) {
 
 static void validate_mounts(Validator *v, const KPodSpec *spec, const KContainer *c) {
         static const char *const propagation[] = { "None", "HostToContainer", "Bidirectional", NULL };
+        bool volume_failed = false;
+
+        /* A volume that failed to decode (already reported) has no name: a mount of it is not dangling. */
+        for (size_t i = 0; i < spec->volumes.n; i++)
+                if (!spec->volumes.v[i].node)
+                        volume_failed = true;
 
         for (size_t i = 0; i < c->volume_mounts.n; i++) {
                 const KVolumeMount *m = &c->volume_mounts.v[i];
                 size_t mark = vpush(v, "volumeMounts[%zu]", i);
 
-                if (require_str(v, &m->name, m->node, "name") && !find_volume(spec, m->name.v))
+                if (require_str(v, &m->name, m->node, "name") && !find_volume(spec, m->name.v) &&
+                    !volume_failed)
                         verr(v, m->name.node, "name", "no volume named \"%s\" in spec.volumes", m->name.v);
                 if (require_str(v, &m->mount_path, m->node, "mountPath")) {
                         check_abs_path(v, &m->mount_path, "mountPath");
@@ -731,9 +746,10 @@ static void check_host_port(Validator *v, HostPorts *hp, const KContainerPort *p
                              (long long) p->host_port.v, proto, knode_line(u->node));
                 else
                         verr(v, p->host_port.node, "hostPort",
-                             "host port %lld/%s is already used by pod \"%s\" (%s:%u); one host has one port %lld",
-                             (long long) p->host_port.v, proto, u->pod ?: "?", u->obj->file, knode_line(u->node),
-                             (long long) p->host_port.v);
+                             "host port %lld/%s is already used by pod \"%s\" (%s:%u); only one pod on a host "
+                             "can bind it",
+                             (long long) p->host_port.v, proto, u->pod ?: "?", u->obj->file,
+                             knode_line(u->node));
                 return;
         }
         n = realloc(hp->v, (hp->n + 1) * sizeof(HostPortUse));
@@ -815,6 +831,16 @@ static void check_image(Validator *v, const KStr *image) {
                 verr(v, image->node, "image", "invalid image reference \"%s\": a digest is sha256:HEX", s);
 }
 
+/* The key node of key in mapping map, or NULL. */
+static const YNode *map_key_node(const YNode *map, const char *key) {
+        if (!map || map->type != YNODE_MAPPING)
+                return NULL;
+        for (size_t i = 0; i < map->map.n; i++)
+                if (streq(map->map.pairs[i].key->scalar.value, key))
+                        return map->map.pairs[i].key;
+        return NULL;
+}
+
 static void validate_container(Validator *v, const KObjectMeta *meta, const KPodSpec *spec, const KContainer *c,
                                bool init, HostPorts *hp, const char *pod) {
         static const char *const pull_policies[] = { "Always", "IfNotPresent", "Never", NULL };
@@ -842,7 +868,8 @@ static void validate_container(Validator *v, const KObjectMeta *meta, const KPod
                 const char *names[] = { "livenessProbe", "readinessProbe", "startupProbe", "lifecycle" };
                 for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                         if (bad[i])
-                                verr(v, bad[i], names[i],
+                                /* At the key: the value's first line is its first child ("exec:"). */
+                                verr(v, map_key_node(c->node, names[i]) ?: bad[i], names[i],
                                      "may not be set on an init container (unless restartPolicy: Always makes it a sidecar)");
         } else {
                 validate_probe(v, c, c->liveness_probe, "livenessProbe", true);
@@ -886,6 +913,11 @@ static void validate_key_items(Validator *v, const KubeObject *src, const void *
         }
 }
 
+static bool is_volume_type_key(const char *k) {
+        return streq(k, "hostPath") || streq(k, "emptyDir") || streq(k, "configMap") || streq(k, "secret") ||
+               streq(k, "persistentVolumeClaim");
+}
+
 static void validate_volume(Validator *v, const KVolume *vol) {
         static const char *const host_path_types[] = { "", "DirectoryOrCreate", "Directory", "FileOrCreate", "File",
                                                        "Socket", "CharDevice", "BlockDevice", NULL };
@@ -899,11 +931,34 @@ static void validate_volume(Validator *v, const KVolume *vol) {
                      "volume type %s is not supported by skiff (it runs hostPath, emptyDir, configMap, secret and "
                      "persistentVolumeClaim)",
                      vol->unsupported_source->key->scalar.value);
-        else if (n == 0)
-                verr(v, vol->node, NULL,
-                     "must specify a volume type: hostPath, emptyDir, configMap, secret or persistentVolumeClaim");
-        else if (n > 1 || vol->unsupported_source)
-                verr(v, vol->node, NULL, "may not specify more than one volume type");
+        else if (n == 0) {
+                /* "emptyDir:" with nothing after it is null, which Kubernetes reads as not set. */
+                const char *null_type = NULL;
+                for (size_t i = 0; vol->node && i < vol->node->map.n; i++)
+                        if (is_volume_type_key(vol->node->map.pairs[i].key->scalar.value) &&
+                            ynode_is_null(vol->node->map.pairs[i].value))
+                                null_type = vol->node->map.pairs[i].key->scalar.value;
+                if (null_type)
+                        verr(v, vol->node, NULL,
+                             "must specify a volume type: %s is null, which means not set; write %s: {}", null_type,
+                             null_type);
+                else
+                        verr(v, vol->node, NULL,
+                             "must specify a volume type: hostPath, emptyDir, configMap, secret or persistentVolumeClaim");
+        } else if (n > 1 || vol->unsupported_source) {
+                StrBuf types = STRBUF_INIT;
+                /* Name them, in the order written, so the user sees which one to drop. */
+                for (size_t i = 0; vol->node && i < vol->node->map.n; i++) {
+                        const char *k = vol->node->map.pairs[i].key->scalar.value;
+                        const YPair *p = &vol->node->map.pairs[i];
+                        if ((is_volume_type_key(k) && !ynode_is_null(p->value)) ||
+                            (vol->unsupported_source && vol->unsupported_source->key == p->key))
+                                strbuf_addf(&types, "%s%s", types.len ? ", " : "", k);
+                }
+                verr(v, vol->node, NULL, "may not specify more than one volume type, got %s",
+                     types.buf ?: "");
+                strbuf_release(&types);
+        }
         if (vol->host_path) {
                 size_t m = vpush(v, "hostPath");
                 if (require_str(v, &vol->host_path->path, vol->host_path->node, "path"))
@@ -997,9 +1052,13 @@ static void validate_pod_spec(Validator *v, const KObjectMeta *meta, const KPodS
 
         if (spec->containers.n == 0)
                 verr(v, spec->containers.node ?: spec->node, "containers", "required: a pod needs at least one container");
-        if (deployment)
-                check_enum(v, &spec->restart_policy, "restartPolicy", deployment_restart);
-        else
+        if (deployment) {
+                if (spec->restart_policy.v && *spec->restart_policy.v &&
+                    !in_list(deployment_restart, spec->restart_policy.v))
+                        verr(v, spec->restart_policy.node, "restartPolicy",
+                             "must be Always in a Deployment's pod template, got \"%s\"",
+                             spec->restart_policy.v);
+        } else
                 check_enum(v, &spec->restart_policy, "restartPolicy", restart_policies);
         check_range(v, &spec->termination_grace_period_seconds, "terminationGracePeriodSeconds", 0, INT64_MAX);
         if (spec->hostname.v && *spec->hostname.v)
@@ -1287,10 +1346,16 @@ static void validate_unique_names(Validator *v) {
                         v->obj = o;
                         strbuf_truncate(&v->path, 0);
                         strbuf_puts(&v->path, o->prefix);
-                        if (pod_like(o->kind) && o->kind != p->kind)
+                        if (o->kind == KUBE_POD && p->kind == KUBE_DEPLOYMENT)
                                 verr(v, o->metadata->name.node, "metadata.name",
-                                     "this %s's pod would be named \"%s\", like the %s at %s:%u", kube_kind_to_string(o->kind),
-                                     name, kube_kind_to_string(p->kind), p->file, knode_line(p->node));
+                                     "pod name \"%s\" is already taken by the pod of Deployment \"%s\" "
+                                     "(%s:%u; a Deployment's pod is named NAME-pod)",
+                                     name, p->metadata->name.v, p->file, knode_line(p->metadata->name.node));
+                        else if (o->kind == KUBE_DEPLOYMENT && p->kind == KUBE_POD)
+                                verr(v, o->metadata->name.node, "metadata.name",
+                                     "this Deployment's pod would be named \"%s\", which is already the name "
+                                     "of the Pod at %s:%u (a Deployment's pod is named NAME-pod)",
+                                     name, p->file, knode_line(p->metadata->name.node));
                         else
                                 verr(v, o->metadata->name.node, "metadata.name",
                                      "duplicate %s name \"%s\" (first defined at %s:%u)", kube_kind_to_string(o->kind),

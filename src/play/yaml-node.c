@@ -148,7 +148,8 @@ static void key_to_path(StrBuf *sb, const char *key, bool first) {
                 strbuf_addf(sb, "[%s]", key);
 }
 
-/* The field path of the node being read: keys of the open mappings and indexes of the open lists. */
+/* The field path of the node being read: keys of the open mappings and indexes of the open lists,
+ * including the innermost one, since the node being read is the next item of the top frame. */
 static char *loader_path(const Loader *l, const char *last_key) {
         StrBuf sb = STRBUF_INIT;
 
@@ -157,9 +158,9 @@ static char *loader_path(const Loader *l, const char *last_key) {
 
                 if (f->node->type == YNODE_MAPPING) {
                         /* A key is pending when an odd number of items was collected. */
-                        if (f->n % 2 == 1 && i + 1 < l->depth)
+                        if (f->n % 2 == 1)
                                 key_to_path(&sb, f->items[f->n - 1]->scalar.value, sb.len == 0);
-                } else if (i + 1 < l->depth)
+                } else
                         strbuf_addf(&sb, "[%zu]", f->n);
         }
         if (last_key)
@@ -217,14 +218,16 @@ static bool is_merge_key(const YNode *k) {
 }
 
 /* Adds a finished node (or an alias target) to the collection on top of the stack, or makes it the
- * document's root. */
-static int loader_add(Loader *l, YNode *n, size_t weight, YDocument *doc) {
+ * document's root. at is where an alias was written (NULL: n's own position), so that a refused
+ * expansion points at the alias that caused it rather than at the anchor. */
+static int loader_add(Loader *l, YNode *n, size_t weight, const yaml_mark_t *at, YDocument *doc) {
         Frame *f;
 
         l->expanded += weight;
         if (l->expanded > EXPANDED_NODES_MAX) {
                 _cleanup_free_ char *path = loader_path(l, NULL);
-                return loader_error(l, n->line, n->column, path,
+                return loader_error(l, at ? (unsigned) at->line + 1 : n->line,
+                                    at ? (unsigned) at->column + 1 : n->column, path,
                                     "aliases expand this document to more than %u nodes, refusing it",
                                     EXPANDED_NODES_MAX);
         }
@@ -374,7 +377,7 @@ static int loader_pop(Loader *l, size_t *ret_weight) {
         } else {
                 _cleanup_free_ YPair *pairs = NULL;
                 size_t np = 0, alloc = f->n / 2 + 1, first;
-                const YNode *merges[64];
+                const YNode *merges[64], *merge_keys[64];
                 size_t n_merges = 0;
                 ssize_t dup;
 
@@ -392,6 +395,7 @@ static int loader_pop(Loader *l, size_t *ret_weight) {
                                                          "too many merge keys in one mapping");
                                         goto finish;
                                 }
+                                merge_keys[n_merges] = f->items[i];
                                 merges[n_merges++] = f->items[i + 1];
                                 continue;
                         }
@@ -418,11 +422,13 @@ static int loader_pop(Loader *l, size_t *ret_weight) {
                 for (size_t m = 0; m < n_merges; m++) {
                         const YNode *src = merges[m];
 
+                        /* Errors point at the "<<" key: the merged node may be an alias of one far away. */
                         if (src->type == YNODE_SEQUENCE) {
                                 for (size_t i = 0; i < src->seq.n && r >= 0; i++)
-                                        r = merge_one(l, &pairs, &np, &alloc, src->seq.items[i], src);
+                                        r = merge_one(l, &pairs, &np, &alloc, src->seq.items[i],
+                                                      merge_keys[m]);
                         } else
-                                r = merge_one(l, &pairs, &np, &alloc, src, src);
+                                r = merge_one(l, &pairs, &np, &alloc, src, merge_keys[m]);
                         if (r < 0)
                                 goto finish;
                 }
@@ -478,6 +484,14 @@ static int syntax_error(Loader *l, const yaml_parser_t *p, const char *text, siz
 
         if (p->error == YAML_MEMORY_ERROR)
                 return -ENOMEM;
+        /* A quoted scalar that is never closed runs to the end of the file: the place to fix is where
+         * it was opened, not the last line. */
+        if (p->context && strstr(p->context, "quoted scalar") && p->problem &&
+            strstr(p->problem, "end of stream"))
+                return loader_error(l, (unsigned) p->context_mark.line + 1,
+                                    (unsigned) p->context_mark.column + 1, NULL,
+                                    "YAML syntax error: this quoted string is never closed (no closing quote "
+                                    "before the end of the file)");
         if (p->context)
                 return loader_error(l, (unsigned) m->line + 1, (unsigned) m->column + 1, NULL,
                                     "YAML syntax error: %s %s at line %u column %u%s", p->problem ?: "error",
@@ -567,7 +581,7 @@ int ystream_load(const char *text, size_t len, const char *file, YStream **ret, 
                         if (ev.data.scalar.anchor)
                                 r = anchor_add(&l, arena_strdup(s->arena, (const char *) ev.data.scalar.anchor), n);
                         if (r >= 0)
-                                r = loader_add(&l, n, 1, doc);
+                                r = loader_add(&l, n, 1, NULL, doc);
                         break;
                 case YAML_SEQUENCE_START_EVENT:
                 case YAML_MAPPING_START_EVENT: {
@@ -588,7 +602,7 @@ int ystream_load(const char *text, size_t len, const char *file, YStream **ret, 
                         r = loader_pop(&l, &w);
                         /* Its children were counted as they were added: count the collection itself once. */
                         if (r >= 0)
-                                r = loader_add(&l, n, 1, doc);
+                                r = loader_add(&l, n, 1, NULL, doc);
                         break;
                 case YAML_ALIAS_EVENT: {
                         const char *name = (const char *) ev.data.alias.anchor;
@@ -611,7 +625,7 @@ int ystream_load(const char *text, size_t len, const char *file, YStream **ret, 
                                                  name, name);
                                 break;
                         }
-                        r = loader_add(&l, a->node, weight_get(&l.weights, a->node), doc);
+                        r = loader_add(&l, a->node, weight_get(&l.weights, a->node), &ev.start_mark, doc);
                         break;
                 }
                 default:
