@@ -226,8 +226,10 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                                 n++;
                 if (n == 0) {
                         /* podman says the same: ConfigMaps and Secrets alone run nothing. */
-                        log_error("kube play: no Pod, Deployment or PersistentVolumeClaim in the input (ConfigMaps "
-                                  "and Secrets are only used by the pods that refer to them)");
+                        _cleanup_free_ char *inputs = strv_join(argv + optind, ", ");
+                        log_error("kube play: no Pod, Deployment or PersistentVolumeClaim in %s (ConfigMaps and "
+                                  "Secrets are only used by the pods that refer to them)",
+                                  inputs ? (streq(inputs, "-") ? "<stdin>" : inputs) : "the input");
                         return 1;
                 }
         }

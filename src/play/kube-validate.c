@@ -731,13 +731,18 @@ typedef struct HostPorts {
         size_t n;
 } HostPorts;
 
+static bool wildcard_ip(const char *ip) {
+        return !*ip || streq(ip, "0.0.0.0") || streq(ip, "::");
+}
+
 static void check_host_port(Validator *v, HostPorts *hp, const KContainerPort *p, const char *pod) {
         const char *proto = p->protocol.v ?: "TCP", *ip = p->host_ip.v ?: "";
         HostPortUse *n;
 
         for (size_t i = 0; i < hp->n; i++) {
                 const HostPortUse *u = &hp->v[i];
-                bool ip_clash = !*ip || !*u->ip || streq(ip, u->ip); /* 0.0.0.0 covers every address */
+                /* An unset hostIP, 0.0.0.0 or :: binds every address, so it clashes with any other. */
+                bool ip_clash = wildcard_ip(ip) || wildcard_ip(u->ip) || streq(ip, u->ip);
 
                 if (u->port != p->host_port.v || !streq(u->protocol, proto) || !ip_clash)
                         continue;
@@ -753,8 +758,10 @@ static void check_host_port(Validator *v, HostPorts *hp, const KContainerPort *p
                 return;
         }
         n = realloc(hp->v, (hp->n + 1) * sizeof(HostPortUse));
-        if (!n)
+        if (!n) {
+                v->diags->oom = true; /* the caller returns -ENOMEM */
                 return;
+        }
         hp->v = n;
         hp->v[hp->n++] = (HostPortUse) {
                 .ip = ip, .port = p->host_port.v, .protocol = proto, .obj = v->obj, .node = p->host_port.node, .pod = pod,
@@ -1404,7 +1411,6 @@ int kube_set_validate(const KubeSet *set, DiagList *diags) {
         Validator v = { .set = set, .diags = diags };
         size_t first = diags->n;
         HostPorts hp = {};
-        bool any_workload = false;
 
         for (size_t i = 0; i < set->n_objects; i++) {
                 const KubeObject *o = &set->objects[i];
@@ -1415,7 +1421,6 @@ int kube_set_validate(const KubeSet *set, DiagList *diags) {
                 validate_meta(&v, o->metadata, o->node, true, name_check_dns1123_subdomain);
                 switch (o->kind) {
                 case KUBE_POD:
-                        any_workload = true;
                         if (!o->pod->spec)
                                 verr(&v, o->node, "spec", "required");
                         else {
@@ -1425,7 +1430,6 @@ int kube_set_validate(const KubeSet *set, DiagList *diags) {
                         }
                         break;
                 case KUBE_DEPLOYMENT:
-                        any_workload = true;
                         validate_deployment(&v, o, &hp);
                         break;
                 case KUBE_CONFIG_MAP:
@@ -1443,7 +1447,6 @@ int kube_set_validate(const KubeSet *set, DiagList *diags) {
         }
         validate_unique_names(&v);
         drop_consequential(diags, first);
-        (void) any_workload;
         free(hp.v);
         strbuf_release(&v.path);
         if (diags->oom)
