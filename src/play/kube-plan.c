@@ -376,33 +376,20 @@ static int add_argv(json_object *c, const KContainer *k, EnvList *env, bool show
         return json_add_object(c, "argv", argv);
 }
 
-static int add_env(json_object *c, const EnvList *env, const PlanOptions *opts) {
+/* Adds parent[key] = [ fill(0), fill(1), … fill(n-1) ], each fill() filling a new object. The one
+ * loop, with its error handling, behind every list in the plan. */
+typedef int (*FillFunc)(json_object *o, size_t i, const void *userdata);
+
+static int add_object_array(json_object *parent, const char *key, size_t n, FillFunc fill, const void *userdata) {
         json_object *a = json_object_new_array();
         int r = 0;
 
         if (!a)
                 return -ENOMEM;
-        for (size_t i = 0; i < env->n && r >= 0; i++) {
-                const EnvEntry *e = &env->v[i];
+        for (size_t i = 0; i < n && r >= 0; i++) {
                 json_object *o = json_object_new_object();
 
-                if (!o) {
-                        r = -ENOMEM;
-                        break;
-                }
-                r = json_add_string(o, "name", e->name);
-                if (r >= 0) {
-                        if (!e->value)
-                                r = json_add_object(o, "value", json_object_new_null());
-                        else if (e->secret && !opts->show_secrets)
-                                r = json_add_string(o, "value", "(secret)");
-                        else
-                                r = json_add_string(o, "value", e->value);
-                }
-                if (r >= 0)
-                        r = json_add_string(o, "source", e->source);
-                if (r >= 0 && e->secret)
-                        r = json_add_bool(o, "secret", true);
+                r = o ? fill(o, i, userdata) : -ENOMEM;
                 if (r >= 0)
                         r = json_array_add(a, o);
                 else
@@ -412,7 +399,33 @@ static int add_env(json_object *c, const EnvList *env, const PlanOptions *opts) 
                 json_object_put(a);
                 return r;
         }
-        return json_add_object(c, "env", a);
+        return json_add_object(parent, key, a);
+}
+
+typedef struct EnvFill {
+        const EnvList *env;
+        const PlanOptions *opts;
+} EnvFill;
+
+static int fill_env(json_object *o, size_t i, const void *userdata) {
+        const EnvFill *f = userdata;
+        const EnvEntry *e = &f->env->v[i];
+        int r;
+
+        r = json_add_string(o, "name", e->name);
+        if (r >= 0) {
+                if (!e->value)
+                        r = json_add_object(o, "value", json_object_new_null());
+                else if (e->secret && !f->opts->show_secrets)
+                        r = json_add_string(o, "value", "(secret)");
+                else
+                        r = json_add_string(o, "value", e->value);
+        }
+        if (r >= 0)
+                r = json_add_string(o, "source", e->source);
+        if (r >= 0 && e->secret)
+                r = json_add_bool(o, "secret", true);
+        return r;
 }
 
 static const char *propagation(const char *k8s) {
@@ -423,81 +436,43 @@ static const char *propagation(const char *k8s) {
         return "rshared";
 }
 
-static int add_mounts(json_object *c, const KContainer *k) {
-        json_object *a = json_object_new_array();
-        int r = 0;
+static int fill_mount(json_object *o, size_t i, const void *userdata) {
+        const KVolumeMount *m = &((const KContainer *) userdata)->volume_mounts.v[i];
+        int r;
 
-        if (!a)
-                return -ENOMEM;
-        for (size_t i = 0; i < k->volume_mounts.n && r >= 0; i++) {
-                const KVolumeMount *m = &k->volume_mounts.v[i];
-                json_object *o = json_object_new_object();
-
-                if (!o) {
-                        r = -ENOMEM;
-                        break;
-                }
-                r = json_add_string(o, "volume", strempty(m->name.v));
-                if (r >= 0)
-                        r = json_add_string(o, "path", strempty(m->mount_path.v));
-                if (r >= 0)
-                        r = json_add_bool(o, "readOnly", m->read_only.v);
-                if (r >= 0 && m->sub_path.v && *m->sub_path.v)
-                        r = json_add_string(o, "subPath", m->sub_path.v);
-                if (r >= 0)
-                        r = json_add_string(o, "propagation", propagation(m->mount_propagation.v));
-                if (r >= 0)
-                        r = json_array_add(a, o);
-                else
-                        json_object_put(o);
-        }
-        if (r < 0) {
-                json_object_put(a);
-                return r;
-        }
-        return json_add_object(c, "mounts", a);
+        r = json_add_string(o, "volume", strempty(m->name.v));
+        if (r >= 0)
+                r = json_add_string(o, "path", strempty(m->mount_path.v));
+        if (r >= 0)
+                r = json_add_bool(o, "readOnly", m->read_only.v);
+        if (r >= 0 && m->sub_path.v && *m->sub_path.v)
+                r = json_add_string(o, "subPath", m->sub_path.v);
+        if (r >= 0)
+                r = json_add_string(o, "propagation", propagation(m->mount_propagation.v));
+        return r;
 }
 
-static int add_ports(json_object *c, const KContainer *k) {
-        json_object *a = json_object_new_array();
-        int r = 0;
+static int fill_port(json_object *o, size_t i, const void *userdata) {
+        const KContainerPort *p = &((const KContainer *) userdata)->ports.v[i];
+        char proto[8] = "tcp";
+        int r;
 
-        if (!a)
-                return -ENOMEM;
-        for (size_t i = 0; i < k->ports.n && r >= 0; i++) {
-                const KContainerPort *p = &k->ports.v[i];
-                json_object *o = json_object_new_object();
-                char proto[8] = "tcp";
-
-                if (!o) {
-                        r = -ENOMEM;
-                        break;
-                }
-                if (p->protocol.v)
-                        for (size_t j = 0; j < sizeof(proto) - 1 && p->protocol.v[j]; j++)
-                                proto[j] = (char) (p->protocol.v[j] | 0x20), proto[j + 1] = 0;
-                r = json_add_int(o, "containerPort", p->container_port.v);
-                if (r >= 0 && p->host_port.v > 0)
-                        r = json_add_int(o, "hostPort", p->host_port.v);
-                if (r >= 0)
-                        r = json_add_string(o, "protocol", proto);
-                if (r >= 0 && p->host_ip.v)
-                        r = json_add_string(o, "hostIP", p->host_ip.v);
-                if (r >= 0 && p->name.v)
-                        r = json_add_string(o, "name", p->name.v);
-                /* Only a hostPort is published, as in Kubernetes and podman. */
-                if (r >= 0)
-                        r = json_add_bool(o, "published", p->host_port.v > 0);
-                if (r >= 0)
-                        r = json_array_add(a, o);
-                else
-                        json_object_put(o);
-        }
-        if (r < 0) {
-                json_object_put(a);
-                return r;
-        }
-        return json_add_object(c, "ports", a);
+        if (p->protocol.v)
+                for (size_t j = 0; j < sizeof(proto) - 1 && p->protocol.v[j]; j++)
+                        proto[j] = (char) (p->protocol.v[j] | 0x20), proto[j + 1] = 0;
+        r = json_add_int(o, "containerPort", p->container_port.v);
+        if (r >= 0 && p->host_port.v > 0)
+                r = json_add_int(o, "hostPort", p->host_port.v);
+        if (r >= 0)
+                r = json_add_string(o, "protocol", proto);
+        if (r >= 0 && p->host_ip.v)
+                r = json_add_string(o, "hostIP", p->host_ip.v);
+        if (r >= 0 && p->name.v)
+                r = json_add_string(o, "name", p->name.v);
+        /* Only a hostPort is published, as in Kubernetes and podman. */
+        if (r >= 0)
+                r = json_add_bool(o, "published", p->host_port.v > 0);
+        return r;
 }
 
 static json_object *caps_json(const KStrList *l) {
@@ -688,11 +663,11 @@ static int add_container(json_object *list, const KubeSet *set, const KubeObject
         if (r >= 0)
                 r = json_add_string(c, "workingDir", k->working_dir.v ?: "image");
         if (r >= 0)
-                r = add_env(c, &env, opts);
+                r = add_object_array(c, "env", env.n, fill_env, &(EnvFill) { .env = &env, .opts = opts });
         if (r >= 0)
-                r = add_mounts(c, k);
+                r = add_object_array(c, "mounts", k->volume_mounts.n, fill_mount, k);
         if (r >= 0)
-                r = add_ports(c, k);
+                r = add_object_array(c, "ports", k->ports.n, fill_port, k);
         if (r >= 0)
                 r = add_security(c, k, spec);
         if (r >= 0)
