@@ -36,6 +36,8 @@ void *arena_alloc(Arena *a, size_t size) {
         ArenaChunk *c = a->chunks;
         void *p;
 
+        if (size > SIZE_MAX - align - sizeof(ArenaChunk))
+                return NULL; /* rounding up would wrap */
         size = (size + align - 1) & ~(align - 1);
         if (size == 0)
                 size = align;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "common/base64.h"
+#include "common/cleanup.h"
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -24,69 +25,90 @@ static int b64_value(char c) {
         return -1;
 }
 
+static size_t skip_newlines(const char *s, size_t len, size_t i) {
+        while (i < len && (s[i] == '\r' || s[i] == '\n'))
+                i++;
+        return i;
+}
+
+/* Decodes like Go's base64.StdEncoding (not .Strict()): quanta of four characters, '=' padding required
+ * in the last one, non-zero trailing bits ignored, '\r' and '\n' skipped anywhere, and the same offsets
+ * in errors as Go reports, so a user who pastes the message into a search finds the same thing. */
 int base64_decode(const char *s, size_t len, char **ret, size_t *ret_len, size_t *ret_bad_offset) {
-        unsigned char *out = malloc(len / 4 * 3 + 4), *o = out;
-        uint32_t acc = 0;
-        size_t n = 0, pad = 0, i, last = 0;
+        _cleanup_free_ unsigned char *out = malloc(len / 4 * 3 + 4);
+        unsigned char *o = out;
+        size_t si = 0, bad = 0;
 
         if (!out)
                 return -ENOMEM;
-        for (i = 0; i < len; i++) {
-                char c = s[i];
-                int v;
+        while (si < len) {
+                unsigned char q[4];
+                size_t j, n = 4;
 
-                if (c == '\r' || c == '\n')
-                        continue;
-                if (c == '=') {
-                        /* Padding only completes a quantum of 2 or 3 characters. */
-                        if (pad == 0 && n % 4 < 2)
-                                goto bad;
-                        pad++;
-                        n++;
-                        last = i;
-                        continue;
+                for (j = 0; j < 4; j++) {
+                        char c;
+                        int v;
+
+                        if (si == len) {
+                                if (j == 0)
+                                        goto done;
+                                /* an unpadded last quantum */
+                                bad = si - j;
+                                goto fail;
+                        }
+                        c = s[si++];
+                        v = b64_value(c);
+                        if (v >= 0) {
+                                q[j] = (unsigned char) v;
+                                continue;
+                        }
+                        if (c == '\n' || c == '\r') {
+                                j--;
+                                continue;
+                        }
+                        if (c != '=' || j < 2) {
+                                bad = si - 1;
+                                goto fail;
+                        }
+                        if (j == 2) {
+                                /* "==" is needed: the first '=' is taken, find the second */
+                                si = skip_newlines(s, len, si);
+                                if (si == len) {
+                                        bad = len;
+                                        goto fail;
+                                }
+                                if (s[si] != '=') {
+                                        bad = si - 1;
+                                        goto fail;
+                                }
+                                si++;
+                        }
+                        si = skip_newlines(s, len, si);
+                        if (si < len) {
+                                bad = si; /* data after the padding */
+                                goto fail;
+                        }
+                        n = j;
+                        break;
                 }
-                if (pad > 0)
-                        goto bad; /* data after padding */
-                v = b64_value(c);
-                if (v < 0)
-                        goto bad;
-                acc = acc << 6 | (uint32_t) v;
-                n++;
-                last = i;
-                if (n % 4 == 0) {
-                        *o++ = (unsigned char) (acc >> 16);
-                        *o++ = (unsigned char) (acc >> 8);
-                        *o++ = (unsigned char) acc;
-                        acc = 0;
-                }
+                for (size_t k = n; k < 4; k++)
+                        q[k] = 0;
+                *o++ = (unsigned char) (q[0] << 2 | q[1] >> 4);
+                if (n > 2)
+                        *o++ = (unsigned char) (q[1] << 4 | q[2] >> 2);
+                if (n > 3)
+                        *o++ = (unsigned char) (q[2] << 6 | q[3]);
+                if (n < 4)
+                        break;
         }
-        if (pad > 0) {
-                size_t data = n - pad; /* characters of the last quantum that carry data */
-                if (n % 4 != 0 || pad > 2 || (data % 4) + pad != 4)
-                        goto bad_end;
-                if (data % 4 == 2) {
-                        if (acc & 0xf)
-                                goto bad_end;
-                        *o++ = (unsigned char) (acc >> 4);
-                } else if (data % 4 == 3) {
-                        if (acc & 0x3)
-                                goto bad_end;
-                        *o++ = (unsigned char) (acc >> 10);
-                        *o++ = (unsigned char) (acc >> 2);
-                }
-        } else if (n % 4 != 0)
-                goto bad_end;
+done:
         *o = 0;
         *ret_len = (size_t) (o - out);
-        *ret = (char *) out;
+        *ret = (char *) TAKE_PTR(out);
         return 0;
-bad_end:
-        i = last;
-bad:
-        free(out);
+fail:
         if (ret_bad_offset)
-                *ret_bad_offset = i;
+                *ret_bad_offset = bad;
         return -EINVAL;
 }
 

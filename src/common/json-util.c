@@ -15,8 +15,15 @@ int json_add_object(json_object *o, const char *key, json_object *value) {
         return 0;
 }
 
+int json_add_null(json_object *o, const char *key) {
+        /* json-c represents null as a NULL object: json_object_new_null() returns NULL. */
+        return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+}
+
 int json_add_string(json_object *o, const char *key, const char *value) {
-        return json_add_object(o, key, value ? json_object_new_string(value) : json_object_new_null());
+        if (!value)
+                return json_add_null(o, key);
+        return json_add_object(o, key, json_object_new_string(value));
 }
 
 int json_add_string_nonnull(json_object *o, const char *key, const char *value) {

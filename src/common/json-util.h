@@ -12,6 +12,9 @@
 DEFINE_VOID_CLEANUP_FUNC(json_object *, json_object_put);
 #define _cleanup_json_ _cleanup_(json_object_putp)
 
+/* Adds a JSON null. */
+int json_add_null(json_object *o, const char *key);
+/* Adds value, or null when value is NULL. */
 int json_add_string(json_object *o, const char *key, const char *value);
 int json_add_string_nonnull(json_object *o, const char *key, const char *value);
 int json_add_int(json_object *o, const char *key, int64_t value);

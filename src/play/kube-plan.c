@@ -150,8 +150,7 @@ static int object_value(const KubeObject *o, const char *key, char **ret, size_t
                         return base64_decode(strempty(s->v), strlen(strempty(s->v)), ret, ret_len, NULL);
                 return -ENOENT;
         }
-        if ((s = kstrmap_get(&o->config_map->binary_data, key)))
-                return base64_decode(strempty(s->v), strlen(strempty(s->v)), ret, ret_len, NULL);
+        /* configMapKeyRef reads data only, as the kubelet does: binaryData is for volumes. */
         if (!(s = kstrmap_get(&o->config_map->data, key)))
                 return -ENOENT;
 plain:
@@ -415,7 +414,7 @@ static int fill_env(json_object *o, size_t i, const void *userdata) {
         r = json_add_string(o, "name", e->name);
         if (r >= 0) {
                 if (!e->value)
-                        r = json_add_object(o, "value", json_object_new_null());
+                        r = json_add_null(o, "value");
                 else if (e->secret && !f->opts->show_secrets)
                         r = json_add_string(o, "value", "(secret)");
                 else
@@ -644,8 +643,14 @@ static int add_container(json_object *list, const KubeSet *set, const KubeObject
         if (k->image_pull_policy.v)
                 policy = k->image_pull_policy.v;
         else {
-                const char *img = strempty(k->image.v), *slash = strrchr(img, '/'), *tag = strchr(slash ? slash : img, ':');
-                policy = strchr(img, '@') ? "IfNotPresent" : (!tag || streq(tag, ":latest")) ? "Always" : "IfNotPresent";
+                /* The tag is what follows the last ':' of the last path component, before any digest. */
+                _cleanup_free_ char *name = strndup(strempty(k->image.v), strcspn(strempty(k->image.v), "@"));
+                const char *slash = name ? strrchr(name, '/') : NULL, *tag = name ? strrchr(slash ?: name, ':') : NULL;
+                bool digest = strchr(strempty(k->image.v), '@') != NULL;
+
+                if (!name)
+                        return -ENOMEM;
+                policy = tag ? (streq(tag, ":latest") ? "Always" : "IfNotPresent") : (digest ? "IfNotPresent" : "Always");
         }
         r = json_add_string(c, "name", full);
         if (r >= 0)

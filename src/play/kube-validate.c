@@ -241,9 +241,12 @@ static const char *ref_kind_name(KubeKind k) {
         return k == KUBE_SECRET ? "Secret" : "ConfigMap";
 }
 
-static bool object_has_key(const KubeObject *o, const char *key) {
+/* A volume's files come from data and binaryData; a configMapKeyRef reads data only (the kubelet's
+ * rule), so env references pass for_env. */
+static bool object_has_key(const KubeObject *o, const char *key, bool for_env) {
         if (o->kind == KUBE_CONFIG_MAP)
-                return kstrmap_get(&o->config_map->data, key) || kstrmap_get(&o->config_map->binary_data, key);
+                return kstrmap_get(&o->config_map->data, key) ||
+                       (!for_env && kstrmap_get(&o->config_map->binary_data, key));
         return kstrmap_get(&o->secret->data, key) || kstrmap_get(&o->secret->string_data, key);
 }
 
@@ -263,7 +266,7 @@ static const KubeObject *check_ref(Validator *v, KubeKind kind, const KStr *name
                              kind == KUBE_CONFIG_MAP ? " or in --configmap files" : "");
                 return NULL;
         }
-        if (key && key->v && *key->v && !object_has_key(o, key->v) && (!optional || !optional->v))
+        if (key && key->v && *key->v && !object_has_key(o, key->v, true) && (!optional || !optional->v))
                 verr(v, key->node, "key", "key \"%s\" not found in %s \"%s\" (%s:%u)", key->v, ref_kind_name(kind),
                      name->v, o->file, knode_line(o->node));
         return o;
@@ -902,7 +905,7 @@ static void validate_key_items(Validator *v, const KubeObject *src, const void *
 
                 if (require_str(v, &it->key, it->node, "key")) {
                         check_name(v, &it->key, "key", name_check_config_map_key);
-                        if (src && !object_has_key(src, it->key.v) && !(optional && optional->v))
+                        if (src && !object_has_key(src, it->key.v, false) && !(optional && optional->v))
                                 verr(v, it->key.node, "key", "key \"%s\" not found in %s \"%s\" (%s:%u)", it->key.v,
                                      kube_kind_to_string(src->kind), src->metadata->name.v, src->file,
                                      knode_line(src->node));

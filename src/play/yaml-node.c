@@ -717,14 +717,32 @@ static int parse_yaml_int(const char *s, int64_t *ret) {
         return 0;
 }
 
-static bool looks_like_float(const char *s) {
+/* go-yaml v2 drops '_' from numbers before parsing them ("1_000.5" is 1000.5). Returns a new string
+ * or NULL on OOM (then the scalar is taken as a string). */
+static char *strip_underscores(const char *s) {
+        char *r = malloc(strlen(s) + 1), *o = r;
+
+        if (!r)
+                return NULL;
+        for (; *s; s++)
+                if (*s != '_')
+                        *o++ = *s;
+        *o = 0;
+        return r;
+}
+
+static bool looks_like_float(const char *in) {
         static const char *const special[] = { ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
                                                "-.Inf", "-.INF", ".nan", ".NaN", ".NAN", NULL };
+        _cleanup_free_ char *s = NULL;
         bool digit = false;
         char *end;
 
-        if (str_in(s, special))
+        if (str_in(in, special))
                 return true;
+        s = strip_underscores(in);
+        if (!s)
+                return false;
         /* Only decimal notation: strtod would also take "inf", "nan" and hex floats. */
         for (const char *p = s; *p; p++) {
                 if (*p >= '0' && *p <= '9')
@@ -864,9 +882,14 @@ int ynode_get_float(const YNode *n, double *ret) {
                 *ret = NAN;
                 return 0;
         }
-        errno = 0;
-        *ret = strtod(v, &end);
-        if (*end)
-                return -EINVAL;
+        {
+                _cleanup_free_ char *plain = strip_underscores(v);
+                if (!plain)
+                        return -ENOMEM;
+                errno = 0;
+                *ret = strtod(plain, &end);
+                if (*end)
+                        return -EINVAL;
+        }
         return errno == ERANGE ? -ERANGE : 0;
 }
