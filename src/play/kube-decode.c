@@ -681,13 +681,9 @@ static int decode_str(Decoder *d, const YNode *n, KStr *ret) {
 
 /* Whether n is a quoted scalar that, written without quotes, would be of kind k ("80", 'true'). */
 static bool quoted_as(const YNode *n, YScalarKind k) {
-        YNode plain;
-
         if (n->type != YNODE_SCALAR || n->tag || n->scalar.style == YSCALAR_PLAIN)
                 return false;
-        plain = *n;
-        plain.scalar.style = YSCALAR_PLAIN;
-        return ynode_scalar_kind(&plain) == k;
+        return yaml_resolve_plain(n->scalar.value) == k;
 }
 
 static bool leading_zero_decimal(const char *s) {
@@ -1314,6 +1310,8 @@ int kube_set_load(KubeSet *set, const char *text, size_t len, const char *file, 
                         break;
         }
         strbuf_release(&d.path);
+        if (r >= 0)
+                r = kube_set_reindex(set);
         if (r < 0)
                 return r;
         if (diags->oom)

@@ -43,6 +43,7 @@ KubeSet *kube_set_free(KubeSet *s) {
                 ystream_free(s->streams[i]);
         free(s->streams);
         free(s->objects);
+        free(s->index);
         arena_free(s->arena);
         free(s);
         return NULL;
@@ -86,10 +87,55 @@ const char *kube_object_pod_name(const KubeObject *o) {
         return o->pod_name;
 }
 
+static const char *object_name(const KubeObject *o) {
+        return o->metadata && o->metadata->name.v ? o->metadata->name.v : NULL;
+}
+
+static int index_cmp(const void *a, const void *b, void *userdata) {
+        const KubeSet *set = userdata;
+        size_t i = *(const size_t *) a, j = *(const size_t *) b;
+        const KubeObject *x = &set->objects[i], *y = &set->objects[j];
+        int c;
+
+        if (x->kind != y->kind)
+                return x->kind < y->kind ? -1 : 1;
+        c = strcmp(object_name(x), object_name(y));
+        if (c != 0)
+                return c;
+        return i < j ? -1 : i > j; /* the first definition first */
+}
+
+int kube_set_reindex(KubeSet *set) {
+        size_t *idx = realloc(set->index, (set->n_objects + 1) * sizeof(size_t)), n = 0;
+
+        if (!idx)
+                return -ENOMEM;
+        set->index = idx;
+        for (size_t i = 0; i < set->n_objects; i++)
+                if (object_name(&set->objects[i]))
+                        idx[n++] = i;
+        qsort_r(idx, n, sizeof(size_t), index_cmp, set);
+        set->n_index = n;
+        return 0;
+}
+
 const KubeObject *kube_set_find(const KubeSet *set, KubeKind kind, const char *name) {
-        for (size_t i = 0; i < set->n_objects; i++) {
-                const KubeObject *o = &set->objects[i];
-                if (o->kind == kind && o->metadata && o->metadata->name.v && streq(o->metadata->name.v, name))
+        size_t lo = 0, hi = set->n_index;
+
+        /* Lower bound of (kind, name): the first definition when a name repeats. */
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                const KubeObject *o = &set->objects[set->index[mid]];
+                int c = o->kind != kind ? (o->kind < kind ? -1 : 1) : strcmp(object_name(o), name);
+
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo < set->n_index) {
+                const KubeObject *o = &set->objects[set->index[lo]];
+                if (o->kind == kind && streq(object_name(o), name))
                         return o;
         }
         return NULL;

@@ -485,6 +485,8 @@ typedef struct KubeSet {
         size_t n_streams;
         KubeObject *objects;
         size_t n_objects, alloc_objects;
+        size_t *index; /* object indexes by (kind, name), for kube_set_find(); rebuilt by each load */
+        size_t n_index;
         Arena *arena; /* decoded objects */
 } KubeSet;
 
@@ -513,7 +515,10 @@ const char *kube_object_pod_spec_path(const KubeObject *o);
 /* The name skiff gives the pod: metadata.name for a Pod, NAME-pod for a Deployment (podman's names). */
 const char *kube_object_pod_name(const KubeObject *o);
 
-/* Finds a ConfigMap, Secret or PVC by name in the set, or NULL. */
+/* Rebuilds the name index after objects were added (kube_set_load() does it). Returns 0 or -ENOMEM. */
+int kube_set_reindex(KubeSet *set);
+
+/* Finds an object by kind and metadata.name (the first one defined, when a name repeats), or NULL. */
 const KubeObject *kube_set_find(const KubeSet *set, KubeKind kind, const char *name);
 
 static inline unsigned knode_line(const YNode *n) {

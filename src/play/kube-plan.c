@@ -1048,10 +1048,10 @@ void kube_plan_print(json_object *plan, FILE *f) {
                 for (size_t j = 0; a && j < json_object_array_length(a); j++) {
                         json_object *v = json_object_array_get_idx(a, j), *files = jget(v, "files");
                         const char *t = jstr(v, "type");
-                        fprintf(f, "  volume %s: %s", jstr(v, "name"), t ?: "?");
+                        fprintf(f, "  volume %s: %s", strempty(jstr(v, "name")), t ?: "?");
                         if (t && streq(t, "hostPath"))
-                                fprintf(f, " %s%s%s", jstr(v, "path"), *jstr(v, "hostPathType") ? " type " : "",
-                                        jstr(v, "hostPathType"));
+                                fprintf(f, " %s%s%s", strempty(jstr(v, "path")),
+                                        isempty(jstr(v, "hostPathType")) ? "" : " type ", strempty(jstr(v, "hostPathType")));
                         else if (t && streq(t, "emptyDir"))
                                 fprintf(f, " on %s%s%s", jstr(v, "medium"), jget(v, "sizeLimitBytes") ? ", limit bytes " : "",
                                         jget(v, "sizeLimitBytes") ? jstr(v, "sizeLimitBytes") : "");

@@ -33,9 +33,18 @@ static size_t vpush(Validator *v, const char *fmt, ...) {
 
         if (v->path.len > 0 && fmt[0] != '[' && v->path.buf[v->path.len - 1] != '.')
                 strbuf_putc(&v->path, '.');
-        va_start(ap, fmt);
-        strbuf_vaddf(&v->path, fmt, ap);
-        va_end(ap);
+        /* Paths are pushed for every field of every object and read only for messages: keep the common
+         * cases (a constant, or one string) away from vsnprintf. */
+        if (!strchr(fmt, '%'))
+                strbuf_puts(&v->path, fmt);
+        else {
+                va_start(ap, fmt);
+                if (streq(fmt, "%s"))
+                        strbuf_puts(&v->path, va_arg(ap, const char *));
+                else
+                        strbuf_vaddf(&v->path, fmt, ap);
+                va_end(ap);
+        }
         return mark;
 }
 
@@ -1337,41 +1346,73 @@ static bool pod_like(KubeKind k) {
         return k == KUBE_POD || k == KUBE_DEPLOYMENT;
 }
 
+static bool pod_like(KubeKind k);
+
+/* The name an object takes on this host, and the space it is unique in: pods (from Pods and
+ * Deployments alike) share one space, every other kind has its own. */
+static const char *unique_name(const KubeObject *o, int *ret_space) {
+        *ret_space = pod_like(o->kind) ? -1 : (int) o->kind;
+        return pod_like(o->kind) ? o->pod_name : (o->metadata ? o->metadata->name.v : NULL);
+}
+
+static int unique_cmp(const void *a, const void *b, void *userdata) {
+        const KubeSet *set = userdata;
+        size_t i = *(const size_t *) a, j = *(const size_t *) b;
+        int si, sj, c;
+        const char *ni = unique_name(&set->objects[i], &si), *nj = unique_name(&set->objects[j], &sj);
+
+        if (si != sj)
+                return si < sj ? -1 : 1;
+        c = strcmp(strempty(ni), strempty(nj));
+        if (c != 0)
+                return c;
+        return i < j ? -1 : i > j; /* stable: the first definition comes first */
+}
+
+/* Sorting makes this n log n: a stream of thousands of objects is checked in a blink. */
 static void validate_unique_names(Validator *v) {
         const KubeSet *set = v->set;
+        _cleanup_free_ size_t *order = malloc(set->n_objects * sizeof(size_t) + 1);
 
-        for (size_t i = 0; i < set->n_objects; i++) {
-                const KubeObject *o = &set->objects[i];
-                const char *name = pod_like(o->kind) ? o->pod_name : (o->metadata ? o->metadata->name.v : NULL);
+        if (!order) {
+                v->diags->oom = true;
+                return;
+        }
+        for (size_t i = 0; i < set->n_objects; i++)
+                order[i] = i;
+        qsort_r(order, set->n_objects, sizeof(size_t), unique_cmp, (void *) set);
+        for (size_t k = 1; k < set->n_objects; k++) {
+                const KubeObject *p = &set->objects[order[k - 1]], *o = &set->objects[order[k]];
+                int so, sp;
+                const char *name = unique_name(o, &so), *pname = unique_name(p, &sp);
 
-                if (!name)
+                if (!name || !pname || so != sp || !streq(name, pname))
                         continue;
-                for (size_t j = 0; j < i; j++) {
-                        const KubeObject *p = &set->objects[j];
-                        const char *pname = pod_like(p->kind) ? p->pod_name : (p->metadata ? p->metadata->name.v : NULL);
-                        bool same_space = pod_like(o->kind) ? pod_like(p->kind) : o->kind == p->kind;
-
-                        if (!same_space || !pname || !streq(name, pname))
-                                continue;
-                        v->obj = o;
-                        strbuf_truncate(&v->path, 0);
-                        strbuf_puts(&v->path, o->prefix);
-                        if (o->kind == KUBE_POD && p->kind == KUBE_DEPLOYMENT)
-                                verr(v, o->metadata->name.node, "metadata.name",
-                                     "pod name \"%s\" is already taken by the pod of Deployment \"%s\" "
-                                     "(%s:%u; a Deployment's pod is named NAME-pod)",
-                                     name, p->metadata->name.v, p->file, knode_line(p->metadata->name.node));
-                        else if (o->kind == KUBE_DEPLOYMENT && p->kind == KUBE_POD)
-                                verr(v, o->metadata->name.node, "metadata.name",
-                                     "this Deployment's pod would be named \"%s\", which is already the name "
-                                     "of the Pod at %s:%u (a Deployment's pod is named NAME-pod)",
-                                     name, p->file, knode_line(p->metadata->name.node));
-                        else
-                                verr(v, o->metadata->name.node, "metadata.name",
-                                     "duplicate %s name \"%s\" (first defined at %s:%u)", kube_kind_to_string(o->kind),
-                                     o->metadata->name.v, p->file, knode_line(p->metadata->name.node));
-                        break;
+                /* Report each later duplicate against the first definition. */
+                for (size_t f = k - 1; f > 0; f--) {
+                        int sf;
+                        const char *fname = unique_name(&set->objects[order[f - 1]], &sf);
+                        if (!fname || sf != so || !streq(fname, name))
+                                break;
+                        p = &set->objects[order[f - 1]];
                 }
+                v->obj = o;
+                strbuf_truncate(&v->path, 0);
+                strbuf_puts(&v->path, o->prefix);
+                if (o->kind == KUBE_POD && p->kind == KUBE_DEPLOYMENT)
+                        verr(v, o->metadata->name.node, "metadata.name",
+                             "pod name \"%s\" is already taken by the pod of Deployment \"%s\" "
+                             "(%s:%u; a Deployment's pod is named NAME-pod)",
+                             name, p->metadata->name.v, p->file, knode_line(p->metadata->name.node));
+                else if (o->kind == KUBE_DEPLOYMENT && p->kind == KUBE_POD)
+                        verr(v, o->metadata->name.node, "metadata.name",
+                             "this Deployment's pod would be named \"%s\", which is already the name "
+                             "of the Pod at %s:%u (a Deployment's pod is named NAME-pod)",
+                             name, p->file, knode_line(p->metadata->name.node));
+                else
+                        verr(v, o->metadata->name.node, "metadata.name",
+                             "duplicate %s name \"%s\" (first defined at %s:%u)", kube_kind_to_string(o->kind),
+                             o->metadata->name.v, p->file, knode_line(p->metadata->name.node));
         }
 }
 

@@ -26,6 +26,7 @@ DEFINE_VOID_CLEANUP_FUNC(yaml_parser_t *, yaml_parser_delete);
 typedef struct Anchor {
         const char *name;
         YNode *node;
+        size_t weight; /* nodes in node's tree, aliases expanded: what an alias to it adds */
         struct Anchor *next;
 } Anchor;
 
@@ -36,15 +37,8 @@ typedef struct Frame {
          * items alternate key, value. */
         YNode **items;
         size_t n, alloc;
+        size_t start; /* Loader.expanded when it opened: its weight is what was counted since */
 } Frame;
-
-/* Each collection's expanded size is remembered here while loading (keyed by node), so an alias adds
- * the size of what it stands for. A small open-addressing map over pointers. */
-typedef struct WeightMap {
-        const YNode **keys;
-        size_t *values;
-        size_t n, alloc;
-} WeightMap;
 
 typedef struct Loader {
         YStream *stream;
@@ -53,9 +47,10 @@ typedef struct Loader {
         size_t depth, stack_alloc;
         Anchor *anchors;
         size_t expanded; /* nodes of the current document, aliases expanded */
-        WeightMap weights;
         Diag **reterr;
 } Loader;
+
+static YScalarKind classify_scalar(const YNode *n);
 
 static const char *const type_table[_YNODE_TYPE_MAX] = {
         [YNODE_SCALAR] = "scalar",
@@ -67,65 +62,6 @@ const char *ynode_type_to_string(YNodeType t) {
         return t >= 0 && t < _YNODE_TYPE_MAX ? type_table[t] : NULL;
 }
 
-
-static size_t ptr_hash(const void *p) {
-        uintptr_t x = (uintptr_t) p;
-        x ^= x >> 33;
-        x *= 0xff51afd7ed558ccdULL;
-        x ^= x >> 33;
-        return (size_t) x;
-}
-
-static int weight_put(WeightMap *m, const YNode *k, size_t v) {
-        if ((m->n + 1) * 2 > m->alloc) {
-                size_t na = m->alloc ? m->alloc * 2 : 64;
-                const YNode **nk = calloc(na, sizeof(*nk));
-                size_t *nv = calloc(na, sizeof(*nv));
-
-                if (!nk || !nv) {
-                        free(nk);
-                        free(nv);
-                        return -ENOMEM;
-                }
-                for (size_t i = 0; i < m->alloc; i++) {
-                        size_t j;
-                        if (!m->keys[i])
-                                continue;
-                        for (j = ptr_hash(m->keys[i]) & (na - 1); nk[j]; j = (j + 1) & (na - 1))
-                                ;
-                        nk[j] = m->keys[i];
-                        nv[j] = m->values[i];
-                }
-                free(m->keys);
-                free(m->values);
-                m->keys = nk;
-                m->values = nv;
-                m->alloc = na;
-        }
-        for (size_t j = ptr_hash(k) & (m->alloc - 1);; j = (j + 1) & (m->alloc - 1))
-                if (!m->keys[j] || m->keys[j] == k) {
-                        if (!m->keys[j])
-                                m->n++;
-                        m->keys[j] = k;
-                        m->values[j] = v;
-                        return 0;
-                }
-}
-
-static size_t weight_get(const WeightMap *m, const YNode *k) {
-        if (k->type == YNODE_SCALAR || m->alloc == 0)
-                return 1;
-        for (size_t j = ptr_hash(k) & (m->alloc - 1); m->keys[j]; j = (j + 1) & (m->alloc - 1))
-                if (m->keys[j] == k)
-                        return m->values[j];
-        return 1;
-}
-
-static void weight_done(WeightMap *m) {
-        free(m->keys);
-        free(m->values);
-        *m = (WeightMap) {};
-}
 
 YStream *ystream_free(YStream *s) {
         if (!s)
@@ -264,19 +200,19 @@ static int loader_push(Loader *l, YNode *n, const yaml_char_t *anchor) {
                 l->stack_alloc = a;
         }
         f = &l->stack[l->depth++];
-        *f = (Frame) { .node = n };
+        *f = (Frame) { .node = n, .start = l->expanded };
         if (anchor && !(f->anchor = arena_strdup(l->stream->arena, (const char *) anchor)))
                 return -ENOMEM;
         return 0;
 }
 
-static int anchor_add(Loader *l, const char *name, YNode *n) {
+static int anchor_add(Loader *l, const char *name, YNode *n, size_t weight) {
         Anchor *a = arena_alloc(l->stream->arena, sizeof(Anchor));
 
         if (!a)
                 return -ENOMEM;
         /* Newest first: a redefined anchor shadows the older one, as YAML says. */
-        *a = (Anchor) { .name = name, .node = n, .next = l->anchors };
+        *a = (Anchor) { .name = name, .node = n, .weight = weight, .next = l->anchors };
         l->anchors = a;
         return 0;
 }
@@ -357,10 +293,11 @@ static int merge_one(Loader *l, YPair **pairs, size_t *n, size_t *alloc, const Y
 
 /* Closes the collection on top of the stack: copies its children into the arena, applies merge keys,
  * checks for duplicate keys and registers its anchor. */
-static int loader_pop(Loader *l, size_t *ret_weight) {
+static int loader_pop(Loader *l) {
         Frame *f = &l->stack[l->depth - 1];
         YNode *n = f->node;
-        size_t weight = 1;
+        /* Everything counted since it opened is its children, expanded; plus itself. */
+        size_t weight = l->expanded - f->start + 1;
         int r = 0;
 
         if (n->type == YNODE_SEQUENCE) {
@@ -372,7 +309,6 @@ static int loader_pop(Loader *l, size_t *ret_weight) {
                 }
                 for (size_t i = 0; i < f->n; i++) {
                         n->seq.items[i] = f->items[i];
-                        weight += weight_get(&l->weights, f->items[i]);
                 }
         } else {
                 _cleanup_free_ YPair *pairs = NULL;
@@ -387,7 +323,6 @@ static int loader_pop(Loader *l, size_t *ret_weight) {
                         goto finish;
                 }
                 for (size_t i = 0; i + 1 < f->n; i += 2) {
-                        weight += 1 + weight_get(&l->weights, f->items[i + 1]);
                         if (is_merge_key(f->items[i])) {
                                 if (n_merges == ELEMENTSOF(merges)) {
                                         _cleanup_free_ char *path = loader_path(l, "<<");
@@ -440,14 +375,11 @@ static int loader_pop(Loader *l, size_t *ret_weight) {
                 }
                 memcpy(n->map.pairs, pairs, np * sizeof(YPair));
         }
-        if (weight > 1 && weight_put(&l->weights, n, weight) < 0)
-                r = -ENOMEM;
         if (r >= 0 && f->anchor)
-                r = anchor_add(l, f->anchor, n);
+                r = anchor_add(l, f->anchor, n, weight);
 finish:
         free(f->items);
         l->depth--;
-        *ret_weight = weight;
         return r;
 }
 
@@ -546,7 +478,6 @@ int ystream_load(const char *text, size_t len, const char *file, YStream **ret, 
 
         while (!done && r >= 0) {
                 yaml_event_t ev;
-                size_t w = 1;
                 YNode *n;
 
                 if (!yaml_parser_parse(parser, &ev)) {
@@ -578,8 +509,9 @@ int ystream_load(const char *text, size_t len, const char *file, YStream **ret, 
                                 r = -ENOMEM;
                                 break;
                         }
+                        n->scalar.kind = classify_scalar(n);
                         if (ev.data.scalar.anchor)
-                                r = anchor_add(&l, arena_strdup(s->arena, (const char *) ev.data.scalar.anchor), n);
+                                r = anchor_add(&l, arena_strdup(s->arena, (const char *) ev.data.scalar.anchor), n, 1);
                         if (r >= 0)
                                 r = loader_add(&l, n, 1, NULL, doc);
                         break;
@@ -599,7 +531,7 @@ int ystream_load(const char *text, size_t len, const char *file, YStream **ret, 
                 case YAML_SEQUENCE_END_EVENT:
                 case YAML_MAPPING_END_EVENT:
                         n = l.stack[l.depth - 1].node;
-                        r = loader_pop(&l, &w);
+                        r = loader_pop(&l);
                         /* Its children were counted as they were added: count the collection itself once. */
                         if (r >= 0)
                                 r = loader_add(&l, n, 1, NULL, doc);
@@ -625,7 +557,7 @@ int ystream_load(const char *text, size_t len, const char *file, YStream **ret, 
                                                  name, name);
                                 break;
                         }
-                        r = loader_add(&l, a->node, weight_get(&l.weights, a->node), &ev.start_mark, doc);
+                        r = loader_add(&l, a->node, a->weight, &ev.start_mark, doc);
                         break;
                 }
                 default:
@@ -637,7 +569,6 @@ int ystream_load(const char *text, size_t len, const char *file, YStream **ret, 
         for (size_t i = 0; i < l.depth; i++)
                 free(l.stack[i].items);
         free(l.stack);
-        weight_done(&l.weights);
         if (r < 0)
                 return r;
 
@@ -758,11 +689,13 @@ static bool looks_like_float(const char *in) {
 }
 
 YScalarKind ynode_scalar_kind(const YNode *n) {
-        const char *v;
-        int64_t i;
-
         if (!n || n->type != YNODE_SCALAR)
                 return _YKIND_INVALID;
+        return n->scalar.kind;
+}
+
+/* Decided once, when the scalar is read: consumers ask for it several times per scalar. */
+static YScalarKind classify_scalar(const YNode *n) {
         if (n->tag) {
                 if (streq(n->tag, TAG_NULL))
                         return YKIND_NULL;
@@ -776,7 +709,15 @@ YScalarKind ynode_scalar_kind(const YNode *n) {
         }
         if (n->scalar.style != YSCALAR_PLAIN)
                 return YKIND_STRING;
-        v = n->scalar.value;
+        return yaml_resolve_plain(n->scalar.value);
+}
+
+YScalarKind yaml_resolve_plain(const char *v) {
+        int64_t i;
+
+        /* Most scalars are words and paths: only these first characters can start anything else. */
+        if (*v && !strchr("~nNyYtTfFoO0123456789+-.", *v))
+                return YKIND_STRING;
         if (str_in(v, null_words))
                 return YKIND_NULL;
         if (str_in(v, true_words) || str_in(v, false_words))

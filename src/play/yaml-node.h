@@ -69,6 +69,7 @@ struct YNode {
                         const char *value; /* NUL-terminated; may contain NULs from escapes */
                         size_t len;
                         YScalarStyle style;
+                        YScalarKind kind; /* see ynode_scalar_kind() */
                 } scalar;
                 struct {
                         YNode **items;
@@ -107,6 +108,9 @@ const char *ynode_type_to_string(YNodeType t);
 const char *ynode_describe(const YNode *n);
 
 YScalarKind ynode_scalar_kind(const YNode *n);
+
+/* What a plain, untagged scalar with this text would be (so a message can say "remove the quotes"). */
+YScalarKind yaml_resolve_plain(const char *text);
 
 /* Returns true for a missing node or a null scalar ("", "~", "null"…). */
 bool ynode_is_null(const YNode *n);
