@@ -47,6 +47,8 @@ typedef struct Loader {
         size_t depth, stack_alloc;
         Anchor *anchors;
         size_t expanded; /* nodes of the current document, aliases expanded */
+        YPair *scratch;  /* a mapping's pairs while it is being closed */
+        size_t scratch_alloc;
         Diag **reterr;
 } Loader;
 
@@ -196,11 +198,14 @@ static int loader_push(Loader *l, YNode *n, const yaml_char_t *anchor) {
                 Frame *s = realloc(l->stack, a * sizeof(Frame));
                 if (!s)
                         return -ENOMEM;
+                memset(s + l->stack_alloc, 0, (a - l->stack_alloc) * sizeof(Frame));
                 l->stack = s;
                 l->stack_alloc = a;
         }
         f = &l->stack[l->depth++];
-        *f = (Frame) { .node = n, .start = l->expanded };
+        /* The children buffer of this depth is kept from the last collection that stood here: a
+         * document has hundreds of thousands of collections but only a few levels. */
+        *f = (Frame) { .node = n, .start = l->expanded, .items = f->items, .alloc = f->alloc };
         if (anchor && !(f->anchor = arena_strdup(l->stream->arena, (const char *) anchor)))
                 return -ENOMEM;
         return 0;
@@ -311,17 +316,24 @@ static int loader_pop(Loader *l) {
                         n->seq.items[i] = f->items[i];
                 }
         } else {
-                _cleanup_free_ YPair *pairs = NULL;
-                size_t np = 0, alloc = f->n / 2 + 1, first;
+                YPair *pairs;
+                size_t np = 0, first;
                 const YNode *merges[64], *merge_keys[64];
                 size_t n_merges = 0;
                 ssize_t dup;
 
-                pairs = malloc(alloc * sizeof(YPair));
-                if (!pairs) {
-                        r = -ENOMEM;
-                        goto finish;
+                /* One scratch buffer for every mapping of the stream, grown as needed. */
+                if (l->scratch_alloc < f->n / 2 + 1) {
+                        size_t a = MAX(f->n / 2 + 1, l->scratch_alloc * 2);
+                        YPair *b = realloc(l->scratch, a * sizeof(YPair));
+                        if (!b) {
+                                r = -ENOMEM;
+                                goto finish;
+                        }
+                        l->scratch = b;
+                        l->scratch_alloc = a;
                 }
+                pairs = l->scratch;
                 for (size_t i = 0; i + 1 < f->n; i += 2) {
                         if (is_merge_key(f->items[i])) {
                                 if (n_merges == ELEMENTSOF(merges)) {
@@ -360,13 +372,14 @@ static int loader_pop(Loader *l) {
                         /* Errors point at the "<<" key: the merged node may be an alias of one far away. */
                         if (src->type == YNODE_SEQUENCE) {
                                 for (size_t i = 0; i < src->seq.n && r >= 0; i++)
-                                        r = merge_one(l, &pairs, &np, &alloc, src->seq.items[i],
+                                        r = merge_one(l, &l->scratch, &np, &l->scratch_alloc, src->seq.items[i],
                                                       merge_keys[m]);
                         } else
-                                r = merge_one(l, &pairs, &np, &alloc, src, merge_keys[m]);
+                                r = merge_one(l, &l->scratch, &np, &l->scratch_alloc, src, merge_keys[m]);
                         if (r < 0)
                                 goto finish;
                 }
+                pairs = l->scratch; /* merging may have moved it */
                 n->map.n = np;
                 n->map.pairs = arena_new0(l->stream->arena, YPair, np);
                 if (np && !n->map.pairs) {
@@ -378,7 +391,6 @@ static int loader_pop(Loader *l) {
         if (r >= 0 && f->anchor)
                 r = anchor_add(l, f->anchor, n, weight);
 finish:
-        free(f->items);
         l->depth--;
         return r;
 }
@@ -566,8 +578,9 @@ int ystream_load(const char *text, size_t len, const char *file, YStream **ret, 
                 yaml_event_delete(&ev);
         }
 
-        for (size_t i = 0; i < l.depth; i++)
+        for (size_t i = 0; i < l.stack_alloc; i++)
                 free(l.stack[i].items);
+        free(l.scratch);
         free(l.stack);
         if (r < 0)
                 return r;
