@@ -141,3 +141,22 @@ char *arena_printf(Arena *a, const char *fmt, ...) {
         free(tmp);
         return r;
 }
+
+void arena_adopt(Arena *a, Arena *b) {
+        ArenaChunk *last = b->chunks;
+
+        if (!last) {
+                free(b);
+                return;
+        }
+        while (last->next)
+                last = last->next;
+        /* Behind a's current chunk, so a keeps allocating where it was. */
+        if (a->chunks) {
+                last->next = a->chunks->next;
+                a->chunks->next = b->chunks;
+        } else
+                a->chunks = b->chunks;
+        a->total += b->total;
+        free(b);
+}

@@ -20,6 +20,9 @@ Arena *arena_new(void);
 Arena *arena_free(Arena *a);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Arena *, arena_free);
 
+/* Moves every allocation of b into a (freed with a from now on) and frees b itself. */
+void arena_adopt(Arena *a, Arena *b);
+
 /* Returns zeroed memory aligned for any type, or NULL on OOM. */
 void *arena_alloc(Arena *a, size_t size);
 /* Returns a NUL-terminated copy of the first n bytes of s (which may hold NULs), or NULL on OOM. */

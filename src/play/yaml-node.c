@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ typedef struct Loader {
         Frame *stack;
         size_t depth, stack_alloc;
         Anchor *anchors;
+        unsigned line_offset; /* lines of the input before this part (see ystream_load_split()) */
         size_t expanded; /* nodes of the current document, aliases expanded */
         YPair *scratch;  /* a mapping's pairs while it is being closed */
         size_t scratch_alloc;
@@ -128,7 +130,7 @@ static YNode *node_new(Loader *l, YNodeType type, const yaml_mark_t *mark, const
         if (!n)
                 return NULL;
         n->type = type;
-        n->line = (unsigned) mark->line + 1;
+        n->line = (unsigned) mark->line + 1 + l->line_offset;
         n->column = (unsigned) mark->column + 1;
         if (tag && !(n->tag = arena_strdup(l->stream->arena, (const char *) tag)))
                 return NULL;
@@ -164,7 +166,7 @@ static int loader_add(Loader *l, YNode *n, size_t weight, const yaml_mark_t *at,
         l->expanded += weight;
         if (l->expanded > EXPANDED_NODES_MAX) {
                 _cleanup_free_ char *path = loader_path(l, NULL);
-                return loader_error(l, at ? (unsigned) at->line + 1 : n->line,
+                return loader_error(l, at ? (unsigned) at->line + 1 + l->line_offset : n->line,
                                     at ? (unsigned) at->column + 1 : n->column, path,
                                     "aliases expand this document to more than %u nodes, refusing it",
                                     EXPANDED_NODES_MAX);
@@ -432,16 +434,17 @@ static int syntax_error(Loader *l, const yaml_parser_t *p, const char *text, siz
          * it was opened, not the last line. */
         if (p->context && strstr(p->context, "quoted scalar") && p->problem &&
             strstr(p->problem, "end of stream"))
-                return loader_error(l, (unsigned) p->context_mark.line + 1,
+                return loader_error(l, (unsigned) p->context_mark.line + 1 + l->line_offset,
                                     (unsigned) p->context_mark.column + 1, NULL,
                                     "YAML syntax error: this quoted string is never closed (no closing quote "
                                     "before the end of the file)");
         if (p->context)
-                return loader_error(l, (unsigned) m->line + 1, (unsigned) m->column + 1, NULL,
+                return loader_error(l, (unsigned) m->line + 1 + l->line_offset, (unsigned) m->column + 1, NULL,
                                     "YAML syntax error: %s %s at line %u column %u%s", p->problem ?: "error",
-                                    p->context, (unsigned) p->context_mark.line + 1,
+                                    p->context, (unsigned) p->context_mark.line + 1 + l->line_offset,
                                     (unsigned) p->context_mark.column + 1, syntax_hint(p, text, len));
-        return loader_error(l, (unsigned) m->line + 1, (unsigned) m->column + 1, NULL, "YAML syntax error: %s%s",
+        return loader_error(l, (unsigned) m->line + 1 + l->line_offset, (unsigned) m->column + 1, NULL,
+                            "YAML syntax error: %s%s",
                             p->problem ?: "unknown error", syntax_hint(p, text, len));
 }
 
@@ -461,11 +464,15 @@ static int stream_add_doc(YStream *s, size_t *alloc, YDocument **ret) {
         return 0;
 }
 
-int ystream_load(const char *text, size_t len, const char *file, YStream **ret, Diag **reterr) {
+/* Loads one part of the input (the whole of it, or a run of whole documents), whose first line is line
+ * line_offset + 1 of the input. Empty documents are kept: they are dropped once, after the parts are
+ * joined. */
+static int load_part(const char *text, size_t len, const char *file, unsigned line_offset, YStream **ret,
+                     Diag **reterr) {
         _cleanup_(yaml_parser_deletep) yaml_parser_t *parser = NULL;
         _cleanup_(ystream_freep) YStream *s = NULL;
         yaml_parser_t parser_storage;
-        Loader l = { .reterr = reterr };
+        Loader l = { .reterr = reterr, .line_offset = line_offset };
         YDocument *doc = NULL;
         size_t docs_alloc = 0;
         bool done = false;
@@ -503,7 +510,7 @@ int ystream_load(const char *text, size_t len, const char *file, YStream **ret, 
                 case YAML_DOCUMENT_START_EVENT:
                         r = stream_add_doc(s, &docs_alloc, &doc);
                         if (r >= 0)
-                                doc->line = (unsigned) ev.start_mark.line + 1;
+                                doc->line = (unsigned) ev.start_mark.line + 1 + l.line_offset;
                         l.anchors = NULL; /* anchors do not cross documents */
                         l.expanded = 0;
                         break;
@@ -562,7 +569,7 @@ int ystream_load(const char *text, size_t len, const char *file, YStream **ret, 
                                 for (size_t i = 0; i < l.depth; i++)
                                         if (streq_ptr(l.stack[i].anchor, name))
                                                 own = true;
-                                r = loader_error(&l, (unsigned) ev.start_mark.line + 1,
+                                r = loader_error(&l, (unsigned) ev.start_mark.line + 1 + l.line_offset,
                                                  (unsigned) ev.start_mark.column + 1, path,
                                                  own ? "alias *%s refers to a node that contains it"
                                                      : "alias *%s refers to an anchor &%s that was not defined before it",
@@ -584,6 +591,133 @@ int ystream_load(const char *text, size_t len, const char *file, YStream **ret, 
         free(l.stack);
         if (r < 0)
                 return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+/* Finds where a second part can start: a line "---" (alone, or followed by a space or tab) at or after
+ * from, at the start of a line. YAML ends every document there, whatever came before (block scalars
+ * are indented, and a quoted scalar or flow collection cannot run across it), so both halves parse
+ * exactly as the whole would. Returns the offset of that line, or 0 when there is none. */
+static size_t find_split(const char *text, size_t len, size_t from) {
+        for (size_t i = from; i < len;) {
+                const char *nl = memchr(text + i, '\n', len - i);
+                size_t line;
+
+                if (!nl)
+                        return 0;
+                line = (size_t) (nl - text) + 1;
+                if (line + 3 <= len && memcmp(text + line, "---", 3) == 0 &&
+                    (line + 3 == len || strchr(" \t\r\n", text[line + 3])))
+                        return line;
+                i = line;
+        }
+        return 0;
+}
+
+/* Byte order marks and NULs mean UTF-16/32, which must not be split at bytes; directives ('%' at the
+ * start of a line) belong to the next document, which splitting would separate them from. */
+static bool splittable(const char *text, size_t len) {
+        if (len >= 2 && ((unsigned char) text[0] == 0xfe || (unsigned char) text[0] == 0xff || text[0] == 0 ||
+                         text[1] == 0))
+                return false;
+        if (text[0] == '%')
+                return false;
+        for (const char *p = memchr(text, '\n', len); p; p = memchr(p + 1, '\n', (size_t) (text + len - p - 1)))
+                if (p + 1 < text + len && p[1] == '%')
+                        return false;
+        return memchr(text, 0, len) == NULL;
+}
+
+typedef struct PartJob {
+        const char *text;
+        size_t len;
+        const char *file;
+        unsigned line_offset;
+        YStream *stream;
+        Diag *error;
+        int r;
+} PartJob;
+
+static void *part_thread(void *userdata) {
+        PartJob *j = userdata;
+        j->r = load_part(j->text, j->len, j->file, j->line_offset, &j->stream, &j->error);
+        return NULL;
+}
+
+static int join_streams(YStream *a, YStream *b) {
+        YDocument *docs = arena_new0(a->arena, YDocument, a->n_docs + b->n_docs);
+
+        if (!docs && a->n_docs + b->n_docs > 0)
+                return -ENOMEM;
+        if (a->n_docs)
+                memcpy(docs, a->docs, a->n_docs * sizeof(YDocument));
+        if (b->n_docs)
+                memcpy(docs + a->n_docs, b->docs, b->n_docs * sizeof(YDocument));
+        a->docs = docs;
+        a->n_docs += b->n_docs;
+        a->n_nodes += b->n_nodes;
+        /* b's nodes live in b's arena: a takes it over, and b goes without freeing them. */
+        arena_adopt(a->arena, b->arena);
+        b->arena = NULL;
+        return 0;
+}
+
+int ystream_load_split(const char *text, size_t len, const char *file, size_t min_split, YStream **ret,
+                       Diag **reterr) {
+        _cleanup_(ystream_freep) YStream *s = NULL;
+        size_t cut = 0;
+        int r;
+
+        /* A large stream of several documents is read in two halves on two threads: libyaml's
+         * scanner is most of the time of a large load, and is strictly sequential within a part. */
+        if (len >= min_split && len >= 8 && splittable(text, len))
+                cut = find_split(text, len, len / 2);
+        if (cut > 0) {
+                PartJob second = {
+                        .text = text + cut,
+                        .len = len - cut,
+                        .file = file,
+                        .line_offset = 0,
+                };
+                Diag *first_error = NULL;
+                pthread_t t;
+                bool threaded;
+
+                for (const char *p = memchr(text, '\n', cut); p; p = memchr(p + 1, '\n', (size_t) (text + cut - p - 1)))
+                        second.line_offset++;
+                threaded = pthread_create(&t, NULL, part_thread, &second) == 0;
+                r = load_part(text, cut, file, 0, &s, &first_error);
+                if (threaded)
+                        (void) pthread_join(t, NULL);
+                else
+                        part_thread(&second);
+                /* The first problem in the input is the one to report, as a single pass would. */
+                if (r < 0 || second.r < 0) {
+                        ystream_free(second.stream);
+                        if (r < 0) {
+                                diag_free(second.error);
+                                if (reterr)
+                                        *reterr = first_error;
+                                else
+                                        diag_free(first_error);
+                                return r;
+                        }
+                        if (reterr)
+                                *reterr = second.error;
+                        else
+                                diag_free(second.error);
+                        return second.r;
+                }
+                r = join_streams(s, second.stream);
+                ystream_free(second.stream);
+                if (r < 0)
+                        return r;
+        } else {
+                r = load_part(text, len, file, 0, &s, reterr);
+                if (r < 0)
+                        return r;
+        }
 
         /* Documents that hold nothing ("---" alone, comments only) are dropped here, once. */
         {
@@ -595,6 +729,11 @@ int ystream_load(const char *text, size_t len, const char *file, YStream **ret, 
         }
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+int ystream_load(const char *text, size_t len, const char *file, YStream **ret, Diag **reterr) {
+        /* Below this, a thread costs more than it saves. */
+        return ystream_load_split(text, len, file, 512 * 1024, ret, reterr);
 }
 
 static bool str_in(const char *s, const char *const *list) {

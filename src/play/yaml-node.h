@@ -100,6 +100,12 @@ typedef struct YStream {
  * -ENOMEM, or -EBADMSG with *reterr saying what and where (first problem only). */
 int ystream_load(const char *text, size_t len, const char *file, YStream **ret, Diag **reterr);
 
+/* As ystream_load(), but an input of min_split bytes or more that holds several documents is read as
+ * two parts on two threads; the result is the same as reading it whole. ystream_load() uses 512 KiB;
+ * tests and the fuzzer pass 0 so small inputs take this path too. */
+int ystream_load_split(const char *text, size_t len, const char *file, size_t min_split, YStream **ret,
+                       Diag **reterr);
+
 YStream *ystream_free(YStream *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(YStream *, ystream_free);
 

@@ -779,6 +779,117 @@ static void test_get_float_underscore(void **state) {
         assert_true(v == 1000.5);
 }
 
+/* ---- reading a large stream in two parts (ystream_load_split) ---- */
+
+static void assert_same_tree(const YNode *a, const YNode *b) {
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_int_equal(a->type, b->type);
+        assert_int_equal(a->line, b->line);
+        assert_int_equal(a->column, b->column);
+        switch (a->type) {
+        case YNODE_SCALAR:
+                assert_string_equal(a->scalar.value, b->scalar.value);
+                assert_int_equal(a->scalar.kind, b->scalar.kind);
+                break;
+        case YNODE_SEQUENCE:
+                assert_int_equal(a->seq.n, b->seq.n);
+                for (size_t i = 0; i < a->seq.n; i++)
+                        assert_same_tree(a->seq.items[i], b->seq.items[i]);
+                break;
+        default:
+                assert_int_equal(a->map.n, b->map.n);
+                for (size_t i = 0; i < a->map.n; i++) {
+                        assert_same_tree(a->map.pairs[i].key, b->map.pairs[i].key);
+                        assert_same_tree(a->map.pairs[i].value, b->map.pairs[i].value);
+                }
+        }
+}
+
+/* n documents, with anchors, block scalars, comments and an empty document, each a few lines long. */
+static char *make_stream(size_t n) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        assert_non_null(f);
+        fputs("# leading comment\n", f);
+        for (size_t i = 0; i < n; i++) {
+                fprintf(f, "---\nkind: Pod\nmetadata: &m%zu\n  name: pod-%zu\n  labels: {a: \"%zu\"}\n", i, i, i);
+                fprintf(f, "spec:\n  note: |\n    line one\n    --- not a marker, indented\n  copy: *m%zu\n", i);
+                if (i % 7 == 0)
+                        fputs("---\n# an empty document\n", f);
+        }
+        fclose(f);
+        return buf;
+}
+
+static void test_split_same_as_whole(void **state) {
+        _cleanup_free_ char *text = make_stream(60);
+        YStream *whole = NULL, *split = NULL;
+        Diag *err = NULL;
+
+        assert_int_equal(ystream_load_split(text, strlen(text), "s.yaml", SIZE_MAX, &whole, &err), 0);
+        assert_int_equal(ystream_load_split(text, strlen(text), "s.yaml", 0, &split, &err), 0);
+        assert_int_equal(whole->n_docs, 60);
+        assert_int_equal(split->n_docs, whole->n_docs);
+        assert_int_equal(split->n_nodes, whole->n_nodes);
+        for (size_t i = 0; i < whole->n_docs; i++) {
+                assert_int_equal(split->docs[i].line, whole->docs[i].line);
+                assert_same_tree(split->docs[i].root, whole->docs[i].root);
+        }
+        ystream_free(whole);
+        ystream_free(split);
+}
+
+static char *load_error(const char *text, size_t min_split) {
+        YStream *s = NULL;
+        Diag *err = NULL;
+        char *msg;
+
+        assert_int_equal(ystream_load_split(text, strlen(text), "s.yaml", min_split, &s, &err), -EBADMSG);
+        assert_null(s);
+        assert_non_null(err);
+        msg = diag_format(err);
+        diag_free(err);
+        return msg;
+}
+
+static void test_split_errors_same_as_whole(void **state) {
+        _cleanup_free_ char *good = make_stream(40);
+        size_t half = strlen(good) / 2;
+        char *bad_late = NULL, *bad_both = NULL;
+
+        /* A tab in the last document: in the second part, reported at the line of the whole input. */
+        assert_true(asprintf(&bad_late, "%skind: x\n\tbad: tab\n", good) > 0);
+        {
+                _cleanup_free_ char *w = load_error(bad_late, SIZE_MAX), *p = load_error(bad_late, 0);
+                assert_string_equal(p, w);
+        }
+        /* Errors in both parts: the first one is reported, as reading it whole would. */
+        assert_true(asprintf(&bad_both, "---\na: [1, 2\n%s---\nb: {x\n", good + 0) > 0);
+        {
+                _cleanup_free_ char *w = load_error(bad_both, SIZE_MAX), *p = load_error(bad_both, 0);
+                assert_string_equal(p, w);
+                assert_non_null(strstr(w, "s.yaml:"));
+        }
+        (void) half;
+        free(bad_late);
+        free(bad_both);
+}
+
+static void test_split_declined(void **state) {
+        /* Directives belong to the next document: such input is read whole (and the same). */
+        const char *text = "%YAML 1.1\n---\na: 1\n---\nb: 2\n---\nc: 3\n";
+        YStream *s = NULL;
+        Diag *err = NULL;
+
+        assert_int_equal(ystream_load_split(text, strlen(text), "s.yaml", 0, &s, &err), 0);
+        assert_int_equal(s->n_docs, 3);
+        assert_int_equal(s->docs[2].root->line, 7);
+        ystream_free(s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_positions),
@@ -811,6 +922,9 @@ int main(void) {
                 cmocka_unit_test(test_get_bool),
                 cmocka_unit_test(test_get_float),
                 cmocka_unit_test(test_get_float_underscore),
+                cmocka_unit_test(test_split_same_as_whole),
+                cmocka_unit_test(test_split_errors_same_as_whole),
+                cmocka_unit_test(test_split_declined),
         };
 
         return unit_run_tests("tests", tests, ELEMENTSOF(tests));
