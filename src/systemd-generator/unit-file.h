@@ -1,0 +1,106 @@
+#pragma once
+
+/* The syntax of systemd unit files (systemd.syntax(7)), parsed the way systemd's config_parse() does,
+ * into an ordered tree the quadlet translation reads. This knows nothing about what any key means:
+ * [Container] Image= is just an entry here.
+ *
+ * A UnitFile owns everything in it (one arena); the sections and entries are plain linked lists in
+ * file order, so consumers may walk them directly:
+ *
+ *         for (const UnitSection *s = uf->sections; s; s = s->next)
+ *                 for (const UnitEntry *e = s->entries; e; e = e->next)
+ *                         ...;
+ *
+ * A section header that appears twice continues the first section, as in systemd, so every section
+ * name occurs once. Keys are case-sensitive; values are kept exactly as written (quotes, escapes and
+ * specifiers such as %n or %h untouched: systemd expands them in the unit the generator writes). */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/arena.h"
+#include "common/cleanup.h"
+#include "common/diag.h"
+
+/* systemd's LONG_LINE_MAX: the longest physical line, and the longest line after joining
+ * continuations. */
+#define UNIT_LINE_MAX (1024U * 1024U)
+/* Our own cap on a whole file (systemd's READ_FULL_BYTES_MAX is of the same order): config_parse()
+ * reads line by line and has none, but a unit file anywhere near this is certainly not one. */
+#define UNIT_FILE_SIZE_MAX (64U * 1024U * 1024U)
+
+typedef struct UnitEntry {
+        struct UnitEntry *next;
+        const char *key;   /* whitespace-stripped, never empty */
+        const char *value; /* whitespace-stripped; "" for an empty assignment ("Key="), a reset */
+        unsigned line;     /* as systemd reports it: the last physical line of a continued line */
+} UnitEntry;
+
+typedef struct UnitSection {
+        struct UnitSection *next;
+        const char *name; /* without the brackets */
+        unsigned line;    /* of the first header */
+        UnitEntry *entries, *entries_tail;
+        size_t n_entries;
+} UnitSection;
+
+typedef struct UnitFile {
+        Arena *arena;
+        const char *filename; /* may be NULL */
+        UnitSection *sections, *sections_tail;
+        size_t n_sections;
+} UnitFile;
+
+/* Parses len bytes of text (which need not be NUL-terminated).
+ *
+ * Problems with single lines are added to diags (when not NULL) as DIAG_ERROR "FILE:LINE: message"
+ * and the line is ignored, the way systemd warns and goes on: a line without '=' or without a key,
+ * an assignment before any section, a section header with anything after ']' (the entries after it,
+ * up to the next valid header, are dropped too: systemd refuses such a file as a whole), invalid
+ * UTF-8. Then returns the number of such errors (>= 0) and a new UnitFile in *ret (free with
+ * unit_file_free()).
+ *
+ * Fatal: -EFBIG for a text over UNIT_FILE_SIZE_MAX, -ENOBUFS for a (joined) line over UNIT_LINE_MAX,
+ * -EBADMSG for a NUL byte; each also adds one diagnostic. -ENOMEM. *ret is untouched then. */
+int unit_file_parse(const char *text, size_t len, const char *filename, UnitFile **ret, DiagList *diags);
+
+/* Accepts NULL and returns NULL. */
+UnitFile *unit_file_free(UnitFile *uf);
+DEFINE_TRIVIAL_CLEANUP_FUNC(UnitFile *, unit_file_free);
+#define _cleanup_unit_file_free_ _cleanup_(unit_file_freep)
+
+/* Returns the section called name (borrowed from uf), or NULL. */
+const UnitSection *unit_file_find_section(const UnitFile *uf, const char *name);
+
+/* Appends a copy of every entry of dropin to base, section by section (creating sections base lacks),
+ * after base's own entries: systemd's drop-in semantics, where a drop-in adds to list settings and
+ * an empty assignment in it resets them. Returns 0 or -ENOMEM (base may then hold part of dropin). */
+int unit_file_merge(UnitFile *base, const UnitFile *dropin);
+
+/* Returns the value of the last assignment of key in section (borrowed from uf; "" when that was an
+ * empty assignment), or NULL when the key is not set at all. */
+const char *unit_file_get_last(const UnitFile *uf, const char *section, const char *key);
+
+/* The effective list of a list setting: every value of key in section, in order, starting after the
+ * last empty assignment (which resets the list). Returns the number of values and a new vector of
+ * copies in *ret (never NULL on success; free with strv_free()), or -ENOMEM. */
+int unit_file_get_all(const UnitFile *uf, const char *section, const char *key, char ***ret);
+
+/* Splits value into words the way systemd's extract_first_word() does with EXTRACT_UNQUOTE |
+ * EXTRACT_CUNESCAPE (ExecStart=, Environment=): words are separated by whitespace; double and single
+ * quotes group (anywhere in a word: a"b c" is one word, `ab c`; "" is an empty word); inside and
+ * outside quotes the C escapes \a \b \f \n \r \t \v \\ \" \' \s (space), \xHH, \ooo (octal), \uHHHH
+ * and \UHHHHHHHH are decoded. Specifiers (%n, %%) are not touched. Returns 0 and a new vector in *ret
+ * (never NULL; empty for a blank value; free with strv_free()); -EINVAL for an unbalanced quote, a
+ * trailing backslash, an unknown or malformed escape, or an escape of NUL; -ENOMEM. */
+int unit_value_split_words(const char *value, char ***ret);
+
+/* systemd's parse_boolean(): 1 for "1", "yes", "y", "true", "t", "on"; 0 for "0", "no", "n", "false",
+ * "f", "off" (case-insensitive, no surrounding whitespace); -EINVAL for anything else. */
+int unit_value_parse_boolean(const char *value);
+static inline bool unit_value_is_true(const char *value) {
+        return value && unit_value_parse_boolean(value) == 1;
+}
+static inline bool unit_value_is_false(const char *value) {
+        return value && unit_value_parse_boolean(value) == 0;
+}
