@@ -615,18 +615,44 @@ static size_t find_split(const char *text, size_t len, size_t from) {
         return 0;
 }
 
-/* Byte order marks and NULs mean UTF-16/32, which must not be split at bytes; directives ('%' at the
- * start of a line) belong to the next document, which splitting would separate them from. */
+/* Whether the input may be cut at bytes. Not when it may be UTF-16/32 (a byte order mark other than
+ * UTF-8's, or NULs); not when it has directives ('%' at the start of a line, after a UTF-8 BOM too),
+ * which belong to the next document and would be separated from it; and not when it has line breaks
+ * other than "\n" and "\r\n" (a lone "\r", NEL, LS, PS: libyaml counts them as lines, and the second
+ * part's line numbers are computed by counting "\n"). */
 static bool splittable(const char *text, size_t len) {
-        if (len >= 2 && ((unsigned char) text[0] == 0xfe || (unsigned char) text[0] == 0xff || text[0] == 0 ||
-                         text[1] == 0))
+        const unsigned char *p = (const unsigned char *) text, *end = p + len;
+
+        if (len >= 2 && (p[0] == 0xfe || p[0] == 0xff || p[0] == 0 || p[1] == 0))
                 return false;
-        if (text[0] == '%')
+        if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+                p += 3;
+        if (p < end && *p == '%')
                 return false;
-        for (const char *p = memchr(text, '\n', len); p; p = memchr(p + 1, '\n', (size_t) (text + len - p - 1)))
-                if (p + 1 < text + len && p[1] == '%')
+        for (; p < end; p++)
+                switch (*p) {
+                case 0:
                         return false;
-        return memchr(text, 0, len) == NULL;
+                case '\r':
+                        if (p + 1 == end || p[1] != '\n')
+                                return false;
+                        break;
+                case '\n':
+                        if (p + 1 < end && p[1] == '%')
+                                return false;
+                        break;
+                case 0xc2: /* NEL: C2 85 */
+                        if (p + 1 < end && p[1] == 0x85)
+                                return false;
+                        break;
+                case 0xe2: /* LS, PS: E2 80 A8, E2 80 A9 */
+                        if (p + 2 < end && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+                                return false;
+                        break;
+                default:
+                        break;
+                }
+        return true;
 }
 
 typedef struct PartJob {
