@@ -64,31 +64,26 @@ static json_object *jget(json_object *o, const char *key) {
         return v;
 }
 
-static const char *jstr(json_object *o, const char *key) {
+/* o[key], which must exist and be of type t. */
+static json_object *jtyped(json_object *o, const char *key, json_type t) {
         json_object *v = jget(o, key);
 
         if (!v)
                 fail_msg("no key \"%s\" in %s", key, o ? json_object_to_json_string(o) : "NULL");
-        assert_true(json_object_is_type(v, json_type_string));
-        return json_object_get_string(v);
+        assert_true(json_object_is_type(v, t));
+        return v;
+}
+
+static const char *jstr(json_object *o, const char *key) {
+        return json_object_get_string(jtyped(o, key, json_type_string));
 }
 
 static int64_t jint(json_object *o, const char *key) {
-        json_object *v = jget(o, key);
-
-        if (!v)
-                fail_msg("no key \"%s\" in %s", key, o ? json_object_to_json_string(o) : "NULL");
-        assert_true(json_object_is_type(v, json_type_int));
-        return json_object_get_int64(v);
+        return json_object_get_int64(jtyped(o, key, json_type_int));
 }
 
 static bool jbool(json_object *o, const char *key) {
-        json_object *v = jget(o, key);
-
-        if (!v)
-                fail_msg("no key \"%s\" in %s", key, o ? json_object_to_json_string(o) : "NULL");
-        assert_true(json_object_is_type(v, json_type_boolean));
-        return json_object_get_boolean(v);
+        return json_object_get_boolean(jtyped(o, key, json_type_boolean));
 }
 
 /* The JSON text of o, for comparing arrays and objects exactly. */
