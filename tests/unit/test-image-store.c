@@ -84,8 +84,8 @@ static void test_digest(void **state) {
         assert_string_equal(d, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_int_equal(digest_hasher_final(h, d), -EINVAL);
         assert_int_equal(digest_parse(EMPTY_SHA256, &hex, NULL), 0);
-        assert_string_equal(hex, EMPTY_SHA256 + 7);
-        assert_true(digest_hex_is_valid(EMPTY_SHA256 + 7));
+        assert_string_equal(hex, &EMPTY_SHA256[7]);
+        assert_true(digest_hex_is_valid(&EMPTY_SHA256[7]));
         assert_false(digest_hex_is_valid("abc"));
 }
 
