@@ -98,10 +98,31 @@ int rm_rf_at(int dir_fd, const char *name) {
         return r;
 }
 
+/* write_file_atomic_at() leaves ".#images.json.<random>" next to images.json when killed. */
+static void clean_root_leftovers(ImageStore *s) {
+        _cleanup_close_ int fd = openat(s->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct dirent *de;
+        DIR *d;
+
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d)
+                return;
+        fd = -EBADF;
+        while ((de = readdir(d)))
+                if (startswith(de->d_name, ".#images.json."))
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+}
+
 void store_clean_tmp(ImageStore *s, bool exclusive) {
         _cleanup_close_ int fd = -EBADF;
         DIR *d;
         struct dirent *de;
+
+        if (exclusive)
+                clean_root_leftovers(s);
 
         fd = openat(s->tmp_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)

@@ -185,12 +185,14 @@ Loaded image: quay.io/x/dock:2" "docker-archive RepoTags, short ones under local
         # Leftovers as a killed writer leaves them (old enough and unlocked) and a stray blob.
         mkdir "$ROOT/tmp/layer-0123456789abcdef" && touch -d '2 hours ago' "$ROOT/tmp/layer-0123456789abcdef"
         echo stray >"$ROOT/blobs/sha256/$(printf stray | sha256sum | cut -d' ' -f1)"
+        echo '{"images":[' >"$ROOT/.#images.json.0123456789abcdef"
 
         run_skiff --root "$ROOT" image prune
         is "$stdout" "$gone" "prune prints the removed image"
         run_skiff --root "$ROOT" images -q
         is "$stdout" "[0-9a-f]{12}" "the named image stays"
         is "$(ls -A "$ROOT/tmp")" "" "leftovers removed"
+        [[ ! -e $ROOT/.#images.json.0123456789abcdef ]] || die "a killed images.json write was not cleaned"
         is "$(ls "$ROOT/layers" | wc -l)" "2" "only keep's two layers remain"
         is "$(ls "$ROOT/blobs/sha256" | wc -l)" "4" "manifest, config and two layer blobs remain"
         run_skiff --root "$ROOT" image inspect keep
@@ -243,6 +245,7 @@ Loaded image: quay.io/x/dock:2" "docker-archive RepoTags, short ones under local
         is "$(json_get "$stdout" 'sorted(n for i in d for n in i["Names"])')" '["localhost/killd:latest", "localhost/killme:latest"]'
         run_skiff --root "$ROOT" image prune
         is "$(ls -A "$ROOT/tmp")" "" "prune removes what killed loads left"
+        is "$(ls -A "$ROOT" | grep -c '^\.#')" "0" "no temporary images.json left"
         is "$(ls "$ROOT/layers" | wc -l)" "$((7 + 5 - 1))" "one dir per distinct layer (the busybox base is shared)"
 }
 
