@@ -14,6 +14,13 @@ make_image() {
 
 setup() {
         ROOT=$BATS_TEST_TMPDIR/root
+        ROOTLESS_DIR=
+}
+
+teardown() {
+        if [[ -n $ROOTLESS_DIR ]]; then
+                rm -rf "$ROOTLESS_DIR"
+        fi
 }
 
 # jq-less JSON field access: json_get JSON PYTHON-EXPRESSION-ON-d
@@ -291,4 +298,42 @@ Loaded image: quay.io/x/dock:2" "docker-archive RepoTags, short ones under local
         run_skiff 1 --root "$ROOT" image prune extra
         run_skiff --help
         is "$stdout" ".*image .*images .*" "skiff --help lists image and images"
+}
+
+@test "image load as an unprivileged user: own files, whiteouts and user.overlay.opaque" {
+        command -v setpriv >/dev/null || skip "setpriv not installed"
+        ((EUID == 0)) || skip "needs root to switch to an unprivileged user"
+        local D
+        D=$(mktemp -d /tmp/skiff-rootless.XXXXXX)
+        ROOTLESS_DIR=$D # outside BATS_TEST_TMPDIR, which the unprivileged user cannot reach
+        chmod 755 "$D"
+        chown 65534:65534 "$D"
+        python3 - "$D/wh.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    for name, kind in [("d", "dir"), ("d/.wh..wh..opq", "file"), ("d/new", "file"), ("etc/.wh.gone", "file")]:
+        ti = tarfile.TarInfo(name)
+        ti.mtime = 0
+        ti.uid = ti.gid = 0
+        if kind == "dir":
+            ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+            t.addfile(ti)
+        else:
+            t.addfile(ti, io.BytesIO(b""))
+PY
+        make_image oci-archive "$D/img.tar" --name rootless --raw-layer "$D/wh.tar"
+        chmod 644 "$D/img.tar"
+        local skiff=$SKIFF
+        run setpriv --reuid 65534 --regid 65534 --clear-groups env HOME="$D" XDG_RUNTIME_DIR="$D/run" \
+                "$skiff" --root "$D/store" image load -i "$D/img.tar"
+        echo "$output"
+        ((status == 0)) || die "rootless load failed: $output"
+        is "$output" "Loaded image: localhost/rootless:latest"
+        local layer
+        layer=$(for l in "$D"/store/layers/*/diff; do if [[ -d $l/d ]]; then echo "$l"; fi; done)
+        [[ -n $layer ]] || die "whiteout layer not found"
+        is "$(stat -c '%u %F %t:%T' "$layer/etc/gone")" "65534 character special file 0:0" "whiteout as a 0:0 device"
+        is "$(python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "user.overlay.opaque").decode())' "$layer/d")" \
+                "y" "opaque dir marked with user.overlay.opaque"
+        is "$(stat -c %u "$layer/d/new")" "65534" "files owned by the unprivileged user"
 }
