@@ -16,6 +16,7 @@
 
 #include "common/fileio.h"
 #include "common/json-util.h"
+#include "common/log.h"
 #include "common/strv.h"
 #include "image/reference.h"
 #include "image/store-internal.h"
@@ -166,6 +167,7 @@ int image_store_layer_ensure(ImageStore *s, const char *blob_digest, const char 
         if (r < 0)
                 return r == -ENOENT ? store_error(reterr, r, "%s: blob not in the store", what) : r;
 
+        log_debug("%s: unpacking", what);
         r = make_staging_dir(s, "layer", &staging, &stage_fd);
         if (r < 0)
                 return store_error(reterr, r, "%s: create staging directory: %s", what, strerror(-r));

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "common/log.h"
 #include "common/macro.h"
 #include "image/store-internal.h"
 #include "image/unpack.h"
@@ -364,6 +365,7 @@ int blob_writer_begin(ImageStore *s, const char *expected_digest, int64_t expect
                 if (r > 0)
                         return -EEXIST;
         }
+        log_debug("blob %s: writing", strempty(expected_digest));
         r = digest_hasher_new(&w->hasher);
         if (r < 0)
                 return r;

@@ -261,14 +261,19 @@ Loaded image: quay.io/x/dock:2" "docker-archive RepoTags, short ones under local
         make_image oci-archive "$T/c.tar" --name conc --layers 5
         local i
         for i in 1 2 3; do
-                "$SKIFF" --root "$ROOT" image load -i "$T/c.tar" >"$T/out$i" 2>&1 3>/dev/null &
+                "$SKIFF" --log-level debug --root "$ROOT" image load -i "$T/c.tar" >"$T/out$i" 2>"$T/err$i" 3>/dev/null &
                 eval "pid$i=\$!"
         done
         for i in 1 2 3; do
                 local p="pid$i"
-                wait "${!p}" || die "load $i failed: $(cat "$T/out$i")"
+                wait "${!p}" || die "load $i failed: $(cat "$T/out$i" "$T/err$i")"
                 is "$(cat "$T/out$i")" "Loaded image: localhost/conc:latest"
         done
+        # The library says (at debug level) when it really writes a blob or unpacks a layer: across the
+        # three loads, each of the 5 layers was unpacked once and each of the 7 blobs written once.
+        is "$(cat "$T"/err* | grep -c ': unpacking$')" "5" "5 unpacks in all"
+        is "$(cat "$T"/err* | grep ': unpacking$' | sort -u | wc -l)" "5" "of 5 different layers"
+        is "$(cat "$T"/err* | grep -c '^skiff: debug: blob sha256:[0-9a-f]*: writing$')" "7" "7 blob writes in all"
         is "$(ls "$ROOT/layers" | wc -l)" "5" "each layer unpacked once"
         is "$(ls "$ROOT/blobs/sha256" | wc -l)" "7" "each blob stored once (manifest, config, 5 layers)"
         is "$(ls -A "$ROOT/tmp")" "" "no staging leftovers"
