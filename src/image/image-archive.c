@@ -615,7 +615,7 @@ static int import_descriptor(Loader *l, const ManifestDescriptor *d, const char 
         int r;
 
         if (name) {
-                char *full;
+                char *full = NULL;
 
                 r = image_name_normalize(name, true, &full, reterr);
                 if (r < 0)
@@ -802,7 +802,7 @@ static int import_docker(Loader *l, char **reterr) {
                 if (r < 0)
                         goto out;
                 STRV_FOREACH(t, entries[i].repo_tags) {
-                        char *full;
+                        char *full = NULL;
 
                         /* podman (5.x) stores docker-archive short names under localhost/ too */
                         r = image_name_normalize(*t, true, &full, reterr);

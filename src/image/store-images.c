@@ -801,7 +801,7 @@ int image_store_image_commit(ImageStore *s, const char *manifest_digest, char *c
         if (r < 0)
                 return r;
         for (size_t i = 0; names && names[i]; i++) {
-                char *full;
+                char *full = NULL;
 
                 r = name_normalize(names[i], false, true, &full, reterr);
                 if (r < 0)

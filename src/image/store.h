@@ -59,7 +59,7 @@ int image_store_open(const char *root, ImageStoreFlags flags, ImageStore **ret, 
 ImageStore *image_store_free(ImageStore *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ImageStore *, image_store_free);
 
-/* The root path (borrowed) and an O_PATH|O_DIRECTORY fd of it (borrowed, valid until the store is
+/* The root path (borrowed) and an O_RDONLY|O_DIRECTORY fd of it (borrowed, valid until the store is
  * freed). */
 const char *image_store_root(const ImageStore *s);
 int image_store_root_fd(const ImageStore *s);

@@ -123,7 +123,7 @@ static void test_blob_write_commit(void **state) {
         _cleanup_(blob_writer_freep) BlobWriter *w = NULL;
         _cleanup_free_ char *data = NULL, *err = NULL;
         char d[DIGEST_STRING_SIZE], want[DIGEST_STRING_SIZE];
-        size_t len;
+        size_t len = 0;
 
         assert_int_equal(digest_buffer("hello world", 11, want), 0);
         assert_int_equal(image_store_has_blob(c->s, want, NULL), 0);
@@ -268,7 +268,7 @@ typedef struct TestImage {
 } TestImage;
 
 static void put_fd_blob(Ctx *c, int fd, char d[static DIGEST_STRING_SIZE]) {
-        size_t len;
+        size_t len = 0;
         char *buf = fd_read_all(fd, &len);
 
         assert_non_null(buf);
@@ -287,7 +287,7 @@ static void make_image(Ctx *c, const char *marker, TestImage *img) {
 
         for (int i = 0; i < 2; i++) {
                 int gz = tar_build(ls[i], ns[i], TAR_GZIP), plain = tar_build(ls[i], ns[i], TAR_PLAIN);
-                size_t len;
+                size_t len = 0;
                 char *buf = fd_read_all(plain, &len);
 
                 put_fd_blob(c, gz, img->layers[i]);

@@ -56,7 +56,7 @@ static int unpack(Ctx *c, const TarEntry *e, size_t n, TarFilter f, UnpackFlags 
 
 static void diff_id_of(const TarEntry *e, size_t n, char out[static DIGEST_STRING_SIZE]) {
         int fd = tar_build(e, n, TAR_PLAIN);
-        size_t len;
+        size_t len = 0;
         char *buf = fd_read_all(fd, &len);
 
         assert_non_null(buf);
