@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/strv.h"
 #include "image-test-util.h"
 #include "image/digest.h"
@@ -393,6 +395,67 @@ static void test_layer_hostile_leaves_nothing(void **state) {
         assert_int_equal(count_dir(c, "tmp"), 0);
 }
 
+typedef struct EnsureArg {
+        Ctx *c;
+        const char *blob, *diff_id;
+        int r;
+        char *dir;
+} EnsureArg;
+
+static void *ensure_thread(void *p) {
+        EnsureArg *a = p;
+
+        a->r = image_store_layer_ensure(a->c->s, a->blob, NULL, a->diff_id, &a->dir, NULL, NULL);
+        return NULL;
+}
+
+/* The registry client unpacks layers from several threads sharing one ImageStore: the same layer
+ * from 4 threads is unpacked once (all get the same dir), two layers in parallel both land. */
+static void test_layer_ensure_threads(void **state) {
+        Ctx *c = *state;
+        TestImage img;
+        EnsureArg args[8];
+        pthread_t t[8];
+
+        char log_path[PATH_MAX], line[512];
+        int saved, logfd, unpacks = 0;
+        FILE *f;
+
+        make_image(c, "threads", &img);
+        /* Count the library's debug line per real unpack. */
+        snprintf(log_path, sizeof(log_path), "%s/log", c->dir);
+        logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(logfd >= 0);
+        fflush(stderr);
+        saved = dup(STDERR_FILENO);
+        assert_int_equal(dup2(logfd, STDERR_FILENO), STDERR_FILENO);
+        log_set_max_level(LOG_DEBUG);
+        for (int i = 0; i < 8; i++) {
+                args[i] = (EnsureArg){ .c = c, .blob = img.layers[i % 2], .diff_id = img.diff_ids[i % 2] };
+                assert_int_equal(pthread_create(&t[i], NULL, ensure_thread, &args[i]), 0);
+        }
+        for (int i = 0; i < 8; i++) {
+                assert_int_equal(pthread_join(t[i], NULL), 0);
+                assert_int_equal(args[i].r, 0);
+                assert_string_equal(args[i].dir, args[i % 2].dir);
+        }
+        fflush(stderr);
+        log_set_max_level(LOG_WARNING);
+        assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+        close(saved);
+        close(logfd);
+        f = fopen(log_path, "re");
+        assert_non_null(f);
+        while (fgets(line, sizeof(line), f))
+                unpacks += strstr(line, ": unpacking") != NULL;
+        fclose(f);
+        assert_int_equal(unpacks, 2);
+        for (int i = 0; i < 8; i++)
+                free(args[i].dir);
+        assert_int_equal(count_dir(c, "layers"), 2);
+        assert_int_equal(count_dir(c, "tmp"), 0);
+}
+
 static void test_image_commit_lookup(void **state) {
         Ctx *c = *state;
         TestImage img;
@@ -639,6 +702,7 @@ int main(void) {
                 T(test_layer_ensure),
                 T(test_layer_diff_id_mismatch),
                 T(test_layer_hostile_leaves_nothing),
+                T(test_layer_ensure_threads),
                 T(test_image_commit_lookup),
                 T(test_names_move_tag_untag_remove),
                 T(test_prune),
