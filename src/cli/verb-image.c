@@ -313,29 +313,43 @@ static int image_ls(SkiffContext *ctx, int argc, char *argv[], const char *verb)
         r = open_store(ctx, verb, &s);
         if (r != 0)
                 return r;
+        r = image_store_list(s, &imgs, &n, &err);
+        if (r < 0)
+                return fail(r, verb, err);
         if (optind < argc) {
+                const char *arg = argv[optind];
                 StoreImage *one = NULL;
+                size_t k = 0;
 
-                r = image_store_lookup(s, argv[optind], &one, &err);
-                if (r == -ENOENT) {
-                        /* podman lists nothing for an unknown filter */
-                        free(err);
-                        err = NULL;
-                } else if (r < 0)
-                        return fail(r, verb, err);
-                else {
-                        imgs = calloc(1, sizeof(*imgs));
-                        if (!imgs) {
-                                store_image_free(one);
-                                return log_oom(), EXIT_STORE;
+                /* As podman: a repository ("busybox", "quay.io/x/y") lists all its tags; anything
+                 * more precise (a tag, a digest, an id) the one image it names. */
+                r = image_store_lookup(s, arg, &one, NULL);
+                for (size_t i = 0; i < n; i++) {
+                        bool keep = false;
+
+                        if (r >= 0 && (strpbrk(arg, ":@") || streq(imgs[i]->id, one->id)))
+                                keep = streq(imgs[i]->id, one->id);
+                        STRV_FOREACH(nm, imgs[i]->names) {
+                                _cleanup_free_ char *repo = NULL;
+                                const char *tag;
+                                size_t lr, la = strlen(arg);
+
+                                if (keep || strpbrk(arg, ":@"))
+                                        break;
+                                split_name(*nm, &repo, &tag);
+                                lr = repo ? strlen(repo) : 0;
+                                keep = repo
+                                       && (streq(repo, arg)
+                                           || (lr > la && repo[lr - la - 1] == '/'
+                                               && streq(repo + lr - la, arg)));
                         }
-                        imgs[0] = one;
-                        n = 1;
+                        if (keep)
+                                imgs[k++] = imgs[i];
+                        else
+                                store_image_free(imgs[i]);
                 }
-        } else {
-                r = image_store_list(s, &imgs, &n, &err);
-                if (r < 0)
-                        return fail(r, verb, err);
+                n = k;
+                store_image_free(one);
         }
 
         if (json) {

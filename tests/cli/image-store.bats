@@ -118,6 +118,11 @@ Loaded image: quay.io/x/dock:2" "docker-archive RepoTags, short ones under local
         local id
         id=$(json_get "$stdout" 'd[0]["Id"]')
 
+        run_skiff --root "$ROOT" images mine
+        is "${#lines[@]}" "4" "a repository filter lists the image, one line per name, and the header"
+        run_skiff --root "$ROOT" images -q nothere
+        is "$stdout" "" "an unknown filter lists nothing"
+
         run_skiff 1 --root "$ROOT" image rm "$id"
         is "$stderr" "skiff: image rm: image ${id:0:12} has 3 names: remove them by name, or force"
         run_skiff --root "$ROOT" image rm mine:1
