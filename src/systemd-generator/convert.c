@@ -977,7 +977,7 @@ static void convert_container(Conv *c) {
         const char *reload_sig = get_nonempty(c, "ReloadSignal", &e_reload);
         const char *entrypoint;
         const UnitEntry *e_ep, *e_exec, *e_pod;
-        _cleanup_free_ char *image_name = NULL, *name = NULL, *pod = NULL;
+        _cleanup_free_ char *image_name = NULL, *name = NULL;
         const char *sdnotify = "conmon";
         static const char *const pulls[] = {"always", "missing", "never", "newer", NULL};
         static const char *const cgmodes[] = {"split", "enabled", "disabled", "no-conmon", NULL};
@@ -1284,7 +1284,7 @@ static void convert_container(Conv *c) {
 /* ---- .kube --------------------------------------------------------------------------------------- */
 
 static void convert_kube(Conv *c) {
-        _cleanup_strv_free_ char **yamls = NULL, **down = NULL;
+        _cleanup_strv_free_ char **yamls = NULL;
         const UnitEntry *e_type;
         const char *type = get_in(c, "Service", "Type", &e_type);
         static const char *const ecp[] = {"all", "any", "none", NULL};

@@ -364,7 +364,6 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
         DropIn *dropins = NULL;
         size_t n_dropins = 0;
         const char *src = q->path;
-        _cleanup_free_ char *template_path = NULL;
         struct stat st;
         int r;
 
@@ -428,7 +427,8 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
                         }
                 }
 
-        qsort(dropins, n_dropins, sizeof(DropIn), dropin_cmp);
+        if (n_dropins > 0)
+                qsort(dropins, n_dropins, sizeof(DropIn), dropin_cmp);
         for (size_t i = 0; i < n_dropins; i++) {
                 _cleanup_unit_file_free_ UnitFile *d = NULL;
 
