@@ -592,7 +592,7 @@ static void check_keys(Conv *c) {
 static const char *const unit_dep_keys[] = {
         "After", "Before", "BindsTo", "Conflicts", "OnFailure", "OnSuccess", "PartOf", "PropagatesReloadTo",
         "PropagatesStopTo", "ReloadPropagatedFrom", "Requires", "Requisite", "StopPropagatedFrom", "Upholds",
-        "Wants", "Upholds", NULL,
+        "Wants", NULL,
 };
 
 static void rewrite_unit_deps(Conv *c) {

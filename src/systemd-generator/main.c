@@ -114,7 +114,9 @@ int main(int argc, char *argv[]) {
         out_dir = n_pos > 0 ? pos[0] : NULL;
 
         if (!arg_dryrun && !arg_no_kmsg)
-                arg_kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+                /* SKIFF_GENERATOR_KMSG: a file standing in for the kernel log, for tests. */
+                arg_kmsg_fd = open(secure_getenv("SKIFF_GENERATOR_KMSG") ?: "/dev/kmsg",
+                                   O_WRONLY | O_CLOEXEC | O_NOCTTY | O_APPEND);
 
         r = quadlet_search_path(arg_user, &dirs);
         if (r == -EINVAL) {
