@@ -55,6 +55,21 @@ static int write_unit(int dir_fd, const char *name, const char *text) {
         return 0;
 }
 
+/* systemd's unit_name_is_valid() for what we generate: [A-Za-z0-9:_.\\-] and at most one '@'
+ * (which must not start the name), at most 255 bytes, ending in ".service". */
+static bool service_name_is_valid(const char *name) {
+        const char *at = strchr(name, '@');
+
+        if (strlen(name) > 255 || !endswith(name, ".service") || name[0] == '.' || at == name)
+                return false;
+        if (at && strchr(at + 1, '@'))
+                return false;
+        for (const char *p = name; *p; p++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\@", *p))
+                        return false;
+        return true;
+}
+
 /* Processing order, so that the units others refer to come first (quadlet's order): images, then
  * volumes and networks, then containers and kube units, pods last (they collect their members). */
 static int type_rank(QuadletType t) {
@@ -241,6 +256,14 @@ int generate_units(const GeneratorOptions *opts, const char *out_dir, DiagList *
 
                 if (!b->uf)
                         continue;
+                if (!service_name_is_valid(b->service)) {
+                        line = blame_line(b, "ServiceName", &file);
+                        (void) diag_list_add(diags, DIAG_ERROR, file, line, 0, NULL,
+                                             "'%s' is not a valid systemd unit name (letters, digits, \":-_.\\\" and one '@' only)",
+                                             b->service);
+                        b->failed = true;
+                        continue;
+                }
                 if (!str_index_get(&services, b->service, &j)) {
                         if (str_index_put(&services, b->service, i) < 0) {
                                 r = -ENOMEM;
