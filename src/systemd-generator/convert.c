@@ -475,8 +475,8 @@ static const Quadlet *resolve_ref(Conv *c, const UnitEntry *e, const char *name,
         if (t->instance && !*t->instance && !*ret_instance) {
                 /* A template referenced by name: only meaningful from a template or an instance. */
                 if (!c->q->instance) {
-                        conv_error(c, e, "%s=%s: '%s' is a template; name an instance (%s%s)", e->key,
-                                   e->value, name, t->prefix, "@NAME...");
+                        conv_error(c, e, "%s=%s: '%s' is a template; name an instance, such as %s@NAME.%s",
+                                   e->key, e->value, name, t->prefix, quadlet_type_to_string(t->type));
                         return NULL;
                 }
                 *ret_instance = *c->q->instance ? c->q->instance : "%i";
@@ -493,6 +493,9 @@ static char *with_instance(const char *s, const char *instance) {
         for (const char *p = s; *p; p++) {
                 if (p[0] == '%' && p[1] == 'i') {
                         (void) strbuf_puts(&sb, instance);
+                        p++;
+                } else if (p[0] == '%' && p[1] == '%') {
+                        (void) strbuf_puts(&sb, "%%"); /* a literal '%': not a specifier */
                         p++;
                 } else
                         (void) strbuf_putc(&sb, *p);
