@@ -215,9 +215,9 @@ static void test_errors_with_line_numbers(void **state) {
 
         assert_int_equal(diags.n, 3);
         assert_int_equal(diags.n_errors, 3);
-        assert_diag(&diags, 0, "t.container:3: Missing '=', ignoring line.");
-        assert_diag(&diags, 1, "t.container:5: Missing key name before '=', ignoring line.");
-        assert_diag(&diags, 2, "t.container:7: Missing '=', ignoring line.");
+        assert_diag(&diags, 0, "t.container:3: missing '=' in an assignment");
+        assert_diag(&diags, 1, "t.container:5: missing key name before '='");
+        assert_diag(&diags, 2, "t.container:7: missing '=' in an assignment");
         /* Parsing went on past every error. */
         assert_int_equal(uf->sections->n_entries, 3);
         assert_string_equal(unit_file_get_last(uf, "Unit", "Before"), "c");
@@ -228,7 +228,7 @@ static void test_entry_before_section(void **state) {
         DiagList diags = DIAG_LIST_INIT;
         _cleanup_unit_file_free_ UnitFile *uf = parse_ok("# c\nImage=x\n[Container]\nImage=y\n", 1, &diags);
 
-        assert_diag(&diags, 0, "t.container:2: Assignment outside of section, ignoring.");
+        assert_diag(&diags, 0, "t.container:2: assignment outside of any [section]");
         assert_int_equal(uf->n_sections, 1);
         assert_int_equal(uf->sections->n_entries, 1);
         assert_string_equal(unit_file_get_last(uf, "Container", "Image"), "y");
@@ -240,9 +240,9 @@ static void test_bad_section_header(void **state) {
         _cleanup_unit_file_free_ UnitFile *uf = parse_ok(
                 "[Unit]\nA=1\n[Service] # comment\nB=2\nC=3\n[Install\n[]\n[Install]\nD=4\n", 3, &diags);
 
-        assert_diag(&diags, 0, "t.container:3: Invalid section header '[Service] # comment'");
-        assert_diag(&diags, 1, "t.container:6: Invalid section header '[Install'");
-        assert_diag(&diags, 2, "t.container:7: Invalid section header '[]'");
+        assert_diag(&diags, 0, "t.container:3: invalid section header '[Service] # comment'");
+        assert_diag(&diags, 1, "t.container:6: invalid section header '[Install'");
+        assert_diag(&diags, 2, "t.container:7: invalid section header '[]'");
         /* The entries under the bad header are dropped without more noise. */
         assert_null(unit_file_find_section(uf, "Service"));
         assert_null(unit_file_get_last(uf, "Unit", "B"));
@@ -318,8 +318,8 @@ static void test_utf8(void **state) {
         assert_string_equal(uf->sections->name, "Unit");
         assert_string_equal(unit_file_get_last(uf, "Unit", "Description"), "caf\xC3\xA9 \xF0\x9F\x98\x80");
         assert_int_equal(uf->sections->n_entries, 1);
-        assert_diag(&diags, 0, "t.container:3: Invalid UTF-8, ignoring line.");
-        assert_diag(&diags, 3, "t.container:6: Invalid UTF-8, ignoring line.");
+        assert_diag(&diags, 0, "t.container:3: invalid UTF-8");
+        assert_diag(&diags, 3, "t.container:6: invalid UTF-8");
         diag_list_done(&diags);
 }
 
@@ -459,6 +459,74 @@ static void test_booleans(void **state) {
         assert_false(unit_value_is_false(NULL));
 }
 
+
+/* The generator's writer side: building a unit, writing it, and quoting Exec words so that systemd's
+ * splitting (unit_value_split_words(), the same rules) gives every word back unchanged. */
+static void test_build_and_write(void **state) {
+        DiagList diags = DIAG_LIST_INIT;
+        _cleanup_unit_file_free_ UnitFile *uf = parse_ok("[Container]\nImage=a\n\n[Install]\nWantedBy=x\n", 0, &diags);
+        StrBuf sb = STRBUF_INIT;
+        _cleanup_free_ char *text = NULL;
+
+        assert_int_equal(unit_file_rename_section(uf, "Container", "X-Container"), 0);
+        assert_int_equal(unit_file_add(uf, "Unit", "SourcePath", "/x/a.container"), 0);
+        assert_int_equal(unit_file_prepend(uf, "Unit", "Wants", "network-online.target"), 0);
+        assert_int_equal(unit_file_addf(uf, "Service", "ExecStart", "%s run %d", "/usr/bin/skiff", 1), 0);
+        assert_true(unit_file_has_key(uf, "Unit", "Wants"));
+        assert_false(unit_file_has_key(uf, "Container", "Image"));
+        assert_int_equal(unit_file_write(uf, &sb), 0);
+        text = strbuf_detach(&sb);
+        assert_string_equal(text, "[X-Container]\nImage=a\n\n[Install]\nWantedBy=x\n\n[Unit]\n"
+                                  "Wants=network-online.target\nSourcePath=/x/a.container\n\n[Service]\n"
+                                  "ExecStart=/usr/bin/skiff run 1\n");
+        unit_file_unset(uf, "Unit", "Wants");
+        assert_false(unit_file_has_key(uf, "Unit", "Wants"));
+        assert_int_equal(unit_file_add(uf, "Unit", "After", "b"), 0);
+        assert_string_equal(unit_file_get_last(uf, "Unit", "After"), "b");
+        {
+                const UnitSection *first = unit_file_ensure_section(uf, "First", true);
+                assert_ptr_equal(first, uf->sections);
+                assert_string_equal(first->name, "First");
+                assert_ptr_equal(unit_file_ensure_section(uf, "Unit", true), unit_file_find_section(uf, "Unit"));
+        }
+}
+
+static void test_merge_keeps_origin(void **state) {
+        DiagList diags = DIAG_LIST_INIT;
+        _cleanup_unit_file_free_ UnitFile *base = parse_ok("[Container]\nImage=a\n", 0, &diags);
+        _cleanup_unit_file_free_ UnitFile *d = NULL;
+
+        assert_int_equal(unit_file_parse("\n[Container]\nLabel=x\n", 19, "d/10.conf", &d, &diags), 0);
+        assert_int_equal(unit_file_merge(base, d), 0);
+        assert_string_equal(base->sections->entries->file, "t.container");
+        assert_string_equal(base->sections->entries->next->file, "d/10.conf");
+        assert_int_equal(base->sections->entries->next->line, 3);
+}
+
+static void test_quote_word_round_trip(void **state) {
+        static const char *const words[] = {
+                "plain", "--flag=value", "%t/%N.cid", "a b", "", "say \"hi\"", "back\\slash", "it's",
+                "tab\there", "new\nline", "\001ctl", "utf-8 é", "$HOME", "semi;colon",
+        };
+        StrBuf sb = STRBUF_INIT;
+        _cleanup_free_ char *line = NULL;
+        _cleanup_strv_free_ char **back = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(words); i++) {
+                if (i > 0)
+                        assert_int_equal(strbuf_putc(&sb, ' '), 0);
+                assert_int_equal(unit_value_quote_word(&sb, words[i]), 0);
+        }
+        line = strbuf_detach(&sb);
+        assert_non_null(line);
+        assert_int_equal(unit_value_split_words(line, &back), 0);
+        assert_int_equal(strv_length(back), ELEMENTSOF(words));
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                assert_string_equal(back[i], words[i]);
+        /* Plain words stay as they are: quadlet's output is recognisable. */
+        assert_non_null(strstr(line, "plain --flag=value %t/%N.cid \"a b\" \"\" "));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_sections_in_order),
@@ -480,6 +548,9 @@ int main(void) {
                 cmocka_unit_test(test_split_words_errors),
                 cmocka_unit_test(test_specifiers_untouched),
                 cmocka_unit_test(test_booleans),
+                cmocka_unit_test(test_build_and_write),
+                cmocka_unit_test(test_merge_keeps_origin),
+                cmocka_unit_test(test_quote_word_round_trip),
         };
 
         return unit_run_tests("unit-file", tests, ELEMENTSOF(tests));
