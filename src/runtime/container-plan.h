@@ -18,7 +18,12 @@
 
 #include "common/cleanup.h"
 #include "common/paths.h"
+#include "runtime/caps.h"
+#include "runtime/cgroup.h"
+#include "runtime/rlimits.h"
 #include "runtime/run-options.h"
+#include "runtime/seccomp.h"
+#include "runtime/sysctl.h"
 
 typedef struct PlanNamespace {
         NsMode mode;
@@ -47,33 +52,6 @@ typedef struct PlanMount {
         char *data;        /* filesystem options ("mode=755,size=65536k"), or NULL */
         unsigned extra;    /* PlanMountExtra */
 } PlanMount;
-
-typedef struct PlanRlimit {
-        int resource; /* RLIMIT_* */
-        uint64_t soft;
-        uint64_t hard; /* RLIM_INFINITY for unlimited */
-} PlanRlimit;
-
-/* -1 in a field: not set (no limit written). */
-typedef struct PlanCgroupLimits {
-        int64_t memory;      /* bytes */
-        int64_t memory_swap; /* bytes, memory+swap as in v1 */
-        int64_t cpu_quota;   /* microseconds per period */
-        int64_t cpu_period;  /* microseconds */
-        int64_t cpu_shares;  /* v1 shares (v2 weight is derived) */
-        int64_t pids;        /* max tasks; 0 or -1: unlimited */
-} PlanCgroupLimits;
-
-typedef enum PlanSeccompMode {
-        PLAN_SECCOMP_DEFAULT,    /* skiff's built-in allowlist (podman's default behaviour) */
-        PLAN_SECCOMP_UNCONFINED, /* no filter */
-        PLAN_SECCOMP_PROFILE,    /* seccomp_profile holds the JSON of a custom profile */
-        _PLAN_SECCOMP_MAX,
-        _PLAN_SECCOMP_INVALID = -22,
-} PlanSeccompMode;
-
-const char *plan_seccomp_mode_to_string(PlanSeccompMode m);
-PlanSeccompMode plan_seccomp_mode_from_string(const char *s);
 
 typedef enum PlanLogDriver {
         PLAN_LOG_K8S_FILE,
@@ -164,16 +142,14 @@ typedef struct ContainerPlan {
         /* Security */
         bool privileged;
         bool no_new_privs;
-        uint64_t caps; /* bit CAP_x set: the container keeps it (bounding set; effective for root) */
-        PlanSeccompMode seccomp_mode;
-        char *seccomp_profile; /* JSON text, PLAN_SECCOMP_PROFILE only */
-        char **sysctls;        /* K=V, namespaced ones only (validated) */
+        CapSet caps;           /* caps_build() for the plan's uid (rtsec's caps.h) */
+        SeccompConfig seccomp; /* the custom profile's text is kept in the plan */
+        Sysctls sysctls;       /* validated, namespaced only */
 
         /* Resources */
-        PlanRlimit *rlimits;
-        size_t n_rlimits;
-        bool cgroups_enabled;
-        PlanCgroupLimits limits;
+        Rlimits rlimits;       /* podman's defaults clamped to the caller's hard limits, then --ulimit */
+        CgroupsMode cgroups;
+        CgroupLimits limits;
 } ContainerPlan;
 
 ContainerPlan *container_plan_free(ContainerPlan *p);

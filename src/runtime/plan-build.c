@@ -9,7 +9,7 @@
 const char *const plan_default_masked_paths[] = {
         "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
         "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/fs/selinux",
-        "/sys/dev/block", NULL,
+        "/sys/dev/block", "/sys/devices/virtual/powercap", NULL,
 };
 
 const char *const plan_default_readonly_paths[] = {
@@ -63,9 +63,8 @@ ContainerPlan *container_plan_free(ContainerPlan *p) {
         free(p->mounts);
         strv_free(p->masked_paths);
         strv_free(p->readonly_paths);
-        free(p->seccomp_profile);
-        strv_free(p->sysctls);
-        free(p->rlimits);
+        seccomp_config_done(&p->seccomp);
+        sysctls_done(&p->sysctls);
         free(p);
         return NULL;
 }

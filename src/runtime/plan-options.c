@@ -20,12 +20,6 @@ static const char *const ns_mode_table[_NS_MODE_MAX] = {
         [NS_MODE_JOIN] = "join",
 };
 
-static const char *const seccomp_mode_table[_PLAN_SECCOMP_MAX] = {
-        [PLAN_SECCOMP_DEFAULT] = "default",
-        [PLAN_SECCOMP_UNCONFINED] = "unconfined",
-        [PLAN_SECCOMP_PROFILE] = "profile",
-};
-
 static const char *const log_driver_table[_PLAN_LOG_MAX] = {
         [PLAN_LOG_K8S_FILE] = "k8s-file",
         [PLAN_LOG_JOURNALD] = "journald",
@@ -58,7 +52,6 @@ static int table_lookup(const char *const *table, int n, const char *s) {
 
 DEFINE_TABLE_FUNCS(ns_kind, NsKind, ns_kind_table, _NS_KIND_MAX)
 DEFINE_TABLE_FUNCS(ns_mode, NsMode, ns_mode_table, _NS_MODE_MAX)
-DEFINE_TABLE_FUNCS(plan_seccomp_mode, PlanSeccompMode, seccomp_mode_table, _PLAN_SECCOMP_MAX)
 DEFINE_TABLE_FUNCS(plan_log_driver, PlanLogDriver, log_driver_table, _PLAN_LOG_MAX)
 DEFINE_TABLE_FUNCS(plan_restart, PlanRestart, restart_table, _PLAN_RESTART_MAX)
 

@@ -40,8 +40,9 @@ typedef struct SpawnResult {
         pid_t pid;       /* the container's process (PID 1 inside a new pid namespace), our child */
         int pidfd;       /* a pidfd for pid (O_CLOEXEC), or -1 when the kernel has none */
         int pty_master;  /* with create_pty: the master side (O_CLOEXEC), else -1 */
-        char **cgroup_paths; /* "CONTROLLER:PATH" per hierarchy joined ("memory:/skiff/<id>", "0::/..."),
-                              * for state and container_spawn_cleanup() */
+        char **cgroup_paths; /* the container's cgroups relative to the cgroup root, as rtsec's
+                              * CgroupPlan.paths ("memory/…/skiff-<id>"); NULL-terminated, may be NULL
+                              * (--cgroups=disabled). For state, cgroup_kill() and cleanup. */
         int exit_code;   /* on failure (only this field is set then): 125 setup, 126 the command cannot
                           * be executed (EACCES, ENOEXEC, a directory), 127 the command was not found */
 } SpawnResult;
