@@ -23,7 +23,8 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
         return -EOPNOTSUPP;
 }
 
-int container_spawn_cleanup(const ContainerPlan *plan, unsigned flags, char **ret_error) {
+int container_spawn_cleanup(const ContainerPlan *plan, char *const *cgroup_paths, unsigned flags,
+                            char **ret_error) {
         return -EOPNOTSUPP;
 }
 

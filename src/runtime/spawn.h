@@ -59,11 +59,12 @@ typedef enum SpawnCleanupFlags {
         SPAWN_CLEANUP_STORAGE = 1 << 0, /* the container's upper and work dirs (container_dir): on rm */
 } SpawnCleanupFlags;
 
-/* Removes what outlives the container's process: its cgroups (they must be empty: call after the
+/* Removes what outlives the container's process: its cgroups (cgroup_paths, from SpawnResult) (they must be empty: call after the
  * process was reaped; killing stray members is the caller's choice, see rtsec's cgroup.h), the files in
  * run_dir, and with SPAWN_CLEANUP_STORAGE the container's storage. Idempotent: missing pieces are fine.
  * Returns 0, or the first -errno with *ret_error while still trying every other piece. */
-int container_spawn_cleanup(const ContainerPlan *plan, unsigned flags, char **ret_error);
+int container_spawn_cleanup(const ContainerPlan *plan, char *const *cgroup_paths, unsigned flags,
+                            char **ret_error);
 
 /* Options of `skiff exec`, over the plan's process settings. */
 typedef struct ExecOptions {
