@@ -649,18 +649,19 @@ static size_t path_depth(const char *s) {
 
 /* Adds a user mount: one that replaces a system mount of the same destination (--tmpfs /tmp over the
  * read-only tmpfs, -v over /etc/hosts), refused when another user mount has it already. */
-static int user_mount_add(ContainerPlan *p, PlanMount *m, size_t first_user, const char *flag, const char *spec,
+static int user_mount_add(ContainerPlan *p, PlanMount *m, size_t *first_user, const char *flag, const char *spec,
                           char **ret_error) {
         ssize_t i = mount_find(p, m->destination);
         PlanMount *a;
 
-        if (i >= (ssize_t) first_user)
+        if (i >= (ssize_t) *first_user)
                 return plan_errorf(ret_error, -EINVAL, "%s %s: duplicate mount destination %s", flag, spec,
                                    m->destination);
         if (i >= 0) {
                 plan_mount_done(&p->mounts[i]);
                 memmove(&p->mounts[i], &p->mounts[i + 1], (p->n_mounts - i - 1) * sizeof(PlanMount));
                 p->n_mounts--;
+                (*first_user)--;
         }
         a = reallocarray(p->mounts, p->n_mounts + 1, sizeof(PlanMount));
         if (!a)
@@ -814,7 +815,7 @@ static int plan_mounts(const RunOptions *opts, ContainerPlan *p, char **ret_erro
                         if (streq(m.type, "bind"))
                                 r = bind_source_check(u->flag, *s, &m, ret_error);
                         if (r >= 0)
-                                r = user_mount_add(p, &m, first_user, u->flag, *s, ret_error);
+                                r = user_mount_add(p, &m, &first_user, u->flag, *s, ret_error);
                         plan_mount_done(&m);
                         if (r < 0)
                                 return r;
@@ -965,7 +966,7 @@ static int plan_security(const RunOptions *opts, ContainerPlan *p, char **ret_er
                 if (!strv_contains(p->masked_paths, *m) && (r = strv_extend(&p->masked_paths, *m)) < 0)
                         return r;
 
-        if (seccomp || !p->privileged) {
+        if (seccomp) {
                 r = seccomp_config_from_option(seccomp, &p->seccomp, ret_error);
                 if (r < 0) {
                         if (ret_error && !*ret_error)
@@ -974,7 +975,7 @@ static int plan_security(const RunOptions *opts, ContainerPlan *p, char **ret_er
                         return r;
                 }
         } else
-                p->seccomp.kind = SECCOMP_KIND_UNCONFINED;
+                p->seccomp.kind = p->privileged ? SECCOMP_KIND_UNCONFINED : SECCOMP_KIND_DEFAULT;
 
         r = caps_last_cap();
         if (r < 0)

@@ -17,6 +17,32 @@
 
 #define PLAN_JSON_VERSION 1
 
+/* The record's own names for rtsec's enums: the stored format must not change when a library's
+ * display names do. */
+static const char *const seccomp_names[_SECCOMP_KIND_MAX] = {
+        [SECCOMP_KIND_DEFAULT] = "default",
+        [SECCOMP_KIND_UNCONFINED] = "unconfined",
+        [SECCOMP_KIND_CUSTOM] = "custom",
+};
+
+static const char *const cgroups_names[_CGROUPS_MODE_MAX] = {
+        [CGROUPS_ENABLED] = "enabled",
+        [CGROUPS_DISABLED] = "disabled",
+        [CGROUPS_NO_CONMON] = "no-conmon",
+        [CGROUPS_SPLIT] = "split",
+};
+
+static const char *name_of(const char *const *t, int n, int v) {
+        return v >= 0 && v < n ? t[v] : NULL;
+}
+
+static int name_lookup(const char *const *t, int n, const char *s) {
+        for (int i = 0; i < n; i++)
+                if (t[i] && streq(t[i], s))
+                        return i;
+        return -EINVAL;
+}
+
 /* ---- writing ---- */
 
 static json_object *idmaps_to_json(const PlanIdMap *m, size_t n) {
@@ -136,7 +162,7 @@ int container_plan_to_json(const ContainerPlan *p, struct json_object **ret) {
         CK(json_add_int(e, "ambient", (int64_t) p->caps.ambient));
         e = json_object_new_object();
         CK(json_add_object(o, "seccomp", e));
-        CK(json_add_string(e, "kind", seccomp_kind_to_string(p->seccomp.kind)));
+        CK(json_add_string(e, "kind", name_of(seccomp_names, _SECCOMP_KIND_MAX, p->seccomp.kind)));
         CK(json_add_string(e, "profilePath", p->seccomp.profile_path));
         CK(json_add_string(e, "profile", p->seccomp.profile_json));
         a = json_object_new_array();
@@ -158,7 +184,7 @@ int container_plan_to_json(const ContainerPlan *p, struct json_object **ret) {
                 CK(json_add_int(j, "soft", l->soft == RLIM_INFINITY ? -1 : (int64_t) l->soft));
                 CK(json_add_int(j, "hard", l->hard == RLIM_INFINITY ? -1 : (int64_t) l->hard));
         }
-        CK(json_add_string(o, "cgroups", cgroups_mode_to_string(p->cgroups)));
+        CK(json_add_string(o, "cgroups", name_of(cgroups_names, _CGROUPS_MODE_MAX, p->cgroups)));
         e = json_object_new_object();
         CK(json_add_object(o, "limits", e));
         CK(json_add_int(e, "memory", p->limits.memory));
@@ -221,7 +247,11 @@ static char *get_str(Reader *rd, json_object *o, const char *key, bool nullable)
                 return NULL;
         if (!v) {
                 json_object *x;
-                if (!nullable || (json_object_object_get_ex(o, key, &x) && x))
+                bool present = json_object_object_get_ex(o, key, &x);
+
+                if (!present && !nullable)
+                        rd->r = plan_errorf(rd->error, -EBADMSG, "container plan: \"%s\": missing", key);
+                else if (present && (x || !nullable))
                         rd->r = plan_errorf(rd->error, -EBADMSG, "container plan: \"%s\": expected a string", key);
                 return NULL;
         }
@@ -287,8 +317,8 @@ static int get_enum(Reader *rd, json_object *o, const char *key, int (*from)(con
 static int restart_from(const char *s) { return plan_restart_from_string(s); }
 static int log_from(const char *s) { return plan_log_driver_from_string(s); }
 static int nsmode_from(const char *s) { return ns_mode_from_string(s); }
-static int seccomp_from(const char *s) { return seccomp_kind_from_string(s); }
-static int cgroups_from(const char *s) { return cgroups_mode_from_string(s); }
+static int seccomp_from(const char *s) { return name_lookup(seccomp_names, _SECCOMP_KIND_MAX, s); }
+static int cgroups_from(const char *s) { return name_lookup(cgroups_names, _CGROUPS_MODE_MAX, s); }
 
 static PlanIdMap *get_idmaps(Reader *rd, json_object *o, const char *key, size_t *ret_n) {
         json_object *v = get(rd, o, key, json_type_array, true);

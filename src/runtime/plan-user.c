@@ -124,11 +124,17 @@ int plan_open_image_file(char *const *layer_dirs, const char *rootfs, const char
 }
 
 static int read_image_file(char *const *layer_dirs, const char *rootfs, const char *path, char **ret) {
-        _cleanup_close_ int fd = plan_open_image_file(layer_dirs, rootfs, path);
+        _cleanup_fclose_ FILE *f = NULL;
+        int fd = plan_open_image_file(layer_dirs, rootfs, path);
 
         if (fd < 0)
                 return fd;
-        return read_full_file_at(fd, "", 16 << 20, ret, NULL);
+        f = fdopen(fd, "re");
+        if (!f) {
+                close(fd);
+                return -errno;
+        }
+        return read_full_stream(f, 16 << 20, ret, NULL);
 }
 
 static bool parse_id(const char *s, uint32_t *ret) {
