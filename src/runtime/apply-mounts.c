@@ -149,7 +149,8 @@ static bool gid_mapped(const ContainerPlan *plan, gid_t g) {
         return false;
 }
 
-static int mount_one(const ContainerPlan *plan, int root_fd, const PlanMount *m, bool userns, ChildError *e) {
+static int mount_one(const ContainerPlan *plan, int root_fd, const PlanMount *m, int src_fd, bool userns,
+                     ChildError *e) {
         bool file = m->extra & PLAN_MOUNT_FILE;
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *data = NULL;
@@ -160,9 +161,10 @@ static int mount_one(const ContainerPlan *plan, int root_fd, const PlanMount *m,
                 return child_error(e, fd, "mount %s: create the mount point", m->destination);
 
         if (streq(m->type, "bind")) {
-                if (m->extra & PLAN_MOUNT_MKDIR_SOURCE)
-                        (void) mkdir(m->source, 0755);
-                r = bind_onto(m->source, root_fd, m->destination, m->flags, userns);
+                char src[64];
+
+                snprintf(src, sizeof(src), "/proc/self/fd/%d", src_fd);
+                r = bind_onto(src, root_fd, m->destination, m->flags, userns);
                 if (r < 0)
                         return child_error(e, r, "mount %s on %s", m->source, m->destination);
         } else {
@@ -313,7 +315,7 @@ static int mount_rootfs(const ContainerPlan *plan, const char *root, bool userns
         return 0;
 }
 
-int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, ChildError *e) {
+int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, bool become_root, ChildError *e) {
         _cleanup_close_ int root_fd = -EBADF;
         int r;
 
@@ -327,8 +329,29 @@ int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, Child
         if (root_fd < 0)
                 return child_error(e, errno, "open the root %s", root);
 
+        /* Bind sources are opened while we still have the host's ids: skiff's own directories (the
+         * run dir under RUNROOT) are 0700 and the container's root in a user namespace is another
+         * host uid. Then become that root, so that what we create belongs to it. */
+        _cleanup_free_ int *src_fds = calloc(plan->n_mounts + 1, sizeof(int));
+        if (!src_fds)
+                return child_error(e, ENOMEM, "open the mount sources");
         for (size_t i = 0; i < plan->n_mounts; i++) {
-                r = mount_one(plan, root_fd, &plan->mounts[i], userns, e);
+                const PlanMount *m = &plan->mounts[i];
+
+                src_fds[i] = -1;
+                if (!streq(m->type, "bind"))
+                        continue;
+                if (m->extra & PLAN_MOUNT_MKDIR_SOURCE)
+                        (void) mkdir(m->source, 0755);
+                src_fds[i] = open(m->source, O_PATH | O_CLOEXEC);
+                if (src_fds[i] < 0)
+                        return child_error(e, errno, "mount %s on %s: open the source", m->source, m->destination);
+        }
+        if (become_root && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                return child_error(e, errno, "become root in the user namespace");
+
+        for (size_t i = 0; i < plan->n_mounts; i++) {
+                r = mount_one(plan, root_fd, &plan->mounts[i], src_fds[i], userns, e);
                 if (r < 0)
                         return r;
                 if (streq(plan->mounts[i].destination, "/dev")) {
@@ -359,7 +382,7 @@ int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, Child
 
         /* pivot_root(".", "."): the old root ends up stacked under the new one and is detached at once,
          * so no directory for it is needed in the image. */
-        if (chdir(root) < 0)
+        if (fchdir(root_fd) < 0) /* by fd: the path may not be searchable by the namespace's root */
                 return child_error(e, errno, "chdir %s", root);
         if (syscall(SYS_pivot_root, ".", ".") < 0)
                 return child_error(e, errno, "pivot_root %s", root);

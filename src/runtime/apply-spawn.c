@@ -267,18 +267,22 @@ _noreturn_ static void child_main(ChildCtx *c) {
         char go;
         int failed_rlimit = 0;
 
+        /* The caller (the monitor) may block signals for a signalfd or ignore some: the container's
+         * process starts with none blocked and every disposition at its default. */
+        sigset_t all;
+        sigemptyset(&all);
+        (void) sigprocmask(SIG_SETMASK, &all, NULL);
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void) signal(sig, SIG_DFL);
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (read(c->sync_fd, &go, 1) != 1)
                 _exit(125);
         close(c->sync_fd);
 
-        /* Inside a new user namespace we start as the overflow id: become its root. */
-        if (plan->ns[NS_USER].mode == NS_MODE_NEW && !c->exec) {
-                if (setresgid(0, 0, 0) < 0)
-                        child_exit(c, (child_error(&e, errno, "setresgid 0 in the user namespace"), &e));
-                if (setresuid(0, 0, 0) < 0)
-                        child_exit(c, (child_error(&e, errno, "setresuid 0 in the user namespace"), &e));
-        }
+        /* Inside a new user namespace the child keeps the host's ids (unmapped there) until
+         * apply_rootfs() has opened the host paths it needs (skiff's 0700 directories), then becomes
+         * the namespace's root; its capabilities there are held all along. */
         for (size_t i = 0; i < ELEMENTSOF(join_order); i++) {
                 NsKind k = join_order[i];
 
@@ -298,7 +302,7 @@ _noreturn_ static void child_main(ChildCtx *c) {
         CHILD_TRY(c, &e, child_stdio(c, &e));
 
         if (!c->exec) {
-                CHILD_TRY(c, &e, apply_rootfs(plan, c->root, userns, &e));
+                CHILD_TRY(c, &e, apply_rootfs(plan, c->root, userns, plan->ns[NS_USER].mode == NS_MODE_NEW, &e));
                 if (plan->ns[NS_UTS].mode == NS_MODE_NEW && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
                         child_exit(c, (child_error(&e, errno, "sethostname %s", plan->hostname), &e));
         }
@@ -312,6 +316,8 @@ _noreturn_ static void child_main(ChildCtx *c) {
                 child_exit(c, (child_error(&e, errno, "setrlimit %s", strempty(rlimit_to_name(failed_rlimit))), &e));
         umask(plan->umask);
         CHILD_TRY(c, &e, child_security(c, &c->caps, &e));
+        /* The parent's death mattered only during setup: the command outlives a monitor that dies. */
+        (void) prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         (void) exec_command(c->argv, c->env, &e);
         child_exit(c, &e);
 }
@@ -540,6 +546,13 @@ static void remove_run_dir(const ContainerPlan *plan) {
         snprintf(p, sizeof(p), "%s/rootfs", plan->run_dir);
         (void) rmdir(p);
         (void) rmdir(plan->run_dir);
+        /* RUNROOT/containers/<id>: rtlife's state lives there; gone only when nothing else is */
+        snprintf(p, sizeof(p), "%s", plan->run_dir);
+        char *slash = strrchr(p, '/');
+        if (slash) {
+                *slash = 0;
+                (void) rmdir(p);
+        }
 }
 
 static int rm_rf(const char *path) {
@@ -577,9 +590,16 @@ int container_spawn_cleanup(const ContainerPlan *plan, char *const *cgroup_paths
         }
         remove_run_dir(plan);
         if (flags & SPAWN_CLEANUP_STORAGE) {
-                q = rm_rf(plan->container_dir);
-                if (q < 0 && r >= 0)
-                        r = set_error(ret_error, q, "remove %s: %s", plan->container_dir, strerror(-q));
+                /* only what spawn created: container_dir itself holds rtlife's record */
+                const char *dirs[] = { plan->upper_dir, plan->work_dir };
+                FOREACH_ARRAY(d, dirs, ELEMENTSOF(dirs)) {
+                        if (!*d)
+                                continue;
+                        q = rm_rf(*d);
+                        if (q < 0 && r >= 0)
+                                r = set_error(ret_error, q, "remove %s: %s", *d, strerror(-q));
+                }
+                (void) rmdir(plan->container_dir); /* when nothing else is there */
         }
         return r;
 }
@@ -733,7 +753,7 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
 
         /* seccomp: compiled here, loaded by the child */
         if (plan->seccomp.kind != SECCOMP_KIND_UNCONFINED) {
-                r = seccomp_bpf_build(&plan->seccomp, plan->caps.bounding, NULL, &bpf, &err);
+                r = seccomp_bpf_build(&plan->seccomp, plan->caps.bounding, plan->cache_dir, &bpf, &err);
                 if (r < 0) {
                         set_error(ret_error, r, "%s", err ?: "build the seccomp filter");
                         free(err);
@@ -990,7 +1010,7 @@ int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *o
                         l.ctx.caps = (CapSet) { .bounding = plan->caps.bounding, .permitted = plan->caps.bounding,
                                                 .effective = plan->caps.bounding };
                 if (plan->seccomp.kind != SECCOMP_KIND_UNCONFINED) {
-                        r = seccomp_bpf_build(&plan->seccomp, plan->caps.bounding, NULL, &bpf, &err);
+                        r = seccomp_bpf_build(&plan->seccomp, plan->caps.bounding, plan->cache_dir, &bpf, &err);
                         if (r < 0) {
                                 set_error(ret_error, r, "%s", err ?: "build the seccomp filter");
                                 goto fail;
