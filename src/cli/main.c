@@ -24,6 +24,17 @@ static int verb_play(SkiffContext *ctx, int argc, char *argv[]);
 static const Verb verbs[] = {
         { "kube", "Check and plan Kubernetes YAML (kube play)", verb_kube },
         { "play", "Alias: `skiff play kube` is `skiff kube play`", verb_play },
+        { "run", "Run a command in a new container", verb_run },
+        { "create", "Create a container without starting it", verb_create },
+        { "start", "Start containers", verb_start },
+        { "stop", "Stop running containers", verb_stop },
+        { "rm", "Remove containers", verb_rm },
+        { "ps", "List containers", verb_ps },
+        { "logs", "Show a container's output", verb_logs },
+        { "inspect", "Show containers' configuration and state (JSON)", verb_inspect },
+        { "exec", "Run a command in a running container", verb_exec },
+        { "kill", "Send a signal to containers", verb_kill },
+        { "wait", "Wait for containers to exit; print their exit codes", verb_wait },
         { "version", "Show the version", verb_version },
         { "help", "Show this help", verb_help },
 };
