@@ -48,10 +48,10 @@ int caps_last_cap(void);
 
 /* Parses one capability name: case-insensitive, "CAP_" optional ("net_admin", "CAP_NET_ADMIN").
  * Returns the capability number (>= 0), or -EINVAL for an unknown name. "ALL" is not a name here. */
-int cap_from_name_relaxed(const char *name);
+int caps_from_name(const char *name);
 
 /* Canonical name ("CAP_NET_ADMIN") of capability c, or NULL when unknown. Static string. */
-const char *cap_to_name(int c);
+const char *caps_name(int c);
 
 /* Builds the set for a container.
  *   privileged: every capability up to last_cap (add/drop still apply, like podman);

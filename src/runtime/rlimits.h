@@ -2,7 +2,7 @@
 
 /* Resource limits of a container process: podman's defaults, --ulimit parsing, and apply.
  *
- * Defaults, as podman (rootful): RLIMIT_NOFILE 1048576:1048576 and RLIMIT_NPROC 4194304:4194304,
+ * Defaults, as podman: RLIMIT_NOFILE 1048576:1048576 and RLIMIT_NPROC 1048576:1048576,
  * each clamped to the caller's hard limit when it may not raise it (no CAP_SYS_RESOURCE, as on these
  * hosts where the hard NOFILE is 20000): a default must never make the start fail. An explicit
  * --ulimit above the hard limit is an error at plan time instead (one line, naming the limit),
