@@ -26,3 +26,8 @@ int verb_inspect(SkiffContext *ctx, int argc, char *argv[]);
 int verb_exec(SkiffContext *ctx, int argc, char *argv[]);
 int verb_kill(SkiffContext *ctx, int argc, char *argv[]);
 int verb_wait(SkiffContext *ctx, int argc, char *argv[]);
+/* skiff image COMMAND and skiff images (= image ls): src/cli/verb-image.c. */
+int verb_image(SkiffContext *ctx, int argc, char *argv[]);
+int verb_images(SkiffContext *ctx, int argc, char *argv[]);
+/* skiff pull IMAGE... (also `skiff image pull`): src/cli/verb-pull.c. */
+int verb_pull(SkiffContext *ctx, int argc, char *argv[]);
