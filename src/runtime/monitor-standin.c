@@ -165,7 +165,8 @@ int standin_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult *
                 dup2(io->stdin_fd >= 0 ? io->stdin_fd : null, 0);
                 dup2(io->stdout_fd >= 0 ? io->stdout_fd : null, 1);
                 dup2(io->stderr_fd >= 0 ? io->stderr_fd : null, 2);
-                if (plan->rootfs && (chroot(plan->rootfs) < 0 || chdir("/") < 0)) {
+                const char *root = plan->rootfs ?: (plan->lower_dirs ? plan->lower_dirs[0] : NULL);
+                if (root && (chroot(root) < 0 || chdir("/") < 0)) {
                         err = errno;
                         (void) !write(p[1], &err, sizeof(err));
                         _exit(125);
