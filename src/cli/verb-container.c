@@ -691,7 +691,7 @@ static int verb_run_or_create(SkiffContext *ctx, int argc, char *argv[], bool ru
         if (o.detach) {
                 MonitorLaunchResult res;
 
-                r = monitor_launch(&ctx->paths, id, &res, &err);
+                r = monitor_launch(&ctx->paths, id, cli_monitor_helper(), &res, &err);
                 if (r < 0) {
                         log_error("%s %s: %s", verb, argv[idx], err ?: strerror(-r));
                         (void) container_destroy(store, id, NULL);
@@ -818,7 +818,7 @@ int verb_start(SkiffContext *ctx, int argc, char *argv[]) {
                         return r;
                 }
                 MonitorLaunchResult res;
-                r = monitor_launch(&ctx->paths, id, &res, &err);
+                r = monitor_launch(&ctx->paths, id, cli_monitor_helper(), &res, &err);
                 if (r < 0) {
                         log_error("start %s: %s", argv[i], err ?: strerror(-r));
                         ret = res.exit_class ?: 125;

@@ -159,7 +159,7 @@ int standin_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult *
         if (pid < 0)
                 return -errno;
         if (pid == 0) {
-                int null = open("/dev/null", O_RDWR);
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
                 sigemptyset(&all);
                 sigprocmask(SIG_SETMASK, &all, NULL);
                 dup2(io->stdin_fd >= 0 ? io->stdin_fd : null, 0);

@@ -250,7 +250,7 @@ check_fails_clean() {
         ! grep -q -e 'socket:' -e '/skiff-bats' <<<"$fds" || die "the monitor holds a stray fd"
         rss=$(awk '/^RssAnon/ { print $2 }' /proc/$mpid/status)
         echo "# monitor: $n fds, RssAnon ${rss} kB, $(awk '/^VmRSS/ { print $2 }' /proc/$mpid/status) kB RSS incl. shared libraries" >&3
-        ((rss < 2048)) || die "monitor RssAnon ${rss} kB"
+        ((rss < 1024)) || die "monitor RssAnon ${rss} kB; expected under 1 MiB"
         run_skiff rm -f -t 0 mon
 }
 
