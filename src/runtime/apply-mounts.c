@@ -347,6 +347,24 @@ int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, bool 
                 if (src_fds[i] < 0)
                         return child_error(e, errno, "mount %s on %s: open the source", m->source, m->destination);
         }
+        /* Mount points on the image's own file system are created now, with the host's ids (the
+         * namespace's root could not write there); those inside an earlier mount (/dev/pts in the /dev
+         * tmpfs) are created after, by the namespace's root, as that file system then requires. */
+        for (size_t i = 0; become_root && i < plan->n_mounts; i++) {
+                const char *d = plan->mounts[i].destination;
+                bool nested = false;
+
+                for (size_t j = 0; j < i && !nested; j++) {
+                        const char *pre = startswith(d, plan->mounts[j].destination);
+                        nested = pre && *pre == '/';
+                }
+                if (nested)
+                        continue;
+                int fd = open_in_root(root_fd, d, true, plan->mounts[i].extra & PLAN_MOUNT_FILE);
+                if (fd < 0)
+                        return child_error(e, fd, "mount %s: create the mount point", d);
+                close(fd);
+        }
         if (become_root && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
                 return child_error(e, errno, "become root in the user namespace");
 

@@ -472,30 +472,13 @@ static void reap(pid_t pid) {
 
 static const char *const etc_files[] = { "hosts", "hostname", "resolv.conf" };
 
-/* The host ids of the container's root, which must be able to reach its run dir and storage. */
-static void container_root_ids(const ContainerPlan *plan, uid_t *ret_uid, gid_t *ret_gid) {
-        *ret_uid = (uid_t) -1;
-        *ret_gid = (gid_t) -1;
-        if (plan->ns[NS_USER].mode != NS_MODE_NEW)
-                return;
-        for (size_t i = 0; i < plan->n_uid_map; i++)
-                if (plan->uid_map[i].container_id == 0)
-                        *ret_uid = plan->uid_map[i].host_id;
-        for (size_t i = 0; i < plan->n_gid_map; i++)
-                if (plan->gid_map[i].container_id == 0)
-                        *ret_gid = plan->gid_map[i].host_id;
-}
-
 static int write_run_dir(const ContainerPlan *plan, char **ret_error) {
         const char *content[] = { plan->etc_hosts, plan->etc_hostname, plan->etc_resolv_conf };
         _cleanup_free_ char *rootdir = NULL, *parent = NULL;
-        uid_t ruid;
-        gid_t rgid;
         int r;
 
-        container_root_ids(plan, &ruid, &rgid);
-        /* parents 0755 (the container's root may be another host uid and must traverse them), the run
-         * dir itself 0700, owned by the container's root */
+        /* The run dir is the host root's, 0700: in a user namespace the child reaches it (and the
+         * storage) with the host's ids before it becomes the namespace's root (see apply_rootfs()). */
         parent = strdup(plan->run_dir);
         if (!parent)
                 return -ENOMEM;
@@ -505,8 +488,7 @@ static int write_run_dir(const ContainerPlan *plan, char **ret_error) {
                 r = -errno;
         if (r < 0)
                 return set_error(ret_error, r, "create %s: %s", plan->run_dir, strerror(-r));
-        if (ruid != (uid_t) -1 && chown(plan->run_dir, ruid, rgid) < 0)
-                return set_error(ret_error, -errno, "chown %s: %s", plan->run_dir, strerror(errno));
+
         for (size_t i = 0; i < ELEMENTSOF(etc_files); i++) {
                 _cleanup_free_ char *p = NULL;
                 if (asprintf(&p, "%s/%s", plan->run_dir, etc_files[i]) < 0)
@@ -526,12 +508,8 @@ static int write_run_dir(const ContainerPlan *plan, char **ret_error) {
                 if (r < 0)
                         return set_error(ret_error, r, "create the container's storage in %s: %s", plan->container_dir,
                                          strerror(-r));
-                if (ruid != (uid_t) -1) {
-                        const char *dirs[] = { plan->container_dir, plan->upper_dir, plan->work_dir };
-                        FOREACH_ARRAY(d, dirs, ELEMENTSOF(dirs))
-                                if (chown(*d, ruid, rgid) < 0)
-                                        return set_error(ret_error, -errno, "chown %s: %s", *d, strerror(errno));
-                }
+                /* In a user namespace the overlay is mounted with the host's ids (see apply_rootfs()):
+                 * upper and work stay the host root's, which overlayfs' mounter checks need. */
         }
         return 0;
 }
