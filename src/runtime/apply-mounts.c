@@ -376,6 +376,19 @@ int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, bool 
                         r = make_devices(root_fd, userns, e);
                         if (r < 0)
                                 return r;
+                        /* -t: the pty is the console, as crun gives it (stdio is already set up) */
+                        char tty[64];
+                        /* by name: fd 0 belongs to a mount of the parent's namespace, which a bind
+                         * cannot take; our copy of that mount has the same path */
+                        if (plan->tty && isatty(0) && ttyname_r(0, tty, sizeof(tty)) == 0) {
+                                int c = open_in_root(root_fd, "/dev/console", true, true);
+                                if (c < 0)
+                                        return child_error(e, c, "mount /dev/console: create the mount point");
+                                close(c);
+                                r = bind_onto(tty, root_fd, "/dev/console", 0, userns);
+                                if (r < 0)
+                                        return child_error(e, r, "mount the tty on /dev/console");
+                        }
                 }
         }
 

@@ -264,3 +264,14 @@ cgfile() {
 1"
         run_ctr rm -f -t 0 ex
 }
+
+@test "-t: stdio is a tty, also /dev/console; TERM=xterm" {
+        command -v script >/dev/null || skip "script(1) (bsdutils) is not installed"
+        local wrapper=$BATS_FILE_TMPDIR/skiff-in-cgroup
+        [[ -x $wrapper ]] || run_ctr run --rm "$CTR_IMAGE" true
+        run script -qec "$wrapper run --rm -t $CTR_IMAGE sh -c 'test -t 0 && test -t 1 && echo tty; test -c /dev/console && echo console; echo \$TERM'" /dev/null
+        out=$(tr -d '\r' <<<"$output")
+        is "$out" "tty
+console
+xterm"
+}
