@@ -275,3 +275,27 @@ cgfile() {
 console
 xterm"
 }
+
+@test "rootless: run as an unprivileged user (newuidmap with /etc/subuid), overlay with userxattr" {
+        local user=${SKIFF_TEST_ROOTLESS_USER:-}
+        [[ -n $user ]] || skip "set SKIFF_TEST_ROOTLESS_USER to a user with /etc/subuid and /etc/subgid ranges"
+        grep -q "^$user:" /etc/subuid || skip "$user has no /etc/subuid range"
+        local uid gid home dir
+        uid=$(id -u "$user") gid=$(id -g "$user") home=$(getent passwd "$user" | cut -d: -f6)
+        dir=$(mktemp -d "$home/skiff-rootless.XXXXXX")
+        cp "$BATS_FILE_TMPDIR/bb.tar" "$dir/bb.tar"
+        chown -R "$user:" "$dir"
+        rl() {
+                setpriv --reuid="$uid" --regid="$gid" --init-groups env -i PATH=/usr/bin:/bin HOME="$home" \
+                        USER="$user" XDG_RUNTIME_DIR="$dir/xdg" SKIFF_ROOT="$dir/root" SKIFF_RUNROOT="$dir/run" "$SKIFF" "$@"
+        }
+        mkdir -p "$dir/xdg" && chown "$user:" "$dir/xdg" && chmod 700 "$dir/xdg"
+        rl image load -i "$dir/bb.tar" >/dev/null
+        run rl run --rm "$CTR_IMAGE" sh -c 'id -u; cat /proc/self/uid_map; touch /x && echo wrote; grep -c userxattr /proc/self/mountinfo'
+        rm -rf "$dir"
+        [[ $status == 0 ]] || die "rootless run failed: $output"
+        is "${lines[0]}" "0"
+        [[ ${lines[1]} =~ ^\ +0\ +$uid\ +1$ ]] || die "uid_map: ${lines[1]}"
+        is "${lines[3]}" "wrote"
+        is "${lines[4]}" "1"
+}
