@@ -8,6 +8,7 @@
  *   error child -> parent, O_CLOEXEC: a ChildError if a step fails; EOF with nothing read means the
  *         execve() succeeded (the pipe closed with it). */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -32,6 +33,11 @@
 #include "common/strv.h"
 #include "runtime/apply-internal.h"
 #include "runtime/spawn.h"
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
 
 static inline void spawn_bpf_freep(SeccompBpf **b) {
         seccomp_bpf_free(*b);
@@ -493,9 +499,12 @@ static int write_run_dir(const ContainerPlan *plan, char **ret_error) {
                 _cleanup_free_ char *p = NULL;
                 if (asprintf(&p, "%s/%s", plan->run_dir, etc_files[i]) < 0)
                         return -ENOMEM;
-                r = write_file_atomic_at(AT_FDCWD, p, strempty(content[i]), strlen(strempty(content[i])), 0644);
-                if (r < 0)
-                        return set_error(ret_error, r, "write %s: %s", p, strerror(-r));
+                /* Volatile files of one start (RUNROOT is a tmpfs normally): no fsync, no rename; a crash
+                 * leaves nothing that a later start does not rewrite. */
+                _cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+                size_t len = strlen(strempty(content[i]));
+                if (fd < 0 || write(fd, strempty(content[i]), len) != (ssize_t) len)
+                        return set_error(ret_error, -errno, "write %s: %s", p, strerror(errno));
         }
         if (asprintf(&rootdir, "%s/rootfs", plan->run_dir) < 0)
                 return -ENOMEM;
@@ -533,21 +542,63 @@ static void remove_run_dir(const ContainerPlan *plan) {
         }
 }
 
-static int rm_rf(const char *path) {
-        pid_t pid;
-        int status;
+/* Removes everything below dir_fd, staying on its file system (a mount left inside is not entered). */
+static int rm_rf_children(int dir_fd, dev_t dev, unsigned depth) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        int fd, r = 0;
 
-        /* FIXME: an in-process recursive removal (openat/unlinkat) would save the fork */
-        pid = fork();
-        if (pid < 0)
+        if (depth > 256)
+                return -ELOOP;
+        fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
                 return -errno;
-        if (pid == 0) {
-                execl("/bin/rm", "rm", "-rf", "--one-file-system", "--", path, (char *) NULL);
-                _exit(127);
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return -errno;
         }
-        if (waitpid(pid, &status, 0) < 0)
+        for (struct dirent *de; (de = readdir(d));) {
+                struct stat st;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode)) {
+                        if (st.st_dev != dev) {
+                                r = r ?: -EBUSY;
+                                continue;
+                        }
+                        _cleanup_close_ int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (sub < 0) {
+                                r = r ?: -errno;
+                                continue;
+                        }
+                        int q = rm_rf_children(sub, dev, depth + 1);
+                        if (q < 0)
+                                r = r ?: q;
+                        if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                                r = r ?: -errno;
+                } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+                        r = r ?: -errno;
+        }
+        return r;
+}
+
+/* rm -rf path, in process (a fork of rm cost more than the whole container start). Missing is fine. */
+static int rm_rf(const char *path) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        int r;
+
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (fstat(fd, &st) < 0)
                 return -errno;
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+        r = rm_rf_children(fd, st.st_dev, 0);
+        if (rmdir(path) < 0 && errno != ENOENT)
+                return r < 0 ? r : -errno;
+        return r;
 }
 
 int container_spawn_cleanup(const ContainerPlan *plan, char *const *cgroup_paths, unsigned flags,
