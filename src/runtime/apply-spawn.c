@@ -322,8 +322,10 @@ _noreturn_ static void child_main(ChildCtx *c) {
                 child_exit(c, (child_error(&e, errno, "setrlimit %s", strempty(rlimit_to_name(failed_rlimit))), &e));
         umask(plan->umask);
         CHILD_TRY(c, &e, child_security(c, &c->caps, &e));
-        /* The parent's death mattered only during setup: the command outlives a monitor that dies. */
-        (void) prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        /* The parent's death mattered only during setup: the command outlives a monitor that dies,
+         * unless the plan asks otherwise (a pod's containers die with their supervisor). Kept across
+         * execve() for a non-setuid program. */
+        (void) prctl(PR_SET_PDEATHSIG, c->exec ? 0 : plan->parent_death_signal, 0, 0, 0);
         (void) exec_command(c->argv, c->env, &e);
         child_exit(c, &e);
 }

@@ -121,6 +121,8 @@ typedef struct ContainerPlan {
         char *init_path;
         char *hostname;
         unsigned umask;
+        int parent_death_signal; /* 0 (default): the command outlives its parent (the monitor); else
+                                  * the signal it gets when the caller dies (pods: SIGKILL) */
 
         /* Namespaces and id maps (maps only when ns[NS_USER] is NEW) */
         PlanNamespace ns[_NS_KIND_MAX];

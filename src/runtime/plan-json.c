@@ -115,6 +115,7 @@ int container_plan_to_json(const ContainerPlan *p, struct json_object **ret) {
         CK(json_add_string(o, "initPath", p->init_path));
         CK(json_add_string(o, "hostname", p->hostname));
         CK(json_add_int(o, "umask", p->umask));
+        CK(json_add_int(o, "parentDeathSignal", p->parent_death_signal));
 
         e = json_object_new_object();
         CK(json_add_object(o, "namespaces", e));
@@ -414,6 +415,12 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
         p->init_path = get_str(&rd, o, "initPath", true);
         p->hostname = get_str(&rd, o, "hostname", false);
         p->umask = (unsigned) get_int(&rd, o, "umask", 0, 0777);
+        {
+                json_object *pd;
+                /* optional: records written before it existed have none */
+                if (json_object_object_get_ex(o, "parentDeathSignal", &pd))
+                        p->parent_death_signal = (int) get_int(&rd, o, "parentDeathSignal", 0, 64);
+        }
 
         if ((v = get(&rd, o, "namespaces", json_type_object, false)))
                 for (int k = 0; k < _NS_KIND_MAX; k++) {

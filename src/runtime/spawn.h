@@ -9,7 +9,9 @@
  * directory") and everything created for the container (cgroups, mounts, the process) is gone again.
  *
  * The caller becomes the parent of the container process (the monitor, or `skiff run` in the
- * foreground) and must reap it. Nothing here logs above debug, prints, or calls exit(). */
+ * foreground) and must reap it; this holds when a pid namespace is joined too (the caller's
+ * pid_for_children points at it around the clone: no double fork), so plan->parent_death_signal
+ * always refers to the caller. Nothing here logs above debug, prints, or calls exit(). */
 
 #include <stdbool.h>
 #include <sys/types.h>

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -675,6 +676,82 @@ int main(void) {
                 run_options_done(&o);
                 image_info_done(&i);
         }
+
+        /* 13b. parent_death_signal: a pod's containers die with their supervisor; by default the
+         * container outlives the process that spawned it */
+        (void) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        for (int pds = 0; pds <= 1; pds++) {
+                RunOptions o;
+                ImageInfo i;
+                ContainerPlan *p = NULL;
+                char *err = NULL;
+                int pp[2], status;
+                pid_t mid, ctr = 0;
+
+                opts_new(&o, "sleep 30");
+                image_new(&i, false);
+                if (container_plan_build(&o, &i, &paths, &p, &err) < 0)
+                        abort();
+                plan_adapt(p);
+                p->parent_death_signal = pds ? SIGKILL : 0;
+                if (pipe2(pp, O_CLOEXEC) < 0)
+                        abort();
+                mid = fork();
+                if (mid == 0) {
+                        SpawnStdio io = SPAWN_STDIO_INIT;
+                        SpawnResult res;
+                        if (container_spawn(p, &io, &res, &err) < 0)
+                                _exit(1);
+                        (void) !write(pp[1], &res.pid, sizeof(res.pid));
+                        _exit(0); /* the "supervisor" dies, leaving its container */
+                }
+                close(pp[1]);
+                bool got = read(pp[0], &ctr, sizeof(ctr)) == sizeof(ctr);
+                close(pp[0]);
+                waitpid(mid, &status, 0);
+                /* we are the subreaper: the orphaned container is now our child */
+                bool died = false;
+                for (int t = 0; got && t < 100; t++) {
+                        pid_t w = waitpid(ctr, &status, WNOHANG);
+                        if (w == ctr) {
+                                died = true;
+                                break;
+                        }
+                        usleep(20000);
+                }
+                if (pds)
+                        ok(got && died && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+                           "parent_death_signal=SIGKILL: the container dies with the process that spawned it");
+                else {
+                        ok(got && !died, "parent_death_signal=0: the container outlives the process that spawned it");
+                        if (got && !died) {
+                                kill(ctr, SIGKILL);
+                                waitpid(ctr, &status, 0);
+                        }
+                }
+                /* its cgroups (the spawning process took SpawnResult with it): the same plan again */
+                char *cerr = NULL;
+                if (have_cgroups) {
+                        CgroupSystem *sys = NULL;
+                        if (cgroup_system_detect(&sys) >= 0) {
+                                char name[128];
+                                snprintf(name, sizeof(name), "skiff-%s", p->id);
+                                CgroupPlan *cp = NULL;
+                                if (cgroup_plan_build(sys, name, &p->limits, p->cgroups, false, &cp, &cerr) >= 0) {
+                                        (void) container_spawn_cleanup(p, cp->paths, SPAWN_CLEANUP_STORAGE, NULL);
+                                        cgroup_plan_free(cp);
+                                }
+                                cgroup_system_free(sys);
+                        }
+                } else
+                        (void) container_spawn_cleanup(p, NULL, SPAWN_CLEANUP_STORAGE, NULL);
+                free(cerr);
+                free(err);
+                container_plan_free(p);
+                run_options_done(&o);
+                image_info_done(&i);
+        }
+        (void) prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
 
         /* 14. nothing left on the host */
         mi_after = host_mountinfo();
