@@ -144,7 +144,8 @@ static int bind_onto(const char *src, int root_fd, const char *dest, unsigned lo
 
 static bool gid_mapped(const ContainerPlan *plan, gid_t g) {
         for (size_t i = 0; i < plan->n_gid_map; i++)
-                if (g >= plan->gid_map[i].container_id && g - plan->gid_map[i].container_id < plan->gid_map[i].size)
+                if (g >= plan->gid_map[i].container_id
+                    && g - plan->gid_map[i].container_id < plan->gid_map[i].size)
                         return true;
         return false;
 }
@@ -181,12 +182,16 @@ static int mount_one(const ContainerPlan *plan, int root_fd, const PlanMount *m,
                         d = data;
                 }
                 r = mount_on_fd(m->source, fd, m->type, m->flags & ~(MS_BIND | MS_REC), d);
-                if (r == -EPERM && userns && (streq(m->type, "sysfs") || streq(m->type, "mqueue") || streq(m->type, "proc"))) {
+                if (r == -EPERM && userns
+                    && (streq(m->type, "sysfs") || streq(m->type, "mqueue") || streq(m->type, "proc"))) {
                         /* A user namespace without its own net (sysfs), ipc (mqueue) or pid (proc)
                          * namespace may not mount a new instance: bind the host's instead. */
-                        const char *host = streq(m->type, "sysfs") ? "/sys" : streq(m->type, "mqueue") ? "/dev/mqueue" : "/proc";
+                        const char *host = streq(m->type, "sysfs")    ? "/sys"
+                                           : streq(m->type, "mqueue") ? "/dev/mqueue"
+                                                                      : "/proc";
                         r = bind_onto(host, root_fd, m->destination,
-                                      MS_REC | (m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)), userns);
+                                      MS_REC | (m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)),
+                                      userns);
                 }
                 if (r < 0)
                         return child_error(e, r, "mount %s", m->destination);
@@ -194,7 +199,8 @@ static int mount_one(const ContainerPlan *plan, int root_fd, const PlanMount *m,
         if (m->propagation) {
                 _cleanup_close_ int mfd = open_in_root(root_fd, m->destination, false, false);
                 if (mfd < 0 || mount_on_fd(NULL, mfd, NULL, m->propagation, NULL) < 0)
-                        return child_error(e, mfd < 0 ? mfd : errno, "mount %s: set propagation", m->destination);
+                        return child_error(e, mfd < 0 ? mfd : errno, "mount %s: set propagation",
+                                           m->destination);
         }
         return 0;
 }
@@ -204,13 +210,14 @@ static int make_devices(int root_fd, bool userns, ChildError *e) {
                 const char *name;
                 unsigned maj, min;
         } devs[] = {
-                { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+                {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+                {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
         };
         static const struct {
                 const char *name, *target;
         } links[] = {
-                { "ptmx", "pts/ptmx" },         { "fd", "/proc/self/fd" },         { "stdin", "/proc/self/fd/0" },
-                { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" }, { "core", "/proc/kcore" },
+                {"ptmx", "pts/ptmx"},          {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
+                {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"},
         };
         _cleanup_close_ int dev = openat2_in_root(root_fd, "/dev", O_DIRECTORY | O_RDONLY);
 
@@ -251,7 +258,8 @@ static int mask_paths(int root_fd, char **paths, ChildError *e) {
                 if (fd < 0 || fstat(fd, &st) < 0)
                         return child_error(e, fd < 0 ? fd : errno, "mask %s", *p);
                 if (S_ISDIR(st.st_mode))
-                        r = mount_on_fd("tmpfs", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k");
+                        r = mount_on_fd("tmpfs", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                        "size=0k");
                 else {
                         _cleanup_close_ int null = openat2_in_root(root_fd, "/dev/null", O_PATH);
                         char np[64];
@@ -278,7 +286,8 @@ static int readonly_paths(int root_fd, char **paths, bool userns, ChildError *e)
                 if (fd < 0)
                         return child_error(e, fd, "read-only %s", *p);
                 snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
-                r = bind_onto(src, root_fd, *p, MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, userns);
+                r = bind_onto(src, root_fd, *p, MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                              userns);
                 if (r < 0)
                         return child_error(e, r, "read-only %s", *p);
         }
@@ -293,7 +302,8 @@ static int mount_rootfs(const ContainerPlan *plan, const char *root, bool userns
         }
 
         /* overlay: lowerdir= lists the TOP layer first, the plan (and the image) lowest first. */
-        size_t n = strv_length(plan->lower_dirs), len = 64 + strlen(plan->upper_dir) + strlen(plan->work_dir);
+        size_t n = strv_length(plan->lower_dirs),
+               len = 64 + strlen(plan->upper_dir) + strlen(plan->work_dir);
         for (size_t i = 0; i < n; i++)
                 len += strlen(plan->lower_dirs[i]) + 1;
         _cleanup_free_ char *opts = malloc(len);
@@ -345,7 +355,8 @@ int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, bool 
                         (void) mkdir(m->source, 0755);
                 src_fds[i] = open(m->source, O_PATH | O_CLOEXEC);
                 if (src_fds[i] < 0)
-                        return child_error(e, errno, "mount %s on %s: open the source", m->source, m->destination);
+                        return child_error(e, errno, "mount %s on %s: open the source", m->source,
+                                           m->destination);
         }
         /* Mount points on the image's own file system are created now, with the host's ids (the
          * namespace's root could not write there); those inside an earlier mount (/dev/pts in the /dev
@@ -383,7 +394,8 @@ int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, bool 
                         if (plan->tty && isatty(0) && ttyname_r(0, tty, sizeof(tty)) == 0) {
                                 int c = open_in_root(root_fd, "/dev/console", true, true);
                                 if (c < 0)
-                                        return child_error(e, c, "mount /dev/console: create the mount point");
+                                        return child_error(e, c,
+                                                           "mount /dev/console: create the mount point");
                                 close(c);
                                 r = bind_onto(tty, root_fd, "/dev/console", 0, userns);
                                 if (r < 0)

@@ -44,13 +44,14 @@ static inline void spawn_bpf_freep(SeccompBpf **b) {
 }
 
 static const int ns_clone_flag[_NS_KIND_MAX] = {
-        [NS_MNT] = CLONE_NEWNS,   [NS_PID] = CLONE_NEWPID,   [NS_IPC] = CLONE_NEWIPC,      [NS_UTS] = CLONE_NEWUTS,
-        [NS_NET] = CLONE_NEWNET, [NS_USER] = CLONE_NEWUSER, [NS_CGROUP] = CLONE_NEWCGROUP,
+        [NS_MNT] = CLONE_NEWNS,        [NS_PID] = CLONE_NEWPID, [NS_IPC] = CLONE_NEWIPC,
+        [NS_UTS] = CLONE_NEWUTS,       [NS_NET] = CLONE_NEWNET, [NS_USER] = CLONE_NEWUSER,
+        [NS_CGROUP] = CLONE_NEWCGROUP,
 };
 
 /* Join order: the user namespace first (it grants the capabilities the other setns() calls need), the
  * mount namespace last (joining it changes what paths mean). */
-static const NsKind join_order[] = { NS_USER, NS_IPC, NS_UTS, NS_NET, NS_PID, NS_CGROUP, NS_MNT };
+static const NsKind join_order[] = {NS_USER, NS_IPC, NS_UTS, NS_NET, NS_PID, NS_CGROUP, NS_MNT};
 
 void spawn_result_done(SpawnResult *r) {
         if (!r)
@@ -104,11 +105,11 @@ typedef struct ChildCtx {
         const SpawnStdio *io;
         int sync_fd;
         int error_fd;
-        int pty_slave;            /* -1, or the tty for stdio */
+        int pty_slave;              /* -1, or the tty for stdio */
         int join_fds[_NS_KIND_MAX]; /* namespaces to setns() into, -1 otherwise */
-        uint64_t unshare_flags;   /* namespaces created after joining the user namespace */
+        uint64_t unshare_flags;     /* namespaces created after joining the user namespace */
         const SeccompBpf *bpf;
-        const char *root;         /* where the root file system is assembled (spawn only) */
+        const char *root; /* where the root file system is assembled (spawn only) */
         /* exec only: */
         bool exec;
         char **argv;
@@ -128,10 +129,10 @@ _noreturn_ static void child_exit(ChildCtx *c, ChildError *e) {
         _exit(125);
 }
 
-#define CHILD_TRY(c, e, expr)                   \
-        do {                                    \
-                if ((expr) < 0)                 \
-                        child_exit((c), (e));   \
+#define CHILD_TRY(c, e, expr)                 \
+        do {                                  \
+                if ((expr) < 0)               \
+                        child_exit((c), (e)); \
         } while (0)
 
 static const char *env_lookup(char **env, const char *name) {
@@ -155,7 +156,7 @@ static int exec_command(char **argv, char **env, ChildError *e) {
                 return child_error(e, errno, "exec %s", cmd);
         }
         path_env = env_lookup(env, "PATH") ?: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        for (const char *p = path_env; ; ) {
+        for (const char *p = path_env;;) {
                 const char *colon = strchrnul(p, ':');
                 size_t l = colon - p;
 
@@ -295,9 +296,11 @@ _noreturn_ static void child_main(ChildCtx *c) {
                 if (c->join_fds[k] < 0)
                         continue;
                 if (setns(c->join_fds[k], ns_clone_flag[k]) < 0)
-                        child_exit(c, (child_error(&e, errno, "join the %s namespace%s%s", ns_kind_to_string(k),
-                                                   plan->ns[k].path && !c->exec ? " " : "",
-                                                   plan->ns[k].path && !c->exec ? plan->ns[k].path : ""), &e));
+                        child_exit(c,
+                                   (child_error(&e, errno, "join the %s namespace%s%s", ns_kind_to_string(k),
+                                                plan->ns[k].path && !c->exec ? " " : "",
+                                                plan->ns[k].path && !c->exec ? plan->ns[k].path : ""),
+                                    &e));
                 close(c->join_fds[k]);
                 if (k == NS_USER && c->unshare_flags && unshare((int) c->unshare_flags) < 0)
                         child_exit(c, (child_error(&e, errno, "create namespaces"), &e));
@@ -308,8 +311,10 @@ _noreturn_ static void child_main(ChildCtx *c) {
         CHILD_TRY(c, &e, child_stdio(c, &e));
 
         if (!c->exec) {
-                CHILD_TRY(c, &e, apply_rootfs(plan, c->root, userns, plan->ns[NS_USER].mode == NS_MODE_NEW, &e));
-                if (plan->ns[NS_UTS].mode == NS_MODE_NEW && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
+                CHILD_TRY(c, &e,
+                          apply_rootfs(plan, c->root, userns, plan->ns[NS_USER].mode == NS_MODE_NEW, &e));
+                if (plan->ns[NS_UTS].mode == NS_MODE_NEW
+                    && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
                         child_exit(c, (child_error(&e, errno, "sethostname %s", plan->hostname), &e));
         }
         if (chdir(c->cwd) < 0) {
@@ -319,7 +324,9 @@ _noreturn_ static void child_main(ChildCtx *c) {
                         child_exit(c, (child_error(&e, err, "chdir %s", c->cwd), &e));
         }
         if (rlimits_apply(&plan->rlimits, &failed_rlimit) < 0)
-                child_exit(c, (child_error(&e, errno, "setrlimit %s", strempty(rlimit_to_name(failed_rlimit))), &e));
+                child_exit(c,
+                           (child_error(&e, errno, "setrlimit %s", strempty(rlimit_to_name(failed_rlimit))),
+                            &e));
         umask(plan->umask);
         CHILD_TRY(c, &e, child_security(c, &c->caps, &e));
         /* The parent's death mattered only during setup: the command outlives a monitor that dies,
@@ -353,8 +360,8 @@ static int write_id_map(pid_t pid, const char *file, const PlanIdMap *m, size_t 
         int r;
 
         for (size_t i = 0; i < n; i++)
-                len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
-                                         m[i].size);
+                len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id,
+                                         m[i].host_id, m[i].size);
         snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0 || write(fd, buf, len) != (ssize_t) len) {
@@ -395,15 +402,17 @@ static int run_newidmap(const char *tool, pid_t pid, const PlanIdMap *m, size_t 
         if (waitpid(child, &status, 0) < 0)
                 return set_error(ret_error, -errno, "%s: %s", tool, strerror(errno));
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return set_error(ret_error, -EPERM, "%s %d: failed (exit %d; are /etc/subuid and /etc/subgid set up?)",
-                                 tool, (int) pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+                return set_error(ret_error, -EPERM,
+                                 "%s %d: failed (exit %d; are /etc/subuid and /etc/subgid set up?)", tool,
+                                 (int) pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
         return 0;
 }
 
 static int setup_id_maps(const ContainerPlan *plan, pid_t pid, char **ret_error) {
         bool root = geteuid() == 0;
-        bool own_only = plan->n_uid_map == 1 && plan->uid_map[0].host_id == geteuid() && plan->uid_map[0].size == 1
-                        && plan->n_gid_map == 1 && plan->gid_map[0].host_id == getegid() && plan->gid_map[0].size == 1;
+        bool own_only = plan->n_uid_map == 1 && plan->uid_map[0].host_id == geteuid()
+                        && plan->uid_map[0].size == 1 && plan->n_gid_map == 1
+                        && plan->gid_map[0].host_id == getegid() && plan->gid_map[0].size == 1;
         int r;
 
         if (root || own_only) {
@@ -411,11 +420,13 @@ static int setup_id_maps(const ContainerPlan *plan, pid_t pid, char **ret_error)
                         /* an unprivileged single-id map needs setgroups denied first */
                         char path[64];
                         snprintf(path, sizeof(path), "/proc/%d/setgroups", (int) pid);
-                        r = write_file_atomic_at(AT_FDCWD, path, "deny", 4, 0); /* not atomic-capable: fall back */
+                        r = write_file_atomic_at(AT_FDCWD, path, "deny", 4,
+                                                 0); /* not atomic-capable: fall back */
                         if (r < 0) {
                                 _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
                                 if (fd < 0 || write(fd, "deny", 4) != 4)
-                                        return set_error(ret_error, -errno, "write setgroups: %s", strerror(errno));
+                                        return set_error(ret_error, -errno, "write setgroups: %s",
+                                                         strerror(errno));
                         }
                 }
                 r = write_id_map(pid, "uid_map", plan->uid_map, plan->n_uid_map, ret_error);
@@ -466,7 +477,7 @@ static int read_child_error(int fd, ChildError *e) {
         if (got == 0)
                 return 0;
         if (got < sizeof(*e)) {
-                *e = (ChildError) { .err = EIO };
+                *e = (ChildError){.err = EIO};
                 snprintf(e->msg, sizeof(e->msg), "container setup: short report from the child");
         }
         e->msg[sizeof(e->msg) - 1] = 0;
@@ -478,10 +489,10 @@ static void reap(pid_t pid) {
                 ;
 }
 
-static const char *const etc_files[] = { "hosts", "hostname", "resolv.conf" };
+static const char *const etc_files[] = {"hosts", "hostname", "resolv.conf"};
 
 static int write_run_dir(const ContainerPlan *plan, char **ret_error) {
-        const char *content[] = { plan->etc_hosts, plan->etc_hostname, plan->etc_resolv_conf };
+        const char *content[] = {plan->etc_hosts, plan->etc_hostname, plan->etc_resolv_conf};
         _cleanup_free_ char *rootdir = NULL, *parent = NULL;
         int r;
 
@@ -503,7 +514,8 @@ static int write_run_dir(const ContainerPlan *plan, char **ret_error) {
                         return -ENOMEM;
                 /* Volatile files of one start (RUNROOT is a tmpfs normally): no fsync, no rename; a crash
                  * leaves nothing that a later start does not rewrite. */
-                _cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+                _cleanup_close_ int fd =
+                        open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
                 size_t len = strlen(strempty(content[i]));
                 if (fd < 0 || write(fd, strempty(content[i]), len) != (ssize_t) len)
                         return set_error(ret_error, -errno, "write %s: %s", p, strerror(errno));
@@ -517,8 +529,8 @@ static int write_run_dir(const ContainerPlan *plan, char **ret_error) {
                 if (r >= 0)
                         r = mkdir_p(plan->work_dir, 0700);
                 if (r < 0)
-                        return set_error(ret_error, r, "create the container's storage in %s: %s", plan->container_dir,
-                                         strerror(-r));
+                        return set_error(ret_error, r, "create the container's storage in %s: %s",
+                                         plan->container_dir, strerror(-r));
                 /* In a user namespace the overlay is mounted with the host's ids (see apply_rootfs()):
                  * upper and work stay the host root's, which overlayfs' mounter checks need. */
         }
@@ -571,7 +583,8 @@ static int rm_rf_children(int dir_fd, dev_t dev, unsigned depth) {
                                 r = r ?: -EBUSY;
                                 continue;
                         }
-                        _cleanup_close_ int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        _cleanup_close_ int sub = openat(dirfd(d), de->d_name,
+                                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (sub < 0) {
                                 r = r ?: -errno;
                                 continue;
@@ -622,7 +635,7 @@ int container_spawn_cleanup(const ContainerPlan *plan, char *const *cgroup_paths
         remove_run_dir(plan);
         if (flags & SPAWN_CLEANUP_STORAGE) {
                 /* only what spawn created: container_dir itself holds rtlife's record */
-                const char *dirs[] = { plan->upper_dir, plan->work_dir };
+                const char *dirs[] = {plan->upper_dir, plan->work_dir};
                 FOREACH_ARRAY(d, dirs, ELEMENTSOF(dirs)) {
                         if (!*d)
                                 continue;
@@ -647,7 +660,7 @@ typedef struct Launch {
         ChildCtx ctx;
         uint64_t clone_flags;
         bool need_maps;
-        int pid_ns_fd;      /* join a pid namespace: set as pid_for_children around the clone */
+        int pid_ns_fd; /* join a pid namespace: set as pid_for_children around the clone */
         char **cgroup_paths;
         int cgroup_root_fd;
 } Launch;
@@ -656,7 +669,7 @@ typedef struct Launch {
 static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_error) {
         const ContainerPlan *plan = l->ctx.plan;
         _cleanup_close_ int own_pidns = -EBADF, master = -EBADF, slave = -EBADF;
-        int sync_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 }, pidfd = -1;
+        int sync_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, pidfd = -1;
         ChildError e = {};
         pid_t pid;
         int r;
@@ -773,14 +786,15 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
         CgroupSystem *sys = NULL;
         CgroupPlan *cp = NULL;
         _cleanup_free_ char *root = NULL;
-        Launch l = { .pid_ns_fd = -1, .cgroup_root_fd = -1 };
+        Launch l = {.pid_ns_fd = -1, .cgroup_root_fd = -1};
         bool cgroup_created = false;
         char *err = NULL;
         int r;
 
-        *ret = (SpawnResult) { .pid = 0, .pidfd = -1, .pty_master = -1, .exit_code = 125 };
+        *ret = (SpawnResult){.pid = 0, .pidfd = -1, .pty_master = -1, .exit_code = 125};
         if (plan->upper_dir == NULL && plan->rootfs == NULL)
-                return set_error(ret_error, -EINVAL, "container %s: no root file system in the plan", plan->id);
+                return set_error(ret_error, -EINVAL, "container %s: no root file system in the plan",
+                                 plan->id);
 
         /* seccomp: compiled here, loaded by the child */
         if (plan->seccomp.kind != SECCOMP_KIND_UNCONFINED) {
@@ -859,7 +873,8 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
         l.ctx.n_groups = plan->n_groups;
         l.ctx.caps = plan->caps;
         if (plan->privileged)
-                caps_clamp_to_own(&l.ctx.caps); /* "all" means all we hold: this host lacks CAP_SYS_RESOURCE */
+                caps_clamp_to_own(
+                        &l.ctx.caps); /* "all" means all we hold: this host lacks CAP_SYS_RESOURCE */
         l.ctx.no_new_privs = plan->no_new_privs;
 
         r = launch(&l, io, ret, ret_error);
@@ -945,11 +960,11 @@ int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *o
         _cleanup_free_ gid_t *groups = NULL;
         _cleanup_free_ char *home = NULL, *rootpath = NULL;
         CgroupSystem *sys = NULL;
-        Launch l = { .pid_ns_fd = -1, .cgroup_root_fd = -1 };
+        Launch l = {.pid_ns_fd = -1, .cgroup_root_fd = -1};
         char *err = NULL;
         int r;
 
-        *ret = (SpawnResult) { .pidfd = -1, .pty_master = -1, .exit_code = 125 };
+        *ret = (SpawnResult){.pidfd = -1, .pty_master = -1, .exit_code = 125};
         if (!opts->argv || !opts->argv[0])
                 return set_error(ret_error, -EINVAL, "exec: no command");
 
@@ -964,7 +979,8 @@ int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *o
                 if (stat(tp, &ts) < 0) {
                         r = -errno;
                         close_join_fds(l.ctx.join_fds);
-                        return set_error(ret_error, r, "exec: container process %d: %s", (int) target, strerror(-r));
+                        return set_error(ret_error, r, "exec: container process %d: %s", (int) target,
+                                         strerror(-r));
                 }
                 if (stat(op, &os) == 0 && os.st_ino == ts.st_ino && os.st_dev == ts.st_dev)
                         continue;
@@ -990,7 +1006,8 @@ int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *o
                         r = -ENOMEM;
                         goto fail;
                 }
-                r = plan_resolve_user(NULL, rootpath, opts->user, NULL, &l.ctx.uid, &l.ctx.gid, &groups, &n, &home, &err);
+                r = plan_resolve_user(NULL, rootpath, opts->user, NULL, &l.ctx.uid, &l.ctx.gid, &groups, &n,
+                                      &home, &err);
                 if (r < 0) {
                         set_error(ret_error, r, "exec: %s", err ?: strerror(-r));
                         goto fail;
@@ -1029,19 +1046,21 @@ int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *o
         if (opts->privileged) {
                 int last = caps_last_cap();
                 uint64_t all = caps_all_mask(last < 0 ? 40 : (unsigned) last);
-                l.ctx.caps = (CapSet) { .bounding = all, .permitted = all, .effective = all };
+                l.ctx.caps = (CapSet){.bounding = all, .permitted = all, .effective = all};
                 if (l.ctx.uid != 0)
-                        l.ctx.caps = (CapSet) { .bounding = all };
+                        l.ctx.caps = (CapSet){.bounding = all};
                 caps_clamp_to_own(&l.ctx.caps);
         } else {
                 l.ctx.caps = plan->caps;
                 if (l.ctx.uid != 0 && plan->uid == 0)
-                        l.ctx.caps = (CapSet) { .bounding = plan->caps.bounding };
+                        l.ctx.caps = (CapSet){.bounding = plan->caps.bounding};
                 else if (l.ctx.uid == 0 && plan->uid != 0)
-                        l.ctx.caps = (CapSet) { .bounding = plan->caps.bounding, .permitted = plan->caps.bounding,
-                                                .effective = plan->caps.bounding };
+                        l.ctx.caps = (CapSet){.bounding = plan->caps.bounding,
+                                              .permitted = plan->caps.bounding,
+                                              .effective = plan->caps.bounding};
                 if (plan->seccomp.kind != SECCOMP_KIND_UNCONFINED) {
-                        r = seccomp_bpf_build(&plan->seccomp, plan->caps.bounding, plan->cache_dir, &bpf, &err);
+                        r = seccomp_bpf_build(&plan->seccomp, plan->caps.bounding, plan->cache_dir, &bpf,
+                                              &err);
                         if (r < 0) {
                                 set_error(ret_error, r, "%s", err ?: "build the seccomp filter");
                                 goto fail;
@@ -1053,7 +1072,8 @@ int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *o
         if (plan->cgroups != CGROUPS_DISABLED && cgroup_system_detect(&sys) >= 0) {
                 r = read_target_cgroups(sys, target, &cg);
                 if (r < 0) {
-                        set_error(ret_error, r, "exec: read the cgroups of %d: %s", (int) target, strerror(-r));
+                        set_error(ret_error, r, "exec: read the cgroups of %d: %s", (int) target,
+                                  strerror(-r));
                         goto fail;
                 }
                 l.cgroup_paths = cg;

@@ -93,19 +93,22 @@ static int sh(const char *fmt, ...) {
 }
 
 static void make_rootfs(void) {
-        const char *applets[] = { "sh", "cat", "id", "hostname", "ls", "echo", "grep", "true", "sleep", "touch",
-                                  "pwd", "env", "wc", "readlink", "head", "stat", "mount", "test", NULL };
+        const char *applets[] = {"sh",   "cat",   "id",    "hostname", "ls",  "echo", "grep",
+                                 "true", "sleep", "touch", "pwd",      "env", "wc",   "readlink",
+                                 "head", "stat",  "mount", "test",     NULL};
 
         if (asprintf(&rootfs, "%s/rootfs", tmp) < 0 || asprintf(&layer_top, "%s/layer-top", tmp) < 0
             || asprintf(&volume, "%s/volume", tmp) < 0)
                 abort();
-        if (sh("mkdir -p %s/bin %s/etc %s/tmp %s/proc %s/sys %s/dev && cp /bin/busybox %s/bin/busybox", rootfs,
-               rootfs, rootfs, rootfs, rootfs, rootfs, rootfs) != 0)
+        if (sh("mkdir -p %s/bin %s/etc %s/tmp %s/proc %s/sys %s/dev && cp /bin/busybox %s/bin/busybox",
+               rootfs, rootfs, rootfs, rootfs, rootfs, rootfs, rootfs)
+            != 0)
                 abort();
         for (const char **a = applets; *a; a++)
                 if (sh("ln -s busybox %s/bin/%s", rootfs, *a) != 0)
                         abort();
-        write_file(rootfs, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n", 0644);
+        write_file(rootfs, "etc/passwd",
+                   "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n", 0644);
         write_file(rootfs, "etc/group", "root:x:0:\ntty:x:5:\nwheel:x:10:app\napp:x:1000:\n", 0644);
         write_file(rootfs, "bin/notexec", "#!/bin/sh\necho never\n", 0644);
         (void) chmod(tmp, 0755);
@@ -139,7 +142,7 @@ static char *read_all(int fd) {
 static unsigned id_counter;
 
 static void opts_new(RunOptions *o, const char *script) {
-        *o = (RunOptions) {};
+        *o = (RunOptions){};
         if (asprintf(&o->id, "%064x", ++id_counter) < 0)
                 abort();
         o->command = NULL;
@@ -152,7 +155,7 @@ static void opts_new(RunOptions *o, const char *script) {
 }
 
 static void image_new(ImageInfo *i, bool overlay) {
-        *i = (ImageInfo) { .name = strdup("busybox-test") };
+        *i = (ImageInfo){.name = strdup("busybox-test")};
         if (overlay) {
                 (void) strv_extend(&i->layer_dirs, rootfs);
                 (void) strv_extend(&i->layer_dirs, layer_top);
@@ -179,7 +182,8 @@ struct Run {
 static void show_current(void) {
         if (!current)
                 return;
-        printf("#   r=%d exit=%d err=%s\n", current->r, current->exit_code, current->err ? current->err : "");
+        printf("#   r=%d exit=%d err=%s\n", current->r, current->exit_code,
+               current->err ? current->err : "");
         for (const char *p = current->out; p && *p;) {
                 const char *nl = strchrnul(p, '\n');
                 printf("#   | %.*s\n", (int) (nl - p), p);
@@ -265,7 +269,7 @@ static Run run_script(const char *script, bool overlay, void (*tweak)(RunOptions
 
 static bool has_line(const char *text, const char *line) {
         size_t l = strlen(line);
-        for (const char *p = text; p && *p; ) {
+        for (const char *p = text; p && *p;) {
                 const char *nl = strchrnul(p, '\n');
                 if ((size_t) (nl - p) == l && strncmp(p, line, l) == 0)
                         return true;
@@ -292,22 +296,41 @@ static int count_fds(void) {
 
 static void check_run(Run *x, const char *what) {
         if (x->r < 0 || x->exit_code != 0)
-                diag("%s: r=%d exit=%d err=%s out=%s", what, x->r, x->exit_code, x->err ? x->err : "", x->out);
+                diag("%s: r=%d exit=%d err=%s out=%s", what, x->r, x->exit_code, x->err ? x->err : "",
+                     x->out);
 }
 
 /* ---- tweaks ---- */
-static void t_hostname(RunOptions *o) { o->hostname = strdup("box1"); }
+static void t_hostname(RunOptions *o) {
+        o->hostname = strdup("box1");
+}
 static void t_env(RunOptions *o) {
         (void) strv_extend(&o->env, "FOO=bar");
         (void) strv_extend(&o->env, "SKIFF_TEST_FROM_HOST");
 }
-static void t_workdir(RunOptions *o) { o->workdir = strdup("/work/dir"); }
-static void t_user(RunOptions *o) { o->user = strdup("app"); (void) strv_extend(&o->group_add, "tty"); }
-static void t_readonly(RunOptions *o) { o->read_only = true; }
-static void t_nnp(RunOptions *o) { (void) strv_extend(&o->security_opts, "no-new-privileges"); }
-static void t_capdrop(RunOptions *o) { (void) strv_extend(&o->cap_drop, "all"); (void) strv_extend(&o->cap_add, "chown"); }
-static void t_privileged(RunOptions *o) { o->privileged = true; }
-static void t_ulimit(RunOptions *o) { (void) strv_extend(&o->ulimits, "nofile=512:1024"); }
+static void t_workdir(RunOptions *o) {
+        o->workdir = strdup("/work/dir");
+}
+static void t_user(RunOptions *o) {
+        o->user = strdup("app");
+        (void) strv_extend(&o->group_add, "tty");
+}
+static void t_readonly(RunOptions *o) {
+        o->read_only = true;
+}
+static void t_nnp(RunOptions *o) {
+        (void) strv_extend(&o->security_opts, "no-new-privileges");
+}
+static void t_capdrop(RunOptions *o) {
+        (void) strv_extend(&o->cap_drop, "all");
+        (void) strv_extend(&o->cap_add, "chown");
+}
+static void t_privileged(RunOptions *o) {
+        o->privileged = true;
+}
+static void t_ulimit(RunOptions *o) {
+        (void) strv_extend(&o->ulimits, "nofile=512:1024");
+}
 static void t_volume(RunOptions *o) {
         char *v;
         if (asprintf(&v, "%s:/data:ro", volume) < 0)
@@ -315,8 +338,12 @@ static void t_volume(RunOptions *o) {
         (void) strv_consume(&o->volumes, v);
         (void) strv_extend(&o->tmpfs, "/scratch:size=1m");
 }
-static void t_nonet(RunOptions *o) { o->network = strdup("none"); }
-static void t_hostnet(RunOptions *o) { o->network = strdup("host"); }
+static void t_nonet(RunOptions *o) {
+        o->network = strdup("none");
+}
+static void t_hostnet(RunOptions *o) {
+        o->network = strdup("host");
+}
 static void t_missing(RunOptions *o) {
         o->command = strv_free(o->command);
         (void) strv_extend(&o->command, "nosuch");
@@ -325,11 +352,22 @@ static void t_notexec(RunOptions *o) {
         o->command = strv_free(o->command);
         (void) strv_extend(&o->command, "/bin/notexec");
 }
-static void t_baduser(RunOptions *o) { o->user = strdup("nobody2"); }
-static void t_badvol(RunOptions *o) { (void) strv_extend(&o->volumes, "/nonexistent-skiff:/data"); }
-static void t_badwd(RunOptions *o) { o->workdir = strdup("/bin/sh/x"); }
-static void t_userns(RunOptions *o) { (void) strv_extend(&o->uidmap, "0:100000:65536"); }
-static void t_memory(RunOptions *o) { o->memory = strdup("64m"); o->pids_limit = strdup("100"); }
+static void t_baduser(RunOptions *o) {
+        o->user = strdup("nobody2");
+}
+static void t_badvol(RunOptions *o) {
+        (void) strv_extend(&o->volumes, "/nonexistent-skiff:/data");
+}
+static void t_badwd(RunOptions *o) {
+        o->workdir = strdup("/bin/sh/x");
+}
+static void t_userns(RunOptions *o) {
+        (void) strv_extend(&o->uidmap, "0:100000:65536");
+}
+static void t_memory(RunOptions *o) {
+        o->memory = strdup("64m");
+        o->pids_limit = strdup("100");
+}
 
 int main(void) {
         char *mi_before, *mi_after;
@@ -351,7 +389,7 @@ int main(void) {
         make_rootfs();
         setenv("SKIFF_TEST_FROM_HOST", "yes", 1);
 
-        {       /* what the libraries of rtsec can do yet */
+        { /* what the libraries of rtsec can do yet */
                 SeccompConfig c = {};
                 SeccompBpf *b = NULL;
                 char *e = NULL;
@@ -381,14 +419,17 @@ int main(void) {
                 return 77;
         }
         check_run(&x, "basic");
-        ok(x.r == 0 && x.exit_code == 0 && has_line(x.out, "hello"), "a container runs and its output arrives");
+        ok(x.r == 0 && x.exit_code == 0 && has_line(x.out, "hello"),
+           "a container runs and its output arrives");
         ok(has_line(x.out, "1"), "the command is PID 1 of a new pid namespace");
         run_done(&x);
 
         /* 2. overlay of two layers, root on overlay, writes land in the upper dir only */
-        x = run_script("cat /etc/layer; grep ' / / ' /proc/self/mountinfo; touch /newfile && echo wrote", true, NULL);
+        x = run_script("cat /etc/layer; grep ' / / ' /proc/self/mountinfo; touch /newfile && echo wrote",
+                       true, NULL);
         check_run(&x, "overlay");
-        ok(x.r == 0 && has_line(x.out, "top") && strstr(x.out, " - overlay overlay ") && has_line(x.out, "wrote"),
+        ok(x.r == 0 && has_line(x.out, "top") && strstr(x.out, " - overlay overlay ")
+                   && has_line(x.out, "wrote"),
            "overlay rootfs from the layers (top layer visible, / is overlay, writable)");
         {
                 char *p;
@@ -421,7 +462,8 @@ int main(void) {
         check_run(&x, "user");
         ok(x.r == 0 && strstr(x.out, "uid=1000(app) gid=1000(app) groups=5(tty),10(wheel)"),
            "-u app --group-add tty: uid, gid and groups from the image");
-        ok(strstr(x.out, "CapEff:\t0000000000000000") != NULL, "a non-root user has no effective capabilities");
+        ok(strstr(x.out, "CapEff:\t0000000000000000") != NULL,
+           "a non-root user has no effective capabilities");
         run_done(&x);
 
         /* 5. capabilities, no_new_privs, seccomp */
@@ -429,14 +471,16 @@ int main(void) {
         {
                 char want[64];
                 snprintf(want, sizeof(want), "CapEff:\t%016llx", (unsigned long long) caps_default_mask());
-                ok(x.r == 0 && has_line(x.out, want), "CapEff is podman's 11 default capabilities (%s)", want + 8);
+                ok(x.r == 0 && has_line(x.out, want), "CapEff is podman's 11 default capabilities (%s)",
+                   want + 8);
                 snprintf(want, sizeof(want), "CapBnd:\t%016llx", (unsigned long long) caps_default_mask());
                 ok(has_line(x.out, want), "the bounding set is the same");
                 ok(has_line(x.out, "NoNewPrivs:\t0"), "no_new_privs off by default (as podman)");
                 if (have_seccomp)
                         ok(has_line(x.out, "Seccomp:\t2"), "the default seccomp filter is loaded");
                 else
-                        skip("the default seccomp filter is loaded", "seccomp_bpf_build() not implemented yet (rtsec)");
+                        skip("the default seccomp filter is loaded",
+                             "seccomp_bpf_build() not implemented yet (rtsec)");
         }
         run_done(&x);
         x = run_script("grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status", false, t_nnp);
@@ -444,13 +488,15 @@ int main(void) {
         if (have_seccomp)
                 ok(has_line(x.out, "Seccomp:\t2"), "seccomp loaded after no_new_privs too");
         else
-                skip("seccomp loaded after no_new_privs too", "seccomp_bpf_build() not implemented yet (rtsec)");
+                skip("seccomp loaded after no_new_privs too",
+                     "seccomp_bpf_build() not implemented yet (rtsec)");
         run_done(&x);
         x = run_script("grep -E '^CapEff:' /proc/self/status", false, t_capdrop);
         ok(x.r == 0 && has_line(x.out, "CapEff:\t0000000000000001"), "--cap-drop all --cap-add chown");
         run_done(&x);
-        x = run_script("grep -E '^(CapEff|Seccomp):' /proc/self/status; grep -c ' /proc/keys ' /proc/self/mountinfo", false,
-                       t_privileged);
+        x = run_script(
+                "grep -E '^(CapEff|Seccomp):' /proc/self/status; grep -c ' /proc/keys ' /proc/self/mountinfo",
+                false, t_privileged);
         ok(x.r == 0 && has_line(x.out, "Seccomp:\t0") && !has_line(x.out, "CapEff:\t00000000a80425fb")
                    && has_line(x.out, "0"),
            "--privileged: all capabilities, no seccomp, nothing masked");
@@ -464,24 +510,32 @@ int main(void) {
                 unsigned long long expect = rl.rlim_max < 1048576 ? rl.rlim_max : 1048576;
                 snprintf(want, sizeof(want), "%llu", expect);
                 x = run_script("ulimit -n", false, NULL);
-                ok(x.r == 0 && has_line(x.out, want), "ulimit -n is podman's 1048576 clamped to the caller's hard limit (%s)", want);
+                ok(x.r == 0 && has_line(x.out, want),
+                   "ulimit -n is podman's 1048576 clamped to the caller's hard limit (%s)", want);
                 run_done(&x);
                 x = run_script("ulimit -n; ulimit -Hn", false, t_ulimit);
-                ok(x.r == 0 && has_line(x.out, "512") && has_line(x.out, "1024"), "--ulimit nofile=512:1024");
+                ok(x.r == 0 && has_line(x.out, "512") && has_line(x.out, "1024"),
+                   "--ulimit nofile=512:1024");
                 run_done(&x);
         }
 
         /* 7. read-only rootfs, masked and read-only /proc paths, /dev */
-        x = run_script("touch /x 2>/dev/null && echo wrote-root; touch /tmp/x && echo wrote-tmp", true, t_readonly);
+        x = run_script("touch /x 2>/dev/null && echo wrote-root; touch /tmp/x && echo wrote-tmp", true,
+                       t_readonly);
         ok(x.r == 0 && !has_line(x.out, "wrote-root") && has_line(x.out, "wrote-tmp"),
            "--read-only: / refuses writes, /tmp is a writable tmpfs");
         run_done(&x);
         /* Masked paths: every one of podman's list that this kernel has (this host has no /proc/kcore
          * nor /proc/sysrq-trigger: the test names what it could not check). */
         {
-                const char *files[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/latency_stats",
-                                        "/proc/timer_stats", "/proc/sched_debug", NULL };
-                const char *dirs[] = { "/proc/acpi", "/proc/scsi", "/sys/firmware", "/sys/dev/block", NULL };
+                const char *files[] = {"/proc/kcore",
+                                       "/proc/keys",
+                                       "/proc/timer_list",
+                                       "/proc/latency_stats",
+                                       "/proc/timer_stats",
+                                       "/proc/sched_debug",
+                                       NULL};
+                const char *dirs[] = {"/proc/acpi", "/proc/scsi", "/sys/firmware", "/sys/dev/block", NULL};
                 char script[2048] = "";
                 size_t checked = 0;
                 for (const char **f = files; *f; f++) {
@@ -490,7 +544,8 @@ int main(void) {
                                 continue;
                         }
                         snprintf(script + strlen(script), sizeof(script) - strlen(script),
-                                 "echo %s $(wc -c < %s) $(grep -c ' %s ' /proc/self/mountinfo); ", *f, *f, *f);
+                                 "echo %s $(wc -c < %s) $(grep -c ' %s ' /proc/self/mountinfo); ", *f, *f,
+                                 *f);
                         checked++;
                 }
                 for (const char **d = dirs; *d; d++) {
@@ -499,7 +554,8 @@ int main(void) {
                                 continue;
                         }
                         snprintf(script + strlen(script), sizeof(script) - strlen(script),
-                                 "echo %s $(ls -A %s | wc -l) $(grep -c ' %s ' /proc/self/mountinfo); ", *d, *d, *d);
+                                 "echo %s $(ls -A %s | wc -l) $(grep -c ' %s ' /proc/self/mountinfo); ", *d,
+                                 *d, *d);
                         checked++;
                 }
                 x = run_script(script, false, NULL);
@@ -527,12 +583,14 @@ int main(void) {
         ok(x.r == 0 && strncmp(x.out, "4\n1\nsys-refused\nsysfs-refused\n", 31) == 0,
            "read-only /proc/sys, /proc/fs, /proc/irq, /proc/bus and /sys");
         run_done(&x);
-        x = run_script("for d in null zero full random urandom tty; do test -c /dev/$d || echo missing $d; done; "
-                       "readlink /dev/ptmx; readlink /dev/fd; test -c /dev/pts/ptmx && echo pts; "
-                       "grep -E ' /dev/(shm|mqueue|pts) ' /proc/self/mountinfo | wc -l; echo hi > /dev/null && echo null-ok",
-                       false, NULL);
-        ok(x.r == 0 && !strstr(x.out, "missing") && has_line(x.out, "pts/ptmx") && has_line(x.out, "/proc/self/fd")
-                   && has_line(x.out, "pts") && has_line(x.out, "3") && has_line(x.out, "null-ok"),
+        x = run_script(
+                "for d in null zero full random urandom tty; do test -c /dev/$d || echo missing $d; done; "
+                "readlink /dev/ptmx; readlink /dev/fd; test -c /dev/pts/ptmx && echo pts; "
+                "grep -E ' /dev/(shm|mqueue|pts) ' /proc/self/mountinfo | wc -l; echo hi > /dev/null && echo null-ok",
+                false, NULL);
+        ok(x.r == 0 && !strstr(x.out, "missing") && has_line(x.out, "pts/ptmx")
+                   && has_line(x.out, "/proc/self/fd") && has_line(x.out, "pts") && has_line(x.out, "3")
+                   && has_line(x.out, "null-ok"),
            "/dev: the standard nodes, ptmx, fd links, pts, shm, mqueue");
         run_done(&x);
 
@@ -540,7 +598,8 @@ int main(void) {
         x = run_script("cat /data/file; touch /data/new 2>/dev/null || echo ro-refused; "
                        "grep ' /scratch ' /proc/self/mountinfo | grep -c 'size=1024k'",
                        false, t_volume);
-        ok(x.r == 0 && has_line(x.out, "from the host") && has_line(x.out, "ro-refused") && has_line(x.out, "1"),
+        ok(x.r == 0 && has_line(x.out, "from the host") && has_line(x.out, "ro-refused")
+                   && has_line(x.out, "1"),
            "-v SRC:/data:ro and --tmpfs /scratch:size=1m");
         run_done(&x);
 
@@ -564,7 +623,8 @@ int main(void) {
         if (x.r < 0 && x.err && strstr(x.err, "Operation not permitted"))
                 skip("--uidmap 0:100000:65536", x.err);
         else
-                ok(x.r == 0 && strstr(x.out, "100000") && has_line(x.out, "0"), "--uidmap 0:100000:65536: uid_map and root inside");
+                ok(x.r == 0 && strstr(x.out, "100000") && has_line(x.out, "0"),
+                   "--uidmap 0:100000:65536: uid_map and root inside");
         run_done(&x);
 
         /* 11. cgroups */
@@ -585,17 +645,20 @@ int main(void) {
                 run_done(&x);
         } else {
                 skip("the container runs in its own cgroup", "cgroup code not implemented yet (rtsec)");
-                skip("its cgroups are removed by container_spawn_cleanup()", "cgroup code not implemented yet (rtsec)");
+                skip("its cgroups are removed by container_spawn_cleanup()",
+                     "cgroup code not implemented yet (rtsec)");
         }
 
         /* 12. errors: one line, the exit class, nothing left */
         x = run_script(NULL, false, t_missing);
         ok(x.r == -ENOENT && x.exit_code == 127 && x.err
-                   && streq(x.err, "exec nosuch: executable file not found in $PATH: No such file or directory"),
+                   && streq(x.err,
+                            "exec nosuch: executable file not found in $PATH: No such file or directory"),
            "a missing executable: 127 and \"%s\"", x.err ? x.err : "(none)");
         run_done(&x);
         x = run_script(NULL, false, t_notexec);
-        ok(x.r == -EACCES && x.exit_code == 126 && x.err && streq(x.err, "exec /bin/notexec: Permission denied"),
+        ok(x.r == -EACCES && x.exit_code == 126 && x.err
+                   && streq(x.err, "exec /bin/notexec: Permission denied"),
            "a non-executable command: 126 and \"%s\"", x.err ? x.err : "(none)");
         run_done(&x);
         x = run_script("true", false, t_baduser);
@@ -633,9 +696,10 @@ int main(void) {
                         ExecOptions eo = {};
                         (void) strv_extend(&eo.argv, "/bin/sh");
                         (void) strv_extend(&eo.argv, "-c");
-                        (void) strv_extend(&eo.argv,
-                                           "for n in mnt pid ipc uts net; do readlink /proc/self/ns/$n; done; hostname; "
-                                           "grep ^CapEff /proc/self/status; pwd");
+                        (void) strv_extend(
+                                &eo.argv,
+                                "for n in mnt pid ipc uts net; do readlink /proc/self/ns/$n; done; hostname; "
+                                "grep ^CapEff /proc/self/status; pwd");
                         eo.workdir = strdup("/etc");
                         if (pipe2(out, O_CLOEXEC) < 0)
                                 abort();
@@ -651,7 +715,7 @@ int main(void) {
                         } else
                                 diag("exec: %s", err);
                         bool same = r >= 0;
-                        const char *kinds[] = { "mnt", "pid", "ipc", "uts", "net" };
+                        const char *kinds[] = {"mnt", "pid", "ipc", "uts", "net"};
                         for (size_t k = 0; k < 5; k++) {
                                 char lp[64], link[64] = "";
                                 snprintf(lp, sizeof(lp), "/proc/%d/ns/%s", (int) res.pid, kinds[k]);
@@ -723,7 +787,8 @@ int main(void) {
                         ok(got && died && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
                            "parent_death_signal=SIGKILL: the container dies with the process that spawned it");
                 else {
-                        ok(got && !died, "parent_death_signal=0: the container outlives the process that spawned it");
+                        ok(got && !died,
+                           "parent_death_signal=0: the container outlives the process that spawned it");
                         if (got && !died) {
                                 kill(ctr, SIGKILL);
                                 waitpid(ctr, &status, 0);
@@ -737,8 +802,10 @@ int main(void) {
                                 char name[128];
                                 snprintf(name, sizeof(name), "skiff-%s", p->id);
                                 CgroupPlan *cp = NULL;
-                                if (cgroup_plan_build(sys, name, &p->limits, p->cgroups, false, &cp, &cerr) >= 0) {
-                                        (void) container_spawn_cleanup(p, cp->paths, SPAWN_CLEANUP_STORAGE, NULL);
+                                if (cgroup_plan_build(sys, name, &p->limits, p->cgroups, false, &cp, &cerr)
+                                    >= 0) {
+                                        (void) container_spawn_cleanup(p, cp->paths, SPAWN_CLEANUP_STORAGE,
+                                                                       NULL);
                                         cgroup_plan_free(cp);
                                 }
                                 cgroup_system_free(sys);
