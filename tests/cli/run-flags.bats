@@ -299,3 +299,35 @@ xterm"
         is "${lines[3]}" "wrote"
         is "${lines[4]}" "1"
 }
+
+@test "--stop-signal reaches the container's process; --stop-timeout ends an ignored SIGTERM with SIGKILL" {
+        mkdir -p "$BATS_TEST_TMPDIR/out"
+        run_ctr run -d --name sig --stop-signal USR1 -v "$BATS_TEST_TMPDIR/out:/out" "$CTR_IMAGE" \
+                sh -c 'trap "echo got-usr1 > /out/sig; exit 0" USR1; echo ready > /out/ready; while :; do sleep 0.1; done'
+        for i in $(seq 50); do [[ -f $BATS_TEST_TMPDIR/out/ready ]] && break; sleep 0.1; done
+        run_ctr stop -t 5 sig
+        is "$(<"$BATS_TEST_TMPDIR/out/sig")" "got-usr1" "the trap for the stop signal ran"
+        run_ctr rm sig
+        rm -f "$BATS_TEST_TMPDIR/out/ready"
+        run_ctr run -d --name ign --stop-timeout 1 -v "$BATS_TEST_TMPDIR/out:/out" "$CTR_IMAGE" \
+                sh -c 'trap "" TERM; echo ready > /out/ready; while :; do sleep 0.1; done'
+        for i in $(seq 50); do [[ -f $BATS_TEST_TMPDIR/out/ready ]] && break; sleep 0.1; done
+        local t0=$SECONDS
+        run_ctr stop ign
+        (( SECONDS - t0 <= 4 )) || die "stop took $((SECONDS - t0)) s with --stop-timeout 1"
+        run_skiff inspect --format '{{.State.ExitCode}}' ign
+        is "$stdout" "137" "killed by SIGKILL"
+        run_ctr rm ign
+}
+
+@test "--label, --annotation, --sdnotify: recorded; --timezone: /etc/localtime" {
+        run_ctr create --name meta --label team=a --annotation k1=v1 --sdnotify ignore "$CTR_IMAGE" true
+        run_skiff inspect meta
+        is "$(jq -c '.[0].Config | [.Labels.team, .Annotations.k1]' <<<"$stdout")" '\["a","v1"\]'
+        run_ctr rm meta
+        ctr_sh --timezone Europe/Paris -- 'cat /etc/localtime | md5sum; grep -c " /etc/localtime " /proc/self/mountinfo'
+        is "${lines[0]}" "$(md5sum </usr/share/zoneinfo/Europe/Paris)"
+        is "${lines[1]}" "1"
+        run_ctr 125 run --rm --timezone Nowhere/Town "$CTR_IMAGE" true
+        is "$stderr" "skiff: run $CTR_IMAGE: --timezone Nowhere/Town: no such time zone (/usr/share/zoneinfo/Nowhere/Town)"
+}
