@@ -741,6 +741,75 @@ int main(void) {
                 image_info_done(&i);
         }
 
+        /* 13a. JOIN: a second container joins the first one's net, ipc, uts and pid namespaces (pods) */
+        {
+                RunOptions o;
+                ImageInfo i;
+                ContainerPlan *infra = NULL;
+                SpawnStdio io = SPAWN_STDIO_INIT;
+                SpawnResult ires;
+                char *err = NULL;
+                int status;
+
+                opts_new(&o, "sleep 30");
+                image_new(&i, false);
+                o.hostname = strdup("podhost");
+                if (container_plan_build(&o, &i, &paths, &infra, &err) < 0)
+                        abort();
+                run_options_done(&o);
+                image_info_done(&i);
+                plan_adapt(infra);
+                if (container_spawn(infra, &io, &ires, &err) < 0) {
+                        ok(false, "spawn the infra container: %s", err);
+                } else {
+                        char *net, *pid, *ipc, *uts;
+                        if (asprintf(&net, "ns:/proc/%d/ns/net", (int) ires.pid) < 0
+                            || asprintf(&pid, "ns:/proc/%d/ns/pid", (int) ires.pid) < 0
+                            || asprintf(&ipc, "ns:/proc/%d/ns/ipc", (int) ires.pid) < 0
+                            || asprintf(&uts, "ns:/proc/%d/ns/uts", (int) ires.pid) < 0)
+                                abort();
+                        opts_new(
+                                &o,
+                                "for n in net pid ipc uts mnt; do readlink /proc/self/ns/$n; done; hostname; "
+                                "ls /proc | grep -c '^[0-9]'");
+                        image_new(&i, false);
+                        o.network = net;
+                        o.pid = pid;
+                        o.ipc = ipc;
+                        o.uts = uts;
+                        x = run_opts(&o, &i);
+                        current = &x;
+                        bool same = x.r == 0;
+                        const char *kinds[] = {"net", "pid", "ipc", "uts"};
+                        for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+                                char lp[64], link[64] = "";
+                                snprintf(lp, sizeof(lp), "/proc/%d/ns/%s", (int) ires.pid, kinds[k]);
+                                ssize_t n = readlink(lp, link, sizeof(link) - 1);
+                                if (n > 0)
+                                        link[n] = 0;
+                                if (!has_line(x.out, link))
+                                        same = false;
+                        }
+                        char lp[64], mnt[64] = "";
+                        snprintf(lp, sizeof(lp), "/proc/%d/ns/mnt", (int) ires.pid);
+                        ssize_t n = readlink(lp, mnt, sizeof(mnt) - 1);
+                        if (n > 0)
+                                mnt[n] = 0;
+                        ok(same && !has_line(x.out, mnt) && has_line(x.out, "podhost"),
+                           "ns:PATH joins the infra's net, pid, ipc and uts namespaces (own mount namespace)");
+                        ok(x.r == 0 && !has_line(x.out, "1") && !has_line(x.out, "0"),
+                           "in the joined pid namespace both processes are visible");
+                        run_done(&x);
+                        kill(ires.pid, SIGKILL);
+                        waitpid(ires.pid, &status, 0);
+                        (void) container_spawn_cleanup(infra, ires.cgroup_paths, SPAWN_CLEANUP_STORAGE,
+                                                       NULL);
+                        spawn_result_done(&ires);
+                }
+                free(err);
+                container_plan_free(infra);
+        }
+
         /* 13b. parent_death_signal: a pod's containers die with their supervisor; by default the
          * container outlives the process that spawned it */
         (void) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
