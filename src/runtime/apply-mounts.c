@@ -325,16 +325,19 @@ static int mount_rootfs(const ContainerPlan *plan, const char *root, bool userns
         return 0;
 }
 
-int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, bool become_root, ChildError *e) {
+int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, bool become_root, bool premounted,
+                 ChildError *e) {
         _cleanup_close_ int root_fd = -EBADF;
         int r;
 
         /* Nothing we mount may propagate back to the host, while the host's unmounts still reach us. */
         if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
                 return child_error(e, errno, "make / rslave");
-        r = mount_rootfs(plan, root, userns, e);
-        if (r < 0)
-                return r;
+        if (!premounted) {
+                r = mount_rootfs(plan, root, userns, e);
+                if (r < 0)
+                        return r;
+        }
         root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return child_error(e, errno, "open the root %s", root);

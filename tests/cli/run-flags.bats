@@ -190,7 +190,20 @@ $want"
 nameserver 10.0.0.53"
 }
 
-@test "--uidmap: uid_map inside (a --rootfs directory; overlay in a user namespace is not done yet)" {
+@test "--uidmap with the image's overlay: uid_map, image files owned by the container's root, writes land as its host uid" {
+        run_ctr run --name umap --uidmap 0:200000:65536 "$CTR_IMAGE" sh -c 'cat /proc/self/uid_map; id -u; stat -c %u /bin/busybox /etc; touch /written && echo wrote'
+        [[ ${lines[0]} =~ ^\ +0\ +200000\ +65536$ ]] || die "uid_map: ${lines[0]}"
+        is "${lines[1]}" "0"
+        is "${lines[2]}" "0" "image files belong to the container's root (idmapped layers)"
+        is "${lines[3]}" "0"
+        is "${lines[4]}" "wrote"
+        written=$(find "$SKIFF_ROOT/containers" -name written -path '*upper*' | head -1)
+        [[ -n $written ]] || die "/written is not in the container's upper dir"
+        is "$(stat -c %u "$written")" "200000" "the host sees the container root's host uid"
+        run_ctr rm umap
+}
+
+@test "--uidmap with --rootfs: uid_map inside" {
         local root=$BATS_TEST_TMPDIR/rootfs
         mkdir -p "$root/bin" "$root/etc" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
         cp /bin/busybox "$root/bin/busybox"

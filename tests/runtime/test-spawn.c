@@ -618,6 +618,12 @@ int main(void) {
         run_done(&x);
 
         /* 10. user namespace */
+        x = run_script("cat /proc/self/uid_map; id -u; stat -c %u /etc/layer; touch /new && echo wrote",
+                       true, t_userns);
+        check_run(&x, "userns overlay");
+        ok(x.r == 0 && strstr(x.out, "100000") && strstr(x.out, "\n0\n0\nwrote\n"),
+           "--uidmap over the overlay: idmapped layers (image files are root's), writable upper");
+        run_done(&x);
         x = run_script("cat /proc/self/uid_map; id -u", false, t_userns);
         check_run(&x, "userns");
         if (x.r < 0 && x.err && strstr(x.err, "Operation not permitted"))
