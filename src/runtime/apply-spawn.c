@@ -697,7 +697,7 @@ static int parent_mount_overlay(const ContainerPlan *plan, pid_t pid, const char
         size_t n = strv_length(plan->lower_dirs);
         _cleanup_free_ int *fds = calloc(n + 1, sizeof(int));
         _cleanup_close_ int userns = -EBADF, fs = -EBADF, mnt = -EBADF, mntns = -EBADF;
-        _cleanup_free_ char *lower = NULL, *upper = NULL, *work = NULL;
+        _cleanup_free_ char *lower = NULL;
         char path[64];
         size_t len = 16;
         pid_t helper;
@@ -778,8 +778,6 @@ out:
         for (size_t i = 0; i < n; i++)
                 if (fds[i] >= 0)
                         close(fds[i]);
-        (void) upper;
-        (void) work;
         return r;
 }
 
