@@ -82,6 +82,10 @@ const CgroupHierarchy *cgroup_system_find(const CgroupSystem *s, const char *con
  * Returns an fd or -errno. */
 int cgroup_root_open(void);
 
+/* podman's default --pids-limit (containers.conf pids_limit = 2048), for containers that get a
+ * cgroup and did not ask for another limit. Applying it is the plan's choice (rtcore). */
+#define CGROUP_DEFAULT_PIDS_LIMIT 2048
+
 /* Limits: 0 means "not set" (the hierarchy's default is left alone). */
 typedef struct CgroupLimits {
         int64_t memory;      /* bytes (--memory) */
@@ -99,8 +103,8 @@ static inline bool cgroup_limits_any(const CgroupLimits *l) {
 
 /* Flag parsers. flag is the option's name for the message ("--memory"); *ret_error is one line such
  * as `--memory "12x": invalid size`. Return 0, -EINVAL (with *ret_error) or -ENOMEM.
- *   sizes: "512m", "1g", "1.5g", "4096", "64k", "1t" (suffixes b k m g t, either case, optional 'b'
- *          after k/m/g/t); memory must be at least 6 MiB as podman refuses less;
+ *   sizes: "512m", "1g", "1.5g", "4096", "64k", "1t", "1GiB" (binary units k m g t p, either case, an
+ *          optional 'i' and 'b'); > 0; with flag "--memory" at least 6 MiB, as podman refuses less;
  *   cpus:  a decimal > 0 ("1.5", "0.25"), at most the host's CPU count is not checked (podman
  *          doesn't either); gives quota and period (100000 µs);
  *   shares: 2..262144; pids: -1 or a positive number. */
