@@ -883,6 +883,44 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
         return 0;
 }
 
+int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged) {
+        /* type major:minor access, as devices.allow takes them; what a container's minimal /dev holds */
+        static const char *const allow[] = {
+                "c *:* m",  "b *:* m",  "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",   "c 1:9 rwm",
+                "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm", /* /dev/net/tun */
+        };
+        const CgroupHierarchy *dev = NULL;
+        char *path;
+        int k;
+
+        if (strv_length(p->paths) == 0)
+                return 0;
+        for (size_t i = 0; i < sys->n_hier; i++)
+                if (!sys->hier[i].v2 && strv_contains(sys->hier[i].controllers, "devices"))
+                        dev = &sys->hier[i];
+        if (!dev)
+                return 0;
+        path = join_path(dev, name);
+        if (!path)
+                return -ENOMEM;
+        if (!strv_contains(p->paths, path)) {
+                if (strv_extend(&p->paths, path) < 0) {
+                        free(path);
+                        return -ENOMEM;
+                }
+        }
+        if (privileged)
+                k = add_write(p, path, "devices.allow", "a");
+        else {
+                /* Deny first (a new devices cgroup inherits its parent's list, usually "a *:* rwm"). */
+                k = add_write(p, path, "devices.deny", "a");
+                for (size_t i = 0; k >= 0 && i < ELEMENTSOF(allow); i++)
+                        k = add_write(p, path, "devices.allow", "%s", allow[i]);
+        }
+        free(path);
+        return k;
+}
+
 /* ---- apply ---- */
 
 static int write_at(int root_fd, const char *dir, const char *file, const char *value) {

@@ -146,6 +146,14 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
 
 CgroupPlan *cgroup_plan_free(CgroupPlan *p);
 
+/* Adds the device rules podman/runc apply to a plan built by cgroup_plan_build(): on v1, the
+ * container also gets a cgroup in the devices hierarchy with "a" denied, then read/write/mknod allowed
+ * for the nodes of a container's /dev (null zero full random urandom tty console ptmx, pts 136:*) and
+ * mknod (not access) for every other node; with privileged, "a" is allowed instead. On v2 (an eBPF
+ * program would be needed) and when the plan has no cgroups it does nothing and returns 0.
+ * Returns 0 or -ENOMEM. */
+int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged);
+
 /* Creates every directory of plan (mode 0755; an existing one is an error: -EEXIST) and does the
  * writes. On failure removes what it created and returns -errno with *ret_error naming the file
  * ("cgroup memory/…/skiff-x/memory.limit_in_bytes: write \"1000\": Device or resource busy"). */

@@ -194,6 +194,22 @@ static void test_plan_hybrid(void **state) {
         assert_string_equal(find_write(p, "cpu.shares")->value, "512");
         assert_string_equal(find_write(p, "pids.max")->value, "100");
         assert_string_equal(find_write(p, "pids.max")->path, "pids/skiff-abc");
+
+        /* device rules (v1): the devices hierarchy joins the plan, deny all then the allow list */
+        assert_int_equal(cgroup_plan_add_device_rules(s, p, "skiff-abc", false), 0);
+        assert_true(strv_contains(p->paths, "devices/skiff-abc"));
+        assert_int_equal(strv_length(p->paths), 9);
+        assert_string_equal(p->writes[6].path, "devices/skiff-abc");
+        assert_string_equal(p->writes[6].file, "devices.deny");
+        assert_string_equal(p->writes[6].value, "a");
+        assert_string_equal(p->writes[7].file, "devices.allow");
+        assert_string_equal(p->writes[7].value, "c *:* m");
+        assert_int_equal(p->n_writes, 6 + 1 + 12);
+        cgroup_plan_free(p);
+        assert_int_equal(cgroup_plan_build(s, "skiff-abc", &l, CGROUPS_ENABLED, false, &p, &err), 0);
+        assert_int_equal(cgroup_plan_add_device_rules(s, p, "skiff-abc", true), 0);
+        assert_string_equal(p->writes[p->n_writes - 1].file, "devices.allow");
+        assert_string_equal(p->writes[p->n_writes - 1].value, "a");
         cgroup_plan_free(p);
 
         /* --cgroups=split: the monitor's cgroups too */
