@@ -679,6 +679,13 @@ static bool file_exists(int root_fd, const char *dir, const char *file) {
         return faccessat(root_fd, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* Limits the user asked for: podman's default pids limit, which the plan fills in, does not count
+ * (it must neither make --cgroups=disabled fail nor make rootless runs warn). */
+static bool limits_requested(const CgroupLimits *l) {
+        return l->memory || l->memory_swap || l->cpu_quota || l->cpu_shares
+               || (l->pids_limit && l->pids_limit != CGROUP_DEFAULT_PIDS_LIMIT);
+}
+
 static const char *first_limit_flag(const CgroupLimits *l) {
         if (l->memory || l->memory_swap)
                 return l->memory ? "--memory" : "--memory-swap";
@@ -804,7 +811,7 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                 return -ENOMEM;
 
         if (mode == CGROUPS_DISABLED) {
-                if (cgroup_limits_any(limits))
+                if (limits_requested(limits))
                         return set_err(ret_error, -EINVAL, "%s: cgroups are disabled (--cgroups=disabled)",
                                        first_limit_flag(limits));
                 *ret = TAKE_PTR(p);
@@ -821,7 +828,7 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                                 u = &sys->hier[i];
                 if (sys->layout != CGROUP_LAYOUT_V2 || !u || !(own = join_path(u, NULL))
                     || faccessat(sys->root_fd, *own ? own : ".", W_OK, 0) < 0) {
-                        if (cgroup_limits_any(limits)
+                        if (limits_requested(limits)
                             && asprintf(&p->warning, "%s: rootless containers need a delegated cgroup v2 tree, "
                                                      "resource limits ignored",
                                         first_limit_flag(limits)) < 0)

@@ -137,7 +137,8 @@ typedef struct CgroupPlan {
 /* Pure: the directories and writes for a container called name (e.g. "skiff-<64-hex id>") with
  * limits. rootless callers get a cgroup only on v2 when their own cgroup is writable (delegated;
  * checked with faccessat() under the root fd), otherwise no cgroup and, when limits were asked for,
- * *ret's warning. Errors: -EINVAL with *ret_error for limits the host cannot apply ("--memory: the
+ * *ret's warning (a pids limit equal to CGROUP_DEFAULT_PIDS_LIMIT counts as not asked for, here and
+ * for --cgroups=disabled). Errors: -EINVAL with *ret_error for limits the host cannot apply ("--memory: the
  * memory controller is not available", "--cpus: cgroups are disabled (--cgroups=disabled)"),
  * -ENOMEM. A memory-swap limit is silently left out where memsw/swap files do not exist, as podman
  * does. */

@@ -234,6 +234,21 @@ static void test_plan_hybrid(void **state) {
                             "--memory: rootless containers need a delegated cgroup v2 tree, resource limits ignored");
         cgroup_plan_free(p);
 
+        /* podman's default pids limit alone: no warning when rootless, no error when disabled */
+        CgroupLimits dflt = { .pids_limit = CGROUP_DEFAULT_PIDS_LIMIT };
+        assert_int_equal(cgroup_plan_build(s, "skiff-abc", &dflt, CGROUPS_ENABLED, true, &p, &err), 0);
+        assert_null(p->warning);
+        cgroup_plan_free(p);
+        assert_int_equal(cgroup_plan_build(s, "skiff-abc", &dflt, CGROUPS_DISABLED, false, &p, &err), 0);
+        assert_int_equal(strv_length(p->paths), 0);
+        cgroup_plan_free(p);
+        /* but an explicit other one warns */
+        CgroupLimits pl = { .pids_limit = 10 };
+        assert_int_equal(cgroup_plan_build(s, "skiff-abc", &pl, CGROUPS_ENABLED, true, &p, &err), 0);
+        assert_string_equal(p->warning,
+                            "--pids-limit: rootless containers need a delegated cgroup v2 tree, resource limits ignored");
+        cgroup_plan_free(p);
+
         /* bad names never make a path */
         assert_int_equal(cgroup_plan_build(s, "../x", NULL, CGROUPS_ENABLED, false, &p, &err), -EINVAL);
         assert_int_equal(cgroup_plan_build(s, "..", NULL, CGROUPS_ENABLED, false, &p, &err), -EINVAL);
