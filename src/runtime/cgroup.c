@@ -220,11 +220,61 @@ static int read_v2_controllers(int root_fd, const CgroupHierarchy *h, char ***re
         return 0;
 }
 
+/* The mount point of every mountinfo line, in order (unescaped), "" for lines without one. */
+static int collect_mount_points(const char *mountinfo, char ***ret) {
+        char **l = NULL;
+
+        for (const char *p = mountinfo; p && *p;) {
+                const char *eol = strchr(p, '\n');
+                size_t len = eol ? (size_t) (eol - p) : strlen(p);
+                _cleanup_free_ char *line = strndup(p, len);
+                char *mp = NULL;
+
+                if (!line) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+                if (len == 0) { /* strtok_r() in the caller skips empty lines: so do we */
+                        p = eol ? eol + 1 : NULL;
+                        continue;
+                }
+                /* the fifth field */
+                char *save = NULL, *tok = strtok_r(line, " ", &save);
+                for (int i = 1; tok && i < 5; i++)
+                        tok = strtok_r(NULL, " ", &save);
+                mp = strdup(tok ?: "");
+                if (!mp || strv_consume(&l, mp) < 0) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+                unescape(l[strv_length(l) - 1]);
+                p = eol ? eol + 1 : NULL;
+        }
+        *ret = l;
+        return 0;
+}
+
+/* A mount is hidden when a later line mounts on the same point or on a directory above it. */
+static bool is_shadowed(char **points, size_t line_no, const char *mpoint) {
+        size_t n = strv_length(points);
+
+        for (size_t i = line_no + 1; i < n; i++) {
+                size_t l = strlen(points[i]);
+                if (l == 0)
+                        continue;
+                if (streq(points[i], mpoint)
+                    || (strncmp(mpoint, points[i], l) == 0 && (mpoint[l] == '/' || streq(points[i], "/"))))
+                        return true;
+        }
+        return false;
+}
+
 int cgroup_system_parse(int root_fd, const char *root_path, const char *mountinfo, const char *self_cgroup,
                         CgroupSystem **ret) {
         _cleanup_(cgroup_system_freep) CgroupSystem *s = NULL;
         _cleanup_free_ char *copy = NULL;
         SelfLine *self = NULL;
+        char **points = NULL;
         size_t n_self = 0, rpl = strlen(root_path);
         bool have_v1 = false, have_v2 = false, v2_at_root = false;
         char *save = NULL;
@@ -244,8 +294,12 @@ int cgroup_system_parse(int root_fd, const char *root_path, const char *mountinf
                 r = -ENOMEM;
                 goto finish;
         }
+        r = collect_mount_points(mountinfo, &points);
+        if (r < 0)
+                goto finish;
 
-        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        size_t line_no = 0;
+        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save), line_no++) {
                 char *f[6] = {}, *sep, *fstype, *superopts, *tok, *save2 = NULL;
                 size_t i = 0;
 
@@ -274,6 +328,8 @@ int cgroup_system_parse(int root_fd, const char *root_path, const char *mountinf
                 const char *rel;
                 if (strncmp(mpoint, root_path, rpl) != 0 || !IN_SET(mpoint[rpl], '/', '\0'))
                         continue; /* not under our root */
+                if (is_shadowed(points, line_no, mpoint))
+                        continue; /* something was mounted over it later: not what the path shows */
                 rel = mpoint + rpl;
                 while (*rel == '/')
                         rel++;
@@ -358,6 +414,7 @@ int cgroup_system_parse(int root_fd, const char *root_path, const char *mountinf
         *ret = TAKE_PTR(s);
         r = 0;
 finish:
+        strv_free(points);
         for (size_t j = 0; j < n_self; j++) {
                 free(self[j].controllers);
                 free(self[j].path);
@@ -622,6 +679,13 @@ static bool file_exists(int root_fd, const char *dir, const char *file) {
         return faccessat(root_fd, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* Limits the user asked for: podman's default pids limit, which the plan fills in, does not count
+ * (it must neither make --cgroups=disabled fail nor make rootless runs warn). */
+static bool limits_requested(const CgroupLimits *l) {
+        return l->memory || l->memory_swap || l->cpu_quota || l->cpu_shares
+               || (l->pids_limit && l->pids_limit != CGROUP_DEFAULT_PIDS_LIMIT);
+}
+
 static const char *first_limit_flag(const CgroupLimits *l) {
         if (l->memory || l->memory_swap)
                 return l->memory ? "--memory" : "--memory-swap";
@@ -747,7 +811,7 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                 return -ENOMEM;
 
         if (mode == CGROUPS_DISABLED) {
-                if (cgroup_limits_any(limits))
+                if (limits_requested(limits))
                         return set_err(ret_error, -EINVAL, "%s: cgroups are disabled (--cgroups=disabled)",
                                        first_limit_flag(limits));
                 *ret = TAKE_PTR(p);
@@ -764,7 +828,7 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                                 u = &sys->hier[i];
                 if (sys->layout != CGROUP_LAYOUT_V2 || !u || !(own = join_path(u, NULL))
                     || faccessat(sys->root_fd, *own ? own : ".", W_OK, 0) < 0) {
-                        if (cgroup_limits_any(limits)
+                        if (limits_requested(limits)
                             && asprintf(&p->warning, "%s: rootless containers need a delegated cgroup v2 tree, "
                                                      "resource limits ignored",
                                         first_limit_flag(limits)) < 0)
@@ -824,6 +888,44 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                 return k;
         *ret = TAKE_PTR(p);
         return 0;
+}
+
+int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged) {
+        /* type major:minor access, as devices.allow takes them; what a container's minimal /dev holds */
+        static const char *const allow[] = {
+                "c *:* m",  "b *:* m",  "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",   "c 1:9 rwm",
+                "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm", /* /dev/net/tun */
+        };
+        const CgroupHierarchy *dev = NULL;
+        char *path;
+        int k;
+
+        if (strv_length(p->paths) == 0)
+                return 0;
+        for (size_t i = 0; i < sys->n_hier; i++)
+                if (!sys->hier[i].v2 && strv_contains(sys->hier[i].controllers, "devices"))
+                        dev = &sys->hier[i];
+        if (!dev)
+                return 0;
+        path = join_path(dev, name);
+        if (!path)
+                return -ENOMEM;
+        if (!strv_contains(p->paths, path)) {
+                if (strv_extend(&p->paths, path) < 0) {
+                        free(path);
+                        return -ENOMEM;
+                }
+        }
+        if (privileged)
+                k = add_write(p, path, "devices.allow", "a");
+        else {
+                /* Deny first (a new devices cgroup inherits its parent's list, usually "a *:* rwm"). */
+                k = add_write(p, path, "devices.deny", "a");
+                for (size_t i = 0; k >= 0 && i < ELEMENTSOF(allow); i++)
+                        k = add_write(p, path, "devices.allow", "%s", allow[i]);
+        }
+        free(path);
+        return k;
 }
 
 /* ---- apply ---- */

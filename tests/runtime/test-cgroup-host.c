@@ -56,6 +56,7 @@ static void test_host_lifecycle(void **state) {
         print_message("# layout %s, %zu hierarchies\n", cgroup_layout_to_string(s->layout), s->n_hier);
         snprintf(name, sizeof(name), "skiff-test-%d", (int) getpid());
         assert_int_equal(cgroup_plan_build(s, name, &l, CGROUPS_ENABLED, false, &p, &err), 0);
+        assert_int_equal(cgroup_plan_add_device_rules(s, p, name, false), 0);
         if (cgroup_plan_create(s->root_fd, p, &err) < 0) {
                 print_message("# %s\n", err);
                 cgroup_plan_free(p);
@@ -103,6 +104,17 @@ static void test_host_lifecycle(void **state) {
                         assert_string_equal(t, "512");
                         free(t);
                 }
+                if (startswith(*path, "devices/")) {
+                        /* the kernel's view of the list: our allow rules, nothing else */
+                        char lp[512];
+                        snprintf(lp, sizeof(lp), "%s/devices.list", *path);
+                        t = NULL;
+                        assert_int_equal(read_full_file_at(s->root_fd, lp, 0, &t, NULL), 0);
+                        assert_non_null(strstr(t, "c 1:3 rwm"));
+                        assert_non_null(strstr(t, "c 136:* rwm"));
+                        assert_null(strstr(t, "a *:* rwm"));
+                        free(t);
+                }
                 /* the child is in it */
                 t = read_at(s->root_fd, *path, "cgroup.procs");
                 char want[32];
@@ -129,6 +141,26 @@ static void test_host_lifecycle(void **state) {
                       (long long) st.cpu_usage_ns, (long long) st.pids_current);
 
         /* remove while populated: refused after the timeout, nothing removed */
+        /* the device rules hold: the child may not open a disk it could see (b 7:0, loop0), may
+         * open /dev/null */
+        {
+                int st2;
+                pid_t q = fork();
+                assert_true(q >= 0);
+                if (q == 0) {
+                        if (cgroup_join(s->root_fd, p->paths, getpid(), NULL) < 0)
+                                _exit(2);
+                        if (open("/dev/null", O_RDWR | O_CLOEXEC) < 0)
+                                _exit(3);
+                        if (access("/dev/loop0", F_OK) == 0 && open("/dev/loop0", O_RDONLY | O_CLOEXEC) >= 0)
+                                _exit(4);
+                        _exit(0);
+                }
+                assert_int_equal(waitpid(q, &st2, 0), q);
+                assert_true(WIFEXITED(st2));
+                assert_int_equal(WEXITSTATUS(st2), 0);
+        }
+
         assert_int_equal(cgroup_remove(s->root_fd, p->paths, 20, &err), -EBUSY);
         print_message("# %s\n", err);
         free(err);

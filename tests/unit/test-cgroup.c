@@ -99,6 +99,27 @@ static void test_detect_hybrid(void **state) {
         cgroup_system_free(s);
 }
 
+/* A cgroup mount hidden by a later mount on top (a benchmark's tmpfs, a container's masked path) is
+ * not what the path shows: it must not be used. */
+static void test_detect_shadowed(void **state) {
+        CgroupSystem *s = NULL;
+        char *mi = NULL;
+
+        assert_true(asprintf(&mi, "%s%s", hybrid_mountinfo,
+                             "90 41 0:90 / /sys/fs/cgroup/unified rw - tmpfs hide rw\n") > 0);
+        assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", mi, hybrid_self, &s), 0);
+        assert_int_equal(s->layout, CGROUP_LAYOUT_V1);
+        assert_int_equal(s->n_hier, 9);
+        assert_null(by_dir(s, "unified"));
+        cgroup_system_free(s);
+        free(mi);
+
+        /* a tmpfs over the whole root hides everything */
+        assert_true(asprintf(&mi, "%s%s", hybrid_mountinfo, "91 31 0:91 / /sys/fs/cgroup rw - tmpfs t rw\n") > 0);
+        assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", mi, hybrid_self, &s), -ENOMEDIUM);
+        free(mi);
+}
+
 static void test_detect_v2(void **state) {
         CgroupSystem *s = NULL;
 
@@ -173,6 +194,22 @@ static void test_plan_hybrid(void **state) {
         assert_string_equal(find_write(p, "cpu.shares")->value, "512");
         assert_string_equal(find_write(p, "pids.max")->value, "100");
         assert_string_equal(find_write(p, "pids.max")->path, "pids/skiff-abc");
+
+        /* device rules (v1): the devices hierarchy joins the plan, deny all then the allow list */
+        assert_int_equal(cgroup_plan_add_device_rules(s, p, "skiff-abc", false), 0);
+        assert_true(strv_contains(p->paths, "devices/skiff-abc"));
+        assert_int_equal(strv_length(p->paths), 9);
+        assert_string_equal(p->writes[6].path, "devices/skiff-abc");
+        assert_string_equal(p->writes[6].file, "devices.deny");
+        assert_string_equal(p->writes[6].value, "a");
+        assert_string_equal(p->writes[7].file, "devices.allow");
+        assert_string_equal(p->writes[7].value, "c *:* m");
+        assert_int_equal(p->n_writes, 6 + 1 + 12);
+        cgroup_plan_free(p);
+        assert_int_equal(cgroup_plan_build(s, "skiff-abc", &l, CGROUPS_ENABLED, false, &p, &err), 0);
+        assert_int_equal(cgroup_plan_add_device_rules(s, p, "skiff-abc", true), 0);
+        assert_string_equal(p->writes[p->n_writes - 1].file, "devices.allow");
+        assert_string_equal(p->writes[p->n_writes - 1].value, "a");
         cgroup_plan_free(p);
 
         /* --cgroups=split: the monitor's cgroups too */
@@ -195,6 +232,21 @@ static void test_plan_hybrid(void **state) {
         assert_int_equal(strv_length(p->paths), 0);
         assert_string_equal(p->warning,
                             "--memory: rootless containers need a delegated cgroup v2 tree, resource limits ignored");
+        cgroup_plan_free(p);
+
+        /* podman's default pids limit alone: no warning when rootless, no error when disabled */
+        CgroupLimits dflt = { .pids_limit = CGROUP_DEFAULT_PIDS_LIMIT };
+        assert_int_equal(cgroup_plan_build(s, "skiff-abc", &dflt, CGROUPS_ENABLED, true, &p, &err), 0);
+        assert_null(p->warning);
+        cgroup_plan_free(p);
+        assert_int_equal(cgroup_plan_build(s, "skiff-abc", &dflt, CGROUPS_DISABLED, false, &p, &err), 0);
+        assert_int_equal(strv_length(p->paths), 0);
+        cgroup_plan_free(p);
+        /* but an explicit other one warns */
+        CgroupLimits pl = { .pids_limit = 10 };
+        assert_int_equal(cgroup_plan_build(s, "skiff-abc", &pl, CGROUPS_ENABLED, true, &p, &err), 0);
+        assert_string_equal(p->warning,
+                            "--pids-limit: rootless containers need a delegated cgroup v2 tree, resource limits ignored");
         cgroup_plan_free(p);
 
         /* bad names never make a path */
@@ -402,6 +454,7 @@ static void test_join_kill_stats_remove(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_detect_hybrid),
+                cmocka_unit_test(test_detect_shadowed),
                 cmocka_unit_test(test_detect_v2),
                 cmocka_unit_test(test_detect_combined),
                 cmocka_unit_test(test_plan_hybrid),
