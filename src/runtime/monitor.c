@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "common/macro.h"
 #include "common/strv.h"
 #include "runtime/container-plan.h"
@@ -805,6 +807,18 @@ int container_stop(ContainerStore *s, const char *id, int timeout, char **ret_er
         return 0;
 }
 
+/* --sdnotify=conmon (podman's default): the monitor, not the container, tells systemd that the
+ * service is ready, once the container's command was executed, and that it is the main process (it
+ * outlives `skiff run -d`, and its exit is the container's). "container" leaves NOTIFY_SOCKET to the
+ * container (the plan passes it on), "ignore" and "healthy" (no health checks here) send nothing. */
+static void notify_ready(const ContainerConfig *c) {
+        if (c->sdnotify && !streq(c->sdnotify, "conmon"))
+                return;
+        if (!getenv("NOTIFY_SOCKET"))
+                return;
+        (void) sd_notifyf(/* unset_environment= */ false, "MAINPID=%d\nREADY=1", (int) getpid());
+}
+
 /* --- detached monitor --- */
 
 static void report(int fd, const char *fmt, ...) _printf_(2, 3);
@@ -857,6 +871,7 @@ _Noreturn void monitor_main(const SkiffPaths *paths, const char *id, int report_
                 _exit(class);
         }
         report(report_fd, "OK %d\n", (int) c->pid);
+        notify_ready(config);
         if (report_fd >= 0)
                 close(report_fd);
 
@@ -1007,6 +1022,7 @@ int monitor_run_attached(const SkiffPaths *paths, const char *id, const MonitorA
                 *ret_exit_class = class;
                 return r;
         }
+        notify_ready(config);
         if (a->tty) {
                 if (a->interactive && a->stdin_fd >= 0 && isatty(a->stdin_fd)
                     && tcgetattr(a->stdin_fd, &saved) == 0) {

@@ -279,3 +279,57 @@ check_fails_clean() {
         run_skiff ps -a -q --filter name=loop
         is "$stdout" ""
 }
+
+@test "--sdnotify=conmon: the monitor sends MAINPID and READY=1 after the exec; ignore sends nothing" {
+        require_spawn
+        sock=$BATS_TEST_TMPDIR/notify.sock
+        python3 - "$sock" >"$BATS_TEST_TMPDIR/notify.out" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(10)
+print(s.recv(4096).decode().replace("\n", " "), flush=True)
+PY
+        listener=$!
+        for i in $(seq 50); do [[ -S $sock ]] && break; sleep 0.1; done
+        NOTIFY_SOCKET=$sock run_ctr run -d --name nt --sdnotify=conmon "$CTR_IMAGE" sleep 100
+        wait $listener
+        mpid=$("$SKIFF" inspect --format '{{.State.ConmonPid}}' nt)
+        is "$(<"$BATS_TEST_TMPDIR/notify.out")" "MAINPID=$mpid READY=1"
+        run_skiff rm -f -t 0 nt
+        rm -f "$sock"
+        python3 - "$sock" >"$BATS_TEST_TMPDIR/notify2.out" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(2)
+try:
+    print(s.recv(4096).decode())
+except socket.timeout:
+    print("nothing")
+PY
+        listener=$!
+        for i in $(seq 50); do [[ -S $sock ]] && break; sleep 0.1; done
+        NOTIFY_SOCKET=$sock run_ctr run -d --name nt2 --sdnotify=ignore "$CTR_IMAGE" sleep 100
+        wait $listener
+        is "$(<"$BATS_TEST_TMPDIR/notify2.out")" "nothing"
+        run_skiff rm -f -t 0 nt2
+}
+
+@test "--log-driver none keeps no log; journald needs a journal" {
+        require_spawn
+        run_ctr run --rm --log-driver none "$CTR_IMAGE" echo shown
+        is "$stdout" "shown" "the foreground run still shows the output"
+        run_ctr run -d --name nolog --log-driver none "$CTR_IMAGE" echo hidden
+        wait_for_status nolog
+        run_skiff 125 logs nolog
+        is "$stderr" "skiff: logs nolog: the container logs to none; skiff logs reads k8s-file logs only"
+        is "$("$SKIFF" inspect --format '{{.LogPath}}' nolog)" ""
+        run_skiff rm nolog
+        if [[ ! -S /run/systemd/journal/socket ]]; then
+                skip "no journald on this host (/run/systemd/journal/socket): the journald driver is not checked"
+        fi
+        run_ctr run --rm --name jd --log-driver journald "$CTR_IMAGE" echo to-journal
+        sleep 0.5
+        journalctl CONTAINER_NAME=jd -o cat | grep -qx to-journal || die "no journal entry for jd"
+}
