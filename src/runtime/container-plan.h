@@ -94,8 +94,10 @@ typedef struct ContainerPlan {
         char *sdnotify;
 
         /* Directories (host paths) */
-        char *container_dir; /* ROOT/containers/<id>: upper and work dirs of the overlay */
-        char *run_dir;       /* RUNROOT/containers/<id>: hosts, hostname, resolv.conf, the rootfs mount point */
+        char *container_dir; /* ROOT/containers/<id>: holds upper/ and work/ (and rtlife's files) */
+        char *run_dir;       /* RUNROOT/containers/<id>/run: hosts, hostname, resolv.conf, the rootfs mount
+                              * point (RUNROOT/containers/<id>/ itself is rtlife's state) */
+        char *cache_dir;     /* RUNROOT/seccomp-cache: compiled seccomp programs (see seccomp.h) */
 
         /* Root filesystem: an overlay of lower_dirs (LOWEST FIRST, as ImageInfo) with upper_dir/work_dir,
          * or the plain directory rootfs. */

@@ -58,6 +58,7 @@ ContainerPlan *container_plan_free(ContainerPlan *p) {
         free(p->sdnotify);
         free(p->container_dir);
         free(p->run_dir);
+        free(p->cache_dir);
         strv_free(p->lower_dirs);
         free(p->upper_dir);
         free(p->work_dir);
@@ -1143,7 +1144,8 @@ int container_plan_build(const RunOptions *opts, const ImageInfo *image, const S
             || (image->name && !(p->image_name = strdup(image->name))))
                 return -ENOMEM;
         if (asprintf(&p->container_dir, "%s/containers/%s", paths->root, p->id) < 0
-            || asprintf(&p->run_dir, "%s/containers/%s", paths->runroot, p->id) < 0)
+            || asprintf(&p->run_dir, "%s/containers/%s/run", paths->runroot, p->id) < 0
+            || asprintf(&p->cache_dir, "%s/seccomp-cache", paths->runroot) < 0)
                 return -ENOMEM;
         if (image->layer_dirs) {
                 r = strv_copy(image->layer_dirs, &p->lower_dirs);

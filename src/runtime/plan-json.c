@@ -92,6 +92,7 @@ int container_plan_to_json(const ContainerPlan *p, struct json_object **ret) {
         CK(json_add_string(o, "sdnotify", p->sdnotify));
         CK(json_add_string(o, "containerDir", p->container_dir));
         CK(json_add_string(o, "runDir", p->run_dir));
+        CK(json_add_string(o, "cacheDir", p->cache_dir));
         CK(json_add_strv(o, "lowerDirs", p->lower_dirs));
         CK(json_add_string(o, "upperDir", p->upper_dir));
         CK(json_add_string(o, "workDir", p->work_dir));
@@ -383,6 +384,7 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
         p->sdnotify = get_str(&rd, o, "sdnotify", true);
         p->container_dir = get_str(&rd, o, "containerDir", false);
         p->run_dir = get_str(&rd, o, "runDir", false);
+        p->cache_dir = get_str(&rd, o, "cacheDir", true);
         p->lower_dirs = get_strv(&rd, o, "lowerDirs");
         p->upper_dir = get_str(&rd, o, "upperDir", true);
         p->work_dir = get_str(&rd, o, "workDir", true);

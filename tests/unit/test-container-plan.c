@@ -616,7 +616,7 @@ static void test_mounts_in_plan(void **state) {
         m = mount_get(p, "/etc/hosts");
         assert_true(m->flags & MS_BIND);
         assert_true(m->extra & PLAN_MOUNT_FILE);
-        assert_true(endswith(m->source, "/run/containers/" ID "/hosts"));
+        assert_true(endswith(m->source, "/run/containers/" ID "/run/hosts"));
         assert_true(strv_contains(p->masked_paths, "/proc/kcore"));
         assert_true(strv_contains(p->masked_paths, "/sys/firmware"));
         assert_true(strv_contains(p->readonly_paths, "/proc/sys"));
