@@ -220,11 +220,61 @@ static int read_v2_controllers(int root_fd, const CgroupHierarchy *h, char ***re
         return 0;
 }
 
+/* The mount point of every mountinfo line, in order (unescaped), "" for lines without one. */
+static int collect_mount_points(const char *mountinfo, char ***ret) {
+        char **l = NULL;
+
+        for (const char *p = mountinfo; p && *p;) {
+                const char *eol = strchr(p, '\n');
+                size_t len = eol ? (size_t) (eol - p) : strlen(p);
+                _cleanup_free_ char *line = strndup(p, len);
+                char *mp = NULL;
+
+                if (!line) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+                if (len == 0) { /* strtok_r() in the caller skips empty lines: so do we */
+                        p = eol ? eol + 1 : NULL;
+                        continue;
+                }
+                /* the fifth field */
+                char *save = NULL, *tok = strtok_r(line, " ", &save);
+                for (int i = 1; tok && i < 5; i++)
+                        tok = strtok_r(NULL, " ", &save);
+                mp = strdup(tok ?: "");
+                if (!mp || strv_consume(&l, mp) < 0) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+                unescape(l[strv_length(l) - 1]);
+                p = eol ? eol + 1 : NULL;
+        }
+        *ret = l;
+        return 0;
+}
+
+/* A mount is hidden when a later line mounts on the same point or on a directory above it. */
+static bool is_shadowed(char **points, size_t line_no, const char *mpoint) {
+        size_t n = strv_length(points);
+
+        for (size_t i = line_no + 1; i < n; i++) {
+                size_t l = strlen(points[i]);
+                if (l == 0)
+                        continue;
+                if (streq(points[i], mpoint)
+                    || (strncmp(mpoint, points[i], l) == 0 && (mpoint[l] == '/' || streq(points[i], "/"))))
+                        return true;
+        }
+        return false;
+}
+
 int cgroup_system_parse(int root_fd, const char *root_path, const char *mountinfo, const char *self_cgroup,
                         CgroupSystem **ret) {
         _cleanup_(cgroup_system_freep) CgroupSystem *s = NULL;
         _cleanup_free_ char *copy = NULL;
         SelfLine *self = NULL;
+        char **points = NULL;
         size_t n_self = 0, rpl = strlen(root_path);
         bool have_v1 = false, have_v2 = false, v2_at_root = false;
         char *save = NULL;
@@ -244,8 +294,12 @@ int cgroup_system_parse(int root_fd, const char *root_path, const char *mountinf
                 r = -ENOMEM;
                 goto finish;
         }
+        r = collect_mount_points(mountinfo, &points);
+        if (r < 0)
+                goto finish;
 
-        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        size_t line_no = 0;
+        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save), line_no++) {
                 char *f[6] = {}, *sep, *fstype, *superopts, *tok, *save2 = NULL;
                 size_t i = 0;
 
@@ -274,6 +328,8 @@ int cgroup_system_parse(int root_fd, const char *root_path, const char *mountinf
                 const char *rel;
                 if (strncmp(mpoint, root_path, rpl) != 0 || !IN_SET(mpoint[rpl], '/', '\0'))
                         continue; /* not under our root */
+                if (is_shadowed(points, line_no, mpoint))
+                        continue; /* something was mounted over it later: not what the path shows */
                 rel = mpoint + rpl;
                 while (*rel == '/')
                         rel++;
@@ -358,6 +414,7 @@ int cgroup_system_parse(int root_fd, const char *root_path, const char *mountinf
         *ret = TAKE_PTR(s);
         r = 0;
 finish:
+        strv_free(points);
         for (size_t j = 0; j < n_self; j++) {
                 free(self[j].controllers);
                 free(self[j].path);

@@ -99,6 +99,27 @@ static void test_detect_hybrid(void **state) {
         cgroup_system_free(s);
 }
 
+/* A cgroup mount hidden by a later mount on top (a benchmark's tmpfs, a container's masked path) is
+ * not what the path shows: it must not be used. */
+static void test_detect_shadowed(void **state) {
+        CgroupSystem *s = NULL;
+        char *mi = NULL;
+
+        assert_true(asprintf(&mi, "%s%s", hybrid_mountinfo,
+                             "90 41 0:90 / /sys/fs/cgroup/unified rw - tmpfs hide rw\n") > 0);
+        assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", mi, hybrid_self, &s), 0);
+        assert_int_equal(s->layout, CGROUP_LAYOUT_V1);
+        assert_int_equal(s->n_hier, 9);
+        assert_null(by_dir(s, "unified"));
+        cgroup_system_free(s);
+        free(mi);
+
+        /* a tmpfs over the whole root hides everything */
+        assert_true(asprintf(&mi, "%s%s", hybrid_mountinfo, "91 31 0:91 / /sys/fs/cgroup rw - tmpfs t rw\n") > 0);
+        assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", mi, hybrid_self, &s), -ENOMEDIUM);
+        free(mi);
+}
+
 static void test_detect_v2(void **state) {
         CgroupSystem *s = NULL;
 
@@ -402,6 +423,7 @@ static void test_join_kill_stats_remove(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_detect_hybrid),
+                cmocka_unit_test(test_detect_shadowed),
                 cmocka_unit_test(test_detect_v2),
                 cmocka_unit_test(test_detect_combined),
                 cmocka_unit_test(test_plan_hybrid),
