@@ -963,6 +963,11 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
                         set_error(ret_error, r, "%s", err ?: "plan the container's cgroups");
                         goto fail;
                 }
+                r = cgroup_plan_add_device_rules(sys, cp, name, plan->privileged);
+                if (r < 0) {
+                        set_error(ret_error, r, "plan the container's device rules: %s", strerror(-r));
+                        goto fail;
+                }
                 r = cgroup_plan_create(sys->root_fd, cp, &err);
                 if (r < 0) {
                         set_error(ret_error, r, "%s", err ?: "create the container's cgroups");
