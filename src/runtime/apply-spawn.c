@@ -110,8 +110,10 @@ typedef struct ChildCtx {
         int join_fds[_NS_KIND_MAX]; /* namespaces to setns() into, -1 otherwise */
         uint64_t unshare_flags;     /* namespaces created after joining the user namespace */
         const SeccompBpf *bpf;
-        const char *root;       /* where the root file system is assembled (spawn only) */
-        bool rootfs_premounted; /* the parent mounted it there (idmapped overlay) */
+        const char *root;          /* where the root file system is assembled (spawn only) */
+        bool rootfs_premounted;    /* the parent mounted it there (idmapped overlay) */
+        char *const *cgroup_paths; /* the container's cgroups, for /sys/fs/cgroup inside */
+        bool cgroup_v2_root;       /* the cgroup root is one cgroup2 mount */
         /* exec only: */
         bool exec;
         char **argv;
@@ -315,7 +317,7 @@ _noreturn_ static void child_main(ChildCtx *c) {
         if (!c->exec) {
                 CHILD_TRY(c, &e,
                           apply_rootfs(plan, c->root, userns, plan->ns[NS_USER].mode == NS_MODE_NEW,
-                                       c->rootfs_premounted, &e));
+                                       c->rootfs_premounted, c->cgroup_paths, c->cgroup_v2_root, &e));
                 if (plan->ns[NS_UTS].mode == NS_MODE_NEW
                     && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
                         child_exit(c, (child_error(&e, errno, "sethostname %s", plan->hostname), &e));
@@ -976,6 +978,8 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
                 cgroup_created = true;
                 l.cgroup_paths = cp->paths;
                 l.cgroup_root_fd = sys->root_fd;
+                l.ctx.cgroup_paths = cp->paths;
+                l.ctx.cgroup_v2_root = sys->layout == CGROUP_LAYOUT_V2;
         }
 
         r = open_join_fds(plan, l.ctx.join_fds, ret_error);

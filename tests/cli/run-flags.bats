@@ -185,7 +185,7 @@ $want"
         is "$stdout" "$(readlink /proc/self/ns/net)"
         ctr_sh --network private -- 'readlink /proc/self/ns/net'
         [[ $stdout != "$(readlink /proc/self/ns/net)" ]] || die "--network private shares the host's"
-        ctr_sh --add-host db:10.1.2.3 --dns 10.0.0.53 -- 'grep db /etc/hosts; cat /etc/resolv.conf'
+        ctr_sh --add-host db:10.1.2.3 --dns 10.0.0.53 -- 'grep -E "\sdb$" /etc/hosts; cat /etc/resolv.conf'
         is "$stdout" "10.1.2.3	db
 nameserver 10.0.0.53"
 }
@@ -232,6 +232,13 @@ cgfile() {
         is "$(<"$(cgfile cpu cpu.cfs_quota_us)")" "50000"
         is "$(<"$(cgfile cpu cpu.shares)")" "512"
         is "$(<"$(cgfile pids pids.max)")" "100"
+        run_ctr exec limits sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us \
+                /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/pids/pids.max; touch /sys/fs/cgroup/x 2>/dev/null || echo ro'
+        is "$stdout" "67108864
+50000
+512
+100
+ro" "the container's own cgroup files, read-only at /sys/fs/cgroup inside"
         run_ctr rm -f -t 0 limits
         run_ctr 125 run --rm --memory 12q "$CTR_IMAGE" true
         [[ $stderr == "skiff: run $CTR_IMAGE: --memory \"12q\": invalid size"* || $stderr == *"--memory"*"12q"* ]] ||

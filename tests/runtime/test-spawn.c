@@ -640,9 +640,14 @@ int main(void) {
 
         /* 11. cgroups */
         if (have_cgroups) {
-                x = run_script("cat /proc/self/cgroup", false, t_memory);
+                x = run_script(
+                        "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; "
+                        "cat /proc/self/cgroup",
+                        false, t_memory);
                 check_run(&x, "cgroups");
                 ok(x.r == 0 && strstr(x.out, "skiff-") != NULL, "the container runs in its own cgroup");
+                ok(x.r == 0 && strncmp(x.out, "67108864\n100\n", 13) == 0,
+                   "--memory 64m --pids-limit 100, read inside at /sys/fs/cgroup");
                 bool gone = true;
                 STRV_FOREACH(c, x.cgroups) {
                         char *p;
@@ -656,6 +661,8 @@ int main(void) {
                 run_done(&x);
         } else {
                 skip("the container runs in its own cgroup", "cgroup code not implemented yet (rtsec)");
+                skip("--memory 64m --pids-limit 100, read inside at /sys/fs/cgroup",
+                     "cgroup code not implemented yet (rtsec)");
                 skip("its cgroups are removed by container_spawn_cleanup()",
                      "cgroup code not implemented yet (rtsec)");
         }
