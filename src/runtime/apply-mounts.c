@@ -182,6 +182,16 @@ static int mount_one(const ContainerPlan *plan, int root_fd, const PlanMount *m,
                                 memmove(g, g + 6, strlen(g + 6) + 1);
                         d = data;
                 }
+                if ((m->extra & PLAN_MOUNT_CHOWN) && streq(m->type, "tmpfs")) {
+                        char *with = NULL;
+                        if (asprintf(&with, "%s%suid=%u,gid=%u", strempty(d), d ? "," : "",
+                                     (unsigned) plan->uid, (unsigned) plan->gid)
+                            < 0)
+                                return child_error(e, ENOMEM, "mount %s", m->destination);
+                        free(data);
+                        data = with;
+                        d = data;
+                }
                 r = mount_on_fd(m->source, fd, m->type, m->flags & ~(MS_BIND | MS_REC), d);
                 if (r == -EPERM && userns
                     && (streq(m->type, "sysfs") || streq(m->type, "mqueue") || streq(m->type, "proc"))) {

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
@@ -496,6 +497,50 @@ static void reap(pid_t pid) {
 
 static const char *const etc_files[] = {"hosts", "hostname", "resolv.conf"};
 
+/* A container id seen from the host: through the map with a new user namespace, itself otherwise.
+ * (id_t) -1 when unmapped. */
+static id_t host_id(const ContainerPlan *plan, const PlanIdMap *map, size_t n, id_t id) {
+        if (plan->ns[NS_USER].mode != NS_MODE_NEW)
+                return id;
+        for (size_t i = 0; i < n; i++)
+                if (id >= map[i].container_id && id - map[i].container_id < map[i].size)
+                        return map[i].host_id + (id - map[i].container_id);
+        return (id_t) -1;
+}
+
+static uid_t chown_uid;
+static gid_t chown_gid;
+
+static int chown_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void) st;
+        (void) flag;
+        (void) ftw;
+        return lchown(path, chown_uid, chown_gid) < 0 ? -1 : 0;
+}
+
+/* -v SRC:DST:U: the source belongs to the container's user, recursively (podman's U option). */
+static int chown_sources(const ContainerPlan *plan, char **ret_error) {
+        uid_t u = (uid_t) host_id(plan, plan->uid_map, plan->n_uid_map, plan->uid);
+        gid_t g = (gid_t) host_id(plan, plan->gid_map, plan->n_gid_map, plan->gid);
+
+        for (size_t i = 0; i < plan->n_mounts; i++) {
+                const PlanMount *m = &plan->mounts[i];
+
+                if (!(m->extra & PLAN_MOUNT_CHOWN) || !streq(m->type, "bind"))
+                        continue;
+                if (u == (uid_t) -1 || g == (gid_t) -1)
+                        return set_error(ret_error, -EINVAL,
+                                         "-v %s:%s:U: the user %u:%u is not mapped to the host", m->source,
+                                         m->destination, (unsigned) plan->uid, (unsigned) plan->gid);
+                chown_uid = u;
+                chown_gid = g;
+                if (nftw(m->source, chown_one, 16, FTW_PHYS | FTW_MOUNT) < 0)
+                        return set_error(ret_error, -errno, "chown %s to %u:%u: %s", m->source, (unsigned) u,
+                                         (unsigned) g, strerror(errno));
+        }
+        return 0;
+}
+
 static void container_root_ids(const ContainerPlan *plan, uid_t *ret_uid, gid_t *ret_gid);
 
 static int write_run_dir(const ContainerPlan *plan, char **ret_error) {
@@ -940,6 +985,9 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
         }
 
         r = write_run_dir(plan, ret_error);
+        if (r < 0)
+                goto fail;
+        r = chown_sources(plan, ret_error);
         if (r < 0)
                 goto fail;
         if (asprintf(&root, "%s/rootfs", plan->run_dir) < 0) {

@@ -356,3 +356,18 @@ xterm"
         run_ctr 125 run --rm --timezone Nowhere/Town "$CTR_IMAGE" true
         is "$stderr" "skiff: run $CTR_IMAGE: --timezone Nowhere/Town: no such time zone (/usr/share/zoneinfo/Nowhere/Town)"
 }
+
+@test "-v ...:U and --tmpfs ...:U: owned by the container's user" {
+        mkdir -p "$BATS_TEST_TMPDIR/owned/sub"
+        touch "$BATS_TEST_TMPDIR/owned/sub/f"
+        ctr_sh -u 65534 -v "$BATS_TEST_TMPDIR/owned:/data:U" --tmpfs /scratch:U -- \
+                'stat -c %u /data /data/sub/f /scratch; touch /data/new /scratch/new && echo wrote'
+        is "$stdout" "65534
+65534
+65534
+wrote"
+        is "$(stat -c %u:%g "$BATS_TEST_TMPDIR/owned/sub/f")" "65534:65534" "chowned on the host, recursively"
+        ctr_sh --uidmap 0:200000:65536 -u 65534 -v "$BATS_TEST_TMPDIR/owned:/data:U" -- 'stat -c %u /data'
+        is "$stdout" "65534"
+        is "$(stat -c %u "$BATS_TEST_TMPDIR/owned")" "265534" "with --uidmap, the host id of the container's user"
+}
