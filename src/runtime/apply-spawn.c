@@ -1199,7 +1199,13 @@ int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *o
                 r = plan_resolve_user(NULL, rootpath, opts->user, NULL, &l.ctx.uid, &l.ctx.gid, &groups, &n,
                                       &home, &err);
                 if (r < 0) {
-                        set_error(ret_error, r, "exec: %s", err ?: strerror(-r));
+                        /* the files read are the running container's, not the image's */
+                        char *at = err ? strstr(err, "the image's") : NULL;
+                        if (at)
+                                set_error(ret_error, r, "-u %.*sthe container's%s", (int) (at - err) - 5,
+                                          err + 5, at + strlen("the image's"));
+                        else
+                                set_error(ret_error, r, "-u %s: %s", opts->user, err ?: strerror(-r));
                         goto fail;
                 }
                 l.ctx.groups = groups;

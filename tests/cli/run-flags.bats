@@ -287,6 +287,10 @@ ro" "the container's own cgroup files, read-only at /sys/fs/cgroup inside"
         is "$stdout" "65534
 /tmp
 1"
+        run_ctr 127 exec ex nosuch
+        is "$stderr" "skiff: exec ex: exec nosuch: executable file not found in \\\$PATH: No such file or directory"
+        run_ctr 125 exec -u nobody2 ex true
+        is "$stderr" "skiff: exec ex: -u nobody2: no user \"nobody2\" in the container's /etc/passwd"
         run_ctr rm -f -t 0 ex
 }
 
