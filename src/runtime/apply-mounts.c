@@ -3,6 +3,7 @@
  * bound instead). Paths inside the new root are resolved with openat2(RESOLVE_IN_ROOT) and mounted
  * through /proc/self/fd/N, so a symlink in an image cannot send a mount outside the container. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -261,6 +262,44 @@ static int make_devices(int root_fd, bool userns, ChildError *e) {
         return 0;
 }
 
+/* --privileged: every device node of the host's /dev (top level) in the container's too, as podman
+ * gives them. Nodes already made (null, tty, ...) stay; in a user namespace they are bound. */
+static int host_devices(int root_fd, bool userns, ChildError *e) {
+        _cleanup_close_ int dev = openat2_in_root(root_fd, "/dev", O_DIRECTORY | O_RDONLY);
+        DIR *d;
+
+        if (dev < 0)
+                return child_error(e, dev, "open /dev");
+        d = opendir("/dev");
+        if (!d)
+                return child_error(e, errno, "read the host's /dev");
+        for (struct dirent *de; (de = readdir(d));) {
+                struct stat st;
+                char host[PATH_MAX];
+
+                if (de->d_name[0] == '.' || streq(de->d_name, "console") || streq(de->d_name, "ptmx"))
+                        continue;
+                snprintf(host, sizeof(host), "/dev/%s", de->d_name);
+                if (lstat(host, &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+                        continue;
+                if (faccessat(dev, de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                        continue;
+                if (!userns && mknodat(dev, de->d_name, st.st_mode, st.st_rdev) == 0) {
+                        (void) fchownat(dev, de->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+                        (void) fchmodat(dev, de->d_name, st.st_mode & 07777, 0);
+                        continue;
+                }
+                int f = openat(dev, de->d_name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+                if (f < 0)
+                        continue;
+                close(f);
+                if (bind_onto(host, root_fd, host, 0, userns) < 0)
+                        (void) unlinkat(dev, de->d_name, 0);
+        }
+        closedir(d);
+        return 0;
+}
+
 static int mask_paths(int root_fd, char **paths, ChildError *e) {
         STRV_FOREACH(p, paths) {
                 _cleanup_close_ int fd = openat2_in_root(root_fd, *p, O_PATH | O_NOFOLLOW);
@@ -476,6 +515,8 @@ int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, bool 
                 }
                 if (streq(plan->mounts[i].destination, "/dev")) {
                         r = make_devices(root_fd, userns, e);
+                        if (r >= 0 && plan->privileged)
+                                r = host_devices(root_fd, userns, e);
                         if (r < 0)
                                 return r;
                         /* -t: the pty is the console, as crun gives it (stdio is already set up) */

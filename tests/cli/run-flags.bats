@@ -106,6 +106,14 @@ DEFAULT_CAPEFF=00000000800405fb
         is "${lines[1]}" "Seccomp:	0"
         is "${lines[2]}" "0" "--privileged masks nothing"
         is "${lines[3]}" "1" "--privileged: /sys is read-write"
+        local hostdev
+        hostdev=$(find /dev -maxdepth 1 \( -type c -o -type b \) \( -name kmsg -o -name fuse -o -name 'loop*' -o -name 'vd*' -o -name 'sd*' \) | head -1)
+        if [[ -n $hostdev ]]; then
+                ctr_sh --privileged -- "test -c $hostdev || test -b $hostdev && echo present"
+                is "$stdout" "present" "--privileged: the host's $hostdev is in the container"
+                ctr_sh -- "test -e $hostdev || echo absent"
+                is "$stdout" "absent" "without --privileged, $hostdev is not"
+        fi
 }
 
 @test "--security-opt seccomp=unconfined|FILE, no-new-privileges, unmask=, mask=" {
