@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -108,6 +109,7 @@ typedef struct ChildCtx {
         int sync_fd;
         int error_fd;
         int pty_slave;              /* -1, or the tty for stdio */
+        int pty_socket;             /* create_pty: the pty is made inside, its master sent back here */
         int join_fds[_NS_KIND_MAX]; /* namespaces to setns() into, -1 otherwise */
         uint64_t unshare_flags;     /* namespaces created after joining the user namespace */
         const SeccompBpf *bpf;
@@ -246,6 +248,55 @@ static int child_stdio(ChildCtx *c, ChildError *e) {
         return 0;
 }
 
+/* create_pty: a pty of the container's own devpts (so that ttyname() and `tty` work inside), made
+ * once /dev/pts is the container's; the slave becomes stdio and the controlling terminal (and, in a
+ * new container, /dev/console); the master goes back to the parent over a socket (crun's console
+ * socket). */
+static int child_inner_pty(ChildCtx *c, ChildError *e) {
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } u = {};
+        struct iovec iov = {.iov_base = (char[]){'p'}, .iov_len = 1};
+        struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+        int master, slave, unlock = 0, n;
+        char name[32];
+
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return child_error(e, errno, "open /dev/ptmx");
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+                return child_error(e, errno, "unlock the pty");
+        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+        if (slave < 0)
+                return child_error(e, errno, "open the pty's peer");
+        for (int i = 0; i < 3; i++)
+                if (dup2(slave, i) < 0)
+                        return child_error(e, errno, "set up the tty as stdio");
+        if (slave > 2)
+                close(slave);
+        if (ioctl(0, TIOCSCTTY, 0) < 0)
+                return child_error(e, errno, "make the tty the controlling terminal");
+        snprintf(name, sizeof(name), "/dev/pts/%d", n);
+        if (!c->exec) {
+                int f = open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (f >= 0)
+                        close(f);
+                if (f < 0 || mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
+                        return child_error(e, errno, "mount the tty on /dev/console");
+        }
+        u.h.cmsg_level = SOL_SOCKET;
+        u.h.cmsg_type = SCM_RIGHTS;
+        u.h.cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(&u.h), &master, sizeof(int));
+        if (sendmsg(c->pty_socket, &msg, MSG_NOSIGNAL) < 0)
+                return child_error(e, errno, "send the pty to the caller");
+        close(master);
+        close(c->pty_socket);
+        return 0;
+}
+
 /* no_new_privs decides the order (see seccomp.h): with it, the filter goes last; without it, it is
  * loaded while CAP_SYS_ADMIN is still held. */
 static int child_security(ChildCtx *c, const CapSet *caps, ChildError *e) {
@@ -323,6 +374,8 @@ _noreturn_ static void child_main(ChildCtx *c) {
                     && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
                         child_exit(c, (child_error(&e, errno, "sethostname %s", plan->hostname), &e));
         }
+        if (c->pty_socket >= 0)
+                CHILD_TRY(c, &e, child_inner_pty(c, &e));
         if (chdir(c->cwd) < 0) {
                 int err = errno;
                 /* podman creates a missing working directory (image WorkingDir or -w) */
@@ -446,18 +499,26 @@ static int setup_id_maps(const ContainerPlan *plan, pid_t pid, char **ret_error)
         return run_newidmap("newgidmap", pid, plan->gid_map, plan->n_gid_map, ret_error);
 }
 
-static int open_pty(int *ret_master, int *ret_slave, char **ret_error) {
-        _cleanup_close_ int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-        int slave;
+/* The fd the child sent with child_inner_pty() (already there: the child sent it before exec). */
+static int recv_fd(int sock) {
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } u = {};
+        char byte;
+        struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+        struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+        struct cmsghdr *h;
+        int fd;
 
-        if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
-                return set_error(ret_error, -errno, "allocate a pty: %s", strerror(errno));
-        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (slave < 0)
-                return set_error(ret_error, -errno, "open the pty's peer: %s", strerror(errno));
-        *ret_master = TAKE_FD(master);
-        *ret_slave = slave;
-        return 0;
+        if (recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
+                return errno ? -errno : -EIO;
+        h = CMSG_FIRSTHDR(&msg);
+        if (!h || h->cmsg_type != SCM_RIGHTS || h->cmsg_len != CMSG_LEN(sizeof(int)))
+                return -EBADMSG;
+        memcpy(&fd, CMSG_DATA(h), sizeof(int));
+        return fd;
 }
 
 static int exit_class(const ChildError *e) {
@@ -847,11 +908,15 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
         pid_t pid;
         int r;
 
+        l->ctx.pty_socket = -1;
         if (io->tty && io->create_pty) {
-                r = open_pty(&master, &slave, ret_error);
-                if (r < 0)
-                        return r;
-                l->ctx.pty_slave = slave;
+                int sp[2];
+                if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+                        return set_error(ret_error, -errno, "create the pty socket: %s", strerror(errno));
+                master = sp[0]; /* until the child's pty master arrives on it */
+                slave = sp[1];
+                l->ctx.pty_socket = sp[1];
+                l->ctx.pty_slave = -1;
         } else if (io->tty && io->pty_slave >= 0)
                 l->ctx.pty_slave = io->pty_slave;
         else
@@ -920,6 +985,19 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
                         close(pidfd);
                 ret->exit_code = exit_class(&e);
                 return set_error(ret_error, -e.err, "%s: %s", e.msg, strerror(e.err));
+        }
+        if (l->ctx.pty_socket >= 0) {
+                r = recv_fd(master);
+                if (r < 0) {
+                        (void) kill(pid, SIGKILL);
+                        reap(pid);
+                        if (pidfd >= 0)
+                                close(pidfd);
+                        ret->exit_code = 125;
+                        return set_error(ret_error, r, "receive the container's pty: %s", strerror(-r));
+                }
+                close(master);
+                master = r;
         }
         ret->pid = pid;
         ret->pidfd = pidfd;

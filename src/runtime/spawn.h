@@ -20,7 +20,10 @@
 
 /* The container's stdio. fds are borrowed (dup'd into the child); -1 means /dev/null. With tty, the
  * container's stdin/stdout/stderr are the slave side of a pty: pass one (pty_slave >= 0), or set
- * create_pty and get the master back in SpawnResult.pty_master. */
+ * create_pty and get the master back in SpawnResult.pty_master. create_pty makes the pty inside the
+ * container's own devpts (after the mounts, or after joining the namespaces for exec), so `tty` and
+ * ttyname() work there and /dev/console is that pty; the master comes back over a socket (crun's
+ * console socket). Prefer it for `run -t` and `exec -t`. */
 typedef struct SpawnStdio {
         int stdin_fd;
         int stdout_fd;

@@ -306,11 +306,12 @@ ro" "the container's own cgroup files, read-only at /sys/fs/cgroup inside"
         command -v script >/dev/null || skip "script(1) (bsdutils) is not installed"
         local wrapper=$BATS_FILE_TMPDIR/skiff-in-cgroup
         [[ -x $wrapper ]] || run_ctr run --rm "$CTR_IMAGE" true
-        run script -qec "$wrapper run --rm -t $CTR_IMAGE sh -c 'test -t 0 && test -t 1 && echo tty; test -c /dev/console && echo console; echo \$TERM'" /dev/null
+        run script -qec "$wrapper run --rm -t $CTR_IMAGE sh -c 'test -t 0 && test -t 1 && echo tty; tty; test -c /dev/console && echo console; echo \$TERM'" /dev/null
         out=$(tr -d '\r' <<<"$output")
         is "$out" "tty
+/dev/pts/0
 console
-xterm"
+xterm" "the pty is the container's own (/dev/pts/0 of its devpts)"
 }
 
 @test "rootless: run as an unprivileged user (newuidmap with /etc/subuid), overlay with userxattr" {

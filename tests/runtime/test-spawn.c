@@ -759,6 +759,49 @@ int main(void) {
                 image_info_done(&i);
         }
 
+        /* 13-. create_pty: the pty comes from the container's own devpts, the master back to us */
+        {
+                RunOptions o;
+                ImageInfo i;
+                ContainerPlan *p = NULL;
+                SpawnStdio io = SPAWN_STDIO_INIT;
+                SpawnResult res;
+                char *err = NULL;
+                int status;
+
+                opts_new(&o,
+                         "tty; test -c /dev/console && echo console; test -t 0 && test -t 2 && echo isatty");
+                image_new(&i, false);
+                o.tty = true;
+                if (container_plan_build(&o, &i, &paths, &p, &err) < 0)
+                        abort();
+                plan_adapt(p);
+                io.tty = io.create_pty = true;
+                if (container_spawn(p, &io, &res, &err) < 0)
+                        ok(false, "spawn with create_pty: %s", err);
+                else {
+                        char buf[512] = "";
+                        size_t len = 0;
+                        ssize_t n;
+                        /* the master reads EIO once the slave side is gone */
+                        while (len < sizeof(buf) - 1
+                               && (n = read(res.pty_master, buf + len, sizeof(buf) - 1 - len)) > 0)
+                                len += (size_t) n;
+                        buf[len] = 0;
+                        waitpid(res.pid, &status, 0);
+                        ok(res.pty_master >= 0 && strstr(buf, "/dev/pts/0\r\nconsole\r\nisatty") != NULL,
+                           "create_pty: stdio is /dev/pts/0 of the container's devpts, also /dev/console");
+                        if (!strstr(buf, "isatty"))
+                                diag("pty said: %s", buf);
+                        (void) container_spawn_cleanup(p, res.cgroup_paths, SPAWN_CLEANUP_STORAGE, NULL);
+                        spawn_result_done(&res);
+                }
+                free(err);
+                container_plan_free(p);
+                run_options_done(&o);
+                image_info_done(&i);
+        }
+
         /* 13a. JOIN: a second container joins the first one's net, ipc, uts and pid namespaces (pods) */
         {
                 RunOptions o;
