@@ -778,14 +778,20 @@ static int plan_limits(const CgroupSystem *sys, CgroupPlan *p, const CgroupLimit
         }
 
         if (l->pids_limit) {
-                if (!pids || !PATH_OF(pids))
+                bool dflt = l->pids_limit == CGROUP_DEFAULT_PIDS_LIMIT;
+
+                if (!pids || !PATH_OF(pids)) {
+                        if (dflt)
+                                return 0; /* podman's default, not asked for: no pids controller, no limit */
                         return set_err(ret_error, -EINVAL, "--pids-limit: the pids controller is not available");
+                }
                 if (l->pids_limit < 0)
                         k = add_write(p, PATH_OF(pids), "pids.max", "max");
                 else
                         k = add_write(p, PATH_OF(pids), "pids.max", "%" PRId64, l->pids_limit);
                 if (k < 0)
                         return k;
+                p->writes[p->n_writes - 1].optional = dflt && pids->v2;
         }
 #undef PATH_OF
         return 0;
@@ -864,7 +870,8 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                 const CgroupHierarchy *h = &sys->hier[i];
                 _cleanup_free_ char *own = NULL;
                 bool want_mem = limits->memory || limits->memory_swap, want_cpu = limits->cpu_quota || limits->cpu_shares,
-                     want_pids = limits->pids_limit != 0;
+                     want_pids = limits->pids_limit != 0,
+                     only_default = !want_mem && !want_cpu && limits->pids_limit == CGROUP_DEFAULT_PIDS_LIMIT;
 
                 if (!h->v2 || !by_hier[i])
                         continue;
@@ -875,12 +882,22 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                 own = join_path(h, NULL);
                 if (!own)
                         return -ENOMEM;
-                if ((k = add_write(p, *own ? own : ".", "cgroup.subtree_control", "%s%s%s",
-                                   want_mem && strv_contains(h->controllers, "memory") ? "+memory " : "",
-                                   want_cpu && strv_contains(h->controllers, "cpu") ? "+cpu " : "",
-                                   want_pids && strv_contains(h->controllers, "pids") ? "+pids" : ""))
-                    < 0)
+                char **enable = NULL;
+                _cleanup_free_ char *joined = NULL;
+                if ((want_mem && strv_contains(h->controllers, "memory") && strv_extend(&enable, "+memory") < 0)
+                    || (want_cpu && strv_contains(h->controllers, "cpu") && strv_extend(&enable, "+cpu") < 0)
+                    || (want_pids && strv_contains(h->controllers, "pids") && strv_extend(&enable, "+pids") < 0)) {
+                        strv_free(enable);
+                        return -ENOMEM;
+                }
+                joined = strv_join(enable, " ");
+                strv_free(enable);
+                if (!joined)
+                        return -ENOMEM;
+                if ((k = add_write(p, *own ? own : ".", "cgroup.subtree_control", "%s", joined)) < 0)
                         return k;
+                /* Nothing the user asked for depends on it: a busy parent must not fail the run. */
+                p->writes[p->n_writes - 1].optional = only_default;
         }
 
         k = plan_limits(sys, p, limits, by_hier, ret_error);
@@ -947,24 +964,46 @@ static int write_at(int root_fd, const char *dir, const char *file, const char *
         return (size_t) n == len ? 0 : -EIO;
 }
 
+static int write_error(const CgroupWrite *w, int r, char **ret_error) {
+        /* EBUSY on subtree_control: v2's rule that a cgroup with processes cannot hand controllers to
+         * its children. */
+        bool busy = r == -EBUSY && streq(w->file, "cgroup.subtree_control");
+
+        return set_err(ret_error, r, "cgroup %s/%s: write \"%s\": %s%s", w->path, w->file, w->value, strerror(-r),
+                       busy ? " (the caller's cgroup holds processes: use --cgroups=split, or start skiff in a "
+                              "cgroup of its own)"
+                            : "");
+}
+
 static bool is_own_path(const CgroupPlan *plan, const char *path) {
         return strv_contains(plan->paths, path) || strv_contains(plan->monitor_paths, path);
 }
 
 int cgroup_plan_create(int root_fd, const CgroupPlan *plan, char **ret_error) {
         size_t made = 0, n = strv_length(plan->paths);
+        char pid[32];
         int r;
 
-        /* subtree_control writes target the parent: before the children exist is fine */
+        /* --cgroups=split: leave the parent cgroup first, so that on v2 it holds no process and may
+         * hand controllers to its children (the write to cgroup.subtree_control below). We move
+         * only ourselves, the process skiff started. */
+        snprintf(pid, sizeof(pid), "%d", (int) getpid());
+        STRV_FOREACH(m, plan->monitor_paths) {
+                if (mkdirat(root_fd, *m, 0755) < 0 && errno != EEXIST)
+                        return set_err(ret_error, -errno, "cgroup %s: create: %s", *m, strerror(errno));
+                r = write_at(root_fd, *m, "cgroup.procs", pid);
+                if (r < 0)
+                        return set_err(ret_error, r, "cgroup %s: move the monitor (pid %s): %s", *m, pid, strerror(-r));
+        }
+
+        /* subtree_control writes target the parent: before the children exist */
         for (size_t i = 0; i < plan->n_writes; i++) {
                 const CgroupWrite *w = &plan->writes[i];
                 if (is_own_path(plan, w->path))
                         continue;
                 r = write_at(root_fd, w->path, w->file, w->value);
-                if (r < 0) {
-                        set_err(ret_error, r, "cgroup %s/%s: write \"%s\": %s", w->path, w->file, w->value, strerror(-r));
-                        return r;
-                }
+                if (r < 0 && !w->optional)
+                        return write_error(w, r, ret_error);
         }
         for (; made < n; made++)
                 if (mkdirat(root_fd, plan->paths[made], 0755) < 0) {
@@ -972,19 +1011,13 @@ int cgroup_plan_create(int root_fd, const CgroupPlan *plan, char **ret_error) {
                         set_err(ret_error, r, "cgroup %s: create: %s", plan->paths[made], strerror(-r));
                         goto undo;
                 }
-        STRV_FOREACH(m, plan->monitor_paths)
-                if (mkdirat(root_fd, *m, 0755) < 0 && errno != EEXIST) {
-                        r = -errno;
-                        set_err(ret_error, r, "cgroup %s: create: %s", *m, strerror(-r));
-                        goto undo;
-                }
         for (size_t i = 0; i < plan->n_writes; i++) {
                 const CgroupWrite *w = &plan->writes[i];
                 if (!is_own_path(plan, w->path))
                         continue;
                 r = write_at(root_fd, w->path, w->file, w->value);
-                if (r < 0) {
-                        set_err(ret_error, r, "cgroup %s/%s: write \"%s\": %s", w->path, w->file, w->value, strerror(-r));
+                if (r < 0 && !w->optional) {
+                        write_error(w, r, ret_error);
                         goto undo;
                 }
         }

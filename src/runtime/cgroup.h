@@ -122,6 +122,8 @@ typedef struct CgroupWrite {
         char *path;  /* directory relative to the root, one of CgroupPlan.paths */
         char *file;  /* "memory.limit_in_bytes" */
         char *value; /* "536870912" */
+        bool optional; /* a failure is ignored: podman's default pids limit on a v2 tree whose pids
+                        * controller cannot be enabled (the caller's cgroup holds processes) */
 } CgroupWrite;
 
 typedef struct CgroupPlan {
@@ -156,8 +158,10 @@ CgroupPlan *cgroup_plan_free(CgroupPlan *p);
 int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged);
 
 /* Creates every directory of plan (mode 0755; an existing one is an error: -EEXIST) and does the
- * writes. On failure removes what it created and returns -errno with *ret_error naming the file
- * ("cgroup memory/…/skiff-x/memory.limit_in_bytes: write \"1000\": Device or resource busy"). */
+ * writes (a failing optional write is ignored). With monitor_paths (CGROUPS_SPLIT) it first moves the
+ * calling process into them (created if missing, kept on failure: the caller stays where it was put).
+ * On failure removes the container cgroups it created and returns -errno with *ret_error naming the
+ * file ("cgroup memory/…/skiff-x/memory.limit_in_bytes: write \"1000\": Device or resource busy"). */
 int cgroup_plan_create(int root_fd, const CgroupPlan *plan, char **ret_error);
 
 /* Moves pid into every cgroup of paths (writes "cgroup.procs"). Returns 0 or -errno with *ret_error. */

@@ -202,10 +202,52 @@ static void test_host_failure_rolls_back(void **state) {
         cgroup_system_free(s);
 }
 
+/* --cgroups=split: the creating process moves itself into <own>/supervisor (done in a child here, so
+ * that the test process stays where it was), the container cgroup is its sibling. */
+static void test_host_split(void **state) {
+        CgroupSystem *s = NULL;
+        CgroupPlan *p = NULL;
+        char name[64], *err = NULL;
+        int status;
+        pid_t pid;
+
+        assert_int_equal(cgroup_system_detect(&s), 0);
+        snprintf(name, sizeof(name), "skiff-test-split-%d", (int) getpid());
+        assert_int_equal(cgroup_plan_build(s, name, NULL, CGROUPS_SPLIT, false, &p, &err), 0);
+        assert_int_equal(strv_length(p->monitor_paths), strv_length(p->paths));
+        /* our own test cgroup: never touch a "supervisor" we did not make */
+        STRV_FOREACH(m, p->monitor_paths)
+                if (faccessat(s->root_fd, *m, F_OK, 0) == 0) {
+                        cgroup_plan_free(p);
+                        cgroup_system_free(s);
+                        skip();
+                }
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                char *t = NULL;
+                if (cgroup_plan_create(s->root_fd, p, NULL) < 0)
+                        _exit(2);
+                if (read_full_file_at(AT_FDCWD, "/proc/self/cgroup", 0, &t, NULL) < 0 || !strstr(t, "/supervisor"))
+                        _exit(3);
+                _exit(0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        STRV_FOREACH(path, p->paths)
+                assert_int_equal(faccessat(s->root_fd, *path, F_OK, 0), 0);
+        assert_int_equal(cgroup_remove(s->root_fd, p->paths, 2000, &err), 0);
+        assert_int_equal(cgroup_remove(s->root_fd, p->monitor_paths, 2000, &err), 0);
+        cgroup_plan_free(p);
+        cgroup_system_free(s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_host_lifecycle, teardown),
                 cmocka_unit_test(test_host_failure_rolls_back),
+                cmocka_unit_test(test_host_split),
         };
 
         if (geteuid() != 0 || access("/sys/fs/cgroup", W_OK) < 0) {

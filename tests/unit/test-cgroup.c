@@ -282,6 +282,20 @@ static void test_plan_v2(void **state) {
         assert_string_equal(find_write(p, "pids.max")->value, "max");
         cgroup_plan_free(p);
 
+        /* only podman's default pids limit: both writes optional, so a busy parent cannot fail a run
+         * nobody asked limits for; an explicit limit is not optional */
+        CgroupLimits dflt = { .pids_limit = CGROUP_DEFAULT_PIDS_LIMIT };
+        assert_int_equal(cgroup_plan_build(s, "skiff-x", &dflt, CGROUPS_ENABLED, false, &p, &err), 0);
+        assert_int_equal(p->n_writes, 2);
+        assert_string_equal(p->writes[0].value, "+pids");
+        assert_true(p->writes[0].optional);
+        assert_true(p->writes[1].optional);
+        cgroup_plan_free(p);
+        assert_int_equal(cgroup_plan_build(s, "skiff-x", &l, CGROUPS_ENABLED, false, &p, &err), 0);
+        for (size_t i = 0; i < p->n_writes; i++)
+                assert_false(p->writes[i].optional);
+        cgroup_plan_free(p);
+
         /* rootless with a writable (delegated) tree: limits apply */
         if (geteuid() == 0 || access(tmp, W_OK) == 0) {
                 assert_int_equal(cgroup_plan_build(s, "skiff-x", &l, CGROUPS_ENABLED, true, &p, &err), 0);
