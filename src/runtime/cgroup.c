@@ -21,6 +21,7 @@
 #include "common/fileio.h"
 #include "common/macro.h"
 #include "common/strv.h"
+#include "runtime/cgroup-devices.h"
 #include "runtime/cgroup.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
@@ -630,6 +631,7 @@ CgroupPlan *cgroup_plan_free(CgroupPlan *p) {
         }
         free(p->writes);
         free(p->warning);
+        free(p->device_filter_path);
         free(p);
         return NULL;
 }
@@ -908,17 +910,26 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
 }
 
 int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged) {
-        /* type major:minor access, as devices.allow takes them; what a container's minimal /dev holds */
-        static const char *const allow[] = {
-                "c *:* m",  "b *:* m",  "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",   "c 1:9 rwm",
-                "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm", /* /dev/net/tun */
-        };
         const CgroupHierarchy *dev = NULL;
+        const CgroupDeviceRule *rules;
+        size_t n_rules;
         char *path;
         int k;
 
         if (strv_length(p->paths) == 0)
                 return 0;
+        if (sys->layout == CGROUP_LAYOUT_V2) {
+                /* v2 has no devices controller: a BPF program on the container's cgroup */
+                if (privileged)
+                        return 0;
+                for (size_t i = 0; i < sys->n_hier; i++)
+                        if (sys->hier[i].v2) {
+                                free(p->device_filter_path);
+                                p->device_filter_path = join_path(&sys->hier[i], name);
+                                return p->device_filter_path ? 0 : -ENOMEM;
+                        }
+                return 0;
+        }
         for (size_t i = 0; i < sys->n_hier; i++)
                 if (!sys->hier[i].v2 && strv_contains(sys->hier[i].controllers, "devices"))
                         dev = &sys->hier[i];
@@ -938,8 +949,13 @@ int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const c
         else {
                 /* Deny first (a new devices cgroup inherits its parent's list, usually "a *:* rwm"). */
                 k = add_write(p, path, "devices.deny", "a");
-                for (size_t i = 0; k >= 0 && i < ELEMENTSOF(allow); i++)
-                        k = add_write(p, path, "devices.allow", "%s", allow[i]);
+                rules = cgroup_device_default_rules(&n_rules);
+                for (size_t i = 0; k >= 0 && i < n_rules; i++) {
+                        char line[64];
+                        k = cgroup_device_rule_format(&rules[i], line, sizeof(line));
+                        if (k >= 0)
+                                k = add_write(p, path, "devices.allow", "%s", line);
+                }
         }
         free(path);
         return k;
@@ -1020,6 +1036,11 @@ int cgroup_plan_create(int root_fd, const CgroupPlan *plan, char **ret_error) {
                         write_error(w, r, ret_error);
                         goto undo;
                 }
+        }
+        if (plan->device_filter_path) {
+                r = cgroup_devices_bpf_attach(root_fd, plan->device_filter_path, ret_error);
+                if (r < 0)
+                        goto undo;
         }
         return 0;
 undo:

@@ -134,6 +134,8 @@ typedef struct CgroupPlan {
         size_t n_writes;
         char *warning;        /* non-fatal: "rootless: cgroup v1 cannot be delegated, resource
                                * limits ignored" (the CLI prints it, as podman warns); may be NULL */
+        char *device_filter_path; /* v2: attach the device rules' BPF program here (one of paths);
+                                   * set by cgroup_plan_add_device_rules(), else NULL */
 } CgroupPlan;
 
 /* Pure: the directories and writes for a container called name (e.g. "skiff-<64-hex id>") with
@@ -152,8 +154,9 @@ CgroupPlan *cgroup_plan_free(CgroupPlan *p);
 /* Adds the device rules podman/runc apply to a plan built by cgroup_plan_build(): on v1, the
  * container also gets a cgroup in the devices hierarchy with "a" denied, then read/write/mknod allowed
  * for the nodes of a container's /dev (null zero full random urandom tty console ptmx, pts 136:*) and
- * mknod (not access) for every other node; with privileged, "a" is allowed instead. On v2 (an eBPF
- * program would be needed) and when the plan has no cgroups it does nothing and returns 0.
+ * mknod (not access) for every other node; with privileged, "a" is allowed instead. On v2 the same
+ * rules become a BPF program that cgroup_plan_create() attaches to the container's cgroup
+ * (device_filter_path; nothing when privileged). When the plan has no cgroups it does nothing.
  * Returns 0 or -ENOMEM. */
 int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged);
 

@@ -6,12 +6,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "../unit/unit-test.h"
 
 #include "common/fileio.h"
 #include "common/macro.h"
 #include "common/strv.h"
+#include "runtime/cgroup-devices.h"
 #include "runtime/cgroup.h"
 
 static char *read_at(int fd, const char *dir, const char *file) {
@@ -243,11 +245,66 @@ static void test_host_split(void **state) {
         cgroup_system_free(s);
 }
 
+/* The v2 device filter (BPF) on this host's cgroup2 tree (any cgroup2 cgroup takes one, controllers
+ * or not): a process in it may use /dev/null and mknod, but not open a disk or /dev/kmsg. */
+static void test_host_device_bpf(void **state) {
+        char dir[64], *err = NULL;
+        int rootfd, status;
+        pid_t pid;
+
+        rootfd = cgroup_root_open();
+        assert_true(rootfd >= 0);
+        if (faccessat(rootfd, "unified/cgroup.procs", F_OK, 0) < 0 && faccessat(rootfd, "cgroup.procs", F_OK, 0) < 0) {
+                close(rootfd);
+                skip();
+        }
+        snprintf(dir, sizeof(dir), "%sskiff-test-dev-%d",
+                 faccessat(rootfd, "unified/cgroup.procs", F_OK, 0) == 0 ? "unified/" : "", (int) getpid());
+        assert_int_equal(mkdirat(rootfd, dir, 0755), 0);
+        if (cgroup_devices_bpf_attach(rootfd, dir, &err) < 0) {
+                print_message("# %s\n", err);
+                free(err);
+                unlinkat(rootfd, dir, AT_REMOVEDIR);
+                close(rootfd);
+                fail();
+        }
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                char *paths[] = { dir, NULL }, node[64];
+                if (cgroup_join(rootfd, paths, getpid(), NULL) < 0)
+                        _exit(2);
+                if (open("/dev/null", O_RDWR | O_CLOEXEC) < 0 || open("/dev/urandom", O_RDONLY | O_CLOEXEC) < 0)
+                        _exit(3);
+                if (access("/dev/kmsg", F_OK) == 0 && (open("/dev/kmsg", O_RDONLY | O_CLOEXEC) >= 0 || errno != EPERM))
+                        _exit(4);
+                if (access("/dev/loop0", F_OK) == 0 && (open("/dev/loop0", O_RDONLY | O_CLOEXEC) >= 0 || errno != EPERM))
+                        _exit(5);
+                /* mknod is allowed, opening what it made is not */
+                snprintf(node, sizeof(node), "/tmp/skiff-test-node-%d", (int) getpid());
+                if (mknod(node, S_IFCHR | 0600, makedev(1, 1)) < 0)
+                        _exit(6);
+                int fd = open(node, O_RDONLY | O_CLOEXEC);
+                int e = errno;
+                unlink(node);
+                if (fd >= 0 || e != EPERM)
+                        _exit(7);
+                _exit(0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        char *paths[] = { dir, NULL };
+        assert_int_equal(cgroup_remove(rootfd, paths, 2000, NULL), 0);
+        close(rootfd);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_host_lifecycle, teardown),
                 cmocka_unit_test(test_host_failure_rolls_back),
                 cmocka_unit_test(test_host_split),
+                cmocka_unit_test(test_host_device_bpf),
         };
 
         if (geteuid() != 0 || access("/sys/fs/cgroup", W_OK) < 0) {

@@ -280,6 +280,15 @@ static void test_plan_v2(void **state) {
         assert_string_equal(find_write(p, "cpu.max")->value, "50000 100000");
         assert_string_equal(find_write(p, "cpu.weight")->value, "39");
         assert_string_equal(find_write(p, "pids.max")->value, "max");
+        /* v2 device rules: a BPF program for the container's cgroup, no writes */
+        size_t nw = p->n_writes;
+        assert_int_equal(cgroup_plan_add_device_rules(s, p, "skiff-x", false), 0);
+        assert_string_equal(p->device_filter_path, "user.slice/skiff.scope/skiff-x");
+        assert_int_equal(p->n_writes, nw);
+        cgroup_plan_free(p);
+        assert_int_equal(cgroup_plan_build(s, "skiff-x", &l, CGROUPS_ENABLED, false, &p, &err), 0);
+        assert_int_equal(cgroup_plan_add_device_rules(s, p, "skiff-x", true), 0); /* privileged: none */
+        assert_null(p->device_filter_path);
         cgroup_plan_free(p);
 
         /* only podman's default pids limit: both writes optional, so a busy parent cannot fail a run
