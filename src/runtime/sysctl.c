@@ -142,6 +142,35 @@ fail:
         return r;
 }
 
+int sysctls_add_defaults(Sysctls *s, const SysctlNamespaces *ns) {
+        static const struct {
+                const char *key, *value;
+        } defaults[] = {
+                { "net.ipv4.ping_group_range", "0 0" },
+        };
+
+        if (!ns->private_net)
+                return 0; /* all of podman's defaults are net.* */
+        for (size_t d = 0; d < ELEMENTSOF(defaults); d++) {
+                bool set = false;
+                for (size_t i = 0; i < s->n; i++)
+                        set = set || streq(s->items[i].key, defaults[d].key);
+                if (set)
+                        continue; /* the user's value wins */
+                Sysctl *n = reallocarray(s->items, s->n + 1, sizeof(Sysctl));
+                if (!n)
+                        return -ENOMEM;
+                s->items = n;
+                /* defaults first: keep the user's items after, in their order */
+                memmove(s->items + 1, s->items, s->n * sizeof(Sysctl));
+                s->items[0] = (Sysctl) { .key = strdup(defaults[d].key), .value = strdup(defaults[d].value) };
+                s->n++;
+                if (!s->items[0].key || !s->items[0].value)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 int sysctls_apply(const Sysctls *s, int proc_fd, size_t *ret_failed) {
         for (size_t i = 0; i < s->n; i++) {
                 char path[256] = "/proc/sys/";

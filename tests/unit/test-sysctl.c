@@ -75,6 +75,34 @@ static void test_errors(void **state) {
         check_err("kernel.shm*=1", &all_private, "--sysctl \"kernel.shm*=1\": invalid key");
 }
 
+static void test_defaults(void **state) {
+        char *in[] = { (char *) "kernel.shmmax=1000", NULL };
+        char *own[] = { (char *) "net.ipv4.ping_group_range=1 1", NULL };
+        SysctlNamespaces host_net = { .private_ipc = true, .private_uts = true };
+        Sysctls s;
+
+        assert_int_equal(sysctls_build(in, &all_private, &s, NULL), 0);
+        assert_int_equal(sysctls_add_defaults(&s, &all_private), 0);
+        assert_int_equal(s.n, 2);
+        assert_string_equal(s.items[0].key, "net.ipv4.ping_group_range");
+        assert_string_equal(s.items[0].value, "0 0");
+        assert_string_equal(s.items[1].key, "kernel.shmmax");
+        sysctls_done(&s);
+
+        /* the user's value wins */
+        assert_int_equal(sysctls_build(own, &all_private, &s, NULL), 0);
+        assert_int_equal(sysctls_add_defaults(&s, &all_private), 0);
+        assert_int_equal(s.n, 1);
+        assert_string_equal(s.items[0].value, "1 1");
+        sysctls_done(&s);
+
+        /* --network host: nothing */
+        assert_int_equal(sysctls_build(NULL, &host_net, &s, NULL), 0);
+        assert_int_equal(sysctls_add_defaults(&s, &host_net), 0);
+        assert_int_equal(s.n, 0);
+        sysctls_done(&s);
+}
+
 static void test_apply(void **state) {
         char dir[] = "/tmp/test-sysctl-XXXXXX";
         char *in[] = { (char *) "net.ipv4.ip_forward=1", (char *) "kernel.shmmax=4096", NULL };
@@ -120,6 +148,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_ok),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_apply),
         };
 
