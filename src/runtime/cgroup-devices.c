@@ -2,6 +2,8 @@
  * rules as a BPF_PROG_TYPE_CGROUP_DEVICE program attached to the container's cgroup. One table, two
  * encodings. */
 
+#include "runtime/cgroup-devices.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
@@ -13,7 +15,6 @@
 
 #include "common/cleanup.h"
 #include "common/macro.h"
-#include "runtime/cgroup-devices.h"
 
 #define ANY (-1)
 
@@ -21,18 +22,17 @@
  * tun device (pasta/slirp4netns inside pods), and mknod, but not access, for every other node, so
  * that package managers that create nodes keep working: podman's and runc's default list. */
 static const CgroupDeviceRule default_rules[] = {
-        { 'c', ANY, ANY, CGROUP_DEV_MKNOD },
-        { 'b', ANY, ANY, CGROUP_DEV_MKNOD },
-        { 'c', 1, 3, CGROUP_DEV_RWM },   /* null */
-        { 'c', 1, 5, CGROUP_DEV_RWM },   /* zero */
-        { 'c', 1, 7, CGROUP_DEV_RWM },   /* full */
-        { 'c', 1, 8, CGROUP_DEV_RWM },   /* random */
-        { 'c', 1, 9, CGROUP_DEV_RWM },   /* urandom */
-        { 'c', 5, 0, CGROUP_DEV_RWM },   /* tty */
-        { 'c', 5, 1, CGROUP_DEV_RWM },   /* console */
-        { 'c', 5, 2, CGROUP_DEV_RWM },   /* ptmx */
-        { 'c', 136, ANY, CGROUP_DEV_RWM }, /* pts */
-        { 'c', 10, 200, CGROUP_DEV_RWM },  /* net/tun */
+        {'c', ANY, ANY, CGROUP_DEV_MKNOD}, {'b', ANY, ANY, CGROUP_DEV_MKNOD},
+        {'c', 1, 3, CGROUP_DEV_RWM},     /* null */
+        {'c', 1, 5, CGROUP_DEV_RWM},     /* zero */
+        {'c', 1, 7, CGROUP_DEV_RWM},     /* full */
+        {'c', 1, 8, CGROUP_DEV_RWM},     /* random */
+        {'c', 1, 9, CGROUP_DEV_RWM},     /* urandom */
+        {'c', 5, 0, CGROUP_DEV_RWM},     /* tty */
+        {'c', 5, 1, CGROUP_DEV_RWM},     /* console */
+        {'c', 5, 2, CGROUP_DEV_RWM},     /* ptmx */
+        {'c', 136, ANY, CGROUP_DEV_RWM}, /* pts */
+        {'c', 10, 200, CGROUP_DEV_RWM},  /* net/tun */
 };
 
 const CgroupDeviceRule *cgroup_device_default_rules(size_t *ret_n) {
@@ -70,7 +70,8 @@ int cgroup_device_rule_format(const CgroupDeviceRule *r, char *buf, size_t size)
  * r3 access, r4 major, r5 minor, r0 the answer. One block per rule, each jumping to the next block
  * when a field does not match. */
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn) { .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i) \
+        ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 #define LDX_W(d, s, off) INSN(BPF_LDX | BPF_MEM | BPF_W, d, s, off, 0)
 #define MOV_REG(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define MOV_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
@@ -108,7 +109,8 @@ int cgroup_device_program(const CgroupDeviceRule *rules, size_t n, struct bpf_in
 #define SKIP() (to_next = (int16_t) (start + len - (k + 1)))
                 if (r->type != 'a') {
                         SKIP();
-                        p[k++] = JNE_IMM(BPF_REG_2, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, to_next);
+                        p[k++] = JNE_IMM(BPF_REG_2,
+                                         r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, to_next);
                 }
                 /* access must be a subset of the rule's: (access & ~allowed) == 0 */
                 p[k++] = MOV_REG(BPF_REG_0, BPF_REG_3);
@@ -163,8 +165,10 @@ int cgroup_devices_bpf_attach(int root_fd, const char *path, char **ret_error) {
                 a.log_level = 1;
                 (void) syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
                 log[sizeof(log) - 1] = 0;
-                if (ret_error && asprintf(ret_error, "cgroup %s: load the device filter: %s%s%.200s", path,
-                                          strerror(-r), *log ? ": " : "", log) < 0)
+                if (ret_error
+                    && asprintf(ret_error, "cgroup %s: load the device filter: %s%s%.200s", path,
+                                strerror(-r), *log ? ": " : "", log)
+                               < 0)
                         *ret_error = NULL;
                 return r;
         }
@@ -182,7 +186,9 @@ int cgroup_devices_bpf_attach(int root_fd, const char *path, char **ret_error) {
         a.attach_flags = BPF_F_ALLOW_MULTI;
         if (syscall(SYS_bpf, BPF_PROG_ATTACH, &a, sizeof(a)) < 0) {
                 r = -errno;
-                if (ret_error && asprintf(ret_error, "cgroup %s: attach the device filter: %s", path, strerror(-r)) < 0)
+                if (ret_error
+                    && asprintf(ret_error, "cgroup %s: attach the device filter: %s", path, strerror(-r))
+                               < 0)
                         *ret_error = NULL;
                 return r;
         }

@@ -16,9 +16,9 @@ enum {
 };
 
 typedef struct CgroupDeviceRule {
-        char type;         /* 'c', 'b', or 'a' (all) */
-        int major, minor;  /* -1: any */
-        unsigned access;   /* CGROUP_DEV_* */
+        char type;        /* 'c', 'b', or 'a' (all) */
+        int major, minor; /* -1: any */
+        unsigned access;  /* CGROUP_DEV_* */
 } CgroupDeviceRule;
 
 /* podman's/runc's default allow list (static). */

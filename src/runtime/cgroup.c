@@ -1,5 +1,7 @@
 /* Cgroups: detection, plan (pure), and the apply steps, all relative to a root fd. See cgroup.h. */
 
+#include "runtime/cgroup.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -22,7 +24,6 @@
 #include "common/macro.h"
 #include "common/strv.h"
 #include "runtime/cgroup-devices.h"
-#include "runtime/cgroup.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
@@ -174,10 +175,21 @@ oom:
 }
 
 static bool is_mount_option(const char *o) {
-        static const char *const noise[] = { "rw", "ro", "relatime", "noatime", "nosuid", "nodev", "noexec",
-                                             "xattr", "clone_children", "noprefix", "nsdelegate",
-                                             "memory_recursiveprot", "memory_localevents",
-                                             "favordynmods", "memory_hugetlb_accounting" };
+        static const char *const noise[] = {"rw",
+                                            "ro",
+                                            "relatime",
+                                            "noatime",
+                                            "nosuid",
+                                            "nodev",
+                                            "noexec",
+                                            "xattr",
+                                            "clone_children",
+                                            "noprefix",
+                                            "nsdelegate",
+                                            "memory_recursiveprot",
+                                            "memory_localevents",
+                                            "favordynmods",
+                                            "memory_hugetlb_accounting"};
         for (size_t i = 0; i < ELEMENTSOF(noise); i++)
                 if (streq(o, noise[i]))
                         return true;
@@ -206,7 +218,9 @@ static int read_v2_controllers(int root_fd, const CgroupHierarchy *h, char ***re
         _cleanup_free_ char *path = NULL, *text = NULL;
         char **l = NULL, *save = NULL;
 
-        if (asprintf(&path, "%s%s%s%scgroup.controllers", h->dir, *h->dir ? "/" : "", h->own, *h->own ? "/" : "") < 0)
+        if (asprintf(&path, "%s%s%s%scgroup.controllers", h->dir, *h->dir ? "/" : "", h->own,
+                     *h->own ? "/" : "")
+            < 0)
                 return -ENOMEM;
         if (read_full_file_at(root_fd, path, 4096, &text, NULL) < 0) {
                 *ret = NULL;
@@ -346,7 +360,8 @@ int cgroup_system_parse(int root_fd, const char *root_path, const char *mountinf
                         char **ctrls = NULL, *save3 = NULL;
                         _cleanup_free_ char *norm = NULL;
 
-                        for (char *o = strtok_r(superopts, ",", &save3); o; o = strtok_r(NULL, ",", &save3)) {
+                        for (char *o = strtok_r(superopts, ",", &save3); o;
+                             o = strtok_r(NULL, ",", &save3)) {
                                 if (is_mount_option(o))
                                         continue;
                                 if (startswith(o, "name=")) {
@@ -600,8 +615,8 @@ int cgroup_parse_pids_limit(const char *value, int64_t *ret, char **ret_error) {
         int64_t v;
 
         if (parse_int64(value, &v) < 0 || v < -1)
-                return set_err(ret_error, -EINVAL, "--pids-limit \"%s\": expected -1 (unlimited) or a number",
-                               strempty(value));
+                return set_err(ret_error, -EINVAL,
+                               "--pids-limit \"%s\": expected -1 (unlimited) or a number", strempty(value));
         /* podman reads 0 as "no limit" too */
         *ret = v == 0 ? -1 : v;
         return 0;
@@ -638,7 +653,8 @@ CgroupPlan *cgroup_plan_free(CgroupPlan *p) {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupPlan *, cgroup_plan_free);
 
-_printf_(4, 5) static int add_write(CgroupPlan *p, const char *path, const char *file, const char *fmt, ...) {
+_printf_(4, 5) static int add_write(CgroupPlan *p, const char *path, const char *file, const char *fmt,
+                                    ...) {
         CgroupWrite *w;
         va_list ap;
         int k;
@@ -648,7 +664,7 @@ _printf_(4, 5) static int add_write(CgroupPlan *p, const char *path, const char 
                 return -ENOMEM;
         p->writes = w;
         w = &p->writes[p->n_writes];
-        *w = (CgroupWrite) {};
+        *w = (CgroupWrite){};
         va_start(ap, fmt);
         k = vasprintf(&w->value, fmt, ap);
         va_end(ap);
@@ -668,7 +684,8 @@ static char *join_path(const CgroupHierarchy *h, const char *name) {
         char *r;
 
         if (asprintf(&r, "%s%s%s%s%s", h->dir, *h->dir && (*h->own || name) ? "/" : "", h->own,
-                     *h->own && name ? "/" : "", strempty(name)) < 0)
+                     *h->own && name ? "/" : "", strempty(name))
+            < 0)
                 return NULL;
         return r;
 }
@@ -701,7 +718,7 @@ static const char *first_limit_flag(const CgroupLimits *l) {
 /* Hierarchies a v1 container gets its own cgroup in. cpuset would need cpuset.cpus/mems copied in
  * before a process may join, devices would need rules: both are left to the caller's cgroup. */
 static bool v1_hierarchy_wanted(const CgroupHierarchy *h) {
-        static const char *const wanted[] = { "memory", "cpu", "cpuacct", "pids", "freezer", "blkio" };
+        static const char *const wanted[] = {"memory", "cpu", "cpuacct", "pids", "freezer", "blkio"};
 
         if (h->name)
                 return streq(h->name, "systemd");
@@ -713,11 +730,11 @@ static bool v1_hierarchy_wanted(const CgroupHierarchy *h) {
 
 static int plan_limits(const CgroupSystem *sys, CgroupPlan *p, const CgroupLimits *l, char **paths_by_hier,
                        char **ret_error) {
-        const CgroupHierarchy *mem = cgroup_system_find(sys, "memory"), *cpu = cgroup_system_find(sys, "cpu"),
-                              *pids = cgroup_system_find(sys, "pids");
+        const CgroupHierarchy *mem = cgroup_system_find(sys, "memory"),
+                              *cpu = cgroup_system_find(sys, "cpu"), *pids = cgroup_system_find(sys, "pids");
         int k;
 
-#define PATH_OF(h) (paths_by_hier[(h) - sys->hier])
+#define PATH_OF(h) (paths_by_hier[(h) -sys->hier])
         if (l->memory || l->memory_swap) {
                 if (!mem || !PATH_OF(mem))
                         return set_err(ret_error, -EINVAL, "%s: the memory controller is not available",
@@ -729,10 +746,12 @@ static int plan_limits(const CgroupSystem *sys, CgroupPlan *p, const CgroupLimit
                 if (swap == 0 && l->memory)
                         swap = 2 * l->memory; /* podman: as much swap as memory */
                 if (l->memory && swap > 0 && swap < l->memory)
-                        return set_err(ret_error, -EINVAL,
-                                       "--memory-swap: must be at least --memory (it counts memory plus swap)");
+                        return set_err(
+                                ret_error, -EINVAL,
+                                "--memory-swap: must be at least --memory (it counts memory plus swap)");
                 if (mem->v2) {
-                        if (l->memory && (k = add_write(p, PATH_OF(mem), "memory.max", "%" PRId64, l->memory)) < 0)
+                        if (l->memory
+                            && (k = add_write(p, PATH_OF(mem), "memory.max", "%" PRId64, l->memory)) < 0)
                                 return k;
                         /* v2 counts swap alone; only where the kernel accounts swap */
                         if (swap != 0 && file_exists(sys->root_fd, own, "memory.swap.max")) {
@@ -747,10 +766,14 @@ static int plan_limits(const CgroupSystem *sys, CgroupPlan *p, const CgroupLimit
                 } else {
                         /* limit_in_bytes first: memsw may never be below it */
                         if (l->memory
-                            && (k = add_write(p, PATH_OF(mem), "memory.limit_in_bytes", "%" PRId64, l->memory)) < 0)
+                            && (k = add_write(p, PATH_OF(mem), "memory.limit_in_bytes", "%" PRId64,
+                                              l->memory))
+                                       < 0)
                                 return k;
                         if (swap != 0 && file_exists(sys->root_fd, own, "memory.memsw.limit_in_bytes")
-                            && (k = add_write(p, PATH_OF(mem), "memory.memsw.limit_in_bytes", "%" PRId64, swap)) < 0)
+                            && (k = add_write(p, PATH_OF(mem), "memory.memsw.limit_in_bytes", "%" PRId64,
+                                              swap))
+                                       < 0)
                                 return k;
                 }
         }
@@ -762,16 +785,21 @@ static int plan_limits(const CgroupSystem *sys, CgroupPlan *p, const CgroupLimit
                 uint64_t period = l->cpu_period ?: 100000;
                 if (cpu->v2) {
                         if (l->cpu_quota
-                            && (k = add_write(p, PATH_OF(cpu), "cpu.max", "%" PRId64 " %" PRIu64, l->cpu_quota, period)) < 0)
+                            && (k = add_write(p, PATH_OF(cpu), "cpu.max", "%" PRId64 " %" PRIu64,
+                                              l->cpu_quota, period))
+                                       < 0)
                                 return k;
                         if (l->cpu_shares
                             && (k = add_write(p, PATH_OF(cpu), "cpu.weight", "%" PRIu64,
-                                              cgroup_cpu_shares_to_weight(l->cpu_shares))) < 0)
+                                              cgroup_cpu_shares_to_weight(l->cpu_shares)))
+                                       < 0)
                                 return k;
                 } else {
                         if (l->cpu_quota
                             && ((k = add_write(p, PATH_OF(cpu), "cpu.cfs_period_us", "%" PRIu64, period)) < 0
-                                || (k = add_write(p, PATH_OF(cpu), "cpu.cfs_quota_us", "%" PRId64, l->cpu_quota)) < 0))
+                                || (k = add_write(p, PATH_OF(cpu), "cpu.cfs_quota_us", "%" PRId64,
+                                                  l->cpu_quota))
+                                           < 0))
                                 return k;
                         if (l->cpu_shares
                             && (k = add_write(p, PATH_OF(cpu), "cpu.shares", "%" PRIu64, l->cpu_shares)) < 0)
@@ -785,7 +813,8 @@ static int plan_limits(const CgroupSystem *sys, CgroupPlan *p, const CgroupLimit
                 if (!pids || !PATH_OF(pids)) {
                         if (dflt)
                                 return 0; /* podman's default, not asked for: no pids controller, no limit */
-                        return set_err(ret_error, -EINVAL, "--pids-limit: the pids controller is not available");
+                        return set_err(ret_error, -EINVAL,
+                                       "--pids-limit: the pids controller is not available");
                 }
                 if (l->pids_limit < 0)
                         k = add_write(p, PATH_OF(pids), "pids.max", "max");
@@ -799,8 +828,8 @@ static int plan_limits(const CgroupSystem *sys, CgroupPlan *p, const CgroupLimit
         return 0;
 }
 
-int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLimits *limits, CgroupsMode mode,
-                      bool rootless, CgroupPlan **ret, char **ret_error) {
+int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLimits *limits,
+                      CgroupsMode mode, bool rootless, CgroupPlan **ret, char **ret_error) {
         _cleanup_(cgroup_plan_freep) CgroupPlan *p = NULL;
         _cleanup_free_ char **by_hier = NULL; /* borrowed from p->paths */
         static const CgroupLimits none = {};
@@ -837,9 +866,11 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                 if (sys->layout != CGROUP_LAYOUT_V2 || !u || !(own = join_path(u, NULL))
                     || faccessat(sys->root_fd, *own ? own : ".", W_OK, 0) < 0) {
                         if (limits_requested(limits)
-                            && asprintf(&p->warning, "%s: rootless containers need a delegated cgroup v2 tree, "
-                                                     "resource limits ignored",
-                                        first_limit_flag(limits)) < 0)
+                            && asprintf(&p->warning,
+                                        "%s: rootless containers need a delegated cgroup v2 tree, "
+                                        "resource limits ignored",
+                                        first_limit_flag(limits))
+                                       < 0)
                                 return -ENOMEM;
                         *ret = TAKE_PTR(p);
                         return 0;
@@ -871,9 +902,10 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
         for (size_t i = 0; i < sys->n_hier; i++) {
                 const CgroupHierarchy *h = &sys->hier[i];
                 _cleanup_free_ char *own = NULL;
-                bool want_mem = limits->memory || limits->memory_swap, want_cpu = limits->cpu_quota || limits->cpu_shares,
-                     want_pids = limits->pids_limit != 0,
-                     only_default = !want_mem && !want_cpu && limits->pids_limit == CGROUP_DEFAULT_PIDS_LIMIT;
+                bool want_mem = limits->memory || limits->memory_swap,
+                     want_cpu = limits->cpu_quota || limits->cpu_shares, want_pids = limits->pids_limit != 0,
+                     only_default =
+                             !want_mem && !want_cpu && limits->pids_limit == CGROUP_DEFAULT_PIDS_LIMIT;
 
                 if (!h->v2 || !by_hier[i])
                         continue;
@@ -886,9 +918,11 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                         return -ENOMEM;
                 char **enable = NULL;
                 _cleanup_free_ char *joined = NULL;
-                if ((want_mem && strv_contains(h->controllers, "memory") && strv_extend(&enable, "+memory") < 0)
+                if ((want_mem && strv_contains(h->controllers, "memory")
+                     && strv_extend(&enable, "+memory") < 0)
                     || (want_cpu && strv_contains(h->controllers, "cpu") && strv_extend(&enable, "+cpu") < 0)
-                    || (want_pids && strv_contains(h->controllers, "pids") && strv_extend(&enable, "+pids") < 0)) {
+                    || (want_pids && strv_contains(h->controllers, "pids")
+                        && strv_extend(&enable, "+pids") < 0)) {
                         strv_free(enable);
                         return -ENOMEM;
                 }
@@ -985,10 +1019,11 @@ static int write_error(const CgroupWrite *w, int r, char **ret_error) {
          * its children. */
         bool busy = r == -EBUSY && streq(w->file, "cgroup.subtree_control");
 
-        return set_err(ret_error, r, "cgroup %s/%s: write \"%s\": %s%s", w->path, w->file, w->value, strerror(-r),
-                       busy ? " (the caller's cgroup holds processes: use --cgroups=split, or start skiff in a "
-                              "cgroup of its own)"
-                            : "");
+        return set_err(
+                ret_error, r, "cgroup %s/%s: write \"%s\": %s%s", w->path, w->file, w->value, strerror(-r),
+                busy ? " (the caller's cgroup holds processes: use --cgroups=split, or start skiff in a "
+                       "cgroup of its own)"
+                     : "");
 }
 
 static bool is_own_path(const CgroupPlan *plan, const char *path) {
@@ -1009,7 +1044,8 @@ int cgroup_plan_create(int root_fd, const CgroupPlan *plan, char **ret_error) {
                         return set_err(ret_error, -errno, "cgroup %s: create: %s", *m, strerror(errno));
                 r = write_at(root_fd, *m, "cgroup.procs", pid);
                 if (r < 0)
-                        return set_err(ret_error, r, "cgroup %s: move the monitor (pid %s): %s", *m, pid, strerror(-r));
+                        return set_err(ret_error, r, "cgroup %s: move the monitor (pid %s): %s", *m, pid,
+                                       strerror(-r));
         }
 
         /* subtree_control writes target the parent: before the children exist */
@@ -1056,7 +1092,8 @@ int cgroup_join(int root_fd, char *const *paths, pid_t pid, char **ret_error) {
         STRV_FOREACH(p, (char **) paths) {
                 int r = write_at(root_fd, *p, "cgroup.procs", buf);
                 if (r < 0)
-                        return set_err(ret_error, r, "cgroup %s: join process %d: %s", *p, (int) pid, strerror(-r));
+                        return set_err(ret_error, r, "cgroup %s: join process %d: %s", *p, (int) pid,
+                                       strerror(-r));
         }
         return 0;
 }
@@ -1161,7 +1198,7 @@ int cgroup_kill(int root_fd, char *const *paths, int sig) {
                                         return r;
                                 }
                                 free(l.pids);
-                                l = (PidList) {};
+                                l = (PidList){};
                         }
                 }
         }
@@ -1243,7 +1280,7 @@ int cgroup_remove(int root_fd, char *const *paths, unsigned timeout_ms, char **r
                         if (r != -EBUSY || now_ms() >= deadline)
                                 return set_err(ret_error, r, "cgroup %s: remove: %s", *p,
                                                r == -EBUSY ? "still has processes" : strerror(-r));
-                        nanosleep(&(struct timespec) { .tv_nsec = 5 * 1000 * 1000 }, NULL);
+                        nanosleep(&(struct timespec){.tv_nsec = 5 * 1000 * 1000}, NULL);
                 }
         }
         return 0;
@@ -1287,7 +1324,7 @@ static int64_t read_value(int root_fd, char *const *paths, const char *file, con
 }
 
 int cgroup_read_stats(int root_fd, char *const *paths, CgroupStats *ret) {
-        CgroupStats s = { -1, -1, -1, -1, -1 };
+        CgroupStats s = {-1, -1, -1, -1, -1};
         int64_t v;
 
         if ((v = read_value(root_fd, paths, "memory.current", NULL)) >= 0

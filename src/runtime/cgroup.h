@@ -44,8 +44,8 @@ const char *cgroups_mode_to_string(CgroupsMode m);
 CgroupsMode cgroups_mode_from_string(const char *s);
 
 typedef struct CgroupHierarchy {
-        char *dir;          /* mount point relative to the cgroup root: "memory", "cpu,cpuacct",
-                             * "unified", "systemd"; "" when the root itself is a cgroup2 mount */
+        char *dir; /* mount point relative to the cgroup root: "memory", "cpu,cpuacct",
+                    * "unified", "systemd"; "" when the root itself is a cgroup2 mount */
         bool v2;
         char **controllers; /* v1: from the mount options; v2: cgroup.controllers of <own> */
         char *name;         /* v1 named hierarchy ("systemd" for name=systemd), else NULL */
@@ -119,9 +119,9 @@ int cgroup_parse_pids_limit(const char *value, int64_t *ret, char **ret_error);
 uint64_t cgroup_cpu_shares_to_weight(uint64_t shares);
 
 typedef struct CgroupWrite {
-        char *path;  /* directory relative to the root, one of CgroupPlan.paths */
-        char *file;  /* "memory.limit_in_bytes" */
-        char *value; /* "536870912" */
+        char *path;    /* directory relative to the root, one of CgroupPlan.paths */
+        char *file;    /* "memory.limit_in_bytes" */
+        char *value;   /* "536870912" */
         bool optional; /* a failure is ignored: podman's default pids limit on a v2 tree whose pids
                         * controller cannot be enabled (the caller's cgroup holds processes) */
 } CgroupWrite;
@@ -132,8 +132,8 @@ typedef struct CgroupPlan {
         char **monitor_paths; /* CGROUPS_SPLIT: where the caller moves itself; else NULL */
         CgroupWrite *writes;  /* in order */
         size_t n_writes;
-        char *warning;        /* non-fatal: "rootless: cgroup v1 cannot be delegated, resource
-                               * limits ignored" (the CLI prints it, as podman warns); may be NULL */
+        char *warning;            /* non-fatal: "rootless: cgroup v1 cannot be delegated, resource
+                                   * limits ignored" (the CLI prints it, as podman warns); may be NULL */
         char *device_filter_path; /* v2: attach the device rules' BPF program here (one of paths);
                                    * set by cgroup_plan_add_device_rules(), else NULL */
 } CgroupPlan;
@@ -146,8 +146,8 @@ typedef struct CgroupPlan {
  * memory controller is not available", "--cpus: cgroups are disabled (--cgroups=disabled)"),
  * -ENOMEM. A memory-swap limit is silently left out where memsw/swap files do not exist, as podman
  * does. */
-int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLimits *limits, CgroupsMode mode,
-                      bool rootless, CgroupPlan **ret, char **ret_error);
+int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLimits *limits,
+                      CgroupsMode mode, bool rootless, CgroupPlan **ret, char **ret_error);
 
 CgroupPlan *cgroup_plan_free(CgroupPlan *p);
 

@@ -1,5 +1,7 @@
 /* Namespaced sysctls: validation (pure) and apply (writes under the container's /proc). */
 
+#include "runtime/sysctl.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,7 +11,6 @@
 
 #include "common/cleanup.h"
 #include "common/macro.h"
-#include "runtime/sysctl.h"
 
 /* The IPC namespace's sysctls (ipc/ipc_sysctl.c and ipc/mq_sysctl.c in the kernel). */
 static const char *const ipc_keys[] = {
@@ -25,7 +26,7 @@ void sysctls_done(Sysctls *s) {
                 free(s->items[i].value);
         }
         free(s->items);
-        *s = (Sysctls) {};
+        *s = (Sysctls){};
 }
 
 static int fail(char **ret_error, const char *spec, const char *what) {
@@ -146,7 +147,7 @@ int sysctls_add_defaults(Sysctls *s, const SysctlNamespaces *ns) {
         static const struct {
                 const char *key, *value;
         } defaults[] = {
-                { "net.ipv4.ping_group_range", "0 0" },
+                {"net.ipv4.ping_group_range", "0 0"},
         };
 
         if (!ns->private_net)
@@ -163,7 +164,7 @@ int sysctls_add_defaults(Sysctls *s, const SysctlNamespaces *ns) {
                 s->items = n;
                 /* defaults first: keep the user's items after, in their order */
                 memmove(s->items + 1, s->items, s->n * sizeof(Sysctl));
-                s->items[0] = (Sysctl) { .key = strdup(defaults[d].key), .value = strdup(defaults[d].value) };
+                s->items[0] = (Sysctl){.key = strdup(defaults[d].key), .value = strdup(defaults[d].value)};
                 s->n++;
                 if (!s->items[0].key || !s->items[0].value)
                         return -ENOMEM;
@@ -188,8 +189,9 @@ int sysctls_apply(const Sysctls *s, int proc_fd, size_t *ret_failed) {
 
                 /* Relative to the container's /proc when given ("sys/…"), else the absolute path.
                  * O_NOFOLLOW: /proc/sys has no symlinks; one there would not be the kernel's. */
-                fd = proc_fd == AT_FDCWD ? open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
-                                         : openat(proc_fd, path + strlen("/proc/"), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                fd = proc_fd == AT_FDCWD
+                             ? open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
+                             : openat(proc_fd, path + strlen("/proc/"), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
                 if (fd < 0) {
                         if (ret_failed)
                                 *ret_failed = i;

@@ -9,7 +9,6 @@
 #include <sys/sysmacros.h>
 
 #include "../unit/unit-test.h"
-
 #include "common/fileio.h"
 #include "common/macro.h"
 #include "common/strv.h"
@@ -49,8 +48,11 @@ static void test_host_lifecycle(void **state) {
         CgroupPlan *p = NULL;
         CgroupStats st;
         char name[64], *err = NULL, *t;
-        CgroupLimits l = { .memory = 64 << 20, .cpu_quota = 50000, .cpu_period = 100000, .cpu_shares = 512,
-                           .pids_limit = 50 };
+        CgroupLimits l = {.memory = 64 << 20,
+                          .cpu_quota = 50000,
+                          .cpu_period = 100000,
+                          .cpu_shares = 512,
+                          .pids_limit = 50};
         int status, pp[2];
         pid_t pid;
 
@@ -186,7 +188,7 @@ static void test_host_failure_rolls_back(void **state) {
 
         assert_int_equal(cgroup_system_detect(&s), 0);
         snprintf(name, sizeof(name), "skiff-test-bad-%d", (int) getpid());
-        CgroupLimits l = { .pids_limit = 5 };
+        CgroupLimits l = {.pids_limit = 5};
         assert_int_equal(cgroup_plan_build(s, name, &l, CGROUPS_ENABLED, false, &p, &err), 0);
         /* corrupt the value the kernel will refuse */
         for (size_t i = 0; i < p->n_writes; i++)
@@ -230,7 +232,8 @@ static void test_host_split(void **state) {
                 char *t = NULL;
                 if (cgroup_plan_create(s->root_fd, p, NULL) < 0)
                         _exit(2);
-                if (read_full_file_at(AT_FDCWD, "/proc/self/cgroup", 0, &t, NULL) < 0 || !strstr(t, "/supervisor"))
+                if (read_full_file_at(AT_FDCWD, "/proc/self/cgroup", 0, &t, NULL) < 0
+                    || !strstr(t, "/supervisor"))
                         _exit(3);
                 _exit(0);
         }
@@ -254,7 +257,8 @@ static void test_host_device_bpf(void **state) {
 
         rootfd = cgroup_root_open();
         assert_true(rootfd >= 0);
-        if (faccessat(rootfd, "unified/cgroup.procs", F_OK, 0) < 0 && faccessat(rootfd, "cgroup.procs", F_OK, 0) < 0) {
+        if (faccessat(rootfd, "unified/cgroup.procs", F_OK, 0) < 0
+            && faccessat(rootfd, "cgroup.procs", F_OK, 0) < 0) {
                 close(rootfd);
                 skip();
         }
@@ -271,14 +275,17 @@ static void test_host_device_bpf(void **state) {
         pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
-                char *paths[] = { dir, NULL }, node[64];
+                char *paths[] = {dir, NULL}, node[64];
                 if (cgroup_join(rootfd, paths, getpid(), NULL) < 0)
                         _exit(2);
-                if (open("/dev/null", O_RDWR | O_CLOEXEC) < 0 || open("/dev/urandom", O_RDONLY | O_CLOEXEC) < 0)
+                if (open("/dev/null", O_RDWR | O_CLOEXEC) < 0
+                    || open("/dev/urandom", O_RDONLY | O_CLOEXEC) < 0)
                         _exit(3);
-                if (access("/dev/kmsg", F_OK) == 0 && (open("/dev/kmsg", O_RDONLY | O_CLOEXEC) >= 0 || errno != EPERM))
+                if (access("/dev/kmsg", F_OK) == 0
+                    && (open("/dev/kmsg", O_RDONLY | O_CLOEXEC) >= 0 || errno != EPERM))
                         _exit(4);
-                if (access("/dev/loop0", F_OK) == 0 && (open("/dev/loop0", O_RDONLY | O_CLOEXEC) >= 0 || errno != EPERM))
+                if (access("/dev/loop0", F_OK) == 0
+                    && (open("/dev/loop0", O_RDONLY | O_CLOEXEC) >= 0 || errno != EPERM))
                         _exit(5);
                 /* mknod is allowed, opening what it made is not */
                 snprintf(node, sizeof(node), "/tmp/skiff-test-node-%d", (int) getpid());
@@ -292,7 +299,7 @@ static void test_host_device_bpf(void **state) {
                 _exit(0);
         }
         assert_int_equal(waitpid(pid, &status, 0), pid);
-        char *paths[] = { dir, NULL };
+        char *paths[] = {dir, NULL};
         assert_int_equal(cgroup_remove(rootfd, paths, 2000, NULL), 0);
         close(rootfd);
         assert_true(WIFEXITED(status));
