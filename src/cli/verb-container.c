@@ -18,7 +18,6 @@
 #include "common/strv.h"
 #include "image/store.h"
 #include "runtime/container-plan.h"
-#include "runtime/monitor-standin.h"
 #include "runtime/monitor.h"
 #include "runtime/run-options.h"
 #include "runtime/state.h"
@@ -527,7 +526,6 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         const char *image = argv[image_idx];
         ImageInfo info = {};
         char id[CONTAINER_ID_LEN + 1], holder[CONTAINER_ID_LEN + 1];
-        bool standin = false;
         int r;
 
         if (x->pull && streq(x->pull, "always")) {
@@ -568,17 +566,11 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         }
 
         r = container_plan_build(o, &info, &ctx->paths, &plan, &err);
-        if (r == -EOPNOTSUPP && standin_enabled()) {
-                free(err);
-                err = NULL;
-                standin = true;
-                r = standin_plan_build(o, &info, &ctx->paths, &plan, &err);
-        }
         if (r < 0) {
                 log_error("%s %s: %s", verb, image, err ?: strerror(-r));
                 goto fail;
         }
-        r = standin ? standin_plan_to_string(plan, &plan_json) : container_plan_to_string(plan, &plan_json);
+        r = container_plan_to_string(plan, &plan_json);
         if (r < 0) {
                 log_error_errno(r, "%s %s: store the plan: %m", verb, image);
                 goto fail;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -181,6 +182,16 @@ static int mount_one(const ContainerPlan *plan, int root_fd, const PlanMount *m,
                                 memmove(g, g + 6, strlen(g + 6) + 1);
                         d = data;
                 }
+                if ((m->extra & PLAN_MOUNT_CHOWN) && streq(m->type, "tmpfs")) {
+                        char *with = NULL;
+                        if (asprintf(&with, "%s%suid=%u,gid=%u", strempty(d), d ? "," : "",
+                                     (unsigned) plan->uid, (unsigned) plan->gid)
+                            < 0)
+                                return child_error(e, ENOMEM, "mount %s", m->destination);
+                        free(data);
+                        data = with;
+                        d = data;
+                }
                 r = mount_on_fd(m->source, fd, m->type, m->flags & ~(MS_BIND | MS_REC), d);
                 if (r == -EPERM && userns
                     && (streq(m->type, "sysfs") || streq(m->type, "mqueue") || streq(m->type, "proc"))) {
@@ -325,16 +336,87 @@ static int mount_rootfs(const ContainerPlan *plan, const char *root, bool userns
         return 0;
 }
 
-int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, bool become_root, ChildError *e) {
+/* /sys/fs/cgroup inside: a tmpfs holding the container's own cgroup of each hierarchy (read-only
+ * unless privileged), as podman shows it with the host's cgroup namespace on v1. It also hides the
+ * host's cgroup mounts that a recursive bind of /sys (user namespaces) would bring along. */
+static int mount_cgroupfs(int root_fd, char *const *paths, bool v2_root, bool rw, bool userns,
+                          ChildError *e) {
+        const unsigned long ro = rw ? 0 : MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        _cleanup_close_ int fd = -EBADF;
+        char host[PATH_MAX];
+        int r;
+
+        if (!paths || !*paths)
+                return 0;
+        fd = openat2_in_root(root_fd, "/sys/fs/cgroup", O_PATH);
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return child_error(e, fd, "mount /sys/fs/cgroup");
+        if (v2_root) {
+                snprintf(host, sizeof(host), "/sys/fs/cgroup/%s", paths[0]);
+                r = bind_onto(host, root_fd, "/sys/fs/cgroup", ro, userns);
+                return r < 0 ? child_error(e, r, "mount /sys/fs/cgroup") : 0;
+        }
+        r = mount_on_fd("tmpfs", fd, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755");
+        if (r < 0)
+                return child_error(e, r, "mount /sys/fs/cgroup");
+        for (char *const *p = paths; *p; p++) {
+                const char *slash = strchr(*p, '/');
+                char dest[PATH_MAX];
+                int d;
+
+                if (!slash)
+                        continue;
+                snprintf(dest, sizeof(dest), "/sys/fs/cgroup/%.*s", (int) (slash - *p), *p);
+                snprintf(host, sizeof(host), "/sys/fs/cgroup/%s", *p);
+                d = open_in_root(root_fd, dest, true, false);
+                if (d < 0)
+                        return child_error(e, d, "mount %s", dest);
+                close(d);
+                r = bind_onto(host, root_fd, dest, ro, userns);
+                if (r < 0)
+                        return child_error(e, r, "mount %s", dest);
+                /* "cpu,cpuacct": the single names as links, as on the host */
+                if (memchr(*p, ',', slash - *p)) {
+                        _cleanup_close_ int dir =
+                                openat2_in_root(root_fd, "/sys/fs/cgroup", O_DIRECTORY | O_RDONLY);
+                        char name[64], *save = NULL;
+
+                        snprintf(name, sizeof(name), "%.*s", (int) (slash - *p), *p);
+                        char *copy = strdupa(name);
+                        for (char *w = strtok_r(copy, ",", &save); dir >= 0 && w;
+                             w = strtok_r(NULL, ",", &save))
+                                (void) symlinkat(name, dir, w);
+                }
+        }
+        if (!rw) {
+                _cleanup_close_ int top = openat2_in_root(root_fd, "/sys/fs/cgroup", O_PATH);
+                char fp[64];
+
+                snprintf(fp, sizeof(fp), "/proc/self/fd/%d", top);
+                if (top < 0
+                    || mount(NULL, fp, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                             "mode=755")
+                               < 0)
+                        return child_error(e, top < 0 ? top : errno, "remount /sys/fs/cgroup read-only");
+        }
+        return 0;
+}
+
+int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, bool become_root, bool premounted,
+                 char *const *cgroup_paths, bool cgroup_v2_root, ChildError *e) {
         _cleanup_close_ int root_fd = -EBADF;
         int r;
 
         /* Nothing we mount may propagate back to the host, while the host's unmounts still reach us. */
         if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
                 return child_error(e, errno, "make / rslave");
-        r = mount_rootfs(plan, root, userns, e);
-        if (r < 0)
-                return r;
+        if (!premounted) {
+                r = mount_rootfs(plan, root, userns, e);
+                if (r < 0)
+                        return r;
+        }
         root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return child_error(e, errno, "open the root %s", root);
@@ -383,6 +465,12 @@ int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, bool 
                 r = mount_one(plan, root_fd, &plan->mounts[i], src_fds[i], userns, e);
                 if (r < 0)
                         return r;
+                if (streq(plan->mounts[i].destination, "/sys")) {
+                        r = mount_cgroupfs(root_fd, cgroup_paths, cgroup_v2_root, plan->privileged, userns,
+                                           e);
+                        if (r < 0)
+                                return r;
+                }
                 if (streq(plan->mounts[i].destination, "/dev")) {
                         r = make_devices(root_fd, userns, e);
                         if (r < 0)

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -109,7 +111,10 @@ typedef struct ChildCtx {
         int join_fds[_NS_KIND_MAX]; /* namespaces to setns() into, -1 otherwise */
         uint64_t unshare_flags;     /* namespaces created after joining the user namespace */
         const SeccompBpf *bpf;
-        const char *root; /* where the root file system is assembled (spawn only) */
+        const char *root;          /* where the root file system is assembled (spawn only) */
+        bool rootfs_premounted;    /* the parent mounted it there (idmapped overlay) */
+        char *const *cgroup_paths; /* the container's cgroups, for /sys/fs/cgroup inside */
+        bool cgroup_v2_root;       /* the cgroup root is one cgroup2 mount */
         /* exec only: */
         bool exec;
         char **argv;
@@ -312,7 +317,8 @@ _noreturn_ static void child_main(ChildCtx *c) {
 
         if (!c->exec) {
                 CHILD_TRY(c, &e,
-                          apply_rootfs(plan, c->root, userns, plan->ns[NS_USER].mode == NS_MODE_NEW, &e));
+                          apply_rootfs(plan, c->root, userns, plan->ns[NS_USER].mode == NS_MODE_NEW,
+                                       c->rootfs_premounted, c->cgroup_paths, c->cgroup_v2_root, &e));
                 if (plan->ns[NS_UTS].mode == NS_MODE_NEW
                     && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
                         child_exit(c, (child_error(&e, errno, "sethostname %s", plan->hostname), &e));
@@ -491,6 +497,52 @@ static void reap(pid_t pid) {
 
 static const char *const etc_files[] = {"hosts", "hostname", "resolv.conf"};
 
+/* A container id seen from the host: through the map with a new user namespace, itself otherwise.
+ * (id_t) -1 when unmapped. */
+static id_t host_id(const ContainerPlan *plan, const PlanIdMap *map, size_t n, id_t id) {
+        if (plan->ns[NS_USER].mode != NS_MODE_NEW)
+                return id;
+        for (size_t i = 0; i < n; i++)
+                if (id >= map[i].container_id && id - map[i].container_id < map[i].size)
+                        return map[i].host_id + (id - map[i].container_id);
+        return (id_t) -1;
+}
+
+static uid_t chown_uid;
+static gid_t chown_gid;
+
+static int chown_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void) st;
+        (void) flag;
+        (void) ftw;
+        return lchown(path, chown_uid, chown_gid) < 0 ? -1 : 0;
+}
+
+/* -v SRC:DST:U: the source belongs to the container's user, recursively (podman's U option). */
+static int chown_sources(const ContainerPlan *plan, char **ret_error) {
+        uid_t u = (uid_t) host_id(plan, plan->uid_map, plan->n_uid_map, plan->uid);
+        gid_t g = (gid_t) host_id(plan, plan->gid_map, plan->n_gid_map, plan->gid);
+
+        for (size_t i = 0; i < plan->n_mounts; i++) {
+                const PlanMount *m = &plan->mounts[i];
+
+                if (!(m->extra & PLAN_MOUNT_CHOWN) || !streq(m->type, "bind"))
+                        continue;
+                if (u == (uid_t) -1 || g == (gid_t) -1)
+                        return set_error(ret_error, -EINVAL,
+                                         "-v %s:%s:U: the user %u:%u is not mapped to the host", m->source,
+                                         m->destination, (unsigned) plan->uid, (unsigned) plan->gid);
+                chown_uid = u;
+                chown_gid = g;
+                if (nftw(m->source, chown_one, 16, FTW_PHYS | FTW_MOUNT) < 0)
+                        return set_error(ret_error, -errno, "chown %s to %u:%u: %s", m->source, (unsigned) u,
+                                         (unsigned) g, strerror(errno));
+        }
+        return 0;
+}
+
+static void container_root_ids(const ContainerPlan *plan, uid_t *ret_uid, gid_t *ret_gid);
+
 static int write_run_dir(const ContainerPlan *plan, char **ret_error) {
         const char *content[] = {plan->etc_hosts, plan->etc_hostname, plan->etc_resolv_conf};
         _cleanup_free_ char *rootdir = NULL, *parent = NULL;
@@ -531,8 +583,18 @@ static int write_run_dir(const ContainerPlan *plan, char **ret_error) {
                 if (r < 0)
                         return set_error(ret_error, r, "create the container's storage in %s: %s",
                                          plan->container_dir, strerror(-r));
-                /* In a user namespace the overlay is mounted with the host's ids (see apply_rootfs()):
-                 * upper and work stay the host root's, which overlayfs' mounter checks need. */
+                /* root's user namespace: the parent mounts the overlay (parent_mount_overlay()), and
+                 * what the container writes lands in upper with the host ids of the container's root */
+                uid_t ruid;
+                gid_t rgid;
+                container_root_ids(plan, &ruid, &rgid);
+                if (geteuid() == 0 && ruid != (uid_t) -1) {
+                        const char *dirs[] = {plan->upper_dir, plan->work_dir};
+                        FOREACH_ARRAY(d, dirs, ELEMENTSOF(dirs))
+                                if (chown(*d, ruid, rgid) < 0)
+                                        return set_error(ret_error, -errno, "chown %s: %s", *d,
+                                                         strerror(errno));
+                }
         }
         return 0;
 }
@@ -656,11 +718,122 @@ static void close_join_fds(int *fds) {
                 }
 }
 
+/* The host ids of the container's root (its uid/gid 0), or -1 without a new user namespace. */
+static void container_root_ids(const ContainerPlan *plan, uid_t *ret_uid, gid_t *ret_gid) {
+        *ret_uid = (uid_t) -1;
+        *ret_gid = (gid_t) -1;
+        if (plan->ns[NS_USER].mode != NS_MODE_NEW)
+                return;
+        for (size_t i = 0; i < plan->n_uid_map; i++)
+                if (plan->uid_map[i].container_id == 0)
+                        *ret_uid = plan->uid_map[i].host_id;
+        for (size_t i = 0; i < plan->n_gid_map; i++)
+                if (plan->gid_map[i].container_id == 0)
+                        *ret_gid = plan->gid_map[i].host_id;
+}
+
+/* A new user namespace started by root, over image layers owned by the host's root: the kernel
+ * refuses an overlay mounted from inside that namespace (its root is another host uid and may not
+ * even reach the layers), and the image's files would all show up as nobody. So, as podman does with
+ * idmapped layers, the parent builds the overlay: each layer is cloned as a detached mount idmapped
+ * to the child's user namespace (host 0 -> the container's root), the overlay is created with the new
+ * mount API over them (paths /proc/self/fd/N), and a short helper process moves it into the child's
+ * mount namespace at root. The upper dir is not idmapped (overlayfs would make the mount read-only):
+ * it belongs to the container's root on the host, and files written there get its host ids. */
+static int parent_mount_overlay(const ContainerPlan *plan, pid_t pid, const char *root, char **ret_error) {
+        size_t n = strv_length(plan->lower_dirs);
+        _cleanup_free_ int *fds = calloc(n + 1, sizeof(int));
+        _cleanup_close_ int userns = -EBADF, fs = -EBADF, mnt = -EBADF, mntns = -EBADF;
+        _cleanup_free_ char *lower = NULL;
+        char path[64];
+        size_t len = 16;
+        pid_t helper;
+        int status, r = 0;
+
+        if (!fds)
+                return -ENOMEM;
+        for (size_t i = 0; i <= n; i++)
+                fds[i] = -1;
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) pid);
+        userns = open(path, O_RDONLY | O_CLOEXEC);
+        if (userns < 0)
+                return set_error(ret_error, -errno, "open the container's user namespace: %s",
+                                 strerror(errno));
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns};
+        for (size_t i = 0; i < n; i++) {
+                fds[i] = open_tree(AT_FDCWD, plan->lower_dirs[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+                if (fds[i] < 0 || mount_setattr(fds[i], "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+                        r = set_error(ret_error, -errno, "idmap layer %s: %s", plan->lower_dirs[i],
+                                      strerror(errno));
+                        goto out;
+                }
+                len += 32;
+        }
+        lower = malloc(len);
+        if (!lower) {
+                r = -ENOMEM;
+                goto out;
+        }
+        lower[0] = 0;
+        for (size_t i = n; i > 0; i--) /* top layer first, as for lowerdir= */
+                sprintf(lower + strlen(lower), "%s/proc/self/fd/%d", i < n ? ":" : "", fds[i - 1]);
+        fs = fsopen("overlay", FSOPEN_CLOEXEC);
+        if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0
+            || fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", plan->upper_dir, 0) < 0
+            || fsconfig(fs, FSCONFIG_SET_STRING, "workdir", plan->work_dir, 0) < 0
+            || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+                r = set_error(ret_error, -errno, "mount overlay (%zu idmapped layers): %s", n,
+                              strerror(errno));
+                goto out;
+        }
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+        if (mnt < 0) {
+                r = set_error(ret_error, -errno, "mount overlay: %s", strerror(errno));
+                goto out;
+        }
+        snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int) pid);
+        mntns = open(path, O_RDONLY | O_CLOEXEC);
+        if (mntns < 0) {
+                r = set_error(ret_error, -errno, "open the container's mount namespace: %s",
+                              strerror(errno));
+                goto out;
+        }
+        /* setns() of a mount namespace needs a single-threaded process and moves its cwd: a helper. */
+        helper = fork();
+        if (helper < 0) {
+                r = set_error(ret_error, -errno, "fork: %s", strerror(errno));
+                goto out;
+        }
+        if (helper == 0) {
+                if (setns(mntns, CLONE_NEWNS) < 0)
+                        _exit(10);
+                if (move_mount(mnt, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        _exit(errno < 100 ? 100 + errno : 11);
+                _exit(0);
+        }
+        while (waitpid(helper, &status, 0) < 0)
+                if (errno != EINTR) {
+                        r = set_error(ret_error, -errno, "wait: %s", strerror(errno));
+                        goto out;
+                }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                int e = WIFEXITED(status) && WEXITSTATUS(status) > 100 ? WEXITSTATUS(status) - 100 : EIO;
+                r = set_error(ret_error, -e, "mount overlay on %s in the container's namespace: %s", root,
+                              strerror(e));
+        }
+out:
+        for (size_t i = 0; i < n; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        return r;
+}
+
 typedef struct Launch {
         ChildCtx ctx;
         uint64_t clone_flags;
         bool need_maps;
-        int pid_ns_fd; /* join a pid namespace: set as pid_for_children around the clone */
+        bool parent_overlay; /* root with a new user namespace: the parent mounts an idmapped overlay */
+        int pid_ns_fd;       /* join a pid namespace: set as pid_for_children around the clone */
         char **cgroup_paths;
         int cgroup_root_fd;
 } Launch;
@@ -715,6 +888,11 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
 
         if (l->need_maps) {
                 r = setup_id_maps(plan, pid, ret_error);
+                if (r < 0)
+                        goto fail_child;
+        }
+        if (l->parent_overlay) {
+                r = parent_mount_overlay(plan, pid, l->ctx.root, ret_error);
                 if (r < 0)
                         goto fail_child;
         }
@@ -809,6 +987,9 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
         r = write_run_dir(plan, ret_error);
         if (r < 0)
                 goto fail;
+        r = chown_sources(plan, ret_error);
+        if (r < 0)
+                goto fail;
         if (asprintf(&root, "%s/rootfs", plan->run_dir) < 0) {
                 r = -ENOMEM;
                 goto fail;
@@ -832,6 +1013,11 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
                         set_error(ret_error, r, "%s", err ?: "plan the container's cgroups");
                         goto fail;
                 }
+                r = cgroup_plan_add_device_rules(sys, cp, name, plan->privileged);
+                if (r < 0) {
+                        set_error(ret_error, r, "plan the container's device rules: %s", strerror(-r));
+                        goto fail;
+                }
                 r = cgroup_plan_create(sys->root_fd, cp, &err);
                 if (r < 0) {
                         set_error(ret_error, r, "%s", err ?: "create the container's cgroups");
@@ -840,6 +1026,8 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
                 cgroup_created = true;
                 l.cgroup_paths = cp->paths;
                 l.cgroup_root_fd = sys->root_fd;
+                l.ctx.cgroup_paths = cp->paths;
+                l.ctx.cgroup_v2_root = sys->layout == CGROUP_LAYOUT_V2;
         }
 
         r = open_join_fds(plan, l.ctx.join_fds, ret_error);
@@ -860,6 +1048,8 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
                 l.ctx.join_fds[NS_PID] = -1;
         }
         l.need_maps = plan->ns[NS_USER].mode == NS_MODE_NEW;
+        l.parent_overlay = l.need_maps && geteuid() == 0 && plan->lower_dirs;
+        l.ctx.rootfs_premounted = l.parent_overlay;
         l.ctx.plan = plan;
         l.ctx.io = io;
         l.ctx.bpf = bpf;
@@ -1009,7 +1199,13 @@ int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *o
                 r = plan_resolve_user(NULL, rootpath, opts->user, NULL, &l.ctx.uid, &l.ctx.gid, &groups, &n,
                                       &home, &err);
                 if (r < 0) {
-                        set_error(ret_error, r, "exec: %s", err ?: strerror(-r));
+                        /* the files read are the running container's, not the image's */
+                        char *at = err ? strstr(err, "the image's") : NULL;
+                        if (at)
+                                set_error(ret_error, r, "-u %.*sthe container's%s", (int) (at - err) - 5,
+                                          err + 5, at + strlen("the image's"));
+                        else
+                                set_error(ret_error, r, "-u %s: %s", opts->user, err ?: strerror(-r));
                         goto fail;
                 }
                 l.ctx.groups = groups;

@@ -16,6 +16,8 @@
 
 #include <json-c/json.h>
 
+#include "config.h"
+
 #include "common/cleanup.h"
 #include "common/fileio.h"
 #include "common/json-util.h"
@@ -811,7 +813,7 @@ static int plan_mounts(const RunOptions *opts, ContainerPlan *p, char **ret_erro
         }
         if (p->init) {
                 if (isempty(p->init_path) || access(p->init_path, X_OK) < 0)
-                        return plan_errorf(ret_error, -ENOENT, "--init: %s: not an executable",
+                        return plan_errorf(ret_error, -ENOENT, "--init: %s: not an executable (see --init-path)",
                                            strempty(p->init_path));
                 r = mount_add(p, "/run/skiff-init", "bind", p->init_path, MS_BIND | MS_RDONLY, NULL,
                               PLAN_MOUNT_FILE);
@@ -1208,8 +1210,13 @@ int container_plan_build(const RunOptions *opts, const ImageInfo *image, const S
         p->privileged = opts->privileged;
         p->tty = opts->tty;
         p->init = opts->init;
-        if (opts->init_path && !(p->init_path = strdup(opts->init_path)))
-                return -ENOMEM;
+        if (p->init) {
+                /* --init-path, else SKIFF_PAUSE_PATH from the environment (tests, a build tree), else the
+                 * installed skiff-pause */
+                const char *init = opts->init_path ?: secure_getenv("SKIFF_PAUSE_PATH") ?: SKIFF_PAUSE_PATH;
+                if (!(p->init_path = strdup(init)))
+                        return -ENOMEM;
+        }
         if (opts->timezone && !(p->timezone = strdup(opts->timezone)))
                 return -ENOMEM;
 

@@ -96,7 +96,8 @@ leak_snapshot() {
         find "$SKIFF_ROOT/containers" "$SKIFF_RUNROOT/containers" -mindepth 1 2>/dev/null \
                 | grep -v -e '/containers/names$' -e '/containers/.lock$' | sort
         echo "## processes"
-        pgrep -f -- "bats-busybox" || true
+        # monitors (their argv names our root); container processes are in the cgroups above
+        pgrep -f -- "^skiff-monitor $SKIFF_ROOT " || true
 }
 
 # Fails with a diff when the snapshot differs from the one in file $1.

@@ -185,12 +185,25 @@ $want"
         is "$stdout" "$(readlink /proc/self/ns/net)"
         ctr_sh --network private -- 'readlink /proc/self/ns/net'
         [[ $stdout != "$(readlink /proc/self/ns/net)" ]] || die "--network private shares the host's"
-        ctr_sh --add-host db:10.1.2.3 --dns 10.0.0.53 -- 'grep db /etc/hosts; cat /etc/resolv.conf'
+        ctr_sh --add-host db:10.1.2.3 --dns 10.0.0.53 -- 'grep -E "\sdb$" /etc/hosts; cat /etc/resolv.conf'
         is "$stdout" "10.1.2.3	db
 nameserver 10.0.0.53"
 }
 
-@test "--uidmap: uid_map inside (a --rootfs directory; overlay in a user namespace is not done yet)" {
+@test "--uidmap with the image's overlay: uid_map, image files owned by the container's root, writes land as its host uid" {
+        run_ctr run --name umap --uidmap 0:200000:65536 "$CTR_IMAGE" sh -c 'cat /proc/self/uid_map; id -u; stat -c %u /bin/busybox /etc; touch /written && echo wrote'
+        [[ ${lines[0]} =~ ^\ +0\ +200000\ +65536$ ]] || die "uid_map: ${lines[0]}"
+        is "${lines[1]}" "0"
+        is "${lines[2]}" "0" "image files belong to the container's root (idmapped layers)"
+        is "${lines[3]}" "0"
+        is "${lines[4]}" "wrote"
+        written=$(find "$SKIFF_ROOT/containers" -name written -path '*upper*' | head -1)
+        [[ -n $written ]] || die "/written is not in the container's upper dir"
+        is "$(stat -c %u "$written")" "200000" "the host sees the container root's host uid"
+        run_ctr rm umap
+}
+
+@test "--uidmap with --rootfs: uid_map inside" {
         local root=$BATS_TEST_TMPDIR/rootfs
         mkdir -p "$root/bin" "$root/etc" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
         cp /bin/busybox "$root/bin/busybox"
@@ -219,6 +232,13 @@ cgfile() {
         is "$(<"$(cgfile cpu cpu.cfs_quota_us)")" "50000"
         is "$(<"$(cgfile cpu cpu.shares)")" "512"
         is "$(<"$(cgfile pids pids.max)")" "100"
+        run_ctr exec limits sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us \
+                /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/pids/pids.max; touch /sys/fs/cgroup/x 2>/dev/null || echo ro'
+        is "$stdout" "67108864
+50000
+512
+100
+ro" "the container's own cgroup files, read-only at /sys/fs/cgroup inside"
         run_ctr rm -f -t 0 limits
         run_ctr 125 run --rm --memory 12q "$CTR_IMAGE" true
         [[ $stderr == "skiff: run $CTR_IMAGE: --memory \"12q\": invalid size"* || $stderr == *"--memory"*"12q"* ]] ||
@@ -233,9 +253,14 @@ cgfile() {
 }
 
 @test "--init: skiff's init is PID 1 and runs the command" {
-        [[ -n ${SKIFF_INIT:-} || -x $(dirname "$SKIFF")/../pause/skiff-pause ]] || skip "skiff-pause is not built on this branch (rtsec)"
-        ctr_sh --init -- 'cat /proc/1/cmdline | tr "\0" " "; echo; echo $$'
-        [[ ${lines[0]} == /run/skiff-init* ]] || die "PID 1 is not the init: ${lines[0]}"
+        local pause
+        pause=$(realpath "$(dirname "$SKIFF")/../pause/skiff-pause" 2>/dev/null) || true
+        [[ -x $pause ]] || skip "skiff-pause is not built on this branch (rtsec)"
+        ctr_sh --init --init-path "$pause" -- 'cat /proc/1/cmdline | tr "\0" " "; echo; echo $$'
+        is "${lines[0]}" "/run/skiff-init -- sh -c .*" "PID 1 is skiff's init"
+        [[ ${lines[1]} != 1 ]] || die "the command is PID 1, not a child of the init"
+        run_ctr 125 run --rm --init --init-path /nonexistent/pause "$CTR_IMAGE" true
+        is "$stderr" "skiff: run $CTR_IMAGE: --init: /nonexistent/pause: not an executable (see --init-path)"
 }
 
 @test "errors: missing executable 127, not executable 126, one line each" {
@@ -262,6 +287,10 @@ cgfile() {
         is "$stdout" "65534
 /tmp
 1"
+        run_ctr 127 exec ex nosuch
+        is "$stderr" "skiff: exec ex: exec nosuch: executable file not found in \\\$PATH: No such file or directory"
+        run_ctr 125 exec -u nobody2 ex true
+        is "$stderr" "skiff: exec ex: -u nobody2: no user \"nobody2\" in the container's /etc/passwd"
         run_ctr rm -f -t 0 ex
 }
 
@@ -330,4 +359,19 @@ xterm"
         is "${lines[1]}" "1"
         run_ctr 125 run --rm --timezone Nowhere/Town "$CTR_IMAGE" true
         is "$stderr" "skiff: run $CTR_IMAGE: --timezone Nowhere/Town: no such time zone (/usr/share/zoneinfo/Nowhere/Town)"
+}
+
+@test "-v ...:U and --tmpfs ...:U: owned by the container's user" {
+        mkdir -p "$BATS_TEST_TMPDIR/owned/sub"
+        touch "$BATS_TEST_TMPDIR/owned/sub/f"
+        ctr_sh -u 65534 -v "$BATS_TEST_TMPDIR/owned:/data:U" --tmpfs /scratch:U -- \
+                'stat -c %u /data /data/sub/f /scratch; touch /data/new /scratch/new && echo wrote'
+        is "$stdout" "65534
+65534
+65534
+wrote"
+        is "$(stat -c %u:%g "$BATS_TEST_TMPDIR/owned/sub/f")" "65534:65534" "chowned on the host, recursively"
+        ctr_sh --uidmap 0:200000:65536 -u 65534 -v "$BATS_TEST_TMPDIR/owned:/data:U" -- 'stat -c %u /data'
+        is "$stdout" "65534"
+        is "$(stat -c %u "$BATS_TEST_TMPDIR/owned")" "265534" "with --uidmap, the host id of the container's user"
 }

@@ -1021,6 +1021,29 @@ static void test_json_round_trip(void **state) {
         image_info_done(&i);
 }
 
+static void test_init(void **state) {
+        RunOptions o;
+        ImageInfo i;
+        ContainerPlan *p;
+
+        opts_init(&o);
+        image_init(&i);
+        o.init = true;
+        o.init_path = strdup("/bin/sh"); /* any executable: the plan only checks it can be run */
+        p = build_ok(&o, &i);
+        assert_argv(p->argv, STRV("/run/skiff-init", "--", "/bin/ep", "arg1", "arg2"));
+        assert_string_equal(mount_get(p, "/run/skiff-init")->source, "/bin/sh");
+        assert_true(mount_get(p, "/run/skiff-init")->flags & MS_RDONLY);
+        container_plan_free(p);
+        free(o.init_path);
+        o.init_path = NULL;
+        setenv("SKIFF_PAUSE_PATH", "/nonexistent/skiff-pause", 1);
+        ASSERT_ERR(&o, &i, -ENOENT, "--init: /nonexistent/skiff-pause: not an executable (see --init-path)");
+        unsetenv("SKIFF_PAUSE_PATH");
+        run_options_done(&o);
+        image_info_done(&i);
+}
+
 static void test_no_image(void **state) {
         RunOptions o;
         ImageInfo i = {.name = strdup("x")};
@@ -1045,6 +1068,7 @@ int main(void) {
                 cmocka_unit_test(test_namespaces_and_hostname),
                 cmocka_unit_test(test_workdir_lifecycle_resources),
                 cmocka_unit_test(test_json_round_trip),
+                cmocka_unit_test(test_init),
                 cmocka_unit_test(test_no_image),
         };
         int r;
