@@ -206,45 +206,56 @@ static void test_host_failure_rolls_back(void **state) {
         cgroup_system_free(s);
 }
 
-/* --cgroups=split: the creating process moves itself into <own>/supervisor (done in a child here, so
- * that the test process stays where it was), the container cgroup is its sibling. */
+/* --cgroups=split: the creating process moves itself into <own>/supervisor and the container cgroup
+ * is its sibling. Done in a child that first moves into a cgroup of this test's own (unique per run),
+ * so that concurrent runs of this test (several worktrees share the host) never meet in one
+ * "supervisor", and the test process itself stays where it was. */
 static void test_host_split(void **state) {
         CgroupSystem *s = NULL;
-        CgroupPlan *p = NULL;
+        CgroupPlan *base = NULL;
         char name[64], *err = NULL;
         int status;
         pid_t pid;
 
         assert_int_equal(cgroup_system_detect(&s), 0);
         snprintf(name, sizeof(name), "skiff-test-split-%d", (int) getpid());
-        assert_int_equal(cgroup_plan_build(s, name, NULL, CGROUPS_SPLIT, false, &p, &err), 0);
-        assert_int_equal(strv_length(p->monitor_paths), strv_length(p->paths));
-        /* our own test cgroup: never touch a "supervisor" we did not make */
-        STRV_FOREACH(m, p->monitor_paths)
-                if (faccessat(s->root_fd, *m, F_OK, 0) == 0) {
-                        cgroup_plan_free(p);
-                        cgroup_system_free(s);
-                        skip();
-                }
+        assert_int_equal(cgroup_plan_build(s, name, NULL, CGROUPS_ENABLED, false, &base, &err), 0);
+        assert_int_equal(cgroup_plan_create(s->root_fd, base, &err), 0);
+
         pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
+                CgroupSystem *cs = NULL;
+                CgroupPlan *p = NULL;
                 char *t = NULL;
-                if (cgroup_plan_create(s->root_fd, p, NULL) < 0)
+
+                if (cgroup_join(s->root_fd, base->paths, getpid(), NULL) < 0)
                         _exit(2);
+                /* now <own> is the test's cgroup */
+                if (cgroup_system_detect(&cs) < 0
+                    || cgroup_plan_build(cs, "skiff-c", NULL, CGROUPS_SPLIT, false, &p, NULL) < 0)
+                        _exit(3);
+                if (strv_length(p->monitor_paths) != strv_length(p->paths)
+                    || !strstr(p->monitor_paths[0], name))
+                        _exit(4);
+                if (cgroup_plan_create(cs->root_fd, p, NULL) < 0)
+                        _exit(5);
                 if (read_full_file_at(AT_FDCWD, "/proc/self/cgroup", 0, &t, NULL) < 0
                     || !strstr(t, "/supervisor"))
-                        _exit(3);
+                        _exit(6);
+                STRV_FOREACH(path, p->paths)
+                        if (faccessat(cs->root_fd, *path, F_OK, 0) < 0)
+                                _exit(7);
                 _exit(0);
         }
         assert_int_equal(waitpid(pid, &status, 0), pid);
+        /* depth first: supervisor and skiff-c go with the test's cgroup */
+        assert_int_equal(cgroup_remove(s->root_fd, base->paths, 2000, &err), 0);
+        STRV_FOREACH(path, base->paths)
+                assert_int_equal(faccessat(s->root_fd, *path, F_OK, 0), -1);
         assert_true(WIFEXITED(status));
         assert_int_equal(WEXITSTATUS(status), 0);
-        STRV_FOREACH(path, p->paths)
-                assert_int_equal(faccessat(s->root_fd, *path, F_OK, 0), 0);
-        assert_int_equal(cgroup_remove(s->root_fd, p->paths, 2000, &err), 0);
-        assert_int_equal(cgroup_remove(s->root_fd, p->monitor_paths, 2000, &err), 0);
-        cgroup_plan_free(p);
+        cgroup_plan_free(base);
         cgroup_system_free(s);
 }
 
