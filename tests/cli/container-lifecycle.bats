@@ -132,7 +132,8 @@ check_fails_clean() {
 
 @test "run -d, ps, logs (stdout/stderr apart, after exit, --tail, -t, --since), inspect, rm" {
         require_spawn
-        run_ctr run -d --name lg "$CTR_IMAGE" sh -c 'echo one; echo two >&2; printf "three"; echo four >&2'
+        # (pauses: the order between the two streams is the order the monitor reads them in)
+        run_ctr run -d --name lg "$CTR_IMAGE" sh -c 'echo one; sleep 0.2; echo two >&2; sleep 0.2; printf "three"; sleep 0.2; echo four >&2'
         id=$stdout
         wait_for_status lg
         run_skiff logs lg
@@ -332,4 +333,24 @@ PY
         run_ctr run --rm --name jd --log-driver journald "$CTR_IMAGE" echo to-journal
         sleep 0.5
         journalctl CONTAINER_NAME=jd -o cat | grep -qx to-journal || die "no journal entry for jd"
+}
+
+@test "run -it: a pty, the terminal's window size, input copied, the exit status" {
+        require_spawn
+        command -v script >/dev/null || skip "script(1) (util-linux) is needed to give skiff a terminal"
+        (sleep 1; printf 'typed-line\n'; sleep 1) | timeout 20 script -qec \
+                "stty cols 101 rows 33; $BATS_FILE_TMPDIR/skiff-in-cgroup run --rm -it $CTR_IMAGE sh -c 'read x; echo got:\$x; stty size; [ -t 0 ] && echo stdin-is-a-tty; exit 5'" \
+                "$BATS_TEST_TMPDIR/typescript" >"$BATS_TEST_TMPDIR/out" || rc=$?
+        out=$(tr -d '\r' <"$BATS_TEST_TMPDIR/out")
+        echo "$out"
+        [[ $out == *"got:typed-line"* ]] || die "the input did not reach the container"
+        [[ $out == *"33 101"* ]] || die "the window size was not passed on"
+        [[ $out == *"stdin-is-a-tty"* ]] || die "the container's stdin is not a terminal"
+        is "${rc:-0}" 5 "script exits with skiff's status, the container's"
+}
+
+@test "run -i without -t: stdin is the container's" {
+        require_spawn
+        SKIFF_STDIN=<(printf 'one\ntwo\n') run_ctr run --rm -i "$CTR_IMAGE" sh -c 'wc -l'
+        is "$stdout" "2"
 }
