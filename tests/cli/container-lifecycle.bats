@@ -354,3 +354,30 @@ PY
         SKIFF_STDIN=<(printf 'one\ntwo\n') run_ctr run --rm -i "$CTR_IMAGE" sh -c 'wc -l'
         is "$stdout" "2"
 }
+
+@test "the command lines skiff-generator writes (ExecStart, ExecReload, ExecStop, ExecStopPost)" {
+        require_spawn
+        cid=$BATS_TEST_TMPDIR/unit.cid
+        # as docs/generator-flags.md (generator branch) lists them for a .container unit
+        run_ctr run --name systemd-web --cidfile=$cid --replace --rm --cgroups=split --sdnotify=conmon -d \
+                --stop-timeout 3 --tz UTC --pull missing --label io.containers.autoupdate=registry \
+                --env-host=false --read-only-tmpfs --init=false --http-proxy=false --security-opt=no-new-privileges \
+                "$CTR_IMAGE" sleep 100
+        id=$stdout
+        is "$(<"$cid")" "$id"
+        # a restart of the unit: --replace takes the name over
+        rm -f "$cid"
+        run_ctr run --name systemd-web --cidfile=$cid --replace --rm --cgroups=split --sdnotify=conmon -d \
+                "$CTR_IMAGE" sleep 100
+        [[ $stdout != "$id" ]] || die "--replace kept the old container"
+        run_skiff 125 inspect "$id"
+        run_skiff kill --signal SIGHUP systemd-web
+        is "$stdout" "systemd-web"
+        run_skiff exec systemd-web true
+        run_skiff rm -v -f -i --cidfile=$cid
+        [[ ! -e $cid ]] || die "rm --cidfile leaves the file"
+        run_skiff 125 inspect systemd-web
+        # ExecStopPost runs after ExecStop: nothing left, no error
+        run_skiff rm -v -f -i --cidfile=$cid
+        is "$output" ""
+}
