@@ -15,6 +15,7 @@
 #include <grp.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -248,6 +249,22 @@ static int child_stdio(ChildCtx *c, ChildError *e) {
         return 0;
 }
 
+/* A new network namespace starts with lo down: podman's none/private networks have it up. */
+static int loopback_up(ChildError *e) {
+        struct ifreq ifr = {};
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                return child_error(e, errno, "bring up lo: socket");
+        strcpy(ifr.ifr_name, "lo");
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return child_error(e, errno, "bring up lo");
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                return child_error(e, errno, "bring up lo");
+        return 0;
+}
+
 /* create_pty: a pty of the container's own devpts (so that ttyname() and `tty` work inside), made
  * once /dev/pts is the container's; the slave becomes stdio and the controlling terminal (and, in a
  * new container, /dev/console); the master goes back to the parent over a socket (crun's console
@@ -362,6 +379,8 @@ _noreturn_ static void child_main(ChildCtx *c) {
                         child_exit(c, (child_error(&e, errno, "create namespaces"), &e));
         }
 
+        if (!c->exec && plan->ns[NS_NET].mode == NS_MODE_NEW)
+                CHILD_TRY(c, &e, loopback_up(&e));
         if (setsid() < 0)
                 child_exit(c, (child_error(&e, errno, "setsid"), &e));
         CHILD_TRY(c, &e, child_stdio(c, &e));

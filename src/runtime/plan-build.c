@@ -16,13 +16,12 @@
 
 #include <json-c/json.h>
 
-#include "config.h"
-
 #include "common/cleanup.h"
 #include "common/fileio.h"
 #include "common/json-util.h"
 #include "common/strbuf.h"
 #include "common/strv.h"
+#include "config.h"
 #include "runtime/container-plan.h"
 #include "runtime/plan-internal.h"
 
@@ -813,7 +812,8 @@ static int plan_mounts(const RunOptions *opts, ContainerPlan *p, char **ret_erro
         }
         if (p->init) {
                 if (isempty(p->init_path) || access(p->init_path, X_OK) < 0)
-                        return plan_errorf(ret_error, -ENOENT, "--init: %s: not an executable (see --init-path)",
+                        return plan_errorf(ret_error, -ENOENT,
+                                           "--init: %s: not an executable (see --init-path)",
                                            strempty(p->init_path));
                 r = mount_add(p, "/run/skiff-init", "bind", p->init_path, MS_BIND | MS_RDONLY, NULL,
                               PLAN_MOUNT_FILE);
@@ -1071,16 +1071,20 @@ static int plan_resources(const RunOptions *opts, ContainerPlan *p, char **ret_e
                 return plan_errorf(ret_error, -EINVAL,
                                    "resource limits need cgroups (--cgroups disabled was given)");
 
+        SysctlNamespaces ns = {
+                .private_ipc = p->ns[NS_IPC].mode != NS_MODE_HOST,
+                .private_net = p->ns[NS_NET].mode != NS_MODE_HOST,
+                .private_uts = p->ns[NS_UTS].mode != NS_MODE_HOST,
+        };
         if (opts->sysctls) {
-                SysctlNamespaces ns = {
-                        .private_ipc = p->ns[NS_IPC].mode != NS_MODE_HOST,
-                        .private_net = p->ns[NS_NET].mode != NS_MODE_HOST,
-                        .private_uts = p->ns[NS_UTS].mode != NS_MODE_HOST,
-                };
                 r = sysctls_build(opts->sysctls, &ns, &p->sysctls, ret_error);
                 if (r < 0)
                         return r;
         }
+        /* podman's default_sysctls (ping without CAP_NET_RAW); the user's value wins */
+        r = sysctls_add_defaults(&p->sysctls, &ns);
+        if (r < 0)
+                return r;
         return 0;
 }
 
@@ -1213,7 +1217,8 @@ int container_plan_build(const RunOptions *opts, const ImageInfo *image, const S
         if (p->init) {
                 /* --init-path, else SKIFF_PAUSE_PATH from the environment (tests, a build tree), else the
                  * installed skiff-pause */
-                const char *init = opts->init_path ?: secure_getenv("SKIFF_PAUSE_PATH") ?: SKIFF_PAUSE_PATH;
+                const char *init = opts->init_path ?: secure_getenv("SKIFF_PAUSE")
+                                                           ?: secure_getenv("SKIFF_PAUSE_PATH") ?: SKIFF_PAUSE_PATH;
                 if (!(p->init_path = strdup(init)))
                         return -ENOMEM;
         }

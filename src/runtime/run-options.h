@@ -58,7 +58,7 @@ typedef struct RunOptions {
         bool replace;       /* --replace */
         bool init;          /* --init: run skiff-pause as PID 1 in front of the command */
         char *init_path;    /* the skiff-pause binary on the host (bind-mounted as /run/skiff-init); NULL:
-                             * $SKIFF_PAUSE_PATH, else the installed one */
+                             * $SKIFF_PAUSE (or $SKIFF_PAUSE_PATH), else the installed one */
         char *restart;      /* --restart no|on-failure[:N]|always|unless-stopped */
         char *stop_signal;  /* --stop-signal (name or number); NULL: the image's, else SIGTERM */
         char *stop_timeout; /* --stop-timeout seconds; NULL: 10 */

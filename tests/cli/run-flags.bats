@@ -187,8 +187,10 @@ $want"
 }
 
 @test "--network none|host|private, --add-host, --dns" {
-        ctr_sh --network none -- 'grep -c : /proc/net/dev'
-        is "$stdout" "1" "--network none: loopback only"
+        ctr_sh --network none -- 'grep -c : /proc/net/dev; cat /sys/class/net/lo/operstate /proc/sys/net/ipv4/ping_group_range'
+        is "$stdout" "1
+unknown
+0	0" "--network none: loopback only, up (operstate of lo is 'unknown' when up); podman's ping_group_range"
         ctr_sh --network host -- 'readlink /proc/self/ns/net'
         is "$stdout" "$(readlink /proc/self/ns/net)"
         ctr_sh --network private -- 'readlink /proc/self/ns/net'

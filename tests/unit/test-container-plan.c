@@ -793,6 +793,8 @@ static void test_namespaces_and_hostname(void **state) {
                 assert_int_equal(p->ns[NS_USER].mode, NS_MODE_HOST);
         assert_string_equal(p->hostname, "0123456789ab");
         assert_string_equal(p->etc_hostname, "0123456789ab\n");
+        assert_int_equal(p->sysctls.n, 1); /* podman's default_sysctls with a private network */
+        assert_string_equal(p->sysctls.items[0].key, "net.ipv4.ping_group_range");
         assert_non_null(strstr(p->etc_hosts, "127.0.0.1\tlocalhost"));
         assert_non_null(strstr(p->etc_hosts, "127.0.1.1\t0123456789ab\n"));
         container_plan_free(p);
@@ -808,6 +810,7 @@ static void test_namespaces_and_hostname(void **state) {
         p = build_ok(&o, &i);
         assert_int_equal(p->ns[NS_NET].mode, NS_MODE_NEW);
         assert_int_equal(p->ns[NS_PID].mode, NS_MODE_HOST);
+        assert_int_equal(p->sysctls.n, 1); /* --network none is private too */
         assert_int_equal(p->ns[NS_IPC].mode, NS_MODE_JOIN);
         assert_string_equal(p->ns[NS_IPC].path, "/proc/1/ns/ipc");
         assert_string_equal(p->hostname, "web");
