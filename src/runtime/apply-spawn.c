@@ -159,8 +159,14 @@ static int exec_command(char **argv, char **env, ChildError *e) {
         int err = ENOENT;
 
         if (strchr(cmd, '/')) {
+                struct stat st;
+
                 execve(cmd, argv, env);
                 e->exec = 1;
+                if (errno == ENOENT && stat(cmd, &st) == 0)
+                        /* the file is there: its #! interpreter or dynamic loader is not */
+                        return child_error(e, ENOENT,
+                                           "exec %s (its interpreter or dynamic loader is missing)", cmd);
                 return child_error(e, errno, "exec %s", cmd);
         }
         path_env = env_lookup(env, "PATH") ?: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -266,6 +266,8 @@ ro" "the container's own cgroup files, read-only at /sys/fs/cgroup inside"
         local pause
         pause=$(realpath "$(dirname "$SKIFF")/../pause/skiff-pause" 2>/dev/null) || true
         [[ -x $pause ]] || skip "skiff-pause is not built on this branch (rtsec)"
+        ldd "$pause" 2>&1 | grep -q "not a dynamic" ||
+                skip "this build's skiff-pause is dynamically linked (a sanitizer build): it cannot run in the busybox image"
         ctr_sh --init --init-path "$pause" -- 'cat /proc/1/cmdline | tr "\0" " "; echo; echo $$'
         is "${lines[0]}" "/run/skiff-init -- sh -c .*" "PID 1 is skiff's init"
         [[ ${lines[1]} != 1 ]] || die "the command is PID 1, not a child of the init"
