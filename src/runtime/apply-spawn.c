@@ -864,7 +864,8 @@ static int parent_mount_overlay(const ContainerPlan *plan, pid_t pid, const char
         for (size_t i = n; i > 0; i--) /* top layer first, as for lowerdir= */
                 sprintf(lower + strlen(lower), "%s/proc/self/fd/%d", i < n ? ":" : "", fds[i - 1]);
         fs = fsopen("overlay", FSOPEN_CLOEXEC);
-        if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0
+        if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0
+            || fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0
             || fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", plan->upper_dir, 0) < 0
             || fsconfig(fs, FSCONFIG_SET_STRING, "workdir", plan->work_dir, 0) < 0
             || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {

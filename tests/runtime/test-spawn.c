@@ -441,6 +441,32 @@ int main(void) {
         }
         run_done(&x);
 
+        /* 2b. many layers: more than one page of lowerdir= (overlayfs' lowerdir+ through fsconfig) */
+        {
+                RunOptions o;
+                ImageInfo i;
+                size_t total = 0;
+
+                opts_new(&o, "cat /etc/layer-39; ls /etc | grep -c '^layer-'");
+                i = (ImageInfo){.name = strdup("many-layers")};
+                (void) strv_extend(&i.layer_dirs, rootfs);
+                for (int k = 0; k < 40; k++) {
+                        char *dir, rel[32], content[32];
+                        if (asprintf(&dir, "%s/layers/%0100d", tmp, k) < 0)
+                                abort();
+                        snprintf(rel, sizeof(rel), "etc/layer-%d", k);
+                        snprintf(content, sizeof(content), "layer %d\n", k);
+                        write_file(dir, rel, content, 0644);
+                        total += strlen(dir) + 1;
+                        (void) strv_consume(&i.layer_dirs, dir);
+                }
+                x = run_opts(&o, &i);
+                current = &x;
+                ok(total > 4096 && x.r == 0 && strcmp(x.out, "layer 39\n40\n") == 0,
+                   "41 layers, %zu bytes of lowerdir paths (more than a page)", total);
+                run_done(&x);
+        }
+
         /* 3. hostname, default and --hostname; /etc/hosts and /etc/hostname */
         char short_id[40], want_host[96];
         snprintf(short_id, sizeof(short_id), "%032x", (unsigned) getpid());
