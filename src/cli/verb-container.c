@@ -871,6 +871,13 @@ int verb_start(SkiffContext *ctx, int argc, char *argv[]) {
                                 printf("%s\n", argv[i]);
                         continue;
                 }
+                if (r >= 0 && st.status == CONTAINER_STATUS_REMOVING) {
+                        container_state_done(&st);
+                        log_error("start %s: the container is being removed; run 'skiff rm %s' to finish", argv[i],
+                                  argv[i]);
+                        ret = 125;
+                        continue;
+                }
                 container_state_done(&st);
                 if (attach) {
                         MonitorAttach a = { .interactive = interactive, .stdin_fd = STDIN_FILENO,

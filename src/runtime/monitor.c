@@ -170,6 +170,10 @@ static void edit_exited(ContainerState *st, void *userdata) {
         }
 }
 
+static void edit_removing(ContainerState *st, void *userdata) {
+        st->status = CONTAINER_STATUS_REMOVING;
+}
+
 static void edit_stopping(ContainerState *st, void *userdata) {
         if (st->status == CONTAINER_STATUS_RUNNING)
                 st->status = CONTAINER_STATUS_STOPPING;
@@ -700,6 +704,13 @@ int container_destroy(ContainerStore *s, const char *id, char **ret_error) {
         if (r >= 0 && IN_SET(st.status, CONTAINER_STATUS_RUNNING, CONTAINER_STATUS_STOPPING)) {
                 container_state_done(&st);
                 return -EBUSY;
+        }
+        /* From here on the container is on its way out: if the cleanup fails or we crash, it shows as
+         * "removing", cannot be started, and the next `rm` finishes. */
+        r = state_edit(s, id, edit_removing, NULL);
+        if (r < 0) {
+                container_state_done(&st);
+                return r;
         }
         if (plan_load(c, &plan, NULL) >= 0) {
                 r = container_spawn_cleanup(plan, st.cgroup_paths, SPAWN_CLEANUP_STORAGE, &err);

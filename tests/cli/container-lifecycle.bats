@@ -416,3 +416,17 @@ PY
         run_skiff 125 kill -s NOSUCH kw
         run_skiff rm kw
 }
+
+@test "foreground run forwards signals to the container and exits with its status" {
+        require_spawn
+        "$BATS_FILE_TMPDIR/skiff-in-cgroup" run --rm --name fg "$CTR_IMAGE" \
+                sh -c 'trap "echo got-usr1; exit 9" USR1; echo ready; while :; do sleep 0.1; done' \
+                >"$BATS_TEST_TMPDIR/out" 2>&1 3>/dev/null &
+        pid=$!
+        for i in $(seq 50); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+        kill -USR1 $pid
+        rc=0
+        wait $pid || rc=$?
+        is "$(<"$BATS_TEST_TMPDIR/out")" $'ready\ngot-usr1'
+        is "$rc" 9
+}
