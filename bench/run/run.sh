@@ -6,6 +6,7 @@
 # Prints the hyperfine medians and the ratios. Run by hand, as root; never from `meson test`.
 #
 #   bench/run/run.sh [BUILD_DIR]      (default: ./build; skiff is BUILD_DIR/src/cli/skiff, or $SKIFF)
+# Measure a release build: meson setup --buildtype=release BUILD_DIR (debug builds are -O0).
 # Environment: RUNS (default 30), WARMUP (default 3), SKIFF, KEEP=1 (keep the work directory).
 #
 # Everything it creates lives in one temporary directory (its own podman --root/--runroot and
