@@ -24,6 +24,7 @@ static int verb_play(SkiffContext *ctx, int argc, char *argv[]);
 static const Verb verbs[] = {
         { "kube", "Check and plan Kubernetes YAML (kube play)", verb_kube },
         { "play", "Alias: `skiff play kube` is `skiff kube play`", verb_play },
+        { "pull", "Pull images from a registry", verb_pull },
         { "version", "Show the version", verb_version },
         { "help", "Show this help", verb_help },
 };
