@@ -476,6 +476,8 @@ static int parse_integer(Parser *p, json_object **ret) {
 
 static int parse_array(Parser *p, unsigned depth, json_object **ret) {
         _cleanup_json_ json_object *a = json_object_new_array();
+        size_t start = p->i, start_line_start = p->line_start;
+        unsigned start_line = p->line;
         int r;
 
         if (!a)
@@ -491,6 +493,8 @@ static int parse_array(Parser *p, unsigned depth, json_object **ret) {
                         p->i++;
                         break;
                 }
+                if (eof(p))
+                        goto unterminated;
                 r = parse_value(p, depth + 1, &v);
                 if (r < 0)
                         return r;
@@ -509,10 +513,19 @@ static int parse_array(Parser *p, unsigned depth, json_object **ret) {
                         p->i++;
                         break;
                 }
-                return fail(p, eof(p) ? "unterminated array" : "expected ',' or ']' in an array");
+                if (eof(p))
+                        goto unterminated;
+                return fail(p, "expected ',' or ']' in an array");
         }
         *ret = TAKE_PTR(a);
         return 0;
+
+unterminated:
+        /* point at the '[' that was never closed, not at the end of the file */
+        p->i = start;
+        p->line = start_line;
+        p->line_start = start_line_start;
+        return fail(p, "unterminated array");
 }
 
 static int assign(Parser *p, json_object *table, char **key, json_object *value, unsigned line);
