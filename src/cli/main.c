@@ -25,6 +25,8 @@ static const Verb verbs[] = {
         { "kube", "Check and plan Kubernetes YAML (kube play)", verb_kube },
         { "play", "Alias: `skiff play kube` is `skiff kube play`", verb_play },
         { "pull", "Pull images from a registry", verb_pull },
+        { "image", "Manage images: ls, inspect, load, save, tag, rm, prune, pull", verb_image },
+        { "images", "List images (skiff image ls)", verb_images },
         { "version", "Show the version", verb_version },
         { "help", "Show this help", verb_help },
 };

@@ -12,5 +12,9 @@ typedef struct SkiffContext {
  * status (0, 1 for usage and input errors, 125 for skiff's own failures). */
 int verb_kube(SkiffContext *ctx, int argc, char *argv[]);
 int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]);
+
+/* skiff image COMMAND and skiff images (= image ls): src/cli/verb-image.c. */
+int verb_image(SkiffContext *ctx, int argc, char *argv[]);
+int verb_images(SkiffContext *ctx, int argc, char *argv[]);
 /* skiff pull IMAGE... (also `skiff image pull`): src/cli/verb-pull.c. */
 int verb_pull(SkiffContext *ctx, int argc, char *argv[]);
