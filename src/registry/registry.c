@@ -32,7 +32,6 @@
 #define BUSY_POLL_MS 100U
 
 DEFINE_VOID_CLEANUP_FUNC(CURL *, curl_easy_cleanup);
-DEFINE_VOID_CLEANUP_FUNC(struct curl_slist *, curl_slist_free_all);
 
 struct RegistryClient {
         char *registry;   /* as named: "docker.io" */
