@@ -242,7 +242,7 @@ static int resolve_index(RegistryClient *client, const PullOptions *opts, char *
                          char **media_type, char digest[static DIGEST_STRING_SIZE], char **reterr) {
         _cleanup_(manifest_index_freep) ManifestIndex *index = NULL;
         _cleanup_(diag_freep) Diag *d = NULL;
-        _cleanup_free_ char *want = NULL, *child_body = NULL, *child_type = NULL, *index_digest = NULL;
+        _cleanup_free_ char *want = NULL, *child_body = NULL, *child_type = NULL;
         const ManifestDescriptor *desc = NULL;
         const char *host_variant = NULL, *os = opts->os ?: "linux",
                    *arch = opts->architecture ?: pull_host_architecture(&host_variant),
