@@ -197,9 +197,11 @@ int image_store_open(const char *root, ImageStoreFlags flags, ImageStore **ret, 
 ImageStore *image_store_free(ImageStore *s) {
         if (!s)
                 return NULL;
-        FOREACH_ARRAY(fd, ((int[]){ s->root_fd, s->blobs_fd, s->layers_fd, s->tmp_fd, s->locks_fd, s->gc_fd }), 6)
-                if (*fd >= 0)
-                        close(*fd);
+        int fds[] = { s->root_fd, s->blobs_fd, s->layers_fd, s->tmp_fd, s->locks_fd, s->gc_fd };
+
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
         free(s->root);
         free(s);
         return NULL;

@@ -635,7 +635,8 @@ static int fixup_cmp(const void *a, const void *b) {
 }
 
 static int apply_dir_fixups(Unpacker *u) {
-        qsort(u->dirs, u->n_dirs, sizeof(DirFixup), fixup_cmp);
+        if (u->n_dirs > 0)
+                qsort(u->dirs, u->n_dirs, sizeof(DirFixup), fixup_cmp);
         FOREACH_ARRAY(d, u->dirs, u->n_dirs) {
                 _cleanup_close_ int fd = -EBADF;
                 struct timespec ts[2] = { d->mtime, d->mtime };
