@@ -475,17 +475,19 @@ static int pull_candidate(Pull *p, const PullCandidate *cand, char ret_id[static
                 if (r < 0)
                         return r;
         }
-        /* The name the image gets: what the user asked for, with its tag (a digest is not a name). */
+        /* The name the image gets: what the user asked for; "reg/repo:tag@digest" is recorded as the
+         * tag, "reg/repo@digest" as a digest reference (shown with tag <none>, as podman does). */
         name = strdup(cand->name);
         if (!name)
                 return -ENOMEM;
         if (cand->digest) {
-                char *at = strrchr(name, '@');
-                if (at)
+                char *at = strrchr(name, '@'), *colon;
+                if (at) {
                         *at = 0;
-                /* "reg/repo@sha256:…" without a tag: no name yet, see REQUESTS (found by digest) */
-                if (strrchr(name, ':') <= strrchr(name, '/'))
-                        name[0] = 0;
+                        colon = strrchr(name, ':');
+                        if (!colon || colon < strrchr(name, '/'))
+                                *at = '@'; /* no tag: keep the digest reference */
+                }
         }
         if (*name) {
                 r = strv_extend(&names, name);

@@ -133,6 +133,8 @@ assert_nothing_stored() {
         id=$(registry_image_id "$REG" app v2)
         run_skiff pull --tls-verify=false "127.0.0.1:$REG/app@$digest"
         is "$(last_id)" "$id"
+        run_skiff image ls
+        is "$output" ".*127.0.0.1:$REG/app +<none> +${id:0:12} .*" "kept as a digest reference, not dangling"
         run_skiff pull -q --tls-verify=false "127.0.0.1:$REG/app:v2@$digest"
         is "$stdout" "$id" "tag@digest"
 
