@@ -145,12 +145,14 @@ med = {r["command"]: r["median"] for r in pull + unpack}
 print("Pull of a %s MiB image (uncompressed %.0f MiB), cold store, median of %d runs:" % (sys.argv[4], size / 2**20, len(pull[0]["times"])))
 fastest_other = min(v for k, v in med.items() if k in ("skopeo copy (no unpack)", "podman pull"))
 for r in pull:
-    print("  %-28s %7.2f s  (min %.2f, max %.2f)  %5.2fx skiff" % (r["command"], r["median"], r["min"], r["max"], r["median"] / med["skiff pull"]))
+    print("  %-28s %7.2f s  (min %.2f, max %.2f)  %5.2fx skiff   CPU %.2f s (user+sys, mean)" % (
+        r["command"], r["median"], r["min"], r["max"], r["median"] / med["skiff pull"], r["user"] + r["system"]))
 print("  skiff / fastest other: %.2f (target <= 1.00)" % (med["skiff pull"] / fastest_other))
 print("  skiff / podman pull:   %.2f" % (med["skiff pull"] / med["podman pull"]))
 print("Unpack of the same layers (%.0f MiB uncompressed):" % (size / 2**20))
 for r in unpack:
-    print("  %-28s %7.2f s  %6.0f MiB/s" % (r["command"], r["median"], size / 2**20 / r["median"]))
+    print("  %-28s %7.2f s  %6.0f MiB/s   CPU %.2f s" % (r["command"], r["median"], size / 2**20 / r["median"],
+                                                       r["user"] + r["system"]))
 print("(shared machine: other work ran at the same time; figures vary by some 10%)")
 EOF
 cat "$summary"
