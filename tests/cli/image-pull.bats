@@ -84,6 +84,15 @@ assert_nothing_stored() {
                 run grep -c '"id"' "$SKIFF_ROOT/images.json"
                 is "$output" "0" "no image recorded"
         fi
+        # Blobs verified before the failure may stay as a cache; no image claims them, so prune
+        # leaves an empty store.
+        if [[ -d $SKIFF_ROOT ]]; then
+                run_skiff image prune
+                run store_blobs "$SKIFF_ROOT"
+                is "$output" "" "nothing left after skiff image prune"
+                run ls "$SKIFF_ROOT/layers"
+                is "$output" "" "no layer left after skiff image prune"
+        fi
 }
 
 @test "pull --help" {
@@ -308,6 +317,14 @@ assert_nothing_stored() {
         run_skiff 125 pull --tls-verify=false "127.0.0.1:$proxy/app:v1"
         is "$(last_err)" "skiff: pull 127.0.0.1:$proxy/app:v1: blob $layer: digest mismatch \(expected $layer, got sha256:[0-9a-f]{64}\)"
         assert_nothing_stored "$layer"
+
+        # A manifest pulled by digest must hash to it.
+        local digest
+        digest=$(registry_digest "$REG" app v1)
+        proxy=$(registry_proxy_start "$REG" "$BATS_TEST_TMPDIR/proxy2.log" --fault "corrupt:/manifests/")
+        run_skiff 125 pull -q --tls-verify=false "127.0.0.1:$proxy/app@$digest"
+        is "$(last_err)" "skiff: pull 127.0.0.1:$proxy/app@$digest: manifest $digest: digest mismatch \(got sha256:[0-9a-f]{64}\)"
+        assert_nothing_stored
 }
 
 @test "hostile: a truncated blob (connection closed early) is retried, then fails" {
