@@ -347,6 +347,10 @@ static void stop_workers(Pull *p, bool abandon) {
                 p->error = -ECANCELED; /* skip what is still queued */
         pthread_cond_broadcast(&p->cond);
         pthread_mutex_unlock(&p->lock);
+        /* The downloads are over: the pulling thread has nothing else to do, so it unpacks what is
+         * still queued alongside the workers instead of only waiting for them. */
+        if (!abandon && p->n_threads > 0)
+                (void) unpack_worker(p);
         for (unsigned i = 0; i < p->n_threads; i++)
                 pthread_join(p->threads[i], NULL);
         p->n_threads = 0;
