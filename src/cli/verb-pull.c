@@ -42,8 +42,10 @@ static void pull_usage(FILE *f) {
 
 static int parse_bool(const char *s, bool *ret) {
         /* what podman (Go's strconv.ParseBool) accepts */
-        static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" },
-                                 *const no[] = { "0", "f", "F", "false", "FALSE", "False" };
+        static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"}, *const no[] = {
+                                                                                          "0",     "f",
+                                                                                          "F",     "false",
+                                                                                          "FALSE", "False"};
         for (size_t i = 0; i < ELEMENTSOF(yes); i++)
                 if (streq(s, yes[i])) {
                         *ret = true;
@@ -82,7 +84,7 @@ static uint64_t now_usec(void) {
 }
 
 static void format_bytes(char *buf, size_t len, double b) {
-        static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+        static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
         size_t u = 0;
 
         while (b >= 1024.0 && u + 1 < ELEMENTSOF(units)) {
@@ -114,8 +116,8 @@ static void layer_line(const LayerLine *l, uint64_t now, char *buf, size_t len) 
         if (l->done) {
                 double secs = (double) (l->done_usec - l->start_usec) / 1e6;
                 format_bytes(rate, sizeof(rate), secs > 0 ? (double) l->size / secs : 0);
-                snprintf(buf, len, "Copying blob %s done   %s (%s/s)%s", short_digest(l->digest), total, rate,
-                         l->unpacked ? ", unpacked" : "");
+                snprintf(buf, len, "Copying blob %s done   %s (%s/s)%s", short_digest(l->digest), total,
+                         rate, l->unpacked ? ", unpacked" : "");
                 return;
         }
         format_bytes(got, sizeof(got), (double) l->received);
@@ -227,17 +229,25 @@ static void on_progress(const PullEvent *ev, void *userdata) {
 }
 
 int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
-        enum { ARG_PLATFORM = 0x100, ARG_ARCH, ARG_OS, ARG_VARIANT, ARG_TLS_VERIFY, ARG_AUTHFILE, ARG_CREDS };
+        enum {
+                ARG_PLATFORM = 0x100,
+                ARG_ARCH,
+                ARG_OS,
+                ARG_VARIANT,
+                ARG_TLS_VERIFY,
+                ARG_AUTHFILE,
+                ARG_CREDS
+        };
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "quiet", no_argument, NULL, 'q' },
-                { "platform", required_argument, NULL, ARG_PLATFORM },
-                { "arch", required_argument, NULL, ARG_ARCH },
-                { "os", required_argument, NULL, ARG_OS },
-                { "variant", required_argument, NULL, ARG_VARIANT },
-                { "tls-verify", optional_argument, NULL, ARG_TLS_VERIFY },
-                { "authfile", required_argument, NULL, ARG_AUTHFILE },
-                { "creds", required_argument, NULL, ARG_CREDS },
+                {"help", no_argument, NULL, 'h'},
+                {"quiet", no_argument, NULL, 'q'},
+                {"platform", required_argument, NULL, ARG_PLATFORM},
+                {"arch", required_argument, NULL, ARG_ARCH},
+                {"os", required_argument, NULL, ARG_OS},
+                {"variant", required_argument, NULL, ARG_VARIANT},
+                {"tls-verify", optional_argument, NULL, ARG_TLS_VERIFY},
+                {"authfile", required_argument, NULL, ARG_AUTHFILE},
+                {"creds", required_argument, NULL, ARG_CREDS},
                 {},
         };
         _cleanup_free_ char *p_os = NULL, *p_arch = NULL, *p_variant = NULL;
@@ -267,7 +277,9 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
                                 return log_oom(), 125;
                         a = strchr(copy, '/');
                         if (!a || a == copy || !a[1]) {
-                                log_error("pull: invalid --platform '%s': use OS/ARCH[/VARIANT], e.g. linux/arm64", optarg);
+                                log_error(
+                                        "pull: invalid --platform '%s': use OS/ARCH[/VARIANT], e.g. linux/arm64",
+                                        optarg);
                                 return 1;
                         }
                         *a++ = 0;
@@ -275,7 +287,8 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
                         if (v) {
                                 *v++ = 0;
                                 if (!*v || strchr(v, '/')) {
-                                        log_error("pull: invalid --platform '%s': use OS/ARCH[/VARIANT]", optarg);
+                                        log_error("pull: invalid --platform '%s': use OS/ARCH[/VARIANT]",
+                                                  optarg);
                                         return 1;
                                 }
                         }
@@ -301,7 +314,8 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
                 case ARG_TLS_VERIFY: {
                         bool b = true;
                         if (optarg && parse_bool(optarg, &b) < 0) {
-                                log_error("pull: invalid --tls-verify value '%s': use true or false", optarg);
+                                log_error("pull: invalid --tls-verify value '%s': use true or false",
+                                          optarg);
                                 return 1;
                         }
                         tls_verify = b;
@@ -342,7 +356,8 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
                 return 1;
         }
         if (ctx->paths_error < 0) {
-                log_error_errno(ctx->paths_error, "pull: cannot determine the storage directory (set HOME or --root): %m");
+                log_error_errno(ctx->paths_error,
+                                "pull: cannot determine the storage directory (set HOME or --root): %m");
                 registry_creds_done(&creds);
                 return 125;
         }
@@ -366,7 +381,7 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
                 return 125;
         }
 
-        progress = (Progress) { .tty = isatty(STDERR_FILENO), .quiet = quiet, .f = stderr };
+        progress = (Progress){.tty = isatty(STDERR_FILENO), .quiet = quiet, .f = stderr};
         for (int i = optind; i < argc; i++) {
                 _cleanup_free_ char *err = NULL, *name = NULL;
                 char id[DIGEST_SHA256_HEX_LEN + 1];

@@ -1,5 +1,7 @@
 /* auth.json lookup and --creds. */
 
+#include "registry/auth.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -11,14 +13,13 @@
 #include "common/json-util.h"
 #include "common/log.h"
 #include "common/strv.h"
-#include "registry/auth.h"
 
 void registry_creds_done(RegistryCreds *c) {
         if (c->password)
                 explicit_bzero(c->password, strlen(c->password));
         free(c->username);
         free(c->password);
-        *c = (RegistryCreds) {};
+        *c = (RegistryCreds){};
 }
 
 int registry_creds_parse(const char *s, RegistryCreds *ret) {
@@ -87,7 +88,8 @@ static int decode_entry(json_object *entry, const char *filename, const char *ke
                 return diag_set(reterr, -EBADMSG, filename, 0, 0, path, "invalid base64 at byte %zu", bad);
         if (memchr(plain, 0, len) || registry_creds_parse(plain, &c) < 0) {
                 explicit_bzero(plain, len);
-                return diag_set(reterr, -EBADMSG, filename, 0, 0, path, "expected base64 of \"USER:PASSWORD\"");
+                return diag_set(reterr, -EBADMSG, filename, 0, 0, path,
+                                "expected base64 of \"USER:PASSWORD\"");
         }
         explicit_bzero(plain, len);
         *ret = c;
@@ -214,8 +216,8 @@ int auth_lookup(const char *authfile, const char *registry, const char *reposito
                 explicit_bzero(text, size);
                 if (r != 0) {
                         if (r > 0)
-                                log_debug("Using credentials for %s/%s from %s", registry, strempty(repository),
-                                          *p);
+                                log_debug("Using credentials for %s/%s from %s", registry,
+                                          strempty(repository), *p);
                         return r;
                 }
         }

@@ -1,6 +1,8 @@
 /* image_pull(): reference → candidates → manifest → config → layers (fetched in parallel, unpacked on
  * worker threads as they arrive) → image record. See pull.h. */
 
+#include "registry/pull.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -14,7 +16,6 @@
 #include "common/strv.h"
 #include "image/manifest.h"
 #include "image/reference.h"
-#include "registry/pull.h"
 #include "registry/registry.h"
 
 #define UNPACK_THREADS_MAX 4U
@@ -23,12 +24,12 @@ const char *pull_host_architecture(const char **ret_variant) {
         static const struct {
                 const char *machine, *arch, *variant;
         } table[] = {
-                { "x86_64", "amd64", NULL },   { "amd64", "amd64", NULL },     { "aarch64", "arm64", NULL },
-                { "arm64", "arm64", NULL },    { "armv8l", "arm", "v7" },      { "armv7l", "arm", "v7" },
-                { "armv7", "arm", "v7" },      { "armv6l", "arm", "v6" },      { "armv5tel", "arm", "v5" },
-                { "i386", "386", NULL },       { "i486", "386", NULL },        { "i586", "386", NULL },
-                { "i686", "386", NULL },       { "ppc64le", "ppc64le", NULL }, { "s390x", "s390x", NULL },
-                { "riscv64", "riscv64", NULL }, { "mips64", "mips64", NULL },  { "loongarch64", "loong64", NULL },
+                {"x86_64", "amd64", NULL},    {"amd64", "amd64", NULL},     {"aarch64", "arm64", NULL},
+                {"arm64", "arm64", NULL},     {"armv8l", "arm", "v7"},      {"armv7l", "arm", "v7"},
+                {"armv7", "arm", "v7"},       {"armv6l", "arm", "v6"},      {"armv5tel", "arm", "v5"},
+                {"i386", "386", NULL},        {"i486", "386", NULL},        {"i586", "386", NULL},
+                {"i686", "386", NULL},        {"ppc64le", "ppc64le", NULL}, {"s390x", "s390x", NULL},
+                {"riscv64", "riscv64", NULL}, {"mips64", "mips64", NULL},   {"loongarch64", "loong64", NULL},
         };
         static struct utsname u;
         static bool have = false;
@@ -130,18 +131,24 @@ static void *unpack_worker(void *userdata) {
                         continue; /* the pull failed: do not start more work */
                 pthread_mutex_unlock(&p->lock);
 
-                r = image_store_layer_ensure(p->store, j->desc->digest, j->desc->media_type, j->diff_id, NULL,
-                                             diff_id, &err);
+                r = image_store_layer_ensure(p->store, j->desc->digest, j->desc->media_type, j->diff_id,
+                                             NULL, diff_id, &err);
                 if (r >= 0)
-                        emit(p, &(PullEvent) { .type = PULL_EVENT_LAYER_DONE, .name = p->name, .digest = j->desc->digest,
-                                               .index = j->index, .n_layers = p->n_layers, .size = j->desc->size });
+                        emit(p, &(PullEvent){.type = PULL_EVENT_LAYER_DONE,
+                                             .name = p->name,
+                                             .digest = j->desc->digest,
+                                             .index = j->index,
+                                             .n_layers = p->n_layers,
+                                             .size = j->desc->size});
 
                 pthread_mutex_lock(&p->lock);
                 if (r < 0 && p->error >= 0) {
                         p->error = r;
                         if (err)
                                 p->error_text = TAKE_PTR(err);
-                        else if (asprintf(&p->error_text, "layer %s: unpacking: %s", j->desc->digest, strerror(-r)) < 0)
+                        else if (asprintf(&p->error_text, "layer %s: unpacking: %s", j->desc->digest,
+                                          strerror(-r))
+                                 < 0)
                                 p->error_text = NULL;
                 }
         }
@@ -165,12 +172,18 @@ static int job_open(RegistryBlobJob *bj, char **reterr) {
 
         if (pull_failed(p))
                 return -ECANCELED;
-        r = blob_writer_begin(p->store, j->desc->digest, j->desc->size, BLOB_WRITER_NONBLOCK, &j->writer, reterr);
+        r = blob_writer_begin(p->store, j->desc->digest, j->desc->size, BLOB_WRITER_NONBLOCK, &j->writer,
+                              reterr);
         if (r == -EEXIST) {
                 /* stored already (or just now by another process): only unpack */
-                emit(p, &(PullEvent) { .type = PULL_EVENT_BLOB_DONE, .name = p->name, .digest = j->desc->digest,
-                                       .index = j->index, .n_layers = p->n_layers, .size = j->desc->size,
-                                       .received = j->desc->size, .skipped = true });
+                emit(p, &(PullEvent){.type = PULL_EVENT_BLOB_DONE,
+                                     .name = p->name,
+                                     .digest = j->desc->digest,
+                                     .index = j->index,
+                                     .n_layers = p->n_layers,
+                                     .size = j->desc->size,
+                                     .received = j->desc->size,
+                                     .skipped = true});
                 queue_unpack(p, j);
                 return 1;
         }
@@ -187,9 +200,13 @@ static int job_write(RegistryBlobJob *bj, const void *data, size_t len, char **r
         r = blob_writer_write(j->writer, data, len, reterr);
         if (r < 0)
                 return r;
-        emit(p, &(PullEvent) { .type = PULL_EVENT_BLOB_PROGRESS, .name = p->name, .digest = j->desc->digest,
-                               .index = j->index, .n_layers = p->n_layers, .size = j->desc->size,
-                               .received = bj->received + (int64_t) len });
+        emit(p, &(PullEvent){.type = PULL_EVENT_BLOB_PROGRESS,
+                             .name = p->name,
+                             .digest = j->desc->digest,
+                             .index = j->index,
+                             .n_layers = p->n_layers,
+                             .size = j->desc->size,
+                             .received = bj->received + (int64_t) len});
         return 0;
 }
 
@@ -204,9 +221,13 @@ static int job_commit(RegistryBlobJob *bj, char **reterr) {
         j->writer = blob_writer_free(j->writer);
         if (r < 0)
                 return r;
-        emit(p, &(PullEvent) { .type = PULL_EVENT_BLOB_DONE, .name = p->name, .digest = j->desc->digest,
-                               .index = j->index, .n_layers = p->n_layers, .size = j->desc->size,
-                               .received = j->desc->size });
+        emit(p, &(PullEvent){.type = PULL_EVENT_BLOB_DONE,
+                             .name = p->name,
+                             .digest = j->desc->digest,
+                             .index = j->index,
+                             .n_layers = p->n_layers,
+                             .size = j->desc->size,
+                             .received = j->desc->size});
         queue_unpack(p, j);
         return 0;
 }
@@ -270,22 +291,26 @@ static int resolve_index(RegistryClient *client, const PullOptions *opts, char *
 
                 for (size_t i = 0; i < index->n_manifests; i++) {
                         const ManifestPlatform *pl = &index->manifests[i].platform;
-                        strbuf_addf(&sb, "%s%s/%s%s%s", i ? ", " : "", strempty(pl->os), strempty(pl->architecture),
-                                    pl->variant ? "/" : "", strempty(pl->variant));
+                        strbuf_addf(&sb, "%s%s/%s%s%s", i ? ", " : "", strempty(pl->os),
+                                    strempty(pl->architecture), pl->variant ? "/" : "",
+                                    strempty(pl->variant));
                 }
                 have = strbuf_detach(&sb);
-                return set_error(reterr, -ENOENT, "manifest list %s: no image for %s (it has: %s)", digest, want,
-                                 have ? (*have ? have : "nothing") : "?");
+                return set_error(reterr, -ENOENT, "manifest list %s: no image for %s (it has: %s)", digest,
+                                 want, have ? (*have ? have : "nothing") : "?");
         }
         log_debug("Manifest list %s: %s → %s", digest, want, desc->digest);
-        r = registry_get_manifest(client, desc->digest, &child_body, &child_len, &child_type, child_digest, reterr);
+        r = registry_get_manifest(client, desc->digest, &child_body, &child_len, &child_type, child_digest,
+                                  reterr);
         if (r < 0)
                 return r;
         if (desc->size >= 0 && (int64_t) child_len != desc->size)
-                return set_error(reterr, -EBADMSG, "manifest %s: size mismatch (the list says %" PRIi64 " bytes, got %zu)",
+                return set_error(reterr, -EBADMSG,
+                                 "manifest %s: size mismatch (the list says %" PRIi64 " bytes, got %zu)",
                                  desc->digest, desc->size, child_len);
         if (streq(child_type, MEDIA_TYPE_OCI_INDEX) || streq(child_type, MEDIA_TYPE_DOCKER_LIST))
-                return set_error(reterr, -EBADMSG, "manifest %s: a manifest list inside a manifest list", desc->digest);
+                return set_error(reterr, -EBADMSG, "manifest %s: a manifest list inside a manifest list",
+                                 desc->digest);
         free(*body);
         free(*media_type);
         *body = TAKE_PTR(child_body);
@@ -305,15 +330,16 @@ static int fetch_config(Pull *p, RegistryClient *client, const Manifest *m, char
         if (r > 0)
                 return image_store_read_blob(p->store, m->config.digest, 0, ret, ret_len, reterr);
         if (m->config.size > (int64_t) MANIFEST_SIZE_MAX)
-                return set_error(reterr, -EFBIG, "config %s: %" PRIi64 " bytes is too large", m->config.digest,
-                                 m->config.size);
+                return set_error(reterr, -EFBIG, "config %s: %" PRIi64 " bytes is too large",
+                                 m->config.digest, m->config.size);
         r = registry_get_blob(client, m->config.digest, MANIFEST_SIZE_MAX, ret, ret_len, reterr);
         if (r < 0)
                 return r;
         if ((int64_t) *ret_len != m->config.size) {
                 free(*ret);
                 *ret = NULL;
-                return set_error(reterr, -EBADMSG, "config %s: size mismatch (expected %" PRIi64 " bytes, got %zu)",
+                return set_error(reterr, -EBADMSG,
+                                 "config %s: size mismatch (expected %" PRIi64 " bytes, got %zu)",
                                  m->config.digest, m->config.size, *ret_len);
         }
         char got[DIGEST_STRING_SIZE];
@@ -379,8 +405,11 @@ static int pull_image(Pull *p, RegistryClient *client, const char *body, size_t 
         for (size_t i = 0; i < m->n_layers; i++)
                 total += m->layers[i].size;
         p->n_layers = (unsigned) m->n_layers;
-        emit(p, &(PullEvent) { .type = PULL_EVENT_RESOLVED, .name = p->name, .digest = digest,
-                               .n_layers = p->n_layers, .size = total });
+        emit(p, &(PullEvent){.type = PULL_EVENT_RESOLVED,
+                             .name = p->name,
+                             .digest = digest,
+                             .n_layers = p->n_layers,
+                             .size = total});
 
         r = fetch_config(p, client, m, &config_body, &config_len, reterr);
         if (r < 0)
@@ -396,8 +425,8 @@ static int pull_image(Pull *p, RegistryClient *client, const char *body, size_t 
         }
         n_diff = strv_length(config->diff_ids);
         if (n_diff != m->n_layers)
-                return set_error(reterr, -EBADMSG, "config %s: %zu rootfs.diff_ids for %zu layers", m->config.digest,
-                                 n_diff, m->n_layers);
+                return set_error(reterr, -EBADMSG, "config %s: %zu rootfs.diff_ids for %zu layers",
+                                 m->config.digest, n_diff, m->n_layers);
 
         /* One job per distinct layer blob (a manifest may repeat one). */
         p->jobs = calloc(MAX(m->n_layers, (size_t) 1), sizeof(LayerJob));
@@ -412,10 +441,13 @@ static int pull_image(Pull *p, RegistryClient *client, const char *body, size_t 
                                 dup = true;
                 if (dup)
                         continue;
-                p->jobs[p->n_jobs] = (LayerJob) { .pull = p, .index = (unsigned) i, .desc = &m->layers[i],
-                                                  .diff_id = config->diff_ids[i] };
-                bjobs[p->n_jobs] = (RegistryBlobJob) { .digest = m->layers[i].digest, .size = m->layers[i].size,
-                                                       .userdata = &p->jobs[p->n_jobs] };
+                p->jobs[p->n_jobs] = (LayerJob){.pull = p,
+                                                .index = (unsigned) i,
+                                                .desc = &m->layers[i],
+                                                .diff_id = config->diff_ids[i]};
+                bjobs[p->n_jobs] = (RegistryBlobJob){.digest = m->layers[i].digest,
+                                                     .size = m->layers[i].size,
+                                                     .userdata = &p->jobs[p->n_jobs]};
                 p->n_jobs++;
         }
 
@@ -523,7 +555,8 @@ int image_pull(ImageStore *store, const char *input, const PullOptions *opts,
                 };
 
                 if (opts->progress)
-                        opts->progress(&(PullEvent) { .type = PULL_EVENT_TRYING, .name = cands[i].name }, opts->userdata);
+                        opts->progress(&(PullEvent){.type = PULL_EVENT_TRYING, .name = cands[i].name},
+                                       opts->userdata);
                 r = pull_candidate(&p, &cands[i], ret_id, &err);
                 stop_workers(&p, true);
                 free(p.jobs);
@@ -534,8 +567,9 @@ int image_pull(ImageStore *store, const char *input, const PullOptions *opts,
                         if (opts->progress) {
                                 char id[DIGEST_STRING_SIZE];
                                 snprintf(id, sizeof(id), "sha256:%s", ret_id);
-                                opts->progress(&(PullEvent) { .type = PULL_EVENT_COMMITTED, .name = cands[i].name,
-                                                              .digest = id },
+                                opts->progress(&(PullEvent){.type = PULL_EVENT_COMMITTED,
+                                                            .name = cands[i].name,
+                                                            .digest = id},
                                                opts->userdata);
                         }
                         if (ret_name) {
@@ -557,7 +591,8 @@ int image_pull(ImageStore *store, const char *input, const PullOptions *opts,
                 if (n == 1)
                         strbuf_puts(&errors, err ? err : strerror(-r));
                 else
-                        strbuf_addf(&errors, "%s%s: %s", i ? "; " : "", cands[i].name, err ? err : strerror(-r));
+                        strbuf_addf(&errors, "%s%s: %s", i ? "; " : "", cands[i].name,
+                                    err ? err : strerror(-r));
                 /* Only a name the registry does not know (or cannot be reached) makes the next search
                  * registry worth a try; a broken or hostile answer stops here. */
                 if (!IN_SET(r, -ENOENT, -ECONNREFUSED, -EHOSTUNREACH, -ETIMEDOUT, -EPROTO, -EACCES))

@@ -40,7 +40,7 @@ typedef struct PullEvent {
         const char *digest; /* borrowed */
         unsigned index;     /* layer index, 0 = lowest */
         unsigned n_layers;
-        int64_t size;       /* -1 when unknown */
+        int64_t size; /* -1 when unknown */
         int64_t received;
         bool skipped; /* the blob was already stored */
 } PullEvent;

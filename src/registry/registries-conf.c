@@ -1,5 +1,7 @@
 /* registries.conf v2 and drop-ins: parse, merge, match prefixes, resolve short names. */
 
+#include "registry/registries-conf.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +13,6 @@
 #include "common/json-util.h"
 #include "common/log.h"
 #include "common/strv.h"
-#include "registry/registries-conf.h"
 #include "registry/toml.h"
 
 static void registry_entry_done(RegistryEntry *e) {
@@ -21,7 +22,7 @@ static void registry_entry_done(RegistryEntry *e) {
                 free(e->mirrors[i].location);
         free(e->mirrors);
         free(e->file);
-        *e = (RegistryEntry) {};
+        *e = (RegistryEntry){};
 }
 
 RegistriesConf *registries_conf_new(void) {
@@ -110,8 +111,8 @@ static int parse_search(json_object *v, const char *file, ConfFile *f, Diag **re
                                           "an array of strings");
                 s = json_object_get_string(e);
                 if (!registry_name_valid(s) || strchr(s, '/'))
-                        return diag_set(reterr, -EBADMSG, file, toml_line(e), 0, "unqualified-search-registries",
-                                        "invalid registry '%s'", s);
+                        return diag_set(reterr, -EBADMSG, file, toml_line(e), 0,
+                                        "unqualified-search-registries", "invalid registry '%s'", s);
                 r = strv_extend(&f->search, s);
                 if (r < 0)
                         return r;
@@ -178,22 +179,25 @@ static int parse_registry(json_object *t, const char *file, RegistryEntry *e, Di
                 else if (streq(key, "mirror"))
                         r = parse_mirrors(val, file, e, reterr);
                 else {
-                        /* mirror-by-digest-only, pull-from-mirror…: about mirrors, which skiff does not use */
-                        log_debug("%s:%u: registry.%s: not used by skiff, ignoring", file, toml_line(val), key);
+                        /* mirror-by-digest-only, pull-from-mirror…: about mirrors, which skiff does not use
+                         */
+                        log_debug("%s:%u: registry.%s: not used by skiff, ignoring", file, toml_line(val),
+                                  key);
                         r = 0;
                 }
                 if (r < 0)
                         return r;
         }
         if (e->n_mirrors > 0)
-                log_debug("%s:%u: [[registry]] %s: %zu mirror(s) not used by skiff, pulling from the location",
-                          file, e->line, e->prefix ?: e->location, e->n_mirrors);
+                log_debug(
+                        "%s:%u: [[registry]] %s: %zu mirror(s) not used by skiff, pulling from the location",
+                        file, e->line, e->prefix ?: e->location, e->n_mirrors);
         if (isempty(e->prefix) && isempty(e->location))
                 return diag_set(reterr, -EBADMSG, file, e->line, 0, "registry",
                                 "needs a prefix or a location");
         if (e->location && !registry_name_valid(e->location))
-                return diag_set(reterr, -EBADMSG, file, e->line, 0, "registry.location", "invalid location '%s'",
-                                e->location);
+                return diag_set(reterr, -EBADMSG, file, e->line, 0, "registry.location",
+                                "invalid location '%s'", e->location);
         if (e->prefix && startswith(e->prefix, "*.")) {
                 if (!isempty(e->location))
                         return diag_set(reterr, -EBADMSG, file, e->line, 0, "registry.location",
@@ -229,9 +233,10 @@ static int parse_aliases(json_object *v, const char *file, ConfFile *f, Diag **r
                         return type_error(reterr, file, val, "aliases", "a string");
                 if (image_ref_parse(json_object_get_string(val), &ref, &reason) < 0 || ref->short_name
                     || ref->digest)
-                        return diag_set(reterr, -EBADMSG, file, toml_line(val), 0, "aliases",
-                                        "'%s' = '%s': an alias must be a fully qualified name without a digest%s%s",
-                                        key, json_object_get_string(val), reason ? ": " : "", strempty(reason));
+                        return diag_set(
+                                reterr, -EBADMSG, file, toml_line(val), 0, "aliases",
+                                "'%s' = '%s': an alias must be a fully qualified name without a digest%s%s",
+                                key, json_object_get_string(val), reason ? ": " : "", strempty(reason));
                 r = strv_extend(&f->aliases, key);
                 if (r < 0)
                         return r;
@@ -270,9 +275,10 @@ static int conf_file_parse(const char *text, size_t len, const char *file, ConfF
                 } else if (streq(key, "aliases"))
                         r = parse_aliases(val, file, f, reterr);
                 else if (streq(key, "registries"))
-                        return diag_set(reterr, -EBADMSG, file, toml_line(val), 0, "registries",
-                                        "version 1 tables ([registries.search], [registries.insecure]…) are not "
-                                        "supported: use unqualified-search-registries and [[registry]]");
+                        return diag_set(
+                                reterr, -EBADMSG, file, toml_line(val), 0, "registries",
+                                "version 1 tables ([registries.search], [registries.insecure]…) are not "
+                                "supported: use unqualified-search-registries and [[registry]]");
                 else if (streq(key, "short-name-mode") || streq(key, "credential-helpers")
                          || streq(key, "additional-layer-store-auth-helper")) {
                         log_debug("%s:%u: %s: not used by skiff, ignoring", file, toml_line(val), key);
@@ -288,9 +294,9 @@ static int conf_file_parse(const char *text, size_t len, const char *file, ConfF
         for (size_t i = 0; i < f->n_entries; i++)
                 for (size_t j = 0; j < i; j++)
                         if (streq(f->entries[i].prefix, f->entries[j].prefix))
-                                return diag_set(reterr, -EBADMSG, file, f->entries[i].line, 0, "registry.prefix",
-                                                "'%s' is defined twice (also on line %u)", f->entries[i].prefix,
-                                                f->entries[j].line);
+                                return diag_set(reterr, -EBADMSG, file, f->entries[i].line, 0,
+                                                "registry.prefix", "'%s' is defined twice (also on line %u)",
+                                                f->entries[i].prefix, f->entries[j].line);
         return 0;
 }
 
@@ -333,7 +339,7 @@ int registries_conf_merge_text(RegistriesConf *c, const char *text, size_t len, 
                 else
                         c->n_entries++;
                 c->entries[k] = f.entries[i];
-                f.entries[i] = (RegistryEntry) {};
+                f.entries[i] = (RegistryEntry){};
         }
         n_alias = strv_length(f.aliases);
         for (size_t i = 0; i + 1 < n_alias && r >= 0; i += 2) {
@@ -429,7 +435,8 @@ static int merge_dir(RegistriesConf *c, const char *dir, Diag **reterr) {
 int registries_conf_load(RegistriesConf **ret, Diag **reterr) {
         _cleanup_(registries_conf_freep) RegistriesConf *c = registries_conf_new();
         _cleanup_free_ char *user_file = NULL, *user_dir = NULL;
-        const char *env, *home = secure_getenv("HOME"), *file, *system_dir = "/etc/containers/registries.conf.d";
+        const char *env, *home = secure_getenv("HOME"), *file,
+                         *system_dir = "/etc/containers/registries.conf.d";
         int r;
 
         if (!c)
@@ -509,8 +516,9 @@ const RegistryEntry *registries_conf_find(const RegistriesConf *c, const char *n
         for (size_t i = 0; i < c->n_entries; i++) {
                 ssize_t l = match_prefix(name, c->entries[i].prefix);
                 /* an exact prefix beats a wildcard one of the same length */
-                if (l > best_len || (l == best_len && l >= 0 && best && startswith(best->prefix, "*.")
-                                     && !startswith(c->entries[i].prefix, "*."))) {
+                if (l > best_len
+                    || (l == best_len && l >= 0 && best && startswith(best->prefix, "*.")
+                        && !startswith(c->entries[i].prefix, "*."))) {
                         best = &c->entries[i];
                         best_len = l;
                 }
@@ -530,7 +538,8 @@ void pull_candidates_free(PullCandidate *l, size_t n) {
 }
 
 /* Builds the candidate for a fully qualified reference, applying [[registry]] rewriting. */
-static int make_candidate(const RegistriesConf *c, const ImageRef *ref, PullCandidate *ret, char **ret_reason) {
+static int make_candidate(const RegistriesConf *c, const ImageRef *ref, PullCandidate *ret,
+                          char **ret_reason) {
         _cleanup_free_ char *name = image_ref_to_string(ref), *plain = NULL, *rewritten = NULL;
         _cleanup_image_ref_ ImageRef *loc = NULL;
         const RegistryEntry *e;
@@ -542,8 +551,10 @@ static int make_candidate(const RegistriesConf *c, const ImageRef *ref, PullCand
                 return -ENOMEM;
         e = registries_conf_find(c, name);
         if (e && e->blocked) {
-                if (ret_reason && asprintf(ret_reason, "registry %s is blocked in %s (line %u)", e->prefix, e->file,
-                                           e->line) < 0)
+                if (ret_reason
+                    && asprintf(ret_reason, "registry %s is blocked in %s (line %u)", e->prefix, e->file,
+                                e->line)
+                               < 0)
                         *ret_reason = NULL;
                 return -EACCES;
         }
@@ -553,7 +564,8 @@ static int make_candidate(const RegistriesConf *c, const ImageRef *ref, PullCand
                 if (l < 0)
                         l = (ssize_t) strlen(plain);
                 if (asprintf(&rewritten, "%s%s%s%s%s", e->location, plain + l, ref->tag ? ":" : "",
-                             strempty(ref->tag), ref->digest ? "@" : "") < 0)
+                             strempty(ref->tag), ref->digest ? "@" : "")
+                    < 0)
                         return -ENOMEM;
                 if (ref->digest) {
                         char *t = NULL;
@@ -563,14 +575,16 @@ static int make_candidate(const RegistriesConf *c, const ImageRef *ref, PullCand
                         rewritten = t;
                 }
                 if (image_ref_parse(rewritten, &loc, &reason) < 0) {
-                        if (ret_reason && asprintf(ret_reason, "%s rewritten by %s:%u to '%s': %s", name, e->file,
-                                                   e->line, rewritten, strempty(reason)) < 0)
+                        if (ret_reason
+                            && asprintf(ret_reason, "%s rewritten by %s:%u to '%s': %s", name, e->file,
+                                        e->line, rewritten, strempty(reason))
+                                       < 0)
                                 *ret_reason = NULL;
                         return -EINVAL;
                 }
                 ref = loc;
         }
-        *ret = (PullCandidate) {
+        *ret = (PullCandidate){
                 .name = TAKE_PTR(name),
                 .registry = strdup(ref->registry),
                 .repository = strdup(ref->repository),
@@ -613,8 +627,9 @@ int registries_conf_resolve(const RegistriesConf *c, const char *input, PullCand
 
         if (!ref->short_name) {
                 if (streq(ref->registry, "localhost"))
-                        return set_reason(ret_reason, -EADDRNOTAVAIL,
-                                          "localhost/ names are local images and are never pulled from a network");
+                        return set_reason(
+                                ret_reason, -EADDRNOTAVAIL,
+                                "localhost/ names are local images and are never pulled from a network");
                 l = calloc(1, sizeof(PullCandidate));
                 if (!l)
                         return -ENOMEM;
@@ -637,7 +652,8 @@ int registries_conf_resolve(const RegistriesConf *c, const char *input, PullCand
         if (colon && !strchr(colon, '/'))
                 path[colon - path] = 0;
         if (asprintf(&suffix, "%s%s%s%s", ref->tag ? ":" : "", strempty(ref->tag), ref->digest ? "@" : "",
-                     strempty(ref->digest)) < 0)
+                     strempty(ref->digest))
+            < 0)
                 return -ENOMEM;
 
         /* An alias names the image exactly; digests bypass aliases as in podman. */
@@ -670,11 +686,11 @@ int registries_conf_resolve(const RegistriesConf *c, const char *input, PullCand
 
         n_search = c ? strv_length(c->search) : 0;
         if (n_search == 0)
-                return set_reason(ret_reason, -ENOENT,
-                                  "short name '%s' did not resolve: no unqualified-search-registries are defined "
-                                  "in %s",
-                                  path,
-                                  c && c->files ? c->files[0] : "registries.conf");
+                return set_reason(
+                        ret_reason, -ENOENT,
+                        "short name '%s' did not resolve: no unqualified-search-registries are defined "
+                        "in %s",
+                        path, c && c->files ? c->files[0] : "registries.conf");
         l = calloc(n_search, sizeof(PullCandidate));
         if (!l)
                 return -ENOMEM;
@@ -708,7 +724,7 @@ int registries_conf_resolve(const RegistriesConf *c, const char *input, PullCand
                         free(l[n].repository);
                         free(l[n].reference);
                         free(l[n].digest);
-                        l[n] = (PullCandidate) {};
+                        l[n] = (PullCandidate){};
                         continue;
                 }
                 if (r < 0)
@@ -717,10 +733,11 @@ int registries_conf_resolve(const RegistriesConf *c, const char *input, PullCand
         }
         if (n == 0) {
                 pull_candidates_free(l, n_search);
-                return set_reason(ret_reason, -ENOENT,
-                                  "short name '%s' did not resolve: every unqualified-search registry is blocked "
-                                  "or invalid",
-                                  path);
+                return set_reason(
+                        ret_reason, -ENOENT,
+                        "short name '%s' did not resolve: every unqualified-search registry is blocked "
+                        "or invalid",
+                        path);
         }
         *ret = l;
         *ret_n = n;

@@ -32,7 +32,7 @@ typedef struct RegistryEntry {
 } RegistryEntry;
 
 typedef struct RegistriesConf {
-        char **search;   /* unqualified-search-registries, in order; NULL when none */
+        char **search;     /* unqualified-search-registries, in order; NULL when none */
         char *search_file; /* the file that set them (for messages), or NULL */
         RegistryEntry *entries;
         size_t n_entries;

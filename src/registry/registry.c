@@ -1,6 +1,8 @@
 /* OCI distribution client over libcurl: ping and authentication, manifests, blobs through a multi
  * handle with retries. See registry.h. */
 
+#include "registry/registry.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,6 @@
 #include "common/strv.h"
 #include "config.h"
 #include "image/manifest.h"
-#include "registry/registry.h"
 #include "registry/www-auth.h"
 
 #define USER_AGENT "skiff/" SKIFF_VERSION
@@ -34,8 +35,8 @@
 DEFINE_VOID_CLEANUP_FUNC(CURL *, curl_easy_cleanup);
 
 struct RegistryClient {
-        char *registry;   /* as named: "docker.io" */
-        char *host;       /* where to connect: "registry-1.docker.io" */
+        char *registry; /* as named: "docker.io" */
+        char *host;     /* where to connect: "registry-1.docker.io" */
         char *repository;
         RegistryClientOptions opts;
         RegistryCreds creds;
@@ -151,8 +152,8 @@ typedef struct Transfer {
         char *url;
         bool head;
         const char *accept;
-        bool no_auth;   /* the ping before authentication */
-        bool no_retry;  /* one attempt only (the HTTPS probe of an insecure registry) */
+        bool no_auth;  /* the ping before authentication */
+        bool no_retry; /* one attempt only (the HTTPS probe of an insecure registry) */
 
         /* memory sink */
         StrBuf body;
@@ -330,7 +331,8 @@ static int transfer_setup(Transfer *t) {
         curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
         /* Plain HTTP only where the user allowed it; redirects never leave HTTP(S). */
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, c->opts.tls_verify ? "https" : "http,https");
-        curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, c->opts.tls_verify && !http ? "https" : "http,https");
+        curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR,
+                         c->opts.tls_verify && !http ? "https" : "http,https");
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->opts.tls_verify ? 1L : 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->opts.tls_verify ? 2L : 0L);
         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
@@ -359,7 +361,8 @@ char *registry_error_text(const char *body, size_t len) {
         if (!body || len == 0)
                 return NULL;
         o = json_tokener_parse(body);
-        if (!o || !json_object_object_get_ex(o, "errors", &errors) || !json_object_is_type(errors, json_type_array))
+        if (!o || !json_object_object_get_ex(o, "errors", &errors)
+            || !json_object_is_type(errors, json_type_array))
                 return NULL;
         n = json_object_array_length(errors);
         for (size_t i = 0; i < n && i < 8; i++) {
@@ -439,8 +442,9 @@ static int curl_to_errno(CURLcode res) {
 }
 
 static bool curl_retryable(CURLcode res) {
-        return IN_SET(res, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
-                      CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM);
+        return IN_SET(res, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR,
+                      CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2,
+                      CURLE_HTTP2_STREAM);
 }
 
 static bool status_retryable(long status) {
@@ -463,8 +467,8 @@ static int transfer_evaluate(Transfer *t, CURLcode res) {
                 return set_error(&t->error, r, "%s: %s", t->what, strerror(-r));
         }
         if (res == CURLE_WRITE_ERROR && t->body_too_big)
-                return set_error(&t->error, -EFBIG, "%s: the registry's answer is larger than %zu bytes", t->what,
-                                 t->body_max);
+                return set_error(&t->error, -EFBIG, "%s: the registry's answer is larger than %zu bytes",
+                                 t->what, t->body_max);
         if (res != CURLE_OK) {
                 const char *msg = t->errbuf[0] ? t->errbuf : curl_easy_strerror(res);
 
@@ -498,7 +502,8 @@ static int transfer_evaluate(Transfer *t, CURLcode res) {
                 } else {
                         _cleanup_free_ char *h = http_error_text(t);
                         return set_error(&t->error, -EACCES, "%s: authentication required%s: %s", t->what,
-                                         c->have_creds ? " (credentials refused)" : " (no credentials; use --creds or an auth file)",
+                                         c->have_creds ? " (credentials refused)"
+                                                       : " (no credentials; use --creds or an auth file)",
                                          strempty(h));
                 }
                 t->state = T_WAITING;
@@ -522,7 +527,7 @@ static int transfer_evaluate(Transfer *t, CURLcode res) {
                         retry = true;
                         log_debug("%s: %s, retrying", t->what, strempty(h));
                 } else {
-                        r = t->status == 404                          ? -ENOENT
+                        r = t->status == 404                         ? -ENOENT
                             : (t->status == 401 || t->status == 403) ? -EACCES
                             : t->status == 429 || t->status >= 500   ? -EIO
                                                                      : -EBADMSG;
@@ -576,7 +581,8 @@ static int run_transfers(RegistryClient *c, Transfer **ts, size_t n, char **rete
                                 wake = MIN(wake, t->next_usec);
                                 continue;
                         }
-                        if (c->token_expiry_usec > 0 && now >= c->token_expiry_usec && c->challenge && !t->no_auth) {
+                        if (c->token_expiry_usec > 0 && now >= c->token_expiry_usec && c->challenge
+                            && !t->no_auth) {
                                 _cleanup_free_ char *err = NULL;
                                 r = fetch_token(c, c->challenge, &err);
                                 if (r < 0) {
@@ -669,7 +675,8 @@ static int run_transfers(RegistryClient *c, Transfer **ts, size_t n, char **rete
                         if (wake != UINT64_MAX)
                                 timeout_ms = wake <= n2 ? 0 : (int) MIN((wake - n2) / 1000U + 1, 1000U);
                         for (size_t i = 0; i < n; i++)
-                                if (ts[i]->state == T_WAITING && ts[i]->next_usec <= n2 && running < c->opts.max_parallel)
+                                if (ts[i]->state == T_WAITING && ts[i]->next_usec <= n2
+                                    && running < c->opts.max_parallel)
                                         timeout_ms = 0;
                         if (running > 0 || timeout_ms > 0)
                                 curl_multi_poll(c->multi, NULL, 0, timeout_ms, &numfds);
@@ -694,7 +701,7 @@ fail_nomsg:
 }
 
 static int run_one(RegistryClient *c, Transfer *t, char **reterr) {
-        Transfer *ts[1] = { t };
+        Transfer *ts[1] = {t};
         return run_transfers(c, ts, 1, reterr);
 }
 
@@ -704,9 +711,10 @@ static int fetch_token(RegistryClient *c, const AuthChallenge *chal, char **rete
         _cleanup_(curl_easy_cleanupp) CURL *e = NULL;
         _cleanup_free_ char *url = NULL, *scope = NULL, *esc_service = NULL, *esc_scope = NULL;
         _cleanup_json_ json_object *o = NULL;
-        const char *realm = auth_challenge_param(chal, "realm"), *service = auth_challenge_param(chal, "service"),
+        const char *realm = auth_challenge_param(chal, "realm"),
+                   *service = auth_challenge_param(chal, "service"),
                    *cscope = auth_challenge_param(chal, "scope");
-        Transfer t = { .c = c, .what = (char *) "token", .body_max = TOKEN_BODY_MAX };
+        Transfer t = {.c = c, .what = (char *) "token", .body_max = TOKEN_BODY_MAX};
         json_object *tok = NULL, *exp = NULL;
         CURLcode res;
         long status = 0;
@@ -716,9 +724,10 @@ static int fetch_token(RegistryClient *c, const AuthChallenge *chal, char **rete
         if (isempty(realm))
                 return set_error(reterr, -EBADMSG, "Bearer challenge without a realm");
         if (!startswith(realm, "https://") && !(startswith(realm, "http://") && !c->opts.tls_verify))
-                return set_error(reterr, -EBADMSG,
-                                 "token realm '%s' is not https:// (plain HTTP needs --tls-verify=false or insecure = true)",
-                                 realm);
+                return set_error(
+                        reterr, -EBADMSG,
+                        "token realm '%s' is not https:// (plain HTTP needs --tls-verify=false or insecure = true)",
+                        realm);
         /* Our own repository's pull scope; a challenge from a request names the one it wants. */
         if (cscope)
                 scope = strdup(cscope);
@@ -733,8 +742,9 @@ static int fetch_token(RegistryClient *c, const AuthChallenge *chal, char **rete
         esc_service = service ? curl_easy_escape(e, service, 0) : NULL;
         if (!esc_scope || (service && !esc_service))
                 return -ENOMEM;
-        if (asprintf(&url, "%s%s%s%s%sscope=%s", realm, strchr(realm, '?') ? "&" : "?", service ? "service=" : "",
-                     strempty(esc_service), service ? "&" : "", esc_scope) < 0)
+        if (asprintf(&url, "%s%s%s%s%sscope=%s", realm, strchr(realm, '?') ? "&" : "?",
+                     service ? "service=" : "", strempty(esc_service), service ? "&" : "", esc_scope)
+            < 0)
                 return -ENOMEM;
         log_debug("Fetching a token from %s", url);
 
@@ -751,9 +761,13 @@ static int fetch_token(RegistryClient *c, const AuthChallenge *chal, char **rete
                 }
                 res = curl_easy_perform(t.easy);
                 status = t.status;
-                if ((res != CURLE_OK && curl_retryable(res)) || (res == CURLE_OK && status_retryable(status))) {
+                if ((res != CURLE_OK && curl_retryable(res))
+                    || (res == CURLE_OK && status_retryable(status))) {
                         if (attempt < c->opts.max_retries) {
-                                struct timespec ts = { .tv_nsec = (long) MIN((uint64_t) c->opts.retry_delay_ms << attempt, 2000U) * 1000000L };
+                                struct timespec ts = {
+                                        .tv_nsec = (long) MIN((uint64_t) c->opts.retry_delay_ms << attempt,
+                                                              2000U)
+                                                   * 1000000L};
                                 if (ts.tv_nsec >= 1000000000L) {
                                         ts.tv_sec = ts.tv_nsec / 1000000000L;
                                         ts.tv_nsec %= 1000000000L;
@@ -771,8 +785,9 @@ static int fetch_token(RegistryClient *c, const AuthChallenge *chal, char **rete
         }
         if (status < 200 || status >= 300) {
                 _cleanup_free_ char *h = http_error_text(&t);
-                r = set_error(reterr, status == 401 || status == 403 ? -EACCES : -EIO, "token service %s: %s%s", realm,
-                              strempty(h), status == 401 && c->have_creds ? " (credentials refused)" : "");
+                r = set_error(reterr, status == 401 || status == 403 ? -EACCES : -EIO,
+                              "token service %s: %s%s", realm, strempty(h),
+                              status == 401 && c->have_creds ? " (credentials refused)" : "");
                 goto out;
         }
         o = json_tokener_parse(t.body.buf ?: "");
@@ -782,9 +797,10 @@ static int fetch_token(RegistryClient *c, const AuthChallenge *chal, char **rete
         }
         if (!json_object_object_get_ex(o, "token", &tok) || !json_object_is_type(tok, json_type_string)
             || isempty(json_object_get_string(tok)))
-                if (!json_object_object_get_ex(o, "access_token", &tok) || !json_object_is_type(tok, json_type_string)
-                    || isempty(json_object_get_string(tok))) {
-                        r = set_error(reterr, -EBADMSG, "token service %s: no \"token\" or \"access_token\" in the answer",
+                if (!json_object_object_get_ex(o, "access_token", &tok)
+                    || !json_object_is_type(tok, json_type_string) || isempty(json_object_get_string(tok))) {
+                        r = set_error(reterr, -EBADMSG,
+                                      "token service %s: no \"token\" or \"access_token\" in the answer",
                                       realm);
                         goto out;
                 }
@@ -799,7 +815,8 @@ static int fetch_token(RegistryClient *c, const AuthChallenge *chal, char **rete
 
                 /* a token is sent in a header: refuse line breaks */
                 if (strpbrk(s, "\r\n")) {
-                        r = set_error(reterr, -EBADMSG, "token service %s: the token contains a line break", realm);
+                        r = set_error(reterr, -EBADMSG, "token service %s: the token contains a line break",
+                                      realm);
                         goto out;
                 }
                 if (asprintf(&h, "Authorization: Bearer %s", s) < 0) {
@@ -820,8 +837,9 @@ static int fetch_token(RegistryClient *c, const AuthChallenge *chal, char **rete
                 size_t n = 0;
                 _cleanup_free_ char *hdr = NULL;
 
-                if (asprintf(&hdr, "Bearer realm=\"%s\"%s%s%s", realm, service ? ",service=\"" : "", strempty(service),
-                             service ? "\"" : "") >= 0
+                if (asprintf(&hdr, "Bearer realm=\"%s\"%s%s%s", realm, service ? ",service=\"" : "",
+                             strempty(service), service ? "\"" : "")
+                            >= 0
                     && www_authenticate_parse(hdr, &copy, &n) >= 0) {
                         auth_challenges_free(c->challenge, c->n_challenge);
                         c->challenge = copy;
@@ -842,10 +860,11 @@ out:
 
 static int ping(RegistryClient *c, const char *scheme, bool once, long *ret_status, AuthChallenge **ret_chal,
                 size_t *ret_n, char **reterr) {
-        Transfer t = { .c = c, .no_auth = true, .no_retry = once, .body_max = ERROR_BODY_MAX };
+        Transfer t = {.c = c, .no_auth = true, .no_retry = once, .body_max = ERROR_BODY_MAX};
         int r;
 
-        if (asprintf(&t.url, "%s://%s/v2/", scheme, c->host) < 0 || asprintf(&t.what, "ping %s://%s/v2/", scheme, c->host) < 0) {
+        if (asprintf(&t.url, "%s://%s/v2/", scheme, c->host) < 0
+            || asprintf(&t.what, "ping %s://%s/v2/", scheme, c->host) < 0) {
                 transfer_done(&t);
                 return -ENOMEM;
         }
@@ -919,8 +938,8 @@ int registry_client_connect(RegistryClient *c, char **reterr) {
                         }
                         /* without credentials the first request says "authentication required" */
                 } else
-                        r = set_error(reterr, -EACCES, "%s/v2/: HTTP 401 without a Bearer or Basic challenge",
-                                      c->base_url);
+                        r = set_error(reterr, -EACCES,
+                                      "%s/v2/: HTTP 401 without a Bearer or Basic challenge", c->base_url);
         } else if (status < 200 || status >= 300)
                 r = set_error(reterr, status == 404 ? -EBADMSG : -EIO,
                               "%s/v2/: HTTP %ld: not an OCI distribution registry", c->base_url, status);
@@ -939,8 +958,8 @@ int registry_client_connect(RegistryClient *c, char **reterr) {
 /* ---- Manifests and blobs ----------------------------------------------------------------------- */
 
 static bool manifest_type_known(const char *t) {
-        return streq(t, MEDIA_TYPE_OCI_MANIFEST) || streq(t, MEDIA_TYPE_OCI_INDEX) || streq(t, MEDIA_TYPE_DOCKER_MANIFEST)
-                || streq(t, MEDIA_TYPE_DOCKER_LIST);
+        return streq(t, MEDIA_TYPE_OCI_MANIFEST) || streq(t, MEDIA_TYPE_OCI_INDEX)
+               || streq(t, MEDIA_TYPE_DOCKER_MANIFEST) || streq(t, MEDIA_TYPE_DOCKER_LIST);
 }
 
 /* The media type without parameters ("application/json; charset=utf-8" → "application/json"). */
@@ -949,7 +968,8 @@ static char *media_type_bare(const char *ct) {
         return strndup(ct, l);
 }
 
-static int manifest_request(RegistryClient *c, const char *reference, bool head, Transfer *t, char **reterr) {
+static int manifest_request(RegistryClient *c, const char *reference, bool head, Transfer *t,
+                            char **reterr) {
         int r;
 
         r = registry_client_connect(c, reterr);
@@ -989,8 +1009,9 @@ int registry_get_manifest(RegistryClient *c, const char *reference, char **ret_b
                 goto out;
         }
         if (!startswith(reference, "sha256:") && t.docker_digest && !streq(t.docker_digest, digest))
-                log_debug("manifest %s: Docker-Content-Digest %s differs from the body's %s, using the body's",
-                          reference, t.docker_digest, digest);
+                log_debug(
+                        "manifest %s: Docker-Content-Digest %s differs from the body's %s, using the body's",
+                        reference, t.docker_digest, digest);
         /* The document says what it is; Content-Type is the fallback (OCI documents may omit mediaType). */
         o = json_tokener_parse(t.body.buf);
         if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "mediaType", &mt)
@@ -1004,9 +1025,11 @@ int registry_get_manifest(RegistryClient *c, const char *reference, char **ret_b
                 r = -ENOMEM;
                 goto out;
         }
-        if (streq(media_type, MEDIA_TYPE_DOCKER_SCHEMA1) || streq(media_type, MEDIA_TYPE_DOCKER_SCHEMA1_SIGNED)) {
+        if (streq(media_type, MEDIA_TYPE_DOCKER_SCHEMA1)
+            || streq(media_type, MEDIA_TYPE_DOCKER_SCHEMA1_SIGNED)) {
                 r = set_error(reterr, -EPROTONOSUPPORT,
-                              "manifest %s: Docker schema 1 manifests (%s) are not supported", reference, media_type);
+                              "manifest %s: Docker schema 1 manifests (%s) are not supported", reference,
+                              media_type);
                 goto out;
         }
         if (!manifest_type_known(media_type)) {
@@ -1014,12 +1037,15 @@ int registry_get_manifest(RegistryClient *c, const char *reference, char **ret_b
                 /* an OCI document without mediaType served as application/json still is one */
                 if (!(isempty(media_type) || streq(media_type, "application/json"))
                     || manifest_detect_kind(t.body.buf, t.body.len, &kind, NULL) < 0) {
-                        r = set_error(reterr, -EOPNOTSUPP, "manifest %s: unsupported media type '%s' (not an image manifest or index)",
-                                      reference, media_type);
+                        r = set_error(
+                                reterr, -EOPNOTSUPP,
+                                "manifest %s: unsupported media type '%s' (not an image manifest or index)",
+                                reference, media_type);
                         goto out;
                 }
                 free(media_type);
-                media_type = strdup(kind == MANIFEST_KIND_INDEX ? MEDIA_TYPE_OCI_INDEX : MEDIA_TYPE_OCI_MANIFEST);
+                media_type =
+                        strdup(kind == MANIFEST_KIND_INDEX ? MEDIA_TYPE_OCI_INDEX : MEDIA_TYPE_OCI_MANIFEST);
                 if (!media_type) {
                         r = -ENOMEM;
                         goto out;
@@ -1039,8 +1065,9 @@ out:
         return r;
 }
 
-int registry_head_manifest(RegistryClient *c, const char *reference, char ret_digest[static DIGEST_STRING_SIZE],
-                           char **ret_media_type, char **reterr) {
+int registry_head_manifest(RegistryClient *c, const char *reference,
+                           char ret_digest[static DIGEST_STRING_SIZE], char **ret_media_type,
+                           char **reterr) {
         Transfer t = {};
         int r;
 
@@ -1048,11 +1075,13 @@ int registry_head_manifest(RegistryClient *c, const char *reference, char ret_di
         if (r < 0)
                 goto out;
         if (!t.docker_digest || !digest_is_valid(t.docker_digest)) {
-                r = set_error(reterr, -EBADMSG, "manifest %s: the registry sent no valid Docker-Content-Digest", reference);
+                r = set_error(reterr, -EBADMSG,
+                              "manifest %s: the registry sent no valid Docker-Content-Digest", reference);
                 goto out;
         }
         if (startswith(reference, "sha256:") && !streq(reference, t.docker_digest)) {
-                r = set_error(reterr, -EBADMSG, "manifest %s: digest mismatch (got %s)", reference, t.docker_digest);
+                r = set_error(reterr, -EBADMSG, "manifest %s: digest mismatch (got %s)", reference,
+                              t.docker_digest);
                 goto out;
         }
         strncpy(ret_digest, t.docker_digest, DIGEST_STRING_SIZE - 1);
@@ -1069,7 +1098,7 @@ out:
 
 int registry_get_blob(RegistryClient *c, const char *digest, size_t max, char **ret, size_t *ret_len,
                       char **reterr) {
-        Transfer t = { .c = c, .body_max = max };
+        Transfer t = {.c = c, .body_max = max};
         char got[DIGEST_STRING_SIZE];
         int r;
 
@@ -1117,7 +1146,7 @@ int registry_fetch_blobs(RegistryClient *c, RegistryBlobJob *jobs, size_t n, con
         if (!ts || !tp)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
-                ts[i] = (Transfer) { .c = c, .job = &jobs[i], .ops = ops };
+                ts[i] = (Transfer){.c = c, .job = &jobs[i], .ops = ops};
                 tp[i] = &ts[i];
                 if (asprintf(&ts[i].url, "%s/v2/%s/blobs/%s", c->base_url, c->repository, jobs[i].digest) < 0
                     || asprintf(&ts[i].what, "blob %s", jobs[i].digest) < 0) {

@@ -29,19 +29,19 @@
 #include "registry/auth.h"
 
 /* The four manifest types skiff accepts, as sent in Accept. */
-#define REGISTRY_MANIFEST_ACCEPT                                                                           \
-        "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "           \
-        "application/vnd.docker.distribution.manifest.v2+json, "                                          \
+#define REGISTRY_MANIFEST_ACCEPT                                                                \
+        "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, " \
+        "application/vnd.docker.distribution.manifest.v2+json, "                                \
         "application/vnd.docker.distribution.manifest.list.v2+json"
 
 typedef struct RegistryClient RegistryClient;
 
 typedef struct RegistryClientOptions {
-        bool tls_verify;             /* false: skip certificate checks and allow plain HTTP */
-        const RegistryCreds *creds;  /* borrowed; NULL: anonymous */
-        unsigned max_retries;        /* 0: the default (4); retries after the first attempt */
-        unsigned retry_delay_ms;     /* 0: the default (250 ms), doubled on each retry */
-        unsigned max_parallel;       /* blobs fetched at once; 0: the default (6) */
+        bool tls_verify;            /* false: skip certificate checks and allow plain HTTP */
+        const RegistryCreds *creds; /* borrowed; NULL: anonymous */
+        unsigned max_retries;       /* 0: the default (4); retries after the first attempt */
+        unsigned retry_delay_ms;    /* 0: the default (250 ms), doubled on each retry */
+        unsigned max_parallel;      /* blobs fetched at once; 0: the default (6) */
 } RegistryClientOptions;
 
 /* Makes a client for registry ("quay.io", "127.0.0.1:5000", "docker.io" which means
@@ -71,8 +71,8 @@ int registry_get_manifest(RegistryClient *c, const char *reference, char **ret_b
 /* HEAD of a manifest: its digest (Docker-Content-Digest) and media type, without the body (what
  * auto-update compares). Same errors as registry_get_manifest(); -EBADMSG when the registry sent no
  * digest. */
-int registry_head_manifest(RegistryClient *c, const char *reference, char ret_digest[static DIGEST_STRING_SIZE],
-                           char **ret_media_type, char **reterr);
+int registry_head_manifest(RegistryClient *c, const char *reference,
+                           char ret_digest[static DIGEST_STRING_SIZE], char **ret_media_type, char **reterr);
 
 /* ---- Blobs ----------------------------------------------------------------------------------- */
 
@@ -98,9 +98,9 @@ struct RegistryBlobJob {
         int64_t size;       /* from the manifest; -1 when unknown */
         void *userdata;     /* the caller's */
         /* set by registry_fetch_blobs(): */
-        int64_t received;   /* bytes written in the current attempt */
-        bool skipped;       /* open() said it is present */
-        bool done;          /* committed or skipped */
+        int64_t received; /* bytes written in the current attempt */
+        bool skipped;     /* open() said it is present */
+        bool done;        /* committed or skipped */
         unsigned attempts;
         /* private */
         void *priv;

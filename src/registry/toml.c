@@ -1,5 +1,7 @@
 /* A strict TOML subset parser into json-c trees; see toml.h for what it accepts. */
 
+#include "registry/toml.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,7 +10,6 @@
 #include "common/json-util.h"
 #include "common/strbuf.h"
 #include "common/strv.h"
-#include "registry/toml.h"
 
 /* Each json_object made here carries (line << 4 | flags) as its json-c userdata. The flags record how
  * a table or an array came to be, which decides whether a later header or dotted key may add to it. */
@@ -376,7 +377,7 @@ static int parse_multiline_string(Parser *p, char **ret) {
 
 static bool is_bare_key_char(int c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'
-                || c == '-';
+               || c == '-';
 }
 
 /* key = simple-key *( ws "." ws simple-key ). Returns the parts in *ret (strv). */
@@ -556,8 +557,9 @@ static int parse_inline_table(Parser *p, unsigned depth, json_object **ret) {
                                 break;
                         }
                         if (peek(p) != ',')
-                                return fail(p, eof(p) || peek(p) == '\n' ? "unterminated inline table"
-                                                                         : "expected ',' or '}' in an inline table");
+                                return fail(p, eof(p) || peek(p) == '\n'
+                                                       ? "unterminated inline table"
+                                                       : "expected ',' or '}' in an inline table");
                         p->i++;
                 }
                 first = false;
@@ -651,8 +653,8 @@ static int descend(Parser *p, json_object *table, char **key, size_t n, unsigned
                 } else if (!json_object_is_type(child, json_type_object) || (meta(child) & F_FROZEN)
                            || (create == F_DOTTED && (meta(child) & F_DEFINED))) {
                         _cleanup_free_ char *d = key_display(key);
-                        return fail(p, "key '%s': '%s' is already a value and cannot be extended",
-                                    d ?: "?", key[k]);
+                        return fail(p, "key '%s': '%s' is already a value and cannot be extended", d ?: "?",
+                                    key[k]);
                 }
                 table = child;
         }
@@ -696,7 +698,8 @@ static int parse_header(Parser *p, json_object **cur) {
         if (r < 0)
                 return r;
         if (aot ? !looking_at(p, "]]") : peek(p) != ']')
-                return fail(p, aot ? "expected ']]' to end the table header" : "expected ']' to end the table header");
+                return fail(p, aot ? "expected ']]' to end the table header"
+                                   : "expected ']' to end the table header");
         p->i += aot ? 2 : 1;
         n = strv_length(key);
         r = descend(p, p->root, key, n - 1, 0, line, &parent);
@@ -722,7 +725,8 @@ static int parse_header(Parser *p, json_object **cur) {
                         *cur = t;
                         return 0;
                 }
-                if (!json_object_is_type(child, json_type_object) || (meta(child) & (F_DEFINED | F_DOTTED | F_FROZEN)))
+                if (!json_object_is_type(child, json_type_object)
+                    || (meta(child) & (F_DEFINED | F_DOTTED | F_FROZEN)))
                         return fail(p, "table [%s] is defined more than once", d ?: "?");
                 add_flags(child, F_DEFINED);
                 *cur = child;

@@ -15,8 +15,9 @@
  * strings, integers and booleans the matching json-c types. Every value carries the line it starts
  * on: toml_line(). */
 
-#include <json-c/json.h>
 #include <stddef.h>
+
+#include <json-c/json.h>
 
 #include "common/diag.h"
 

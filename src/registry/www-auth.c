@@ -1,5 +1,7 @@
 /* WWW-Authenticate parsing (RFC 7235), lenient only where registries are known to be. */
 
+#include "registry/www-auth.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -9,7 +11,6 @@
 
 #include "common/strbuf.h"
 #include "common/strv.h"
-#include "registry/www-auth.h"
 
 /* Headers are short; a longer one is hostile. */
 #define HEADER_MAX 16384U
@@ -132,7 +133,7 @@ int www_authenticate_parse(const char *header, AuthChallenge **list, size_t *n) 
                 }
                 l = nl;
                 c = &l[k++];
-                *c = (AuthChallenge) {};
+                *c = (AuthChallenge){};
                 if (!is_tchar(*p)) {
                         r = -EBADMSG;
                         goto fail;

@@ -4,8 +4,9 @@
  * by either a token68 or a comma-separated list of name=value parameters whose values are tokens or
  * quoted strings:
  *
- *     Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:a/b:pull"
- *     Basic realm="Registry Realm", Bearer realm="https://…"
+ *     Bearer
+ * realm="https://auth.example.com/token",service="registry.example.com",scope="repository:a/b:pull" Basic
+ * realm="Registry Realm", Bearer realm="https://…"
  *
  * Registries answer with these on 401; the client picks Bearer (token service) or Basic. As registries
  * in the wild do, a parameter value may also be unquoted text up to the next comma or blank

@@ -44,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         (void) registries_conf_find(c, "example.com/foo/bar:1");
         resolve(c, "busybox");
         resolve(c, "library/busybox:1.36");
-        resolve(c, "quay.io/team/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+        resolve(c,
+                "quay.io/team/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
         resolve(c, "localhost/app");
         registries_conf_free(c);
         return 0;

@@ -1,14 +1,13 @@
 /* The TOML subset parser, registries.conf merging and prefix matching, and short-name resolution as
  * containers-registries.conf(5) and podman describe them. */
 
-#include "unit-test.h"
-
 #include <sys/stat.h>
 
 #include "common/macro.h"
 #include "common/strv.h"
 #include "registry/registries-conf.h"
 #include "registry/toml.h"
+#include "unit-test.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -90,7 +89,8 @@ static void test_toml_values(void **state) {
         json_object_put(o);
 
         /* CRLF line ends and a BOM */
-        o = toml_ok("\xef\xbb\xbf" "a = 1\r\nb = 2\r\n");
+        o = toml_ok("\xef\xbb\xbf"
+                    "a = 1\r\nb = 2\r\n");
         assert_true(json_object_object_get_ex(o, "b", &v));
         assert_int_equal(toml_line(v), 2);
         json_object_put(o);
@@ -110,7 +110,8 @@ static void test_toml_errors(void **state) {
         toml_err("a = [1,\n2\n", "t.toml:1:5: unterminated array");
         toml_err("a = [1 2]\n", "t.toml:1:8: expected ',' or ']' in an array");
         toml_err("a = { b = 1\n", "t.toml:1:12: unterminated inline table");
-        toml_err("a = {b = 1}\na.c = 2\n", "t.toml:2:8: key 'a.c': 'a' is already a value and cannot be extended");
+        toml_err("a = {b = 1}\na.c = 2\n",
+                 "t.toml:2:8: key 'a.c': 'a' is already a value and cannot be extended");
         toml_err("a = 1 b = 2\n", "t.toml:1:7: expected the end of the line after a value");
         toml_err("= 1\n", "t.toml:1:1: expected a key");
         toml_err("a\n", "t.toml:1:2: expected '=' after a key");
@@ -120,8 +121,9 @@ static void test_toml_errors(void **state) {
         toml_err("a = \"\xff\"\n", "t.toml:1:6: invalid UTF-8 in a string");
         toml_err("a = 99999999999999999999\n", "t.toml:1:5: integer out of range");
         toml_err("a = 1\rb = 2\n", "t.toml:1:6: carriage return without a line feed");
-        toml_err("a = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
-                 "t.toml:1:70: values nested too deeply");
+        toml_err(
+                "a = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+                "t.toml:1:70: values nested too deeply");
 }
 
 static RegistriesConf *conf_ok(const char *text) {
@@ -192,15 +194,17 @@ static void test_conf_errors(void **state) {
                  "r.conf:1: unqualified-search-registries: expected an array of strings");
         conf_err("unqualified-search-registries = [\"a/b\"]\n",
                  "r.conf:1: unqualified-search-registries: invalid registry 'a/b'");
-        conf_err("[[registry]]\ninsecure = 1\n", "r.conf:2: registry.insecure: expected a boolean (true or false)");
+        conf_err("[[registry]]\ninsecure = 1\n",
+                 "r.conf:2: registry.insecure: expected a boolean (true or false)");
         conf_err("[[registry]]\ninsecure = true\n", "r.conf:1: registry: needs a prefix or a location");
         conf_err("[[registry]]\nprefix = \"*.x.example\"\nlocation = \"y.example\"\n",
                  "r.conf:1: registry.location: must be empty with a wildcard prefix ('*.x.example')");
         conf_err("[[registry]]\nlocation = \"a.example\"\n[[registry]]\nprefix = \"a.example\"\n",
                  "r.conf:3: registry.prefix: 'a.example' is defined twice (also on line 1)");
-        conf_err("[registries.search]\nregistries = [\"docker.io\"]\n",
-                 "r.conf:1: registries: version 1 tables ([registries.search], [registries.insecure]…) are not "
-                 "supported: use unqualified-search-registries and [[registry]]");
+        conf_err(
+                "[registries.search]\nregistries = [\"docker.io\"]\n",
+                "r.conf:1: registries: version 1 tables ([registries.search], [registries.insecure]…) are not "
+                "supported: use unqualified-search-registries and [[registry]]");
         conf_err("[aliases]\nx = \"y\"\n",
                  "r.conf:2: aliases: 'x' = 'y': an alias must be a fully qualified name without a digest");
         conf_err("unqualified-search-registries = [\n", "r.conf:1:33: unterminated array");
@@ -257,8 +261,9 @@ static void resolve_ok(const RegistriesConf *c, const char *input, size_t n_want
         assert_int_equal(n, n_want);
         for (size_t i = 0; i < n; i++) {
                 char *s = NULL;
-                assert_true(asprintf(&s, "%s %s/%s %s%s", l[i].name, l[i].registry, l[i].repository, l[i].reference,
-                                     l[i].insecure ? " insecure" : "") > 0);
+                assert_true(asprintf(&s, "%s %s/%s %s%s", l[i].name, l[i].registry, l[i].repository,
+                                     l[i].reference, l[i].insecure ? " insecure" : "")
+                            > 0);
                 if (strcmp(s, want[i]) != 0)
                         print_message("got:  %s\nwant: %s\n", s, want[i]);
                 assert_string_equal(s, want[i]);
@@ -280,37 +285,44 @@ static void resolve_err(const RegistriesConf *c, const char *input, int err, con
 }
 
 static void test_resolve(void **state) {
-        RegistriesConf *c = conf_ok("unqualified-search-registries = [\"quay.io\", \"docker.io\", \"blocked.example\"]\n"
-                                    "[[registry]]\nprefix = \"quay.io/team\"\nlocation = \"mirror.example:5000/quay-team\"\n"
-                                    "insecure = true\n"
-                                    "[[registry]]\nlocation = \"blocked.example\"\nblocked = true\n"
-                                    "[aliases]\n\"my/app\" = \"registry.example/apps/app\"\n");
+        RegistriesConf *c = conf_ok(
+                "unqualified-search-registries = [\"quay.io\", \"docker.io\", \"blocked.example\"]\n"
+                "[[registry]]\nprefix = \"quay.io/team\"\nlocation = \"mirror.example:5000/quay-team\"\n"
+                "insecure = true\n"
+                "[[registry]]\nlocation = \"blocked.example\"\nblocked = true\n"
+                "[aliases]\n\"my/app\" = \"registry.example/apps/app\"\n");
 
         /* search registries in order; docker.io gets library/; a blocked one is skipped */
-        resolve_ok(c, "busybox", 2,
-                   (const char *const[]) { "quay.io/busybox:latest quay.io/busybox latest",
-                                           "docker.io/library/busybox:latest docker.io/library/busybox latest" });
+        resolve_ok(
+                c, "busybox", 2,
+                (const char *const[]){"quay.io/busybox:latest quay.io/busybox latest",
+                                      "docker.io/library/busybox:latest docker.io/library/busybox latest"});
         resolve_ok(c, "team/tool:1.0@sha256:" D64, 2,
-                   (const char *const[]) {
-                           "quay.io/team/tool:1.0@sha256:" D64 " mirror.example:5000/quay-team/tool sha256:" D64 " insecure",
-                           "docker.io/team/tool:1.0@sha256:" D64 " docker.io/team/tool sha256:" D64 });
+                   (const char *const[]){"quay.io/team/tool:1.0@sha256:" D64
+                                         " mirror.example:5000/quay-team/tool sha256:" D64 " insecure",
+                                         "docker.io/team/tool:1.0@sha256:" D64
+                                         " docker.io/team/tool sha256:" D64});
         /* an alias, with the tag carried over */
         resolve_ok(c, "my/app:2", 1,
-                   (const char *const[]) { "registry.example/apps/app:2 registry.example/apps/app 2" });
+                   (const char *const[]){"registry.example/apps/app:2 registry.example/apps/app 2"});
         /* fully qualified names are used as they are (rewritten by [[registry]]) */
         resolve_ok(c, "quay.io/team/x", 1,
-                   (const char *const[]) { "quay.io/team/x:latest mirror.example:5000/quay-team/x latest insecure" });
-        resolve_ok(c, "localhost:5000/x", 1, (const char *const[]) { "localhost:5000/x:latest localhost:5000/x latest" });
+                   (const char *const[]){
+                           "quay.io/team/x:latest mirror.example:5000/quay-team/x latest insecure"});
+        resolve_ok(c, "localhost:5000/x", 1,
+                   (const char *const[]){"localhost:5000/x:latest localhost:5000/x latest"});
 
-        resolve_err(c, "blocked.example/x", -EACCES, "registry blocked.example is blocked in r.conf (line 6)");
+        resolve_err(c, "blocked.example/x", -EACCES,
+                    "registry blocked.example is blocked in r.conf (line 6)");
         resolve_err(c, "localhost/x", -EADDRNOTAVAIL,
                     "localhost/ names are local images and are never pulled from a network");
         resolve_err(c, "UPPER", -EINVAL, "invalid reference: repository name must be lowercase");
         registries_conf_free(c);
 
         c = conf_ok("");
-        resolve_err(c, "busybox", -ENOENT,
-                    "short name 'busybox' did not resolve: no unqualified-search-registries are defined in r.conf");
+        resolve_err(
+                c, "busybox", -ENOENT,
+                "short name 'busybox' did not resolve: no unqualified-search-registries are defined in r.conf");
         registries_conf_free(c);
 }
 
@@ -367,10 +379,10 @@ static void test_load_env(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_toml_values),  cmocka_unit_test(test_toml_errors),
-                cmocka_unit_test(test_conf_parse),   cmocka_unit_test(test_conf_errors),
-                cmocka_unit_test(test_conf_merge),   cmocka_unit_test(test_conf_find),
-                cmocka_unit_test(test_resolve),      cmocka_unit_test(test_load_env),
+                cmocka_unit_test(test_toml_values), cmocka_unit_test(test_toml_errors),
+                cmocka_unit_test(test_conf_parse),  cmocka_unit_test(test_conf_errors),
+                cmocka_unit_test(test_conf_merge),  cmocka_unit_test(test_conf_find),
+                cmocka_unit_test(test_resolve),     cmocka_unit_test(test_load_env),
         };
 
         return unit_run_tests("registries-conf", tests, ELEMENTSOF(tests));

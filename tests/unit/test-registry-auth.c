@@ -1,8 +1,6 @@
 /* WWW-Authenticate parsing (RFC 7235 and what registries send), auth.json lookup
  * (containers-auth.json(5) key matching), --creds, and the registry's JSON error text. */
 
-#include "unit-test.h"
-
 #include <sys/stat.h>
 
 #include "common/macro.h"
@@ -10,16 +8,19 @@
 #include "registry/auth.h"
 #include "registry/registry.h"
 #include "registry/www-auth.h"
+#include "unit-test.h"
 
 static void test_www_authenticate(void **state) {
         AuthChallenge *l = NULL;
         size_t n = 0;
         const AuthChallenge *b;
 
-        assert_int_equal(www_authenticate_parse("Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
-                                                "scope=\"repository:library/busybox:pull\"",
-                                                &l, &n),
-                         0);
+        assert_int_equal(
+                www_authenticate_parse(
+                        "Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
+                        "scope=\"repository:library/busybox:pull\"",
+                        &l, &n),
+                0);
         assert_int_equal(n, 1);
         assert_string_equal(l[0].scheme, "Bearer");
         assert_string_equal(auth_challenge_param(&l[0], "realm"), "https://auth.docker.io/token");
@@ -27,9 +28,11 @@ static void test_www_authenticate(void **state) {
         assert_string_equal(auth_challenge_param(&l[0], "scope"), "repository:library/busybox:pull");
 
         /* a second header appends; several challenges in one; quoted escapes; blanks around '=' */
-        assert_int_equal(www_authenticate_parse("Basic realm=\"say \\\"hi\\\"\", Bearer realm = \"https://a/t\" , service=a",
-                                                &l, &n),
-                         0);
+        assert_int_equal(
+                www_authenticate_parse(
+                        "Basic realm=\"say \\\"hi\\\"\", Bearer realm = \"https://a/t\" , service=a", &l,
+                        &n),
+                0);
         assert_int_equal(n, 3);
         assert_string_equal(auth_challenge_param(&l[1], "realm"), "say \"hi\"");
         b = auth_challenges_find(l, n, "bearer");
@@ -38,7 +41,11 @@ static void test_www_authenticate(void **state) {
         assert_null(auth_challenge_param(&l[2], "scope"));
 
         /* token68, a scheme alone, unquoted URL values, empty list elements */
-        assert_int_equal(www_authenticate_parse(", Negotiate YIIab+/c==, NTLM ,Bearer realm=https://x.example/t?a=b,service=s", &l, &n), 0);
+        assert_int_equal(
+                www_authenticate_parse(
+                        ", Negotiate YIIab+/c==, NTLM ,Bearer realm=https://x.example/t?a=b,service=s", &l,
+                        &n),
+                0);
         assert_int_equal(n, 6);
         assert_string_equal(l[3].token68, "YIIab+/c==");
         assert_string_equal(l[4].scheme, "NTLM");
@@ -101,11 +108,14 @@ static void test_auth_json(void **state) {
         assert_int_equal(lookup("{}", "gcr.io", "x", &c, &err), 0);
         assert_null(err);
 
-        assert_int_equal(lookup("{\"auths\": {\"q.io\": {\"auth\": \"!!\"}}}", "q.io", "x", &c, &err), -EBADMSG);
+        assert_int_equal(lookup("{\"auths\": {\"q.io\": {\"auth\": \"!!\"}}}", "q.io", "x", &c, &err),
+                         -EBADMSG);
         assert_string_equal(err, "auth.json: auths.\"q.io\".auth: invalid base64 at byte 0");
         free(err);
         err = NULL;
-        assert_int_equal(lookup("{\"auths\": {\"q.io\": {\"auth\": \"bm9jb2xvbg==\"}}}", "q.io", "x", &c, &err), -EBADMSG);
+        assert_int_equal(
+                lookup("{\"auths\": {\"q.io\": {\"auth\": \"bm9jb2xvbg==\"}}}", "q.io", "x", &c, &err),
+                -EBADMSG);
         assert_string_equal(err, "auth.json: auths.\"q.io\".auth: expected base64 of \"USER:PASSWORD\"");
         free(err);
         err = NULL;
@@ -161,8 +171,9 @@ static void test_creds(void **state) {
 }
 
 static void test_error_text(void **state) {
-        const char *b = "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\",\"detail\":{}},"
-                        "{\"code\":\"X\"},{\"message\":\"line\\nbreak\"}]}";
+        const char *b =
+                "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\",\"detail\":{}},"
+                "{\"code\":\"X\"},{\"message\":\"line\\nbreak\"}]}";
         char *s = registry_error_text(b, strlen(b));
 
         assert_string_equal(s, "manifest unknown (MANIFEST_UNKNOWN); X; line?break");
