@@ -104,6 +104,12 @@ assert_nothing_stored() {
         is "$output" ".*invalid --platform 'linux'.*"
         run_skiff 1 pull --tls-verify=maybe 127.0.0.1:1/x
         is "$output" ".*invalid --tls-verify value 'maybe'.*"
+        run_skiff 1 pull UPPER
+        is "$stderr" "skiff: pull UPPER: invalid reference: repository name must be lowercase"
+        run_skiff 1 pull --creds alice 127.0.0.1:1/x
+        is "$stderr" "skiff: pull: --creds 'alice': the password is missing \(USER:PASSWORD\)"
+        run_skiff 1 pull --authfile /nonexistent/auth.json 127.0.0.1:1/x
+        is "$stderr" "skiff: pull: --authfile /nonexistent/auth.json: No such file or directory"
 }
 
 @test "pull by tag over plain HTTP with --tls-verify=false, then again from the store" {
