@@ -35,6 +35,7 @@ static const Verb verbs[] = {
         { "exec", "Run a command in a running container", verb_exec },
         { "kill", "Send a signal to containers", verb_kill },
         { "wait", "Wait for containers to exit; print their exit codes", verb_wait },
+        { "pull", "Pull images from a registry", verb_pull },
         { "image", "Manage images: ls, inspect, load, save, tag, rm, prune, pull", verb_image },
         { "images", "List images (skiff image ls)", verb_images },
         { "version", "Show the version", verb_version },
