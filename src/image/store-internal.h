@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 
+#include "common/rm-rf.h"
 #include "image/store.h"
 
 struct ImageStore {
@@ -29,8 +30,6 @@ int store_check_digest(const char *digest, const char *what, const char **ret_he
  * nonblock and held. */
 int store_lock_file(ImageStore *s, const char *name, bool nonblock);
 
-/* Removes a tree below dir_fd (no symlink is followed). Returns 0 or -errno. */
-int rm_rf_at(int dir_fd, const char *name);
 
 /* Deletes ROOT/tmp entries whose writer died (all of them when exclusive). */
 void store_clean_tmp(ImageStore *s, bool exclusive);

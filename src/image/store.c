@@ -65,39 +65,6 @@ int store_lock_file(ImageStore *s, const char *name, bool nonblock) {
         return TAKE_FD(fd);
 }
 
-int rm_rf_at(int dir_fd, const char *name) {
-        _cleanup_close_ int fd = -EBADF;
-        DIR *d;
-        struct dirent *de;
-        int r = 0;
-
-        if (unlinkat(dir_fd, name, 0) >= 0 || errno == ENOENT)
-                return 0;
-        if (!IN_SET(errno, EISDIR, EPERM))
-                return -errno;
-        fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT ? 0 : -errno;
-        /* A layer may hold dirs without write or search permission for us (mode 0500 etc.). */
-        (void) fchmod(fd, 0700);
-        d = fdopendir(fd);
-        if (!d)
-                return -errno;
-        fd = -EBADF;
-        while ((de = readdir(d))) {
-                int k;
-
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                k = rm_rf_at(dirfd(d), de->d_name);
-                if (k < 0 && r == 0)
-                        r = k;
-        }
-        closedir(d);
-        if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
-                r = -errno;
-        return r;
-}
 
 /* write_file_atomic_at() leaves ".#images.json.<random>" next to images.json when killed. */
 static void clean_root_leftovers(ImageStore *s) {

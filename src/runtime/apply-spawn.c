@@ -34,6 +34,7 @@
 
 #include "common/cleanup.h"
 #include "common/fileio.h"
+#include "common/rm-rf.h"
 #include "common/strv.h"
 #include "runtime/apply-internal.h"
 #include "runtime/spawn.h"
@@ -704,65 +705,6 @@ static void remove_run_dir(const ContainerPlan *plan) {
         }
 }
 
-/* Removes everything below dir_fd, staying on its file system (a mount left inside is not entered). */
-static int rm_rf_children(int dir_fd, dev_t dev, unsigned depth) {
-        _cleanup_(closedirp) DIR *d = NULL;
-        int fd, r = 0;
-
-        if (depth > 256)
-                return -ELOOP;
-        fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
-        if (fd < 0)
-                return -errno;
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
-        }
-        for (struct dirent *de; (de = readdir(d));) {
-                struct stat st;
-
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        continue;
-                if (S_ISDIR(st.st_mode)) {
-                        if (st.st_dev != dev) {
-                                r = r ?: -EBUSY;
-                                continue;
-                        }
-                        _cleanup_close_ int sub = openat(dirfd(d), de->d_name,
-                                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (sub < 0) {
-                                r = r ?: -errno;
-                                continue;
-                        }
-                        int q = rm_rf_children(sub, dev, depth + 1);
-                        if (q < 0)
-                                r = r ?: q;
-                        if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-                                r = r ?: -errno;
-                } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
-                        r = r ?: -errno;
-        }
-        return r;
-}
-
-/* rm -rf path, in process (a fork of rm cost more than the whole container start). Missing is fine. */
-static int rm_rf(const char *path) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        struct stat st;
-        int r;
-
-        if (fd < 0)
-                return errno == ENOENT ? 0 : -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        r = rm_rf_children(fd, st.st_dev, 0);
-        if (rmdir(path) < 0 && errno != ENOENT)
-                return r < 0 ? r : -errno;
-        return r;
-}
 
 int container_spawn_cleanup(const ContainerPlan *plan, char *const *cgroup_paths, unsigned flags,
                             char **ret_error) {
@@ -787,7 +729,7 @@ int container_spawn_cleanup(const ContainerPlan *plan, char *const *cgroup_paths
                 FOREACH_ARRAY(d, dirs, ELEMENTSOF(dirs)) {
                         if (!*d)
                                 continue;
-                        q = rm_rf(*d);
+                        q = rm_rf_path(*d);
                         if (q < 0 && r >= 0)
                                 r = set_error(ret_error, q, "remove %s: %s", *d, strerror(-q));
                 }

@@ -22,6 +22,7 @@
 #include "common/fileio.h"
 #include "common/json-util.h"
 #include "common/macro.h"
+#include "common/rm-rf.h"
 #include "common/strv.h"
 
 struct ContainerStore {
@@ -300,75 +301,6 @@ int container_name_generate(char **ret) {
 
 /* --- recursive removal (of our own directories only; never crosses a mount) --- */
 
-static int rm_rf_children(int dfd, dev_t dev) {
-        DIR *d;
-        struct dirent *de;
-        int ret = 0, r;
-
-        d = fdopendir(dfd);
-        if (!d) {
-                r = -errno;
-                close(dfd);
-                return r;
-        }
-        while ((errno = 0, de = readdir(d))) {
-                struct stat st;
-
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                        if (errno != ENOENT)
-                                ret = -errno;
-                        continue;
-                }
-                if (S_ISDIR(st.st_mode)) {
-                        int cfd;
-
-                        if (st.st_dev != dev) {
-                                /* A mount point (an overlay left mounted by a crash): not ours to descend.
-                                 */
-                                ret = -EBUSY;
-                                continue;
-                        }
-                        cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (cfd < 0) {
-                                ret = -errno;
-                                continue;
-                        }
-                        r = rm_rf_children(cfd, dev);
-                        if (r < 0)
-                                ret = r;
-                        if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-                                ret = -errno;
-                } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
-                        ret = -errno;
-        }
-        closedir(d);
-        return ret;
-}
-
-static int rm_rf_at(int dir_fd, const char *name) {
-        struct stat st;
-        int fd, r;
-
-        fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) {
-                if (errno == ENOENT)
-                        return 0;
-                if (errno == ENOTDIR || errno == ELOOP)
-                        return unlinkat(dir_fd, name, 0) < 0 ? -errno : 0;
-                return -errno;
-        }
-        if (fstat(fd, &st) < 0) {
-                r = -errno;
-                close(fd);
-                return r;
-        }
-        r = rm_rf_children(fd, st.st_dev); /* closes fd */
-        if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r >= 0)
-                r = -errno;
-        return r;
-}
 
 /* --- the store --- */
 
