@@ -212,7 +212,8 @@ static void transfer_release_easy(Transfer *t) {
                 curl_easy_cleanup(t->easy);
                 t->easy = NULL;
         }
-        curl_slist_free_all(t->headers);
+        if (t->headers) /* no libcurl call without headers: it may not be loaded (dlopen-curl.h) */
+                curl_slist_free_all(t->headers);
         t->headers = NULL;
 }
 
