@@ -14,14 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <json-c/json.h>
 
 #include "common/fileio.h"
 #include "common/json-util.h"
 #include "common/strbuf.h"
 #include "common/strv.h"
+#include "image/dlopen-archive.h"
 #include "image/reference.h"
 #include "image/store-internal.h"
 
@@ -834,6 +833,9 @@ int image_archive_load(ImageStore *s, const char *source, LoadedImage **ret, siz
         struct stat st;
         int r;
 
+        r = dlopen_libarchive(reterr);
+        if (r < 0)
+                return r;
         l.buf = malloc(COPY_BUFFER_SIZE);
         if (!l.buf)
                 return -ENOMEM;
@@ -983,6 +985,9 @@ int image_archive_save(ImageStore *s, const char *image, const char *name, const
         size_t mlen;
         int r;
 
+        r = dlopen_libarchive(reterr);
+        if (r < 0)
+                return r;
         r = image_store_lookup(s, image, &img, reterr);
         if (r < 0)
                 return r;

@@ -26,12 +26,10 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include "common/cleanup.h"
 #include "common/macro.h"
 #include "common/strbuf.h"
+#include "image/dlopen-archive.h"
 
 static struct archive *archive_read_free_p(struct archive *a) {
         archive_read_free(a);
@@ -689,6 +687,9 @@ int layer_unpack(int fd, int dest_fd, const char *what, UnpackFlags flags, Unpac
         struct archive_entry *e;
         int r;
 
+        r = dlopen_libarchive(reterr);
+        if (r < 0)
+                return r;
         buf = malloc(UNPACK_BUFFER_SIZE);
         if (!buf)
                 return -ENOMEM;

@@ -9,7 +9,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "common/base64.h"
@@ -19,6 +18,7 @@
 #include "common/strv.h"
 #include "config.h"
 #include "image/manifest.h"
+#include "registry/dlopen-curl.h"
 #include "registry/www-auth.h"
 
 #define USER_AGENT "skiff/" SKIFF_VERSION
@@ -84,7 +84,6 @@ int registry_client_new(const char *registry, const char *repository, const Regi
                         RegistryClient **ret) {
         RegistryClient *c;
 
-        global_init();
         c = calloc(1, sizeof(RegistryClient));
         if (!c)
                 return -ENOMEM;
@@ -100,13 +99,22 @@ int registry_client_new(const char *registry, const char *repository, const Regi
         /* docker.io is a name; its API lives at registry-1.docker.io (as in every docker client). */
         c->host = strdup(streq(registry, "docker.io") ? "registry-1.docker.io" : registry);
         c->repository = strdup(repository);
-        c->multi = curl_multi_init();
+        /* libcurl is loaded here; without it the client is still made, and its first request
+         * (registry_client_connect(), run_transfers()) reports the missing library with a reterr. */
+        if (dlopen_libcurl(NULL) >= 0) {
+                global_init();
+                c->multi = curl_multi_init();
+                if (!c->multi) {
+                        registry_client_free(c);
+                        return -ENOMEM;
+                }
+        }
         if (opts->creds && opts->creds->username) {
                 c->creds.username = strdup(opts->creds->username);
                 c->creds.password = strdup(strempty(opts->creds->password));
                 c->have_creds = true;
         }
-        if (!c->registry || !c->host || !c->repository || !c->multi
+        if (!c->registry || !c->host || !c->repository
             || (c->have_creds && (!c->creds.username || !c->creds.password))) {
                 registry_client_free(c);
                 return -ENOMEM;
@@ -204,7 +212,8 @@ static void transfer_release_easy(Transfer *t) {
                 curl_easy_cleanup(t->easy);
                 t->easy = NULL;
         }
-        curl_slist_free_all(t->headers);
+        if (t->headers) /* no libcurl call without headers: it may not be loaded (dlopen-curl.h) */
+                curl_slist_free_all(t->headers);
         t->headers = NULL;
 }
 
@@ -562,6 +571,8 @@ static int run_transfers(RegistryClient *c, Transfer **ts, size_t n, char **rete
         size_t left = n, running = 0;
         int r = 0;
 
+        if (!c->multi)
+                return dlopen_libcurl(reterr) ?: -EIO;
         for (size_t i = 0; i < n; i++) {
                 ts[i]->state = T_WAITING;
                 ts[i]->next_usec = 0;
@@ -898,6 +909,8 @@ int registry_client_connect(RegistryClient *c, char **reterr) {
 
         if (c->connected)
                 return 0;
+        if (!c->multi)
+                return dlopen_libcurl(reterr) ?: -EIO;
         r = ping(c, "https", !c->opts.tls_verify, &status, &chal, &n, reterr);
         if (r < 0 && !c->opts.tls_verify) {
                 _cleanup_free_ char *https_err = reterr ? TAKE_PTR(*reterr) : NULL;
