@@ -34,3 +34,9 @@ int rm_rf_at(int dir_fd, const char *name);
 
 /* Deletes ROOT/tmp entries whose writer died (all of them when exclusive). */
 void store_clean_tmp(ImageStore *s, bool exclusive);
+
+/* Parses the contents of ROOT/images.json strictly (every digest and id checked). Returns 0 and a new
+ * array (store_image_array_free()) of records with config, volumes and layer_dirs unset, or -EBADMSG
+ * with *reterr naming the field ("images.json: images[2].digest: invalid digest"), -ENOMEM. Exposed
+ * for the fuzzer. */
+int store_records_parse(const char *data, size_t len, StoreImage ***ret, size_t *ret_n, char **reterr);

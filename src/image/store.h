@@ -175,12 +175,13 @@ void store_image_array_free(StoreImage **a, size_t n);
 int image_name_normalize(const char *name, bool short_is_localhost, char **ret, char **reterr);
 
 /* Records an image whose manifest (and the config and layers it lists) is stored: the manifest blob
- * manifest_digest, its config blob and every layer blob must be present and every layer unpacked
+ * manifest_digest (an image manifest; for a pull through an index, the platform's manifest), its config blob and every layer blob must be present and every layer unpacked
  * (image_store_layer_ensure()), else -ENOENT naming what is missing. The config's diff_ids must match
  * the layers (-EBADMSG). names (full references as image_name_normalize() returns; may be NULL) are
  * added to the image and taken away from any other image that had them (which may so become
  * dangling, as in podman). Committing the same image again only adds names. Written atomically under
- * ROOT/store.lock. Returns 0 and, when not NULL, the image id in ret_id (65 bytes). */
+ * ROOT/store.lock. A name may also be "registry/repo@sha256:…" (a pull by digest): it is
+ * kept as is. Returns 0 and, when not NULL, the image id in ret_id (65 bytes). */
 int image_store_image_commit(ImageStore *s, const char *manifest_digest, char *const *names,
                              char ret_id[static DIGEST_SHA256_HEX_LEN + 1], char **reterr);
 
