@@ -1,11 +1,50 @@
-/* container_spawn()/container_exec(): the syscalls that apply a ContainerPlan. */
+/* container_spawn(), container_exec(), container_spawn_cleanup(): the parent side (pipes, clone3, id
+ * maps, cgroups, seccomp compiled before the clone) and the child's process setup (ids, stdio,
+ * capabilities, no_new_privs, seccomp last, execve with a PATH lookup in the container).
+ *
+ * Protocol between parent and child, two pipes:
+ *   sync  parent -> child: one byte "go" once the id maps are written and the child is in its cgroups;
+ *         EOF without it means the parent gave up and the child exits quietly.
+ *   error child -> parent, O_CLOEXEC: a ChildError if a step fails; EOF with nothing read means the
+ *         execve() succeeded (the pipe closed with it). */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
+#include "common/fileio.h"
 #include "common/strv.h"
+#include "runtime/apply-internal.h"
 #include "runtime/spawn.h"
+
+static inline void spawn_bpf_freep(SeccompBpf **b) {
+        seccomp_bpf_free(*b);
+}
+
+static const int ns_clone_flag[_NS_KIND_MAX] = {
+        [NS_MNT] = CLONE_NEWNS,   [NS_PID] = CLONE_NEWPID,   [NS_IPC] = CLONE_NEWIPC,      [NS_UTS] = CLONE_NEWUTS,
+        [NS_NET] = CLONE_NEWNET, [NS_USER] = CLONE_NEWUSER, [NS_CGROUP] = CLONE_NEWCGROUP,
+};
+
+/* Join order: the user namespace first (it grants the capabilities the other setns() calls need), the
+ * mount namespace last (joining it changes what paths mean). */
+static const NsKind join_order[] = { NS_USER, NS_IPC, NS_UTS, NS_NET, NS_PID, NS_CGROUP, NS_MNT };
 
 void spawn_result_done(SpawnResult *r) {
         if (!r)
@@ -18,18 +57,981 @@ void spawn_result_done(SpawnResult *r) {
         r->cgroup_paths = strv_free(r->cgroup_paths);
 }
 
-int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult *ret, char **ret_error) {
-        ret->exit_code = 125;
-        return -EOPNOTSUPP;
+static int set_error(char **ret_error, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int set_error(char **ret_error, int r, const char *fmt, ...) {
+        va_list ap;
+        char *s = NULL;
+
+        if (ret_error) {
+                va_start(ap, fmt);
+                if (vasprintf(&s, fmt, ap) < 0)
+                        s = NULL;
+                va_end(ap);
+                free(*ret_error);
+                *ret_error = s;
+        }
+        return r;
+}
+
+static pid_t clone3_fork(uint64_t flags, int *ret_pidfd) {
+        struct clone_args args = {
+                .flags = flags | CLONE_PIDFD,
+                .pidfd = (uint64_t) (uintptr_t) ret_pidfd,
+                .exit_signal = SIGCHLD,
+        };
+        pid_t pid;
+
+        *ret_pidfd = -1;
+        pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+        if (pid < 0 && errno == ENOSYS) {
+                /* FIXME: drop once clone3 (Linux 5.3) is the baseline */
+                *ret_pidfd = -1;
+                pid = (pid_t) syscall(SYS_clone, (unsigned long) (flags | SIGCHLD), NULL, NULL, NULL, 0);
+        }
+        return pid;
+}
+
+/* ---- the child ---- */
+
+typedef struct ChildCtx {
+        const ContainerPlan *plan;
+        const SpawnStdio *io;
+        int sync_fd;
+        int error_fd;
+        int pty_slave;            /* -1, or the tty for stdio */
+        int join_fds[_NS_KIND_MAX]; /* namespaces to setns() into, -1 otherwise */
+        uint64_t unshare_flags;   /* namespaces created after joining the user namespace */
+        const SeccompBpf *bpf;
+        const char *root;         /* where the root file system is assembled (spawn only) */
+        /* exec only: */
+        bool exec;
+        char **argv;
+        char **env;
+        const char *cwd;
+        uid_t uid;
+        gid_t gid;
+        const gid_t *groups;
+        size_t n_groups;
+        CapSet caps;
+        bool no_new_privs;
+} ChildCtx;
+
+_noreturn_ static void child_exit(ChildCtx *c, ChildError *e) {
+        ssize_t n = write(c->error_fd, e, sizeof(*e));
+        (void) n;
+        _exit(125);
+}
+
+#define CHILD_TRY(c, e, expr)                   \
+        do {                                    \
+                if ((expr) < 0)                 \
+                        child_exit((c), (e));   \
+        } while (0)
+
+static const char *env_lookup(char **env, const char *name) {
+        size_t n = strlen(name);
+        STRV_FOREACH(v, env)
+                if (strncmp(*v, name, n) == 0 && (*v)[n] == '=')
+                        return *v + n + 1;
+        return NULL;
+}
+
+/* execvpe() with the container's PATH (not ours), keeping the most telling error: EACCES from any
+ * candidate beats ENOENT, as the shell does. */
+static int exec_command(char **argv, char **env, ChildError *e) {
+        const char *path_env, *cmd = argv[0];
+        char buf[4096];
+        int err = ENOENT;
+
+        if (strchr(cmd, '/')) {
+                execve(cmd, argv, env);
+                e->exec = 1;
+                return child_error(e, errno, "exec %s", cmd);
+        }
+        path_env = env_lookup(env, "PATH") ?: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        for (const char *p = path_env; ; ) {
+                const char *colon = strchrnul(p, ':');
+                size_t l = colon - p;
+
+                if (l + strlen(cmd) + 2 < sizeof(buf)) {
+                        if (l == 0)
+                                snprintf(buf, sizeof(buf), "%s", cmd);
+                        else
+                                snprintf(buf, sizeof(buf), "%.*s/%s", (int) l, p, cmd);
+                        execve(buf, argv, env);
+                        if (errno == EACCES || (errno != ENOENT && errno != ENOTDIR))
+                                err = errno;
+                        if (err != ENOENT && err != EACCES)
+                                break;
+                }
+                if (!*colon)
+                        break;
+                p = colon + 1;
+        }
+        e->exec = 1;
+        if (err == ENOENT)
+                return child_error(e, ENOENT, "exec %s: executable file not found in $PATH", cmd);
+        return child_error(e, err, "exec %s", cmd);
+}
+
+/* Moves fd to at least min (O_CLOEXEC), so that placing stdio and kept fds at 0..n cannot clobber it. */
+static int move_above(int fd, int min) {
+        int n;
+
+        if (fd < 0)
+                return fd;
+        n = fcntl(fd, F_DUPFD_CLOEXEC, min);
+        return n < 0 ? -errno : n;
+}
+
+static int child_stdio(ChildCtx *c, ChildError *e) {
+        const SpawnStdio *io = c->io;
+        int n_keep = (int) io->n_keep_fds, min = 3 + n_keep + 3;
+        int src[3], keep[64];
+        int r;
+
+        if (n_keep > (int) ELEMENTSOF(keep))
+                return child_error(e, E2BIG, "pass %d file descriptors", n_keep);
+        c->error_fd = move_above(c->error_fd, min);
+        if (c->error_fd < 0)
+                _exit(125);
+        if (c->pty_slave >= 0)
+                src[0] = src[1] = src[2] = c->pty_slave;
+        else {
+                src[0] = io->stdin_fd;
+                src[1] = io->stdout_fd;
+                src[2] = io->stderr_fd;
+        }
+        for (int i = 0; i < 3; i++) {
+                if (src[i] < 0) {
+                        src[i] = open("/dev/null", (i == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+                        if (src[i] < 0)
+                                return child_error(e, errno, "open /dev/null");
+                }
+                src[i] = move_above(src[i], min);
+                if (src[i] < 0)
+                        return child_error(e, src[i], "set up stdio");
+        }
+        for (int i = 0; i < n_keep; i++) {
+                keep[i] = move_above(io->keep_fds[i], min);
+                if (keep[i] < 0)
+                        return child_error(e, keep[i], "pass fd %d", io->keep_fds[i]);
+        }
+        for (int i = 0; i < 3; i++)
+                if (dup2(src[i], i) < 0)
+                        return child_error(e, errno, "set up stdio");
+        for (int i = 0; i < n_keep; i++)
+                if (dup2(keep[i], 3 + i) < 0)
+                        return child_error(e, errno, "pass fd %d", io->keep_fds[i]);
+        /* Everything else closes on exec, the error pipe included; it stays usable until then. */
+        r = (int) syscall(SYS_close_range, 3 + n_keep, ~0U, CLOSE_RANGE_CLOEXEC);
+        if (r < 0)
+                for (int fd = 3 + n_keep; fd < 1024; fd++)
+                        if (fd != c->error_fd)
+                                (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+        if (c->pty_slave >= 0 && ioctl(0, TIOCSCTTY, 0) < 0)
+                return child_error(e, errno, "make the tty the controlling terminal");
+        return 0;
+}
+
+/* no_new_privs decides the order (see seccomp.h): with it, the filter goes last; without it, it is
+ * loaded while CAP_SYS_ADMIN is still held. */
+static int child_security(ChildCtx *c, const CapSet *caps, ChildError *e) {
+        const char *step = NULL;
+        int r;
+
+        if (c->no_new_privs) {
+                r = caps_apply_user(caps, c->uid, c->gid, c->groups, c->n_groups, &step);
+                if (r < 0)
+                        return child_error(e, r, "%s", step ?: "set user and capabilities");
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                        return child_error(e, errno, "set no_new_privs");
+                r = c->bpf ? seccomp_apply_bpf(c->bpf) : 0;
+                if (r < 0)
+                        return child_error(e, r, "load the seccomp filter");
+        } else {
+                r = c->bpf ? seccomp_apply_bpf(c->bpf) : 0;
+                if (r < 0)
+                        return child_error(e, r, "load the seccomp filter");
+                r = caps_apply_user(caps, c->uid, c->gid, c->groups, c->n_groups, &step);
+                if (r < 0)
+                        return child_error(e, r, "%s", step ?: "set user and capabilities");
+        }
+        return 0;
+}
+
+_noreturn_ static void child_main(ChildCtx *c) {
+        const ContainerPlan *plan = c->plan;
+        bool userns = plan->ns[NS_USER].mode != NS_MODE_HOST;
+        ChildError e = {};
+        char go;
+        int failed_rlimit = 0;
+
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (read(c->sync_fd, &go, 1) != 1)
+                _exit(125);
+        close(c->sync_fd);
+
+        /* Inside a new user namespace we start as the overflow id: become its root. */
+        if (plan->ns[NS_USER].mode == NS_MODE_NEW && !c->exec) {
+                if (setresgid(0, 0, 0) < 0)
+                        child_exit(c, (child_error(&e, errno, "setresgid 0 in the user namespace"), &e));
+                if (setresuid(0, 0, 0) < 0)
+                        child_exit(c, (child_error(&e, errno, "setresuid 0 in the user namespace"), &e));
+        }
+        for (size_t i = 0; i < ELEMENTSOF(join_order); i++) {
+                NsKind k = join_order[i];
+
+                if (c->join_fds[k] < 0)
+                        continue;
+                if (setns(c->join_fds[k], ns_clone_flag[k]) < 0)
+                        child_exit(c, (child_error(&e, errno, "join the %s namespace%s%s", ns_kind_to_string(k),
+                                                   plan->ns[k].path && !c->exec ? " " : "",
+                                                   plan->ns[k].path && !c->exec ? plan->ns[k].path : ""), &e));
+                close(c->join_fds[k]);
+                if (k == NS_USER && c->unshare_flags && unshare((int) c->unshare_flags) < 0)
+                        child_exit(c, (child_error(&e, errno, "create namespaces"), &e));
+        }
+
+        if (setsid() < 0)
+                child_exit(c, (child_error(&e, errno, "setsid"), &e));
+        CHILD_TRY(c, &e, child_stdio(c, &e));
+
+        if (!c->exec) {
+                CHILD_TRY(c, &e, apply_rootfs(plan, c->root, userns, &e));
+                if (plan->ns[NS_UTS].mode == NS_MODE_NEW && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
+                        child_exit(c, (child_error(&e, errno, "sethostname %s", plan->hostname), &e));
+        }
+        if (chdir(c->cwd) < 0) {
+                int err = errno;
+                /* podman creates a missing working directory (image WorkingDir or -w) */
+                if (err != ENOENT || c->exec || mkdir_p(c->cwd, 0755) < 0 || chdir(c->cwd) < 0)
+                        child_exit(c, (child_error(&e, err, "chdir %s", c->cwd), &e));
+        }
+        if (rlimits_apply(&plan->rlimits, &failed_rlimit) < 0)
+                child_exit(c, (child_error(&e, errno, "setrlimit %s", strempty(rlimit_to_name(failed_rlimit))), &e));
+        umask(plan->umask);
+        CHILD_TRY(c, &e, child_security(c, &c->caps, &e));
+        (void) exec_command(c->argv, c->env, &e);
+        child_exit(c, &e);
+}
+
+/* ---- the parent ---- */
+
+/* Drops from set what our own bounding set lacks (a capability we do not have cannot be granted). */
+static void caps_clamp_to_own(CapSet *set) {
+        int last = caps_last_cap();
+        uint64_t own = 0;
+
+        for (int c = 0; c <= (last < 0 ? 63 : last) && c < 64; c++)
+                if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+                        own |= CAP_MASK(c);
+        set->bounding &= own;
+        set->permitted &= own;
+        set->effective &= own;
+        set->inheritable &= own;
+        set->ambient &= own;
+}
+
+static int write_id_map(pid_t pid, const char *file, const PlanIdMap *m, size_t n, char **ret_error) {
+        char path[64], buf[1024];
+        size_t len = 0;
+        int r;
+
+        for (size_t i = 0; i < n; i++)
+                len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
+                                         m[i].size);
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, buf, len) != (ssize_t) len) {
+                r = -errno;
+                return set_error(ret_error, r, "write %s: %s", file, strerror(-r));
+        }
+        return 0;
+}
+
+/* newuidmap/newgidmap, for a rootless caller mapping more than its own id (they check /etc/subuid). */
+static int run_newidmap(const char *tool, pid_t pid, const PlanIdMap *m, size_t n, char **ret_error) {
+        char *argv[3 + 3 * 8 + 1], nums[3 * 8][16], pidstr[16];
+        size_t a = 0;
+        pid_t child;
+        int status;
+
+        if (n > 8)
+                return set_error(ret_error, -E2BIG, "%s: too many ranges", tool);
+        snprintf(pidstr, sizeof(pidstr), "%d", (int) pid);
+        argv[a++] = (char *) tool;
+        argv[a++] = pidstr;
+        for (size_t i = 0; i < n; i++) {
+                snprintf(nums[3 * i], 16, "%u", m[i].container_id);
+                snprintf(nums[3 * i + 1], 16, "%u", m[i].host_id);
+                snprintf(nums[3 * i + 2], 16, "%u", m[i].size);
+                argv[a++] = nums[3 * i];
+                argv[a++] = nums[3 * i + 1];
+                argv[a++] = nums[3 * i + 2];
+        }
+        argv[a] = NULL;
+        child = fork();
+        if (child < 0)
+                return set_error(ret_error, -errno, "%s: fork: %s", tool, strerror(errno));
+        if (child == 0) {
+                execvp(tool, argv);
+                _exit(127);
+        }
+        if (waitpid(child, &status, 0) < 0)
+                return set_error(ret_error, -errno, "%s: %s", tool, strerror(errno));
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return set_error(ret_error, -EPERM, "%s %d: failed (exit %d; are /etc/subuid and /etc/subgid set up?)",
+                                 tool, (int) pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+        return 0;
+}
+
+static int setup_id_maps(const ContainerPlan *plan, pid_t pid, char **ret_error) {
+        bool root = geteuid() == 0;
+        bool own_only = plan->n_uid_map == 1 && plan->uid_map[0].host_id == geteuid() && plan->uid_map[0].size == 1
+                        && plan->n_gid_map == 1 && plan->gid_map[0].host_id == getegid() && plan->gid_map[0].size == 1;
+        int r;
+
+        if (root || own_only) {
+                if (!root) {
+                        /* an unprivileged single-id map needs setgroups denied first */
+                        char path[64];
+                        snprintf(path, sizeof(path), "/proc/%d/setgroups", (int) pid);
+                        r = write_file_atomic_at(AT_FDCWD, path, "deny", 4, 0); /* not atomic-capable: fall back */
+                        if (r < 0) {
+                                _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+                                if (fd < 0 || write(fd, "deny", 4) != 4)
+                                        return set_error(ret_error, -errno, "write setgroups: %s", strerror(errno));
+                        }
+                }
+                r = write_id_map(pid, "uid_map", plan->uid_map, plan->n_uid_map, ret_error);
+                if (r < 0)
+                        return r;
+                return write_id_map(pid, "gid_map", plan->gid_map, plan->n_gid_map, ret_error);
+        }
+        r = run_newidmap("newuidmap", pid, plan->uid_map, plan->n_uid_map, ret_error);
+        if (r < 0)
+                return r;
+        return run_newidmap("newgidmap", pid, plan->gid_map, plan->n_gid_map, ret_error);
+}
+
+static int open_pty(int *ret_master, int *ret_slave, char **ret_error) {
+        _cleanup_close_ int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        int slave;
+
+        if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
+                return set_error(ret_error, -errno, "allocate a pty: %s", strerror(errno));
+        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+                return set_error(ret_error, -errno, "open the pty's peer: %s", strerror(errno));
+        *ret_master = TAKE_FD(master);
+        *ret_slave = slave;
+        return 0;
+}
+
+static int exit_class(const ChildError *e) {
+        if (!e->exec)
+                return 125;
+        if (e->err == ENOENT)
+                return 127;
+        return 126;
+}
+
+/* The child's report, or 0 when the pipe closed empty (exec happened). */
+static int read_child_error(int fd, ChildError *e) {
+        size_t got = 0;
+
+        while (got < sizeof(*e)) {
+                ssize_t n = read(fd, (char *) e + got, sizeof(*e) - got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                got += (size_t) n;
+        }
+        if (got == 0)
+                return 0;
+        if (got < sizeof(*e)) {
+                *e = (ChildError) { .err = EIO };
+                snprintf(e->msg, sizeof(e->msg), "container setup: short report from the child");
+        }
+        e->msg[sizeof(e->msg) - 1] = 0;
+        return -e->err;
+}
+
+static void reap(pid_t pid) {
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+}
+
+static const char *const etc_files[] = { "hosts", "hostname", "resolv.conf" };
+
+/* The host ids of the container's root, which must be able to reach its run dir and storage. */
+static void container_root_ids(const ContainerPlan *plan, uid_t *ret_uid, gid_t *ret_gid) {
+        *ret_uid = (uid_t) -1;
+        *ret_gid = (gid_t) -1;
+        if (plan->ns[NS_USER].mode != NS_MODE_NEW)
+                return;
+        for (size_t i = 0; i < plan->n_uid_map; i++)
+                if (plan->uid_map[i].container_id == 0)
+                        *ret_uid = plan->uid_map[i].host_id;
+        for (size_t i = 0; i < plan->n_gid_map; i++)
+                if (plan->gid_map[i].container_id == 0)
+                        *ret_gid = plan->gid_map[i].host_id;
+}
+
+static int write_run_dir(const ContainerPlan *plan, char **ret_error) {
+        const char *content[] = { plan->etc_hosts, plan->etc_hostname, plan->etc_resolv_conf };
+        _cleanup_free_ char *rootdir = NULL, *parent = NULL;
+        uid_t ruid;
+        gid_t rgid;
+        int r;
+
+        container_root_ids(plan, &ruid, &rgid);
+        /* parents 0755 (the container's root may be another host uid and must traverse them), the run
+         * dir itself 0700, owned by the container's root */
+        parent = strdup(plan->run_dir);
+        if (!parent)
+                return -ENOMEM;
+        *strrchr(parent, '/') = 0;
+        r = mkdir_p(parent, 0755);
+        if (r >= 0 && mkdir(plan->run_dir, 0700) < 0 && errno != EEXIST)
+                r = -errno;
+        if (r < 0)
+                return set_error(ret_error, r, "create %s: %s", plan->run_dir, strerror(-r));
+        if (ruid != (uid_t) -1 && chown(plan->run_dir, ruid, rgid) < 0)
+                return set_error(ret_error, -errno, "chown %s: %s", plan->run_dir, strerror(errno));
+        for (size_t i = 0; i < ELEMENTSOF(etc_files); i++) {
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s/%s", plan->run_dir, etc_files[i]) < 0)
+                        return -ENOMEM;
+                r = write_file_atomic_at(AT_FDCWD, p, strempty(content[i]), strlen(strempty(content[i])), 0644);
+                if (r < 0)
+                        return set_error(ret_error, r, "write %s: %s", p, strerror(-r));
+        }
+        if (asprintf(&rootdir, "%s/rootfs", plan->run_dir) < 0)
+                return -ENOMEM;
+        if (mkdir(rootdir, 0755) < 0 && errno != EEXIST)
+                return set_error(ret_error, -errno, "create %s: %s", rootdir, strerror(errno));
+        if (plan->upper_dir) {
+                r = mkdir_p(plan->upper_dir, 0755);
+                if (r >= 0)
+                        r = mkdir_p(plan->work_dir, 0700);
+                if (r < 0)
+                        return set_error(ret_error, r, "create the container's storage in %s: %s", plan->container_dir,
+                                         strerror(-r));
+                if (ruid != (uid_t) -1) {
+                        const char *dirs[] = { plan->container_dir, plan->upper_dir, plan->work_dir };
+                        FOREACH_ARRAY(d, dirs, ELEMENTSOF(dirs))
+                                if (chown(*d, ruid, rgid) < 0)
+                                        return set_error(ret_error, -errno, "chown %s: %s", *d, strerror(errno));
+                }
+        }
+        return 0;
+}
+
+static void remove_run_dir(const ContainerPlan *plan) {
+        char p[4096];
+
+        for (size_t i = 0; i < ELEMENTSOF(etc_files); i++) {
+                snprintf(p, sizeof(p), "%s/%s", plan->run_dir, etc_files[i]);
+                (void) unlink(p);
+        }
+        snprintf(p, sizeof(p), "%s/rootfs", plan->run_dir);
+        (void) rmdir(p);
+        (void) rmdir(plan->run_dir);
+}
+
+static int rm_rf(const char *path) {
+        pid_t pid;
+        int status;
+
+        /* FIXME: an in-process recursive removal (openat/unlinkat) would save the fork */
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                execl("/bin/rm", "rm", "-rf", "--one-file-system", "--", path, (char *) NULL);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return -errno;
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
 int container_spawn_cleanup(const ContainerPlan *plan, char *const *cgroup_paths, unsigned flags,
                             char **ret_error) {
-        return -EOPNOTSUPP;
+        int r = 0, q;
+
+        if (cgroup_paths && *cgroup_paths) {
+                _cleanup_close_ int root_fd = cgroup_root_open();
+                char *err = NULL;
+
+                if (root_fd < 0)
+                        r = set_error(ret_error, root_fd, "open the cgroup root: %s", strerror(-root_fd));
+                else if ((q = cgroup_remove(root_fd, cgroup_paths, 2000, &err)) < 0) {
+                        if (r >= 0)
+                                r = set_error(ret_error, q, "%s", err ?: "remove the container's cgroups");
+                }
+                free(err);
+        }
+        remove_run_dir(plan);
+        if (flags & SPAWN_CLEANUP_STORAGE) {
+                q = rm_rf(plan->container_dir);
+                if (q < 0 && r >= 0)
+                        r = set_error(ret_error, q, "remove %s: %s", plan->container_dir, strerror(-q));
+        }
+        return r;
+}
+
+static void close_join_fds(int *fds) {
+        for (int k = 0; k < _NS_KIND_MAX; k++)
+                if (fds[k] >= 0) {
+                        close(fds[k]);
+                        fds[k] = -1;
+                }
+}
+
+typedef struct Launch {
+        ChildCtx ctx;
+        uint64_t clone_flags;
+        bool need_maps;
+        int pid_ns_fd;      /* join a pid namespace: set as pid_for_children around the clone */
+        char **cgroup_paths;
+        int cgroup_root_fd;
+} Launch;
+
+/* Clone the child, give it maps and cgroups, let it go, and collect its verdict. */
+static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_error) {
+        const ContainerPlan *plan = l->ctx.plan;
+        _cleanup_close_ int own_pidns = -EBADF, master = -EBADF, slave = -EBADF;
+        int sync_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 }, pidfd = -1;
+        ChildError e = {};
+        pid_t pid;
+        int r;
+
+        if (io->tty && io->create_pty) {
+                r = open_pty(&master, &slave, ret_error);
+                if (r < 0)
+                        return r;
+                l->ctx.pty_slave = slave;
+        } else if (io->tty && io->pty_slave >= 0)
+                l->ctx.pty_slave = io->pty_slave;
+        else
+                l->ctx.pty_slave = -1;
+
+        if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
+                r = set_error(ret_error, -errno, "create pipes: %s", strerror(errno));
+                goto fail_pipes;
+        }
+        if (l->pid_ns_fd >= 0) {
+                own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+                if (own_pidns < 0 || setns(l->pid_ns_fd, CLONE_NEWPID) < 0) {
+                        r = set_error(ret_error, -errno, "join the pid namespace: %s", strerror(errno));
+                        goto fail_pipes;
+                }
+        }
+        l->ctx.sync_fd = sync_pipe[0];
+        l->ctx.error_fd = err_pipe[1];
+        pid = clone3_fork(l->clone_flags, &pidfd);
+        if (pid == 0) {
+                close(sync_pipe[1]);
+                close(err_pipe[0]);
+                child_main(&l->ctx);
+        }
+        if (own_pidns >= 0)
+                (void) setns(own_pidns, CLONE_NEWPID); /* back to ours for later children */
+        if (pid < 0) {
+                r = set_error(ret_error, -errno, "clone: %s", strerror(errno));
+                goto fail_pipes;
+        }
+        close(sync_pipe[0]);
+        close(err_pipe[1]);
+        sync_pipe[0] = err_pipe[1] = -1;
+
+        if (l->need_maps) {
+                r = setup_id_maps(plan, pid, ret_error);
+                if (r < 0)
+                        goto fail_child;
+        }
+        if (l->cgroup_paths && *l->cgroup_paths) {
+                char *err = NULL;
+                r = cgroup_join(l->cgroup_root_fd, l->cgroup_paths, pid, &err);
+                if (r < 0) {
+                        set_error(ret_error, r, "%s", err ?: "join the container's cgroups");
+                        free(err);
+                        goto fail_child;
+                }
+        }
+        if (write(sync_pipe[1], "g", 1) != 1) {
+                r = set_error(ret_error, -errno, "start the container process: %s", strerror(errno));
+                goto fail_child;
+        }
+        close(sync_pipe[1]);
+        sync_pipe[1] = -1;
+        r = read_child_error(err_pipe[0], &e);
+        close(err_pipe[0]);
+        err_pipe[0] = -1;
+        if (r < 0) {
+                reap(pid);
+                if (pidfd >= 0)
+                        close(pidfd);
+                ret->exit_code = exit_class(&e);
+                return set_error(ret_error, -e.err, "%s: %s", e.msg, strerror(e.err));
+        }
+        ret->pid = pid;
+        ret->pidfd = pidfd;
+        ret->pty_master = TAKE_FD(master);
+        ret->exit_code = 0;
+        return 0;
+
+fail_child:
+        (void) kill(pid, SIGKILL);
+        reap(pid);
+        if (pidfd >= 0)
+                close(pidfd);
+fail_pipes:
+        for (int i = 0; i < 2; i++) {
+                if (sync_pipe[i] >= 0)
+                        close(sync_pipe[i]);
+                if (err_pipe[i] >= 0)
+                        close(err_pipe[i]);
+        }
+        ret->exit_code = 125;
+        return r;
+}
+
+static int open_join_fds(const ContainerPlan *plan, int *fds, char **ret_error) {
+        for (int k = 0; k < _NS_KIND_MAX; k++) {
+                fds[k] = -1;
+                if (plan->ns[k].mode != NS_MODE_JOIN)
+                        continue;
+                fds[k] = open(plan->ns[k].path, O_RDONLY | O_CLOEXEC);
+                if (fds[k] < 0) {
+                        int r = -errno;
+                        close_join_fds(fds);
+                        return set_error(ret_error, r, "open the %s namespace %s: %s", ns_kind_to_string(k),
+                                         plan->ns[k].path, strerror(-r));
+                }
+        }
+        return 0;
+}
+
+int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult *ret, char **ret_error) {
+        _cleanup_(spawn_bpf_freep) SeccompBpf *bpf = NULL;
+        CgroupSystem *sys = NULL;
+        CgroupPlan *cp = NULL;
+        _cleanup_free_ char *root = NULL;
+        Launch l = { .pid_ns_fd = -1, .cgroup_root_fd = -1 };
+        bool cgroup_created = false;
+        char *err = NULL;
+        int r;
+
+        *ret = (SpawnResult) { .pid = 0, .pidfd = -1, .pty_master = -1, .exit_code = 125 };
+        if (plan->upper_dir == NULL && plan->rootfs == NULL)
+                return set_error(ret_error, -EINVAL, "container %s: no root file system in the plan", plan->id);
+
+        /* seccomp: compiled here, loaded by the child */
+        if (plan->seccomp.kind != SECCOMP_KIND_UNCONFINED) {
+                r = seccomp_bpf_build(&plan->seccomp, plan->caps.bounding, NULL, &bpf, &err);
+                if (r < 0) {
+                        set_error(ret_error, r, "%s", err ?: "build the seccomp filter");
+                        free(err);
+                        return r;
+                }
+        }
+
+        r = write_run_dir(plan, ret_error);
+        if (r < 0)
+                goto fail;
+        if (asprintf(&root, "%s/rootfs", plan->run_dir) < 0) {
+                r = -ENOMEM;
+                goto fail;
+        }
+
+        /* cgroups: created before the clone, joined from here while the child waits */
+        if (plan->cgroups != CGROUPS_DISABLED) {
+                _cleanup_free_ char *name = NULL;
+
+                r = cgroup_system_detect(&sys);
+                if (r < 0) {
+                        set_error(ret_error, r, "detect cgroups: %s", strerror(-r));
+                        goto fail;
+                }
+                if (asprintf(&name, "skiff-%s", plan->id) < 0) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                r = cgroup_plan_build(sys, name, &plan->limits, plan->cgroups, geteuid() != 0, &cp, &err);
+                if (r < 0) {
+                        set_error(ret_error, r, "%s", err ?: "plan the container's cgroups");
+                        goto fail;
+                }
+                r = cgroup_plan_create(sys->root_fd, cp, &err);
+                if (r < 0) {
+                        set_error(ret_error, r, "%s", err ?: "create the container's cgroups");
+                        goto fail;
+                }
+                cgroup_created = true;
+                l.cgroup_paths = cp->paths;
+                l.cgroup_root_fd = sys->root_fd;
+        }
+
+        r = open_join_fds(plan, l.ctx.join_fds, ret_error);
+        if (r < 0)
+                goto fail;
+
+        for (int k = 0; k < _NS_KIND_MAX; k++)
+                if (plan->ns[k].mode == NS_MODE_NEW)
+                        l.clone_flags |= (uint64_t) ns_clone_flag[k];
+        if (plan->ns[NS_USER].mode == NS_MODE_JOIN) {
+                /* New namespaces must belong to the joined user namespace: created by the child after
+                 * its setns(), except the pid namespace, which only a clone can enter. */
+                l.ctx.unshare_flags = l.clone_flags & ~(uint64_t) CLONE_NEWPID;
+                l.clone_flags &= CLONE_NEWPID;
+        }
+        if (plan->ns[NS_PID].mode == NS_MODE_JOIN) {
+                l.pid_ns_fd = l.ctx.join_fds[NS_PID];
+                l.ctx.join_fds[NS_PID] = -1;
+        }
+        l.need_maps = plan->ns[NS_USER].mode == NS_MODE_NEW;
+        l.ctx.plan = plan;
+        l.ctx.io = io;
+        l.ctx.bpf = bpf;
+        l.ctx.root = root;
+        l.ctx.argv = plan->argv;
+        l.ctx.env = plan->env;
+        l.ctx.cwd = plan->cwd;
+        l.ctx.uid = plan->uid;
+        l.ctx.gid = plan->gid;
+        l.ctx.groups = plan->groups;
+        l.ctx.n_groups = plan->n_groups;
+        l.ctx.caps = plan->caps;
+        if (plan->privileged)
+                caps_clamp_to_own(&l.ctx.caps); /* "all" means all we hold: this host lacks CAP_SYS_RESOURCE */
+        l.ctx.no_new_privs = plan->no_new_privs;
+
+        r = launch(&l, io, ret, ret_error);
+        close_join_fds(l.ctx.join_fds);
+        if (l.pid_ns_fd >= 0)
+                close(l.pid_ns_fd);
+        if (r < 0)
+                goto fail_keep_code;
+        if (cp && cp->paths) {
+                r = strv_copy(cp->paths, &ret->cgroup_paths);
+                if (r < 0) {
+                        /* the container runs: report OOM but keep it; the caller can still kill it */
+                        ret->cgroup_paths = NULL;
+                }
+        }
+        cgroup_plan_free(cp);
+        cgroup_system_free(sys);
+        free(err);
+        return 0;
+
+fail:
+        ret->exit_code = 125;
+fail_keep_code:
+        if (cgroup_created) {
+                char *e2 = NULL;
+                (void) cgroup_remove(sys->root_fd, cp->paths, 2000, &e2);
+                free(e2);
+        }
+        remove_run_dir(plan);
+        cgroup_plan_free(cp);
+        cgroup_system_free(sys);
+        free(err);
+        return r;
+}
+
+/* ---- exec ---- */
+
+static int read_target_cgroups(const CgroupSystem *sys, pid_t target, char ***ret) {
+        _cleanup_free_ char *text = NULL;
+        _cleanup_strv_free_ char **paths = NULL;
+        char p[64], *save = NULL;
+        int r;
+
+        snprintf(p, sizeof(p), "/proc/%d/cgroup", (int) target);
+        r = read_full_file_at(AT_FDCWD, p, 1 << 20, &text, NULL);
+        if (r < 0)
+                return r;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (!c2)
+                        continue;
+                *c2 = 0;
+                const char *ctrls = c1 + 1, *path = c2 + 1;
+                for (size_t i = 0; i < sys->n_hier; i++) {
+                        const CgroupHierarchy *h = &sys->hier[i];
+                        bool match;
+                        if (h->v2)
+                                match = *ctrls == 0;
+                        else if (h->name)
+                                match = startswith(ctrls, "name=") && streq(ctrls + 5, h->name);
+                        else {
+                                _cleanup_free_ char *j = strv_join(h->controllers, ",");
+                                match = j && streq(j, ctrls);
+                        }
+                        if (!match)
+                                continue;
+                        while (*path == '/')
+                                path++;
+                        r = strv_extendf(&paths, "%s%s%s", h->dir, *h->dir && *path ? "/" : "", path);
+                        if (r < 0)
+                                return r;
+                        break;
+                }
+        }
+        *ret = TAKE_PTR(paths);
+        return 0;
 }
 
 int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *opts, const SpawnStdio *io,
                    SpawnResult *ret, char **ret_error) {
+        _cleanup_(spawn_bpf_freep) SeccompBpf *bpf = NULL;
+        _cleanup_strv_free_ char **env = NULL, **cg = NULL;
+        _cleanup_free_ gid_t *groups = NULL;
+        _cleanup_free_ char *home = NULL, *rootpath = NULL;
+        CgroupSystem *sys = NULL;
+        Launch l = { .pid_ns_fd = -1, .cgroup_root_fd = -1 };
+        char *err = NULL;
+        int r;
+
+        *ret = (SpawnResult) { .pidfd = -1, .pty_master = -1, .exit_code = 125 };
+        if (!opts->argv || !opts->argv[0])
+                return set_error(ret_error, -EINVAL, "exec: no command");
+
+        /* namespaces of the target that differ from ours */
+        for (int k = 0; k < _NS_KIND_MAX; k++) {
+                char tp[64], op[64];
+                struct stat ts, os;
+
+                l.ctx.join_fds[k] = -1;
+                snprintf(tp, sizeof(tp), "/proc/%d/ns/%s", (int) target, ns_kind_to_string(k));
+                snprintf(op, sizeof(op), "/proc/self/ns/%s", ns_kind_to_string(k));
+                if (stat(tp, &ts) < 0) {
+                        r = -errno;
+                        close_join_fds(l.ctx.join_fds);
+                        return set_error(ret_error, r, "exec: container process %d: %s", (int) target, strerror(-r));
+                }
+                if (stat(op, &os) == 0 && os.st_ino == ts.st_ino && os.st_dev == ts.st_dev)
+                        continue;
+                l.ctx.join_fds[k] = open(tp, O_RDONLY | O_CLOEXEC);
+                if (l.ctx.join_fds[k] < 0) {
+                        r = -errno;
+                        close_join_fds(l.ctx.join_fds);
+                        return set_error(ret_error, r, "exec: open %s: %s", tp, strerror(-r));
+                }
+        }
+        l.pid_ns_fd = l.ctx.join_fds[NS_PID];
+        l.ctx.join_fds[NS_PID] = -1;
+
+        /* user, env, cwd: the plan's, overridden by exec's options; names resolved in the container's
+         * current /etc/passwd, read through the target's root */
+        l.ctx.uid = plan->uid;
+        l.ctx.gid = plan->gid;
+        l.ctx.groups = plan->groups;
+        l.ctx.n_groups = plan->n_groups;
+        if (opts->user) {
+                size_t n = 0;
+                if (asprintf(&rootpath, "/proc/%d/root", (int) target) < 0) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                r = plan_resolve_user(NULL, rootpath, opts->user, NULL, &l.ctx.uid, &l.ctx.gid, &groups, &n, &home, &err);
+                if (r < 0) {
+                        set_error(ret_error, r, "exec: %s", err ?: strerror(-r));
+                        goto fail;
+                }
+                l.ctx.groups = groups;
+                l.ctx.n_groups = n;
+        }
+        r = strv_copy(plan->env, &env);
+        if (r < 0)
+                goto fail;
+        if (home) {
+                _cleanup_free_ char *h = NULL;
+                if (asprintf(&h, "HOME=%s", home) < 0 || plan_env_set(&env, h) < 0) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+        }
+        STRV_FOREACH(e, opts->env) {
+                if (strchr(*e, '='))
+                        r = plan_env_set(&env, *e);
+                else if (getenv(*e)) {
+                        _cleanup_free_ char *a = NULL;
+                        r = asprintf(&a, "%s=%s", *e, getenv(*e)) < 0 ? -ENOMEM : plan_env_set(&env, a);
+                } else
+                        r = 0;
+                if (r < 0) {
+                        set_error(ret_error, r, "exec -e %s: invalid variable", *e);
+                        goto fail;
+                }
+        }
+        if (opts->tty)
+                (void) plan_env_set(&env, "TERM=xterm");
+
+        /* capabilities as the container has them, for the exec's user (podman: a non-root user
+         * gets the bounding set only); --privileged: everything, no seccomp */
+        if (opts->privileged) {
+                int last = caps_last_cap();
+                uint64_t all = caps_all_mask(last < 0 ? 40 : (unsigned) last);
+                l.ctx.caps = (CapSet) { .bounding = all, .permitted = all, .effective = all };
+                if (l.ctx.uid != 0)
+                        l.ctx.caps = (CapSet) { .bounding = all };
+                caps_clamp_to_own(&l.ctx.caps);
+        } else {
+                l.ctx.caps = plan->caps;
+                if (l.ctx.uid != 0 && plan->uid == 0)
+                        l.ctx.caps = (CapSet) { .bounding = plan->caps.bounding };
+                else if (l.ctx.uid == 0 && plan->uid != 0)
+                        l.ctx.caps = (CapSet) { .bounding = plan->caps.bounding, .permitted = plan->caps.bounding,
+                                                .effective = plan->caps.bounding };
+                if (plan->seccomp.kind != SECCOMP_KIND_UNCONFINED) {
+                        r = seccomp_bpf_build(&plan->seccomp, plan->caps.bounding, NULL, &bpf, &err);
+                        if (r < 0) {
+                                set_error(ret_error, r, "%s", err ?: "build the seccomp filter");
+                                goto fail;
+                        }
+                }
+        }
+
+        /* cgroups: the target's own */
+        if (plan->cgroups != CGROUPS_DISABLED && cgroup_system_detect(&sys) >= 0) {
+                r = read_target_cgroups(sys, target, &cg);
+                if (r < 0) {
+                        set_error(ret_error, r, "exec: read the cgroups of %d: %s", (int) target, strerror(-r));
+                        goto fail;
+                }
+                l.cgroup_paths = cg;
+                l.cgroup_root_fd = sys->root_fd;
+        }
+
+        l.ctx.plan = plan;
+        l.ctx.io = io;
+        l.ctx.bpf = bpf;
+        l.ctx.exec = true;
+        l.ctx.argv = opts->argv;
+        l.ctx.env = env;
+        l.ctx.cwd = opts->workdir ?: plan->cwd;
+        l.ctx.no_new_privs = plan->no_new_privs;
+        l.need_maps = false;
+        r = launch(&l, io, ret, ret_error);
+        close_join_fds(l.ctx.join_fds);
+        if (l.pid_ns_fd >= 0)
+                close(l.pid_ns_fd);
+        cgroup_system_free(sys);
+        free(err);
+        return r;
+
+fail:
+        close_join_fds(l.ctx.join_fds);
+        if (l.pid_ns_fd >= 0)
+                close(l.pid_ns_fd);
+        cgroup_system_free(sys);
+        free(err);
         ret->exit_code = 125;
-        return -EOPNOTSUPP;
+        return r;
 }

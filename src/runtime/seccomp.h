@@ -84,6 +84,7 @@ int seccomp_profile_lookup(const SeccompProfile *p, const char *name, uint64_t c
 typedef struct SeccompBpf {
         void *insns; /* struct sock_filter[n_insns] */
         size_t n_insns;
+        unsigned flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2), from a custom profile's "flags" */
 } SeccompBpf;
 
 SeccompBpf *seccomp_bpf_free(SeccompBpf *b);
