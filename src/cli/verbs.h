@@ -12,3 +12,22 @@ typedef struct SkiffContext {
  * status (0, 1 for usage and input errors, 125 for skiff's own failures). */
 int verb_kube(SkiffContext *ctx, int argc, char *argv[]);
 int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]);
+
+/* Containers (verb-container.c, verb-container-ops.c). Exit statuses as podman's: 125 for skiff's own
+ * errors, 126/127 when the command cannot be run or found, else the container's status. */
+int verb_run(SkiffContext *ctx, int argc, char *argv[]);
+int verb_create(SkiffContext *ctx, int argc, char *argv[]);
+int verb_start(SkiffContext *ctx, int argc, char *argv[]);
+int verb_stop(SkiffContext *ctx, int argc, char *argv[]);
+int verb_rm(SkiffContext *ctx, int argc, char *argv[]);
+int verb_ps(SkiffContext *ctx, int argc, char *argv[]);
+int verb_logs(SkiffContext *ctx, int argc, char *argv[]);
+int verb_inspect(SkiffContext *ctx, int argc, char *argv[]);
+int verb_exec(SkiffContext *ctx, int argc, char *argv[]);
+int verb_kill(SkiffContext *ctx, int argc, char *argv[]);
+int verb_wait(SkiffContext *ctx, int argc, char *argv[]);
+/* skiff image COMMAND and skiff images (= image ls): src/cli/verb-image.c. */
+int verb_image(SkiffContext *ctx, int argc, char *argv[]);
+int verb_images(SkiffContext *ctx, int argc, char *argv[]);
+/* skiff pull IMAGE... (also `skiff image pull`): src/cli/verb-pull.c. */
+int verb_pull(SkiffContext *ctx, int argc, char *argv[]);

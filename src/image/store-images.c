@@ -118,7 +118,7 @@ static int make_staging_dir(ImageStore *s, const char *prefix, char **ret_name, 
 
 int image_store_layer_ensure(ImageStore *s, const char *blob_digest, const char *media_type,
                              const char *expected_diff_id, char **ret_dir,
-                             char ret_diff_id[static DIGEST_STRING_SIZE], char **reterr) {
+                             char *ret_diff_id, char **reterr) {
         _cleanup_free_ char *lock_name = NULL, *staging = NULL, *info = NULL, *what = NULL;
         _cleanup_close_ int lock_fd = -EBADF, blob_fd = -EBADF, stage_fd = -EBADF, diff_fd = -EBADF;
         const char *blob_hex, *diff_hex = NULL;
@@ -765,7 +765,7 @@ static int config_created(const char *data, size_t len, char **ret) {
 }
 
 int image_store_image_commit(ImageStore *s, const char *manifest_digest, char *const *names,
-                             char ret_id[static DIGEST_SHA256_HEX_LEN + 1], char **reterr) {
+                             char *ret_id, char **reterr) {
         _cleanup_(store_image_freep) StoreImage *img = NULL;
         _cleanup_(manifest_freep) Manifest *m = NULL;
         _cleanup_(image_config_freep) ImageConfig *cfg = NULL;
@@ -1069,7 +1069,7 @@ static int with_gc_lock(ImageStore *s, bool nonblock, uint64_t *bytes, char **re
 }
 
 int image_store_remove(ImageStore *s, const char *image, ImageRemoveFlags flags,
-                       char ret_id[static DIGEST_SHA256_HEX_LEN + 1], bool *ret_untagged, char **reterr) {
+                       char *ret_id, bool *ret_untagged, char **reterr) {
         _cleanup_(records_done) Records recs = {};
         _cleanup_close_ int lock_fd = -EBADF;
         _cleanup_free_ char *name = NULL;

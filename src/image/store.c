@@ -405,7 +405,7 @@ int64_t blob_writer_size(const BlobWriter *w) {
         return w->size;
 }
 
-int blob_writer_commit(BlobWriter *w, char ret_digest[static DIGEST_STRING_SIZE], char **reterr) {
+int blob_writer_commit(BlobWriter *w, char *ret_digest, char **reterr) {
         ImageStore *s = w->store;
         char got[DIGEST_STRING_SIZE];
         const char *hex;
@@ -470,7 +470,7 @@ BlobWriter *blob_writer_free(BlobWriter *w) {
 }
 
 int image_store_put_blob(ImageStore *s, const char *expected_digest, const void *data, size_t len,
-                         char ret_digest[static DIGEST_STRING_SIZE], char **reterr) {
+                         char *ret_digest, char **reterr) {
         _cleanup_(blob_writer_freep) BlobWriter *w = NULL;
         int r;
 

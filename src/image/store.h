@@ -111,7 +111,7 @@ int64_t blob_writer_size(const BlobWriter *w);
  * fsyncs, and renames it into ROOT/blobs/sha256/<hex>. On any failure nothing becomes visible. When
  * no digest was expected and the computed one is already stored, the new copy is dropped and 0 is
  * returned. Writes the digest into ret_digest when not NULL. The writer must still be freed. */
-int blob_writer_commit(BlobWriter *w, char ret_digest[static DIGEST_STRING_SIZE], char **reterr);
+int blob_writer_commit(BlobWriter *w, char *ret_digest, char **reterr);
 
 /* Discards an uncommitted blob (its temp file is removed) and releases the lock. Accepts NULL. */
 BlobWriter *blob_writer_free(BlobWriter *w);
@@ -120,7 +120,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(BlobWriter *, blob_writer_free);
 /* Convenience for small documents (manifests, configs): begin + write + commit. expected_digest may be
  * NULL. Returns 0 (also when already present) and the digest in ret_digest when not NULL. */
 int image_store_put_blob(ImageStore *s, const char *expected_digest, const void *data, size_t len,
-                         char ret_digest[static DIGEST_STRING_SIZE], char **reterr);
+                         char *ret_digest, char **reterr);
 
 /* ---- Layers --------------------------------------------------------------------------------- */
 
@@ -138,7 +138,7 @@ int image_store_put_blob(ImageStore *s, const char *expected_digest, const void 
  * type), -errno; a failed unpack leaves nothing in ROOT/layers. */
 int image_store_layer_ensure(ImageStore *s, const char *blob_digest, const char *media_type,
                              const char *expected_diff_id, char **ret_dir,
-                             char ret_diff_id[static DIGEST_STRING_SIZE], char **reterr);
+                             char *ret_diff_id, char **reterr);
 
 /* Returns 1 and (when not NULL) the layer's tree path in *ret_dir when the layer with this diff_id is
  * unpacked, 0 when not, or -errno. */
@@ -183,7 +183,7 @@ int image_name_normalize(const char *name, bool short_is_localhost, char **ret, 
  * ROOT/store.lock. A name may also be "registry/repo@sha256:…" (a pull by digest): it is
  * kept as is. Returns 0 and, when not NULL, the image id in ret_id (65 bytes). */
 int image_store_image_commit(ImageStore *s, const char *manifest_digest, char *const *names,
-                             char ret_id[static DIGEST_SHA256_HEX_LEN + 1], char **reterr);
+                             char *ret_id, char **reterr);
 
 /* Finds an image by full id, unique id prefix (≥ 3 hex digits), "sha256:<id>", manifest digest,
  * full name, or short name (matched as podman does: "busybox" finds localhost/busybox:latest or
@@ -219,7 +219,7 @@ typedef enum ImageRemoveFlags {
  * and layers no other image uses are then deleted when no other store handle is open (otherwise left
  * for prune). Returns 0 and the removed image's id in ret_id (when not NULL). */
 int image_store_remove(ImageStore *s, const char *image, ImageRemoveFlags flags,
-                       char ret_id[static DIGEST_SHA256_HEX_LEN + 1], bool *ret_untagged, char **reterr);
+                       char *ret_id, bool *ret_untagged, char **reterr);
 
 typedef enum ImagePruneFlags {
         IMAGE_PRUNE_ALL = 1 << 0, /* remove every image not in use, not only dangling (nameless) ones */

@@ -33,6 +33,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "runtime/container-plan.h"
 #include "runtime/ctr-log.h"
 #include "runtime/state.h"
 
@@ -42,6 +43,11 @@ enum {
         EXIT_CANNOT_INVOKE = 126,  /* the command exists but cannot be executed */
         EXIT_NOT_FOUND = 127,      /* the command was not found */
 };
+
+/* The sigqueue() value of a stop request: MONITOR_STOP_MAGIC | timeout seconds (0xffff: the
+ * container's --stop-timeout). A SIGTERM without it (kill, systemd) stops a detached monitor's
+ * containers with their own timeout and is forwarded to the container by an attached one. */
+#define MONITOR_STOP_MAGIC 0x534b0000
 
 typedef struct MonitorLoop MonitorLoop;
 
@@ -55,7 +61,10 @@ typedef enum MonitoredState {
 /* One container under a monitor. Owned by its loop once added. */
 typedef struct MonitoredContainer {
         MonitorLoop *loop;           /* borrowed back-pointer */
+        size_t index;                /* in the loop */
         ContainerConfig *config;     /* owned */
+        ContainerPlan *plan;         /* owned; loaded from config->plan_json at the first start */
+        char **cgroup_paths;         /* owned; from the last SpawnResult */
         MonitoredState state;
         pid_t pid;                   /* container's init, 0 when not running */
         int pidfd;                   /* -EBADF when not running */
@@ -95,6 +104,14 @@ typedef struct MonitorAttach {
  * *ret_exit_class (125/126/127) when it could not be started. */
 int monitor_run_attached(const SkiffPaths *paths, const char *id, const MonitorAttach *a, int *ret_exit_class,
                          char **ret_error);
+
+/* The k8s-file log of c: config->log_path or ROOT/containers/<id>/ctr.log; NULL for the other drivers
+ * (or OOM). New string. */
+char *container_log_path(ContainerStore *s, const ContainerConfig *c);
+
+/* Removes a container that does not run: container_spawn_cleanup() (cgroups, storage), then the record.
+ * Returns 0, -EBUSY when it runs, -ENOENT, or -errno with *ret_error. */
+int container_destroy(ContainerStore *s, const char *id, char **ret_error);
 
 /* Sends a stop request to the monitor of a running container and waits until the container has exited
  * (at most timeout + a few seconds). timeout < 0: the container's --stop-timeout. Returns 0, -ESRCH when
