@@ -96,6 +96,10 @@ static int parse_format(const char *verb, const char *arg, bool *json) {
 }
 
 static void print_json(json_object *o) {
+        if (json_object_is_type(o, json_type_array) && json_object_array_length(o) == 0) {
+                puts("[]"); /* as podman prints it */
+                return;
+        }
         printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                                  JSON_C_TO_STRING_NOSLASHESCAPE));
 }
@@ -437,7 +441,9 @@ static int image_inspect(SkiffContext *ctx, int argc, char *argv[]) {
                 r = image_store_lookup(s, argv[i], &img, &err);
                 if (r < 0) {
                         /* podman prints what it found and fails for the rest */
-                        ret = MAX(ret, fail(r, "image inspect", err));
+                        int k = fail(r, "image inspect", err);
+
+                        ret = MAX(ret, k);
                         continue;
                 }
                 if (json_array_add(arr, image_inspect_json(img)) < 0)
@@ -514,7 +520,9 @@ static int image_rm(SkiffContext *ctx, int argc, char *argv[]) {
 
                 r = image_store_remove(s, *t, force ? IMAGE_REMOVE_FORCE : 0, id, &untagged, &err);
                 if (r < 0) {
-                        ret = MAX(ret, fail(r, "image rm", err));
+                        int k = fail(r, "image rm", err);
+
+                        ret = MAX(ret, k);
                         continue;
                 }
                 if (untagged)

@@ -261,7 +261,10 @@ static int stream_entry(Loader *l, struct archive *a, const char *expected, int6
         r = blob_writer_begin(l->s, expected, size, 0, &w, reterr);
         if (r == -EEXIST) {
                 snprintf(digest, DIGEST_STRING_SIZE, "%s", expected);
-                return archive_read_data_skip(a) == ARCHIVE_OK ? 0 : -EIO;
+                if (archive_read_data_skip(a) != ARCHIVE_OK)
+                        return store_error(reterr, -EBADMSG, "blob %s: read: %s", expected,
+                                           archive_error_string(a) ?: "corrupt archive");
+                return 0;
         }
         if (r < 0)
                 return r;
@@ -775,7 +778,8 @@ static int import_docker(Loader *l, char **reterr) {
                 STRV_FOREACH(t, entries[i].repo_tags) {
                         char *full;
 
-                        r = image_name_normalize(*t, false, &full, reterr);
+                        /* podman (5.x) stores docker-archive short names under localhost/ too */
+                        r = image_name_normalize(*t, true, &full, reterr);
                         if (r >= 0)
                                 r = strv_consume(&names, full);
                         if (r < 0)

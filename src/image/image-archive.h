@@ -10,8 +10,9 @@
  *
  * Names: oci layouts name images with the descriptor annotations io.containerd.image.name (full
  * names, written by docker and buildkit) or org.opencontainers.image.ref.name; a short name becomes
- * localhost/NAME as podman does. docker-archive RepoTags are docker references ("busybox:latest" →
- * docker.io/library/busybox:latest). An image without a name is stored without one (dangling). */
+ * localhost/NAME as podman does; so do docker-archive RepoTags ("busybox:d" → localhost/busybox:d, as
+ * podman 4/5 load them; full names stay as they are). An image without a name is stored without one
+ * (dangling). */
 
 #include <stddef.h>
 

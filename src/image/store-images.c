@@ -637,7 +637,7 @@ static int records_find(const Records *recs, const char *arg, MatchKind *ret_kin
                                         *ret_name = *n;
                                         return (int) i;
                                 }
-        } else if (r < 0) {
+        } else if (r < 0 && !(len >= 3 && len <= DIGEST_SHA256_HEX_LEN && strspn(arg, "0123456789abcdef") == len)) {
                 return store_error(reterr, -EINVAL, "%s: not an image name or id", arg);
         }
         return store_error(reterr, -ENOENT, "%s: image not known", arg);

@@ -77,6 +77,25 @@ static int openat2_beneath(int dir_fd, const char *path, int flags) {
         return fd < 0 ? -errno : (int) fd;
 }
 
+/* Opens the directory path below dir_fd without following any symlink. Returns the fd, -ELOOP when
+ * a component (the last one included) is a symlink, -ENOTDIR when one is something else, -errno. */
+static int open_dir_beneath(int dir_fd, const char *path) {
+        _cleanup_close_ int fd = openat2_beneath(dir_fd, path, O_PATH);
+        struct stat st;
+        int r;
+
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISLNK(st.st_mode))
+                return -ELOOP;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        r = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return r < 0 ? -errno : r;
+}
+
 /* Formats "WHAT: entry "NAME": MESSAGE" into *u->reterr; returns error. */
 static int entry_error(Unpacker *u, const char *name, int error, const char *fmt, ...) _printf_(4, 5);
 static int entry_error(Unpacker *u, const char *name, int error, const char *fmt, ...) {
@@ -184,7 +203,7 @@ static int open_parent(Unpacker *u, const char *entry, char *path, bool create, 
                 return 0;
         }
         *slash = 0;
-        fd = openat2_beneath(u->root_fd, path, O_RDONLY | O_DIRECTORY);
+        fd = open_dir_beneath(u->root_fd, path);
         if (fd == -ENOENT && create) {
                 /* Walk and create what is missing, one component at a time. */
                 _cleanup_close_ int cur = fcntl(u->root_fd, F_DUPFD_CLOEXEC, 3);
@@ -207,7 +226,7 @@ static int open_parent(Unpacker *u, const char *entry, char *path, bool create, 
                                 *slash = '/';
                                 return entry_error(u, entry, r, "create parent directory: %s", strerror(-r));
                         }
-                        nfd = openat2_beneath(cur, p, O_RDONLY | O_DIRECTORY);
+                        nfd = open_dir_beneath(cur, p);
                         if (next)
                                 *next = '/';
                         if (nfd < 0) {
@@ -621,7 +640,7 @@ static int apply_dir_fixups(Unpacker *u) {
                 _cleanup_close_ int fd = -EBADF;
                 struct timespec ts[2] = { d->mtime, d->mtime };
 
-                fd = *d->path ? openat2_beneath(u->root_fd, d->path, O_RDONLY | O_DIRECTORY)
+                fd = *d->path ? open_dir_beneath(u->root_fd, d->path)
                               : fcntl(u->root_fd, F_DUPFD_CLOEXEC, 3);
                 if (fd < 0)
                         return entry_error(u, d->path, fd < -1 ? fd : -errno, "reopen directory: %s",

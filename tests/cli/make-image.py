@@ -23,6 +23,8 @@ Options:
   --arch ARCH            config architecture (default: the host's, as GOARCH)
   --raw-layer FILE       append FILE (a tar, maybe compressed) as one more layer, verbatim, with its
                          correct diff_id: for hostile-layer tests
+  --big-mib N            add a layer holding N MiB of (deterministic) random bytes
+  --only-raw             the image is the --raw-layer alone (no busybox layers)
   --index-name-annotation KEY   annotation key for the name in index.json
                          (default org.opencontainers.image.ref.name)
   --print-id             print the image id (config digest hex) on stdout
@@ -171,11 +173,17 @@ def main():
     p.add_argument("--compress", choices=["gzip", "zstd", "none"])
     p.add_argument("--arch")
     p.add_argument("--raw-layer")
+    p.add_argument("--only-raw", action="store_true")
+    p.add_argument("--big-mib", type=int, default=0)
     p.add_argument("--index-name-annotation", default="org.opencontainers.image.ref.name")
     p.add_argument("--print-id", action="store_true")
     args = p.parse_args()
 
-    raw = build_layers(args)
+    raw = [] if args.only_raw else build_layers(args)
+    if args.big_mib:
+        import random
+        rnd = random.Random(args.marker)
+        raw.append(tar_bytes([("big", "file", rnd.randbytes(args.big_mib << 20), 0o644)]))
     how = args.compress or ("none" if args.format == "docker-archive" else "gzip")
     blobs = []  # (data, media type, diff_id)
     for t in raw:
