@@ -423,6 +423,11 @@ int pod_infra_options(json_object *pod, const PodFacts *f, const char *infra_id,
                 o.read_only = true;
                 r = set_str(&o.init_path, f->pause_path);
         }
+        /* No tmpfs on /run, /tmp, /var/tmp: skiff-pause writes nothing, and a tmpfs on /run would hide
+         * the /run/skiff-init binding. */
+        if (r >= 0) {
+                r = set_str(&o.read_only_tmpfs, "false");
+        }
         if (r >= 0)
                 r = set_str(&o.entrypoint, "[\"/run/skiff-init\"]");
         if (r >= 0)

@@ -824,3 +824,7 @@ int pod_remove(PodStore *s, const char *id) {
         (void) unlinkat(s->runroot_fd, lock, 0);
         return r;
 }
+
+int rm_rf_path(const char *path) {
+        return rm_rf_at(AT_FDCWD, path);
+}

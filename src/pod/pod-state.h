@@ -174,3 +174,7 @@ int pod_config_to_json(const PodConfig *c, json_object **ret);
 int pod_config_from_json(json_object *o, PodConfig **ret);
 int pod_state_to_json(const PodState *s, const PodConfig *c, json_object **ret);
 int pod_state_from_json(json_object *o, size_t n_members, PodState *ret);
+
+/* rm -rf path, staying on its file system (a mount inside is left, and reported as -EBUSY). Missing is
+ * fine. Returns 0 or the first -errno. */
+int rm_rf_path(const char *path);
