@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,6 +84,62 @@ const char *cli_pause_path(void) {
         return NULL;
 }
 
+/* ---- the pod's /dev/shm ---- */
+
+/* The pod's /dev/shm is one tmpfs at RUNROOT/pods/<id>/shm, bound into every container, as the
+ * kubelet shares the infra's: POSIX shared memory between the containers of a pod works. */
+static char *shm_dir(SkiffContext *ctx, const char *pod_id) {
+        char *p;
+        return asprintf(&p, "%s/pods/%s/shm", ctx->paths.runroot, pod_id) < 0 ? NULL : p;
+}
+
+static bool is_mountpoint(const char *path) {
+        _cleanup_free_ char *parent = NULL;
+        struct stat a, b;
+
+        if (asprintf(&parent, "%s/..", path) < 0 || stat(path, &a) < 0 || stat(parent, &b) < 0)
+                return false;
+        return a.st_dev != b.st_dev;
+}
+
+static int shm_mount(const char *dir) {
+        int r = mkdir_p(dir, 0700);
+
+        if (r < 0)
+                return r;
+        if (is_mountpoint(dir))
+                return 0;
+        if (mount("shm", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") < 0)
+                return -errno;
+        return 0;
+}
+
+static void shm_umount(const char *dir) {
+        while (dir && is_mountpoint(dir) && umount2(dir, MNT_DETACH) >= 0)
+                ;
+}
+
+/* Points the plan's /dev/shm at the pod's (a private ipc namespace only: hostIPC keeps the host's). */
+static int plan_use_pod_shm(ContainerPlan *p, const char *dir) {
+        if (p->ns[NS_IPC].mode == NS_MODE_HOST)
+                return 0;
+        for (size_t i = 0; i < p->n_mounts; i++) {
+                PlanMount *m = &p->mounts[i];
+
+                if (!streq_ptr(m->destination, "/dev/shm"))
+                        continue;
+                free(m->type);
+                free(m->source);
+                free(m->data);
+                m->data = NULL;
+                m->type = strdup("bind");
+                m->source = strdup(dir);
+                m->flags = MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+                return m->type && m->source ? 0 : -ENOMEM;
+        }
+        return 0;
+}
+
 /* ---- checks before anything is created ---- */
 
 static int check_host_paths(json_object *pod, char **ret_error) {
@@ -150,7 +207,9 @@ static int write_volume_files(json_object *v, const char *dir, char **ret_error)
         return 0;
 }
 
-static int prepare_volumes(json_object *pod, const PodFacts *f, char **ret_error) {
+/* Creates what the volumes need; every path created outside the pod's own directory is added to
+ * *created, so a failed play can take it away again. */
+static int prepare_volumes(json_object *pod, const PodFacts *f, char ***created, char **ret_error) {
         json_object *vols = jget(pod, "volumes");
 
         for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
@@ -162,6 +221,9 @@ static int prepare_volumes(json_object *pod, const PodFacts *f, char **ret_error
                 r = pod_volume_source(pod, name, f, &src);
                 if (r < 0)
                         return r;
+                if ((streq(type, "hostPath") || streq(type, "persistentVolumeClaim")) && access(src, F_OK) < 0 &&
+                    !(streq(type, "hostPath") && !strstr(strempty(jstr(v, "hostPathType")), "OrCreate")))
+                        (void) strv_extend(created, src);
                 if (streq(type, "hostPath")) {
                         const char *ht = strempty(jstr(v, "hostPathType"));
                         if (streq(ht, "DirectoryOrCreate"))
@@ -253,7 +315,9 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         _cleanup_(pod_store_freep) PodStore *pods = NULL;
         _cleanup_(container_store_freep) ContainerStore *cs = NULL;
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
-        _cleanup_free_ char *voldir = NULL, *named = NULL, *empty_root = NULL, *hosts = NULL, *ns_dir = NULL;
+        _cleanup_free_ char *voldir = NULL, *named = NULL, *empty_root = NULL, *hosts = NULL, *ns_dir = NULL, *pod_dir = NULL,
+                            *shm = NULL;
+        _cleanup_strv_free_ char **created_paths = NULL;
         _cleanup_close_ int lock = -EBADF;
         const char *name = jstr(pod, "name");
         json_object *inits = jget(pod, "initContainers"), *apps = jget(pod, "containers");
@@ -302,25 +366,16 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         r = check_host_paths(pod, ret_error);
         if (r < 0)
                 goto finish;
-
-        /* Every container's image and plan, before anything exists. */
+        /* Images first: a missing one fails the play before anything exists. */
         for (size_t i = 0; i < n; i++) {
-                Member *x = &m[i];
-                const char *image;
+                json_object *cj = i < n_init ? json_object_array_get_idx(inits, i) : json_object_array_get_idx(apps, i - n_init);
+                const char *image = jstr(cj, "image");
 
-                x->json = i < n_init ? json_object_array_get_idx(inits, i) : json_object_array_get_idx(apps, i - n_init);
-                x->role = i >= n_init ? POD_ROLE_APP
-                          : streq_ptr(jstr(x->json, "type"), "sidecar") ? POD_ROLE_SIDECAR
-                                                                         : POD_ROLE_INIT;
-                image = jstr(x->json, "image");
-                r = container_id_generate(x->id);
-                if (r < 0)
-                        goto finish;
                 free(*ret_error);
                 *ret_error = NULL;
-                r = cli_image_info(ctx, image, false, &x->image, ret_error);
+                r = cli_image_info(ctx, image, false, &m[i].image, ret_error);
                 if (r == -ENOENT) {
-                        r = image_missing_error(image, jstr(x->json, "pullPolicy"), ret_error);
+                        r = image_missing_error(image, jstr(cj, "pullPolicy"), ret_error);
                         goto finish;
                 }
                 if (r < 0) {
@@ -328,6 +383,37 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                                 errorf(ret_error, r, "image %s: %s", image, strerror(-r));
                         goto finish;
                 }
+        }
+        /* The volumes' directories must exist for the container plans (which check every bind source):
+         * they are made now, under the new pod's own directory (or, for PVCs and *OrCreate hostPaths,
+         * listed in created_paths), and taken away again if anything below fails. */
+        if (asprintf(&pod_dir, "%s/pods/%s", ctx->paths.root, pod_id) < 0) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        /* The play marker first: from here on a killed play leaves a pod that kube down and --replace
+         * recognise as debris and remove. */
+        r = pod_play_begin(pods, pod_id);
+        if (r < 0) {
+                r = errorf(ret_error, r, "pod %s: record the play: %s", name, strerror(-r));
+                goto finish;
+        }
+        created = true;
+        r = prepare_volumes(pod, &f, &created_paths, ret_error);
+        if (r < 0)
+                goto finish;
+
+        /* Every container's image and plan, before anything exists. */
+        for (size_t i = 0; i < n; i++) {
+                Member *x = &m[i];
+
+                x->json = i < n_init ? json_object_array_get_idx(inits, i) : json_object_array_get_idx(apps, i - n_init);
+                x->role = i >= n_init ? POD_ROLE_APP
+                          : streq_ptr(jstr(x->json, "type"), "sidecar") ? POD_ROLE_SIDECAR
+                                                                         : POD_ROLE_INIT;
+                r = container_id_generate(x->id);
+                if (r < 0)
+                        goto finish;
                 r = pod_container_options(pod, x->json, &f, x->id, &x->opts, ret_error);
                 if (r < 0)
                         goto finish;
@@ -368,7 +454,17 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                 infra.plan->etc_hosts = strdup(hosts);
         }
 
-        /* --- from here on, things are created; any failure removes them all again --- */
+        shm = shm_dir(ctx, pod_id);
+        if (!shm) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = plan_use_pod_shm(m[i].plan, shm);
+        if (r < 0)
+                goto finish;
+
+        /* --- from here on, records are created; any failure removes them all again --- */
         lock = pod_store_lock(pods);
         if (lock < 0) {
                 r = errorf(ret_error, lock, "lock the pod records: %s", strerror(-lock));
@@ -400,12 +496,6 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                         goto finish;
         }
 
-        r = pod_play_begin(pods, pod_id);
-        if (r < 0) {
-                r = errorf(ret_error, r, "pod %s: record the play: %s", name, strerror(-r));
-                goto finish;
-        }
-        created = true;
         cfg = calloc(1, sizeof(PodConfig));
         if (!cfg) {
                 r = -ENOMEM;
@@ -450,9 +540,6 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         r = pod_create(pods, cfg, ret_error);
         if (r < 0)
                 goto finish;
-        r = prepare_volumes(pod, &f, ret_error);
-        if (r < 0)
-                goto finish;
         close(TAKE_FD(lock));
 
         if (o->start) {
@@ -468,6 +555,13 @@ finish:
         if (r < 0 && created) {
                 _cleanup_free_ char *e2 = NULL;
                 (void) cli_pod_teardown(ctx, pods, pod_id, true, &e2);
+        }
+        if (r < 0) {
+                /* what prepare_volumes() made, newest first */
+                for (size_t i = strv_length(created_paths); i > 0; i--)
+                        (void) remove(created_paths[i - 1]);
+                if (pod_dir)
+                        (void) rm_rf_path(pod_dir);
         }
         for (size_t i = 0; i < n; i++)
                 member_done(&m[i]);
@@ -533,6 +627,18 @@ int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, 
                 r = load_plan(cs, cfg->members[i].id, &plans[i], &logs[i], i == 0 ? &setup.log_driver : NULL, ret_error);
         if (r < 0)
                 goto finish;
+        {
+                _cleanup_free_ char *shm = shm_dir(ctx, id);
+                if (!shm) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                r = shm_mount(shm);
+                if (r < 0) {
+                        errorf(ret_error, r, "pod %s: mount the pod's /dev/shm on %s: %s", cfg->name, shm, strerror(-r));
+                        goto finish;
+                }
+        }
         setup.paths = &ctx->paths;
         setup.config = cfg;
         setup.infra_plan = infra;
@@ -667,6 +773,10 @@ int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool rem
                         if (r < 0 && r != -ENOENT && first == 0)
                                 first = errorf(ret_error, r, "container %.12s: remove: %s", *cid, strerror(-r));
                 }
+        }
+        {
+                _cleanup_free_ char *shm = shm_dir(ctx, id);
+                shm_umount(shm);
         }
         if (remove) {
                 r = pod_remove(pods, id);

@@ -676,14 +676,25 @@ int pod_create(PodStore *s, const PodConfig *config, char **ret_error) {
         r = pod_config_to_json(config, &o);
         if (r < 0)
                 return r;
-        if (mkdirat(s->root_fd, tmp, 0700) < 0)
-                return -errno;
-        r = json_write_file_atomic_at(s->root_fd, cfg, o, 0600);
-        if (r >= 0 && renameat(s->root_fd, tmp, s->root_fd, config->id) < 0)
-                r = -errno;
-        if (r < 0) {
-                (void) rm_rf_at(s->root_fd, tmp);
-                return r;
+        if (faccessat(s->root_fd, config->id, F_OK, AT_SYMLINK_NOFOLLOW) >= 0) {
+                /* The play made the pod's directory already (its volumes): the config goes in atomically;
+                 * until it is there, the play marker is what makes the directory the pod's. */
+                free(cfg);
+                if (asprintf(&cfg, "%s/config.json", config->id) < 0)
+                        return -ENOMEM;
+                r = json_write_file_atomic_at(s->root_fd, cfg, o, 0600);
+                if (r < 0)
+                        return r;
+        } else {
+                if (mkdirat(s->root_fd, tmp, 0700) < 0)
+                        return -errno;
+                r = json_write_file_atomic_at(s->root_fd, cfg, o, 0600);
+                if (r >= 0 && renameat(s->root_fd, tmp, s->root_fd, config->id) < 0)
+                        r = -errno;
+                if (r < 0) {
+                        (void) rm_rf_at(s->root_fd, tmp);
+                        return r;
+                }
         }
         if (symlinkat(config->id, s->root_fd, link) < 0) {
                 r = -errno;

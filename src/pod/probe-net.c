@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <sched.h>
@@ -314,4 +316,28 @@ int probe_run(const ProbeTarget *t, bool http, int netns_fd, unsigned timeout_ms
                 if (r != 0)
                         return 0;
         }
+}
+
+int netns_loopback_up(int netns_fd) {
+        _cleanup_close_ int self = -EBADF, s = -EBADF;
+        struct ifreq ifr = {};
+        int r = 0;
+
+        self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (self < 0)
+                return -errno;
+        if (setns(netns_fd, CLONE_NEWNET) < 0)
+                return -errno;
+        s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+        if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+                r = -errno;
+        else if (!(ifr.ifr_flags & IFF_UP)) {
+                ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+                if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+                        r = -errno;
+        }
+        if (setns(self, CLONE_NEWNET) < 0)
+                return -errno;
+        return r;
 }

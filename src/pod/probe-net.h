@@ -71,3 +71,8 @@ int probe_run(const ProbeTarget *t, bool http, int netns_fd, unsigned timeout_ms
 
 /* CLOCK_MONOTONIC in microseconds. */
 uint64_t now_usec(void);
+
+/* Brings the loopback interface of the network namespace netns_fd up (a new network namespace starts
+ * with lo down; a pod's containers talk over it). The thread enters the namespace for one ioctl and
+ * comes back. Returns 0 or -errno. */
+int netns_loopback_up(int netns_fd);

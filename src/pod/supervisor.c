@@ -1015,6 +1015,16 @@ static _Noreturn void supervisor_main(const PodSupervisorSetup *setup, int repor
                 char path[64];
                 snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) s->infra_pid);
                 s->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
+                /* The pod's containers talk over loopback: up it goes (a new namespace has it down). */
+                if (s->infra_plan->ns[NS_NET].mode == NS_MODE_NEW) {
+                        r = s->netns_fd < 0 ? -errno : netns_loopback_up(s->netns_fd);
+                        if (r < 0) {
+                                report(s, "E125 pod %s: bring up loopback in the pod's network namespace: %s",
+                                       s->config->name, strerror(-r));
+                                stop_infra(s);
+                                _exit(1);
+                        }
+                }
         }
         for (size_t i = 0; i < s->n_ctrs; i++)
                 if (set_ns_paths(s->ctrs[i].plan, s->infra_pid) < 0) {
