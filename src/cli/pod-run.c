@@ -330,21 +330,44 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         int r;
 
         *ret_exit = 125;
-        r = pod_store_open(&ctx->paths, &pods);
-        if (r < 0)
-                return errorf(ret_error, r, "open the pod records under %s: %s", ctx->paths.root, strerror(-r));
-        r = container_store_open(&ctx->paths, &cs);
-        if (r < 0)
-                return errorf(ret_error, r, "open the container records under %s: %s", ctx->paths.root, strerror(-r));
-
-        /* A pod of that name: refused without --replace, before anything else happens. */
-        if (pod_lookup(pods, name, existing) >= 0 && !o->replace)
-                return errorf(ret_error, -EEXIST, "pod %s already exists (%.12s); use --replace or skiff kube down first",
-                              name, existing);
-
         m = calloc(n ?: 1, sizeof(Member));
         if (!m)
                 return -ENOMEM;
+        /* Images first: a missing one fails the play before anything exists. (And before any store of
+         * ours is open: see REQUESTS-store.md, image_store_free() closes stray fds.) */
+        for (size_t i = 0; i < n; i++) {
+                json_object *cj = i < n_init ? json_object_array_get_idx(inits, i) : json_object_array_get_idx(apps, i - n_init);
+                const char *image = jstr(cj, "image");
+
+                free(*ret_error);
+                *ret_error = NULL;
+                r = cli_image_info(ctx, image, false, &m[i].image, ret_error);
+                if (r == -ENOENT) {
+                        r = image_missing_error(image, jstr(cj, "pullPolicy"), ret_error);
+                        goto finish;
+                }
+                if (r < 0) {
+                        if (!*ret_error)
+                                errorf(ret_error, r, "image %s: %s", image, strerror(-r));
+                        goto finish;
+                }
+        }
+        r = pod_store_open(&ctx->paths, &pods);
+        if (r < 0) {
+                r = errorf(ret_error, r, "open the pod records under %s: %s", ctx->paths.root, strerror(-r));
+                goto finish;
+        }
+        r = container_store_open(&ctx->paths, &cs);
+        if (r < 0) {
+                r = errorf(ret_error, r, "open the container records under %s: %s", ctx->paths.root, strerror(-r));
+                goto finish;
+        }
+        /* A pod of that name: refused without --replace, before anything else happens. */
+        if (pod_lookup(pods, name, existing) >= 0 && !o->replace) {
+                r = errorf(ret_error, -EEXIST, "pod %s already exists (%.12s); use --replace or skiff kube down first",
+                           name, existing);
+                goto finish;
+        }
         r = container_id_generate(pod_id);
         if (r < 0)
                 goto finish;
@@ -366,24 +389,6 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         r = check_host_paths(pod, ret_error);
         if (r < 0)
                 goto finish;
-        /* Images first: a missing one fails the play before anything exists. */
-        for (size_t i = 0; i < n; i++) {
-                json_object *cj = i < n_init ? json_object_array_get_idx(inits, i) : json_object_array_get_idx(apps, i - n_init);
-                const char *image = jstr(cj, "image");
-
-                free(*ret_error);
-                *ret_error = NULL;
-                r = cli_image_info(ctx, image, false, &m[i].image, ret_error);
-                if (r == -ENOENT) {
-                        r = image_missing_error(image, jstr(cj, "pullPolicy"), ret_error);
-                        goto finish;
-                }
-                if (r < 0) {
-                        if (!*ret_error)
-                                errorf(ret_error, r, "image %s: %s", image, strerror(-r));
-                        goto finish;
-                }
-        }
         /* The volumes' directories must exist for the container plans (which check every bind source):
          * they are made now, under the new pod's own directory (or, for PVCs and *OrCreate hostPaths,
          * listed in created_paths), and taken away again if anything below fails. */

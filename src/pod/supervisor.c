@@ -130,9 +130,15 @@ static void pod_status_update(Sup *s) {
 
 /* Rewrites state.json, and the container records `skiff ps` reads. Failures to write are ignored: the
  * supervisor goes on running the pod (a full disk must not kill the containers). */
+static bool all_ready(Sup *s);
+static void report(Sup *s, const char *fmt, ...) _printf_(2, 3);
+
 static void save(Sup *s) {
         _cleanup_close_ int lock = pod_lock(s->pods, s->config->id);
 
+        /* --wait: `kube play` returns once every container is ready, whichever transition made it so. */
+        if (s->report_fd >= 0 && s->wait_ready && s->phase == PHASE_RUNNING && all_ready(s))
+                report(s, "R");
         pod_status_update(s);
         (void) pod_state_save(s->pods, s->config->id, &s->state);
 }
