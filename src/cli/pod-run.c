@@ -318,7 +318,7 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         _cleanup_free_ char *voldir = NULL, *named = NULL, *empty_root = NULL, *hosts = NULL, *ns_dir = NULL, *pod_dir = NULL,
                             *shm = NULL;
         _cleanup_strv_free_ char **created_paths = NULL;
-        _cleanup_close_ int lock = -EBADF;
+        _cleanup_close_ int lock = -EBADF, play_fd = -EBADF;
         const char *name = jstr(pod, "name");
         json_object *inits = jget(pod, "initContainers"), *apps = jget(pod, "containers");
         size_t n_init = inits ? json_object_array_length(inits) : 0, n_app = apps ? json_object_array_length(apps) : 0;
@@ -398,9 +398,9 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         }
         /* The play marker first: from here on a killed play leaves a pod that kube down and --replace
          * recognise as debris and remove. */
-        r = pod_play_begin(pods, pod_id);
-        if (r < 0) {
-                r = errorf(ret_error, r, "pod %s: record the play: %s", name, strerror(-r));
+        play_fd = pod_play_begin(pods, pod_id);
+        if (play_fd < 0) {
+                r = errorf(ret_error, play_fd, "pod %s: record the play: %s", name, strerror(-play_fd));
                 goto finish;
         }
         created = true;
@@ -474,6 +474,17 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         if (lock < 0) {
                 r = errorf(ret_error, lock, "lock the pod records: %s", strerror(-lock));
                 goto finish;
+        }
+        if (o->replace) {
+                /* --replace converges from whatever a killed play left: every pod whose play marker
+                 * names a process that is gone is removed whole, named or not yet. */
+                _cleanup_strv_free_ char **all = NULL;
+                (void) pod_list(pods, &all);
+                STRV_FOREACH(pid_, all)
+                        if (!streq(*pid_, pod_id) && pod_play_incomplete(pods, *pid_, false)) {
+                                _cleanup_free_ char *e = NULL;
+                                (void) cli_pod_teardown(ctx, pods, *pid_, true, &e);
+                        }
         }
         if (pod_lookup(pods, name, existing) >= 0) {
                 if (!o->replace) {
@@ -552,7 +563,7 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                 if (r < 0)
                         goto finish;
         }
-        (void) pod_play_end(pods, pod_id);
+        (void) pod_play_end(pods, pod_id, TAKE_FD(play_fd));
         memcpy(ret_id, pod_id, sizeof(pod_id));
         r = 0;
 
@@ -655,7 +666,7 @@ int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, 
                 setup.backoff_initial_ms = (unsigned) atoi(getenv("SKIFF_TEST_BACKOFF_MS"));
                 setup.backoff_max_ms = setup.backoff_initial_ms * 30;
         }
-        r = pod_supervisor_start(&setup, &pid, ret_error);
+        r = pod_supervisor_start(&setup, &pid, ret_error, ret_exit);
 finish:
         for (size_t i = 0; plans && i < cfg->n_members; i++) {
                 container_plan_free(plans[i]);

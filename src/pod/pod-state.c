@@ -299,9 +299,20 @@ int pod_list(PodStore *s, char ***ret) {
                         close(fd);
                         return -errno;
                 }
-                while ((de = readdir(d)))
-                        if (id_valid(de->d_name) && !strv_contains(l, de->d_name) && strv_extend(&l, de->d_name) < 0)
+                while ((de = readdir(d))) {
+                        char id[POD_ID_LEN + 1];
+                        const char *n = de->d_name[0] == '.' ? de->d_name + 1 : de->d_name;
+
+                        /* <id>, <id>.play, .<id>.play.tmp: every trace of a pod counts */
+                        if (strlen(n) < POD_ID_LEN)
+                                continue;
+                        memcpy(id, n, POD_ID_LEN);
+                        id[POD_ID_LEN] = 0;
+                        if (!id_valid(id) || (n[POD_ID_LEN] && !startswith(n + POD_ID_LEN, ".play")))
+                                continue;
+                        if (!strv_contains(l, id) && strv_extend(&l, id) < 0)
                                 return -ENOMEM;
+                }
         }
         if (l)
                 qsort(l, strv_length(l), sizeof(char *), strcmp_ptr);
@@ -347,45 +358,56 @@ int pod_lookup(PodStore *s, const char *ref, char ret_id[static POD_ID_LEN + 1])
 /* ---- play marker ---- */
 
 int pod_play_begin(PodStore *s, const char *id) {
-        _cleanup_free_ char *path = NULL;
-        char buf[64];
-        uint64_t st = 0;
-        int r;
+        char tmp[POD_ID_LEN + 16], name[POD_ID_LEN + 8];
+        int fd;
 
-        if (mkdirat(s->runroot_fd, id, 0700) < 0 && errno != EEXIST)
+        snprintf(tmp, sizeof(tmp), ".%s.play.tmp", id);
+        snprintf(name, sizeof(name), "%s.play", id);
+        fd = openat(s->runroot_fd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
                 return -errno;
-        (void) proc_starttime(getpid(), &st);
-        snprintf(buf, sizeof(buf), "%d %llu\n", (int) getpid(), (unsigned long long) st);
-        if (asprintf(&path, "%s/playing", id) < 0)
-                return -ENOMEM;
-        r = write_file_atomic_at(s->runroot_fd, path, buf, strlen(buf), 0600);
+        if (flock(fd, LOCK_EX) < 0 || renameat(s->runroot_fd, tmp, s->runroot_fd, name) < 0 ||
+            (mkdirat(s->runroot_fd, id, 0700) < 0 && errno != EEXIST)) {
+                int r = -errno;
+                (void) unlinkat(s->runroot_fd, tmp, 0);
+                (void) unlinkat(s->runroot_fd, name, 0);
+                close(fd);
+                return r;
+        }
+        {
+                char buf[32];
+                int n = snprintf(buf, sizeof(buf), "%d\n", (int) getpid());
+                (void) !write(fd, buf, (size_t) n); /* for people: who plays it */
+        }
+        return fd;
+}
+
+int pod_play_end(PodStore *s, const char *id, int fd) {
+        char name[POD_ID_LEN + 8];
+        int r = 0;
+
+        snprintf(name, sizeof(name), "%s.play", id);
+        if (unlinkat(s->runroot_fd, name, 0) < 0 && errno != ENOENT)
+                r = -errno;
+        if (fd >= 0)
+                close(fd);
         return r;
 }
 
-int pod_play_end(PodStore *s, const char *id) {
-        _cleanup_free_ char *path = NULL;
-
-        if (asprintf(&path, "%s/playing", id) < 0)
-                return -ENOMEM;
-        if (unlinkat(s->runroot_fd, path, 0) < 0 && errno != ENOENT)
-                return -errno;
-        return 0;
-}
-
 bool pod_play_incomplete(PodStore *s, const char *id, bool include_live) {
-        _cleanup_free_ char *path = NULL, *text = NULL;
-        int pid = 0;
-        unsigned long long st = 0;
+        char name[POD_ID_LEN + 8], cfg[POD_ID_LEN + 16];
+        int fd;
 
-        if (asprintf(&path, "%s/playing", id) < 0)
-                return false;
-        if (read_full_file_at(s->runroot_fd, path, 4096, &text, NULL) < 0)
-                return false;
-        if (include_live)
-                return true;
-        if (sscanf(text, "%d %llu", &pid, &st) != 2 || pid <= 0)
-                return true;
-        return !proc_alive(pid, st);
+        snprintf(name, sizeof(name), "%s.play", id);
+        fd = openat(s->runroot_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0) {
+                bool held = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+                close(fd);
+                return held ? include_live : true;
+        }
+        /* No marker: a pod is complete when its config is there. */
+        snprintf(cfg, sizeof(cfg), "%s/config.json", id);
+        return faccessat(s->root_fd, cfg, F_OK, 0) < 0;
 }
 
 /* ---- JSON ---- */
@@ -833,6 +855,13 @@ int pod_remove(PodStore *s, const char *id) {
         if (k < 0 && r == 0)
                 r = k;
         (void) unlinkat(s->runroot_fd, lock, 0);
+        {
+                char name[POD_ID_LEN + 16];
+                snprintf(name, sizeof(name), "%s.play", id);
+                (void) unlinkat(s->runroot_fd, name, 0);
+                snprintf(name, sizeof(name), ".%s.play.tmp", id);
+                (void) unlinkat(s->runroot_fd, name, 0);
+        }
         return r;
 }
 

@@ -11,10 +11,12 @@
  *                                  and read by `pod ps/inspect`: the supervisor, the infra, per
  *                                  container its Kubernetes state, exit code, restarts, ready/started,
  *                                  times.
- *   RUNROOT/pods/<id>/playing      the in-progress marker: created (with the pid and start time of the
- *                                  `kube play` that writes it) before anything of the pod exists, removed
- *                                  when the play finished. A marker whose process is gone is a killed
- *                                  play: `kube play --replace` and `kube down` remove such a pod whole.
+ *   RUNROOT/pods/<id>.play         the in-progress marker of `kube play`: flock'd by the play from before
+ *                                  anything of the pod exists until it finished (the kernel drops the lock
+ *                                  when the play dies, so no pid can be mistaken), then removed. A marker
+ *                                  nobody holds, or a pod directory without config.json and without a
+ *                                  marker, is what a killed play left: `kube play --replace` and `kube
+ *                                  down` remove such a pod whole.
  *   ROOT/pods/names/<name>         symlink -> <id>, the name index (symlinkat() is the uniqueness test).
  *   ROOT/pods/.lock                flock'd around create and remove.
  *   RUNROOT/pods/<id>.lock         flock'd around every read-modify-write of one state.json.
@@ -138,12 +140,14 @@ int pod_lookup(PodStore *s, const char *ref, char ret_id[static POD_ID_LEN + 1])
  * to close, or -errno. */
 int pod_store_lock(PodStore *s);
 
-/* Writes the play marker for id (the caller's pid) and creates RUNROOT/pods/<id>. Call before anything
- * of the pod exists. Returns 0 or -errno. */
+/* Creates and locks the play marker of id (created under a temporary name, locked, then renamed, so no
+ * reader sees it unlocked), then RUNROOT/pods/<id>. Call before anything of the pod exists. Returns the
+ * lock's fd (keep it open until pod_play_end(); do not let a long-lived child inherit it) or -errno. */
 int pod_play_begin(PodStore *s, const char *id);
-/* Removes the marker: the play is complete. */
-int pod_play_end(PodStore *s, const char *id);
-/* True when id has a marker whose process is gone (a killed play) or, with include_live, any marker. */
+/* The play is complete: removes the marker and closes fd. */
+int pod_play_end(PodStore *s, const char *id, int fd);
+/* True when id is debris of a killed play (see above) or, with include_live, also while a play of it
+ * runs. */
 bool pod_play_incomplete(PodStore *s, const char *id, bool include_live);
 
 /* Creates the record (config.json, the name link, a Created state). The caller holds the store lock.

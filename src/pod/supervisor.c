@@ -591,7 +591,7 @@ static void ctr_exited(Ctr *c, int wstatus) {
                 c->run = RUN_WAITING;
                 c->timer_due = now_usec() + delay;
                 m->phase = POD_CTR_WAITING;
-                m->restarts = c->backoff.restarts;
+                /* restartCount counts restarts that happened, as the kubelet's does: the next start */
                 set_reason(&m->reason, "CrashLoopBackOff");
         } else
                 c->run = RUN_DONE;
@@ -1066,7 +1066,7 @@ static _Noreturn void supervisor_main(const PodSupervisorSetup *setup, int repor
         _exit(r < 0 ? 1 : 0);
 }
 
-int pod_supervisor_start(const PodSupervisorSetup *setup, pid_t *ret_pid, char **ret_error) {
+int pod_supervisor_start(const PodSupervisorSetup *setup, pid_t *ret_pid, char **ret_error, int *ret_exit_class) {
         int p[2], status;
         pid_t child, sup_pid = 0;
         char buf[1100];
@@ -1095,6 +1095,16 @@ int pod_supervisor_start(const PodSupervisorSetup *setup, pid_t *ret_pid, char *
                         (void) !write(p[1], &grand, sizeof(grand));
                         _exit(0);
                 }
+                /* Nothing of the launcher's outlives it in the supervisor: its locks (the play
+                 * marker's flock above all) and store fds are closed; the report pipe moves to 3. */
+                if (p[1] != 3) {
+                        if (dup3(p[1], 3, O_CLOEXEC) < 0)
+                                _exit(1);
+                        p[1] = 3;
+                }
+                if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0)
+                        for (int fd = 4; fd < 1024; fd++)
+                                (void) close(fd); /* FIXME: drop once close_range (Linux 5.9) is the baseline */
                 null = open("/dev/null", O_RDWR | O_CLOEXEC);
                 if (null >= 0) {
                         (void) dup2(null, STDIN_FILENO);
@@ -1136,6 +1146,10 @@ int pod_supervisor_start(const PodSupervisorSetup *setup, pid_t *ret_pid, char *
                 if (ret_error) {
                         const char *sp = strchr(msg, ' ');
                         *ret_error = strdup(sp ? sp + 1 : msg);
+                }
+                if (ret_exit_class) {
+                        int code = msg[0] == 'E' ? atoi(msg + 1) : 0;
+                        *ret_exit_class = IN_SET(code, 126, 127) ? code : 125;
                 }
                 return -EIO;
         }

@@ -44,9 +44,9 @@ typedef struct PodSupervisorSetup {
 
 /* Starts the supervisor of setup->config's pod. Returns 0 with its pid in *ret_pid once the pod
  * started (ready with wait_ready); or -errno with a one-line *ret_error ("container web-server: exec
- * httpd: No such file or directory") after the supervisor stopped what it had started, recorded why and
- * exited. */
-int pod_supervisor_start(const PodSupervisorSetup *setup, pid_t *ret_pid, char **ret_error);
+ * httpd: No such file or directory") and *ret_exit_class (125, or 126/127 for a command that cannot be
+ * run) after the supervisor stopped what it had started, recorded why and exited. */
+int pod_supervisor_start(const PodSupervisorSetup *setup, pid_t *ret_pid, char **ret_error, int *ret_exit_class);
 
 /* Asks a running supervisor (pid with /proc starttime, 0: unchecked) to stop the pod, and waits up to
  * timeout_sec for it to exit. Returns 0, -ESRCH when it was not running, -ETIMEDOUT, or -errno. */

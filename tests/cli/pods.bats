@@ -269,6 +269,11 @@ EOF
                 sleep 0.1
         done
         (($(ctr_field always crash restartCount) >= 3)) || die "not restarted 3 times"
+        wait_for_log always "^run$"
+        for ((i = 0; i < 30; i++)); do
+                (($("$SKIFF" pod logs always | grep -c '^run$') >= 4)) && break
+                sleep 0.1
+        done
         run_skiff 0 pod logs always
         (($(grep -c '^run$' <<<"$stdout") >= 4)) || die "expected at least 4 runs"
         is "$(ctr_field always crash exitCode)" "3"
