@@ -30,7 +30,8 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                  char **ret_error, int *ret_exit);
 
 /* Starts the supervisor of a created pod from its records. */
-int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, char **ret_error, int *ret_exit);
+int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, int play_lock_fd, char **ret_error,
+                  int *ret_exit);
 
 /* Stops a pod (supervisor stop, then whatever survived it, through the recorded cgroups and pids), and
  * with remove also removes it whole: containers' records and storage, volumes, the pod record. Works on

@@ -559,7 +559,7 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         close(TAKE_FD(lock));
 
         if (o->start) {
-                r = cli_pod_start(ctx, pods, pod_id, o->wait, ret_error, ret_exit);
+                r = cli_pod_start(ctx, pods, pod_id, o->wait, play_fd, ret_error, ret_exit);
                 if (r < 0)
                         goto finish;
         }
@@ -570,6 +570,9 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
 finish:
         if (r < 0 && created) {
                 _cleanup_free_ char *e2 = NULL;
+                /* our own marker lock would make the teardown wait for us */
+                if (play_fd >= 0)
+                        close(TAKE_FD(play_fd));
                 (void) cli_pod_teardown(ctx, pods, pod_id, true, &e2);
         }
         if (r < 0) {
@@ -608,7 +611,8 @@ static int load_plan(ContainerStore *cs, const char *id, ContainerPlan **ret, ch
         return 0;
 }
 
-int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, char **ret_error, int *ret_exit) {
+int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, int play_lock_fd, char **ret_error,
+                  int *ret_exit) {
         _cleanup_(container_store_freep) ContainerStore *cs = NULL;
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
         _cleanup_(container_plan_freep) ContainerPlan *infra = NULL;
@@ -661,6 +665,7 @@ int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, 
         setup.plans = plans;
         setup.log_paths = logs;
         setup.wait_ready = wait;
+        setup.play_lock_fd = play_lock_fd;
         /* Tests scale Kubernetes' back-off down (10 s doubling to 5 min is too slow for a test suite). */
         if (getenv("SKIFF_TEST_BACKOFF_MS")) {
                 setup.backoff_initial_ms = (unsigned) atoi(getenv("SKIFF_TEST_BACKOFF_MS"));
@@ -721,6 +726,9 @@ int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool rem
         r = container_store_open(&ctx->paths, &cs);
         if (r < 0)
                 return errorf(ret_error, r, "open the container records: %s", strerror(-r));
+        /* A play of this pod in progress (or the supervisor of a killed one, until it recorded itself)
+         * finishes first: then whatever it started is in the records. */
+        (void) pod_play_wait(pods, id, 30000);
         if (pod_config_load(pods, id, &cfg) >= 0) {
                 json_object *g = jget(cfg->plan, "terminationGracePeriodSeconds");
                 if (g)

@@ -271,7 +271,7 @@ static int pod_each(SkiffContext *ctx, int argc, char *argv[], const char *verb,
                         }
                 }
                 if (streq(verb, "start") || streq(verb, "restart")) {
-                        r = cli_pod_start(ctx, s, id, a.wait, &err, &code);
+                        r = cli_pod_start(ctx, s, id, a.wait, -1, &err, &code);
                         if (r < 0) {
                                 log_error("pod %s %s: %s", verb, argv[i], err ?: strerror(-r));
                                 ret = code;

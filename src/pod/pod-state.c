@@ -394,6 +394,25 @@ int pod_play_end(PodStore *s, const char *id, int fd) {
         return r;
 }
 
+int pod_play_wait(PodStore *s, const char *id, unsigned timeout_ms) {
+        char name[POD_ID_LEN + 8];
+        _cleanup_close_ int fd = -EBADF;
+
+        snprintf(name, sizeof(name), "%s.play", id);
+        fd = openat(s->runroot_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return 0;
+        for (unsigned waited = 0;; waited += 10) {
+                if (flock(fd, LOCK_EX | LOCK_NB) >= 0) {
+                        (void) flock(fd, LOCK_UN);
+                        return 0;
+                }
+                if (waited >= timeout_ms)
+                        return -ETIMEDOUT;
+                (void) usleep(10000);
+        }
+}
+
 bool pod_play_incomplete(PodStore *s, const char *id, bool include_live) {
         char name[POD_ID_LEN + 8], cfg[POD_ID_LEN + 16];
         int fd;

@@ -146,6 +146,10 @@ int pod_store_lock(PodStore *s);
 int pod_play_begin(PodStore *s, const char *id);
 /* The play is complete: removes the marker and closes fd. */
 int pod_play_end(PodStore *s, const char *id, int fd);
+/* Waits (up to timeout_ms) until nobody holds id's play marker: a play in progress, or the supervisor of
+ * a killed play that has not recorded itself yet. Returns 0 (also when there is no marker), or
+ * -ETIMEDOUT. */
+int pod_play_wait(PodStore *s, const char *id, unsigned timeout_ms);
 /* True when id is debris of a killed play (see above) or, with include_live, also while a play of it
  * runs. */
 bool pod_play_incomplete(PodStore *s, const char *id, bool include_live);

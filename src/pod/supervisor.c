@@ -996,6 +996,10 @@ static _Noreturn void supervisor_main(const PodSupervisorSetup *setup, int repor
                 probe_specs_load(c);
         }
         save(s);
+        /* Recorded: a teardown now finds this supervisor by the pod's state; the play marker's lock
+         * (inherited from `kube play`) may go. */
+        if (setup->play_lock_fd >= 0)
+                (void) close(4);
 
         /* The infra first: everything else joins its namespaces. */
         s->infra_plan = setup->infra_plan;
@@ -1102,8 +1106,10 @@ int pod_supervisor_start(const PodSupervisorSetup *setup, pid_t *ret_pid, char *
                                 _exit(1);
                         p[1] = 3;
                 }
-                if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0)
-                        for (int fd = 4; fd < 1024; fd++)
+                if (setup->play_lock_fd >= 0 && setup->play_lock_fd != 4 && dup3(setup->play_lock_fd, 4, O_CLOEXEC) < 0)
+                        _exit(1);
+                if (syscall(SYS_close_range, setup->play_lock_fd >= 0 ? 5U : 4U, ~0U, 0U) < 0)
+                        for (int fd = setup->play_lock_fd >= 0 ? 5 : 4; fd < 1024; fd++)
                                 (void) close(fd); /* FIXME: drop once close_range (Linux 5.9) is the baseline */
                 null = open("/dev/null", O_RDWR | O_CLOEXEC);
                 if (null >= 0) {

@@ -40,6 +40,9 @@ typedef struct PodSupervisorSetup {
         bool wait_ready;            /* report only once every container is ready */
         unsigned backoff_initial_ms; /* 0: Kubernetes' 10 s (tests scale it down) */
         unsigned backoff_max_ms;     /* 0: 5 min */
+        int play_lock_fd;            /* the play marker's lock (pod-state.h), or -1: the supervisor keeps
+                                      * it held until it has recorded itself in the pod's state, so a
+                                      * teardown racing a killed play always finds the supervisor */
 } PodSupervisorSetup;
 
 /* Starts the supervisor of setup->config's pod. Returns 0 with its pid in *ret_pid once the pod
