@@ -232,8 +232,10 @@ int pod_store_open(const SkiffPaths *paths, PodStore **ret) {
         if (mkdirat(s->root_fd, "names", 0700) < 0 && errno != EEXIST)
                 return -errno;
         {
-                _cleanup_close_ int lock = pod_store_lock(s);
-                if (lock >= 0)
+                /* Repair only when nobody holds the store: a supervisor must never wait here for a
+                 * `kube play --replace` that waits for the supervisor. */
+                _cleanup_close_ int lock = openat(s->root_fd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+                if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) >= 0)
                         repair(s);
         }
         *ret = TAKE_PTR(s);
