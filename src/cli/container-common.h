@@ -15,3 +15,6 @@ int cli_lookup(ContainerStore *s, const char *verb, const char *ref, char ret_id
 int cli_image_info(SkiffContext *ctx, const char *ref, bool rootfs, ImageInfo *ret, char **ret_error);
 /* Stops a running container (timeout < 0: its own) and removes it. */
 int cli_container_force_remove(ContainerStore *store, const char *id, int timeout, char **ret_error);
+/* The skiff-monitor executable next to this skiff binary ($SKIFF_MONITOR overrides; empty: none), or
+ * NULL when there is none (the monitor then runs in a forked copy of skiff). Static storage. */
+const char *cli_monitor_helper(void);

@@ -40,6 +40,25 @@ int cli_open_store(SkiffContext *ctx, const char *verb, ContainerStore **ret) {
         return 0;
 }
 
+const char *cli_monitor_helper(void) {
+        static char path[PATH_MAX];
+        const char *e = secure_getenv("SKIFF_MONITOR");
+        ssize_t n;
+        char *slash;
+
+        if (e)
+                return isempty(e) ? NULL : e;
+        n = readlink("/proc/self/exe", path, sizeof(path) - sizeof("/skiff-monitor"));
+        if (n <= 0)
+                return NULL;
+        path[n] = 0;
+        slash = strrchr(path, '/');
+        if (!slash)
+                return NULL;
+        strcpy(slash, "/skiff-monitor");
+        return access(path, X_OK) == 0 ? path : NULL;
+}
+
 int cli_lookup(ContainerStore *s, const char *verb, const char *ref, char ret_id[static CONTAINER_ID_LEN + 1]) {
         int r = container_lookup(s, ref, ret_id);
 

@@ -18,7 +18,6 @@
 #include "common/strv.h"
 #include "image/store.h"
 #include "runtime/container-plan.h"
-#include "runtime/monitor-standin.h"
 #include "runtime/monitor.h"
 #include "runtime/run-options.h"
 #include "runtime/state.h"
@@ -68,7 +67,7 @@ static void run_help(const char *verb) {
                "  -u, --user USER[:GROUP]      User (name or number, looked up in the image)\n"
                "      --group-add GROUP        Supplementary group\n"
                "  -h, --hostname NAME          Hostname (default: the first 12 digits of the id)\n"
-               "      --timezone ZONE          local or a zoneinfo name\n"
+               "      --timezone, --tz ZONE    local or a zoneinfo name\n"
                "  -v, --volume SRC:DST[:OPTS]  Bind mount\n"
                "      --mount SPEC             type=bind|tmpfs,source=,destination=,...\n"
                "      --tmpfs DST[:OPTS]       Mount a tmpfs\n"
@@ -96,6 +95,10 @@ static void run_help(const char *verb) {
                "      --rootfs                 IMAGE is a directory to use as the root filesystem\n"
                "      --pull POLICY            never or missing (images come from 'skiff pull')\n"
                "  -q, --quiet                  Accepted for podman compatibility\n"
+               "      --http-proxy[=BOOL]      Pass the caller's proxy variables (default true)\n"
+               "      --expose, --retry, --retry-delay  Accepted; no effect here\n"
+               "  -p, --publish, --ip, --ip6, --network-alias, --device, --secret, --subuidname,\n"
+               "      --subgidname, --health-*  Refused: not supported yet\n"
                "      --help                   Show this help\n",
                verb,
                streq(verb, "create") ? "Create a container from an image without starting it; print its id."
@@ -129,6 +132,7 @@ enum {
         ARG_SECURITY_OPT, ARG_SYSCTL, ARG_USERNS, ARG_UIDMAP, ARG_GIDMAP, ARG_PIDS_LIMIT, ARG_CPUS,
         ARG_ULIMIT, ARG_CGROUPS, ARG_NETWORK, ARG_PID, ARG_IPC, ARG_UTS, ARG_ADD_HOST, ARG_DNS,
         ARG_DNS_SEARCH, ARG_DNS_OPTION, ARG_ROOTFS, ARG_PULL, ARG_POD, ARG_POD_ID_FILE, ARG_HELP,
+        ARG_RETRY, ARG_EXPOSE, ARG_HTTP_PROXY, ARG_UNSUPPORTED,
 };
 
 /* Parses run/create flags. Returns the index of the image argument in argv, or -1 after printing a
@@ -196,12 +200,43 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
                 { "pod-id-file", required_argument, NULL, ARG_POD_ID_FILE },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, ARG_HELP },
+                /* Written by skiff-generator (docs/generator-flags.md in the generator's tree) */
+                { "tz", required_argument, NULL, ARG_TIMEZONE },
+                { "retry", required_argument, NULL, ARG_RETRY },
+                { "retry-delay", required_argument, NULL, ARG_RETRY },
+                { "expose", required_argument, NULL, ARG_EXPOSE },
+                { "http-proxy", optional_argument, NULL, ARG_HTTP_PROXY },
+                /* podman flags whose effect skiff cannot give yet: refused by name, never ignored */
+                { "publish", required_argument, NULL, 'p' },
+                { "ip", required_argument, NULL, ARG_UNSUPPORTED },
+                { "ip6", required_argument, NULL, ARG_UNSUPPORTED },
+                { "network-alias", required_argument, NULL, ARG_UNSUPPORTED },
+                { "device", required_argument, NULL, ARG_UNSUPPORTED },
+                { "secret", required_argument, NULL, ARG_UNSUPPORTED },
+                { "subuidname", required_argument, NULL, ARG_UNSUPPORTED },
+                { "subgidname", required_argument, NULL, ARG_UNSUPPORTED },
+                { "health-cmd", required_argument, NULL, ARG_UNSUPPORTED },
+                { "health-interval", required_argument, NULL, ARG_UNSUPPORTED },
+                { "health-on-failure", required_argument, NULL, ARG_UNSUPPORTED },
+                { "health-retries", required_argument, NULL, ARG_UNSUPPORTED },
+                { "health-start-period", required_argument, NULL, ARG_UNSUPPORTED },
+                { "health-timeout", required_argument, NULL, ARG_UNSUPPORTED },
+                { "health-log-destination", required_argument, NULL, ARG_UNSUPPORTED },
+                { "health-max-log-count", required_argument, NULL, ARG_UNSUPPORTED },
+                { "health-max-log-size", required_argument, NULL, ARG_UNSUPPORTED },
+                { "health-startup-cmd", required_argument, NULL, ARG_UNSUPPORTED },
+                { "health-startup-interval", required_argument, NULL, ARG_UNSUPPORTED },
+                { "health-startup-retries", required_argument, NULL, ARG_UNSUPPORTED },
+                { "health-startup-success", required_argument, NULL, ARG_UNSUPPORTED },
+                { "health-startup-timeout", required_argument, NULL, ARG_UNSUPPORTED },
                 {},
         };
+        bool http_proxy = true;
+        int option_index = -1;
         int c, r = 0;
 
         /* '+': options end at the image; what follows is the container's command line, untouched. */
-        while ((c = getopt_long(argc, argv, "+de:ih:l:m:c:qtu:v:w:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+de:ih:l:m:c:p:qtu:v:w:", options, &option_index)) >= 0) {
                 switch (c) {
                 case ARG_HELP:
                         run_help(verb);
@@ -412,10 +447,27 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
                 case 'q':
                         x->quiet = true;
                         break;
+                case ARG_RETRY:
+                        /* pull retries: skiff run does not pull */
+                        break;
+                case ARG_EXPOSE:
+                        /* metadata in podman (no port is opened): nothing to do without a network */
+                        break;
+                case ARG_HTTP_PROXY:
+                        r = parse_bool_arg("--http-proxy", optarg, &http_proxy);
+                        break;
+                case 'p':
+                        log_error("%s: --publish %s: publishing ports is not supported yet", verb, optarg);
+                        return -1;
+                case ARG_UNSUPPORTED:
+                        log_error("%s: --%s %s: not supported yet", verb,
+                                  option_index >= 0 ? options[option_index].name : "?", optarg);
+                        return -1;
                 default:
                         fprintf(stderr, "See 'skiff %s --help'.\n", verb);
                         return -1;
                 }
+                option_index = -1;
                 if (r < 0) {
                         if (r == -ENOMEM)
                                 log_oom();
@@ -425,6 +477,27 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
         if (optind >= argc) {
                 log_error("%s: an image is required (skiff %s [OPTIONS] IMAGE [COMMAND...])", verb, verb);
                 return -1;
+        }
+        if (http_proxy) {
+                /* podman's default (--http-proxy=true): the caller's proxy settings go into the
+                 * container, before -e so that -e wins. "-e NAME" takes NAME from our environment. */
+                static const char *const proxies[] = { "http_proxy", "https_proxy", "ftp_proxy", "no_proxy",
+                                                       "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY" };
+                char **l = NULL;
+                for (size_t i = 0; i < ELEMENTSOF(proxies); i++)
+                        if (getenv(proxies[i]) && strv_extend(&l, proxies[i]) < 0) {
+                                strv_free(l);
+                                log_oom();
+                                return -1;
+                        }
+                STRV_FOREACH(e, o->env)
+                        if (strv_extend(&l, *e) < 0) {
+                                strv_free(l);
+                                log_oom();
+                                return -1;
+                        }
+                strv_free(o->env);
+                o->env = l;
         }
         return optind;
 }
@@ -527,7 +600,6 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         const char *image = argv[image_idx];
         ImageInfo info = {};
         char id[CONTAINER_ID_LEN + 1], holder[CONTAINER_ID_LEN + 1];
-        bool standin = false;
         int r;
 
         if (x->pull && streq(x->pull, "always")) {
@@ -568,17 +640,11 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         }
 
         r = container_plan_build(o, &info, &ctx->paths, &plan, &err);
-        if (r == -EOPNOTSUPP && standin_enabled()) {
-                free(err);
-                err = NULL;
-                standin = true;
-                r = standin_plan_build(o, &info, &ctx->paths, &plan, &err);
-        }
         if (r < 0) {
                 log_error("%s %s: %s", verb, image, err ?: strerror(-r));
                 goto fail;
         }
-        r = standin ? standin_plan_to_string(plan, &plan_json) : container_plan_to_string(plan, &plan_json);
+        r = container_plan_to_string(plan, &plan_json);
         if (r < 0) {
                 log_error_errno(r, "%s %s: store the plan: %m", verb, image);
                 goto fail;
@@ -691,7 +757,7 @@ static int verb_run_or_create(SkiffContext *ctx, int argc, char *argv[], bool ru
         if (o.detach) {
                 MonitorLaunchResult res;
 
-                r = monitor_launch(&ctx->paths, id, &res, &err);
+                r = monitor_launch(&ctx->paths, id, cli_monitor_helper(), &res, &err);
                 if (r < 0) {
                         log_error("%s %s: %s", verb, argv[idx], err ?: strerror(-r));
                         (void) container_destroy(store, id, NULL);
@@ -818,7 +884,7 @@ int verb_start(SkiffContext *ctx, int argc, char *argv[]) {
                         return r;
                 }
                 MonitorLaunchResult res;
-                r = monitor_launch(&ctx->paths, id, &res, &err);
+                r = monitor_launch(&ctx->paths, id, cli_monitor_helper(), &res, &err);
                 if (r < 0) {
                         log_error("start %s: %s", argv[i], err ?: strerror(-r));
                         ret = res.exit_class ?: 125;

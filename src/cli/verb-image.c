@@ -43,7 +43,8 @@ static void image_usage(FILE *f) {
 
 /* Exit status for a store error: the user's fault (no such image, bad name, bad archive) or ours. */
 static int exit_for(int r) {
-        return IN_SET(r, -ENOENT, -EINVAL, -EBADMSG, -EOPNOTSUPP, -ENOTUNIQ, -EBUSY, -EEXIST) ? EXIT_USAGE : EXIT_STORE;
+        return IN_SET(r, -ENOENT, -EINVAL, -EBADMSG, -EOPNOTSUPP, -ENOTUNIQ, -EBUSY, -EEXIST) ? EXIT_USAGE
+                                                                                              : EXIT_STORE;
 }
 
 static int fail(int r, const char *verb, char *err) {
@@ -60,8 +61,8 @@ static int open_store(SkiffContext *ctx, const char *verb, ImageStore **ret) {
         int r;
 
         if (ctx->paths_error < 0) {
-                log_error_errno(ctx->paths_error, "%s: cannot determine the storage directory (set --root or HOME): %m",
-                                verb);
+                log_error_errno(ctx->paths_error,
+                                "%s: cannot determine the storage directory (set --root or HOME): %m", verb);
                 return EXIT_STORE;
         }
         r = image_store_open(ctx->paths.root, ctx->paths.rootless ? IMAGE_STORE_USERNS : 0, ret, &err);
@@ -100,8 +101,8 @@ static void print_json(json_object *o) {
                 puts("[]"); /* as podman prints it */
                 return;
         }
-        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                                 JSON_C_TO_STRING_NOSLASHESCAPE));
+        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+                                                                 | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 /* "2024-01-02T03:04:05.123456789Z" → seconds; 0 when unparsable. */
@@ -131,12 +132,13 @@ static void human_age(int64_t then, char *buf, size_t n) {
         else if (d < 86400 * 365)
                 snprintf(buf, n, "%" PRId64 " day%s ago", d / 86400, d / 86400 == 1 ? "" : "s");
         else
-                snprintf(buf, n, "%" PRId64 " year%s ago", d / (86400 * 365), d / (86400 * 365) == 1 ? "" : "s");
+                snprintf(buf, n, "%" PRId64 " year%s ago", d / (86400 * 365),
+                         d / (86400 * 365) == 1 ? "" : "s");
 }
 
 static void human_size(int64_t size, char *buf, size_t n) {
         /* podman (docker/go-units) uses powers of 1000 */
-        static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
+        static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
         double v = (double) size;
         size_t u = 0;
 
@@ -220,26 +222,27 @@ static json_object *image_inspect_json(const StoreImage *img) {
         rootfs = json_object_new_object();
         gd = json_object_new_object();
         gdd = json_object_new_object();
-        if (!lower || json_add_string(o, "Id", img->id) < 0 || json_add_string(o, "Digest", img->digest) < 0 ||
-            json_add_strv(o, "RepoTags", img->names) < 0 || json_add_strv(o, "RepoDigests", digests) < 0 ||
-            json_add_string(o, "Created", img->created) < 0 || json_add_object(o, "Config", cfg) < 0 ||
-            json_add_string_nonnull(cfg, "User", c->user) < 0 || json_add_strv(cfg, "Env", c->env) < 0 ||
-            (c->entrypoint && json_add_strv(cfg, "Entrypoint", c->entrypoint) < 0) ||
-            (c->cmd && json_add_strv(cfg, "Cmd", c->cmd) < 0) ||
-            json_add_string_nonnull(cfg, "WorkingDir", c->working_dir) < 0 ||
-            json_add_object(cfg, "Labels", labels_json(c->labels)) < 0 ||
-            json_add_string_nonnull(cfg, "StopSignal", c->stop_signal) < 0 ||
-            (c->exposed_ports && json_add_object(cfg, "ExposedPorts", set_json(c->exposed_ports)) < 0) ||
-            (img->volumes && json_add_object(cfg, "Volumes", set_json(img->volumes)) < 0) ||
-            json_add_string(o, "Architecture", c->architecture) < 0 || json_add_string(o, "Os", c->os) < 0 ||
-            json_add_string_nonnull(o, "Variant", c->variant) < 0 || json_add_int(o, "Size", img->size) < 0 ||
-            json_add_int(o, "VirtualSize", img->size) < 0 || json_add_object(o, "GraphDriver", gd) < 0 ||
-            json_add_string(gd, "Name", "overlay") < 0 || json_add_object(gd, "Data", gdd) < 0 ||
-            json_add_string(gdd, "LowerDir", lower) < 0 || json_add_object(o, "RootFS", rootfs) < 0 ||
-            json_add_string(rootfs, "Type", "layers") < 0 || json_add_strv(rootfs, "Layers", img->diff_ids) < 0 ||
-            json_add_strv(o, "LayerDigests", img->layer_digests) < 0 ||
-            json_add_string_nonnull(o, "ManifestType", img->manifest_media_type) < 0 ||
-            json_add_strv(o, "NamesHistory", img->names) < 0)
+        if (!lower || json_add_string(o, "Id", img->id) < 0 || json_add_string(o, "Digest", img->digest) < 0
+            || json_add_strv(o, "RepoTags", img->names) < 0 || json_add_strv(o, "RepoDigests", digests) < 0
+            || json_add_string(o, "Created", img->created) < 0 || json_add_object(o, "Config", cfg) < 0
+            || json_add_string_nonnull(cfg, "User", c->user) < 0 || json_add_strv(cfg, "Env", c->env) < 0
+            || (c->entrypoint && json_add_strv(cfg, "Entrypoint", c->entrypoint) < 0)
+            || (c->cmd && json_add_strv(cfg, "Cmd", c->cmd) < 0)
+            || json_add_string_nonnull(cfg, "WorkingDir", c->working_dir) < 0
+            || json_add_object(cfg, "Labels", labels_json(c->labels)) < 0
+            || json_add_string_nonnull(cfg, "StopSignal", c->stop_signal) < 0
+            || (c->exposed_ports && json_add_object(cfg, "ExposedPorts", set_json(c->exposed_ports)) < 0)
+            || (img->volumes && json_add_object(cfg, "Volumes", set_json(img->volumes)) < 0)
+            || json_add_string(o, "Architecture", c->architecture) < 0 || json_add_string(o, "Os", c->os) < 0
+            || json_add_string_nonnull(o, "Variant", c->variant) < 0
+            || json_add_int(o, "Size", img->size) < 0 || json_add_int(o, "VirtualSize", img->size) < 0
+            || json_add_object(o, "GraphDriver", gd) < 0 || json_add_string(gd, "Name", "overlay") < 0
+            || json_add_object(gd, "Data", gdd) < 0 || json_add_string(gdd, "LowerDir", lower) < 0
+            || json_add_object(o, "RootFS", rootfs) < 0 || json_add_string(rootfs, "Type", "layers") < 0
+            || json_add_strv(rootfs, "Layers", img->diff_ids) < 0
+            || json_add_strv(o, "LayerDigests", img->layer_digests) < 0
+            || json_add_string_nonnull(o, "ManifestType", img->manifest_media_type) < 0
+            || json_add_strv(o, "NamesHistory", img->names) < 0)
                 return NULL;
         (void) id;
         return TAKE_PTR(o);
@@ -248,13 +251,13 @@ static json_object *image_inspect_json(const StoreImage *img) {
 static int image_ls(SkiffContext *ctx, int argc, char *argv[], const char *verb) {
         enum { ARG_FORMAT = 0x100, ARG_NO_TRUNC, ARG_DIGESTS };
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "quiet", no_argument, NULL, 'q' },
-                { "all", no_argument, NULL, 'a' },
-                { "format", required_argument, NULL, ARG_FORMAT },
-                { "no-trunc", no_argument, NULL, ARG_NO_TRUNC },
-                { "digests", no_argument, NULL, ARG_DIGESTS },
-                { "noheading", no_argument, NULL, 'n' },
+                {"help", no_argument, NULL, 'h'},
+                {"quiet", no_argument, NULL, 'q'},
+                {"all", no_argument, NULL, 'a'},
+                {"format", required_argument, NULL, ARG_FORMAT},
+                {"no-trunc", no_argument, NULL, ARG_NO_TRUNC},
+                {"digests", no_argument, NULL, ARG_DIGESTS},
+                {"noheading", no_argument, NULL, 'n'},
                 {},
         };
         _cleanup_(image_store_freep) ImageStore *s = NULL;
@@ -310,29 +313,43 @@ static int image_ls(SkiffContext *ctx, int argc, char *argv[], const char *verb)
         r = open_store(ctx, verb, &s);
         if (r != 0)
                 return r;
+        r = image_store_list(s, &imgs, &n, &err);
+        if (r < 0)
+                return fail(r, verb, err);
         if (optind < argc) {
+                const char *arg = argv[optind];
                 StoreImage *one = NULL;
+                size_t k = 0;
 
-                r = image_store_lookup(s, argv[optind], &one, &err);
-                if (r == -ENOENT) {
-                        /* podman lists nothing for an unknown filter */
-                        free(err);
-                        err = NULL;
-                } else if (r < 0)
-                        return fail(r, verb, err);
-                else {
-                        imgs = calloc(1, sizeof(*imgs));
-                        if (!imgs) {
-                                store_image_free(one);
-                                return log_oom(), EXIT_STORE;
+                /* As podman: a repository ("busybox", "quay.io/x/y") lists all its tags; anything
+                 * more precise (a tag, a digest, an id) the one image it names. */
+                r = image_store_lookup(s, arg, &one, NULL);
+                for (size_t i = 0; i < n; i++) {
+                        bool keep = false;
+
+                        if (r >= 0 && (strpbrk(arg, ":@") || streq(imgs[i]->id, one->id)))
+                                keep = streq(imgs[i]->id, one->id);
+                        STRV_FOREACH(nm, imgs[i]->names) {
+                                _cleanup_free_ char *repo = NULL;
+                                const char *tag;
+                                size_t lr, la = strlen(arg);
+
+                                if (keep || strpbrk(arg, ":@"))
+                                        break;
+                                split_name(*nm, &repo, &tag);
+                                lr = repo ? strlen(repo) : 0;
+                                keep = repo
+                                       && (streq(repo, arg)
+                                           || (lr > la && repo[lr - la - 1] == '/'
+                                               && streq(repo + lr - la, arg)));
                         }
-                        imgs[0] = one;
-                        n = 1;
+                        if (keep)
+                                imgs[k++] = imgs[i];
+                        else
+                                store_image_free(imgs[i]);
                 }
-        } else {
-                r = image_store_list(s, &imgs, &n, &err);
-                if (r < 0)
-                        return fail(r, verb, err);
+                n = k;
+                store_image_free(one);
         }
 
         if (json) {
@@ -343,16 +360,20 @@ static int image_ls(SkiffContext *ctx, int argc, char *argv[], const char *verb)
                         const StoreImage *img = imgs[i];
                         _cleanup_strv_free_ char **rd = repo_digests(img);
 
-                        if (json_array_add(arr, o) < 0 || json_add_string(o, "Id", img->id) < 0 ||
-                            json_add_strv(o, "RepoTags", img->names) < 0 || json_add_strv(o, "Names", img->names) < 0 ||
-                            json_add_strv(o, "RepoDigests", rd) < 0 || json_add_string(o, "Digest", img->digest) < 0 ||
-                            json_add_int(o, "Created", parse_created(img->created)) < 0 ||
-                            json_add_string(o, "CreatedAt", img->created) < 0 || json_add_int(o, "Size", img->size) < 0 ||
-                            json_add_int(o, "VirtualSize", img->size) < 0 ||
-                            json_add_object(o, "Labels", labels_json(img->config->labels)) < 0 ||
-                            json_add_bool(o, "Dangling", !img->names) < 0 ||
-                            json_add_string(o, "Arch", img->config->architecture) < 0 ||
-                            json_add_string(o, "Os", img->config->os) < 0 || json_add_int(o, "Containers", 0) < 0) {
+                        if (json_array_add(arr, o) < 0 || json_add_string(o, "Id", img->id) < 0
+                            || json_add_strv(o, "RepoTags", img->names) < 0
+                            || json_add_strv(o, "Names", img->names) < 0
+                            || json_add_strv(o, "RepoDigests", rd) < 0
+                            || json_add_string(o, "Digest", img->digest) < 0
+                            || json_add_int(o, "Created", parse_created(img->created)) < 0
+                            || json_add_string(o, "CreatedAt", img->created) < 0
+                            || json_add_int(o, "Size", img->size) < 0
+                            || json_add_int(o, "VirtualSize", img->size) < 0
+                            || json_add_object(o, "Labels", labels_json(img->config->labels)) < 0
+                            || json_add_bool(o, "Dangling", !img->names) < 0
+                            || json_add_string(o, "Arch", img->config->architecture) < 0
+                            || json_add_string(o, "Os", img->config->os) < 0
+                            || json_add_int(o, "Containers", 0) < 0) {
                                 store_image_array_free(imgs, n);
                                 return log_oom(), EXIT_STORE;
                         }
@@ -364,12 +385,13 @@ static int image_ls(SkiffContext *ctx, int argc, char *argv[], const char *verb)
                         printf("%.*s\n", no_trunc ? 64 : 12, imgs[i]->id);
         } else {
                 if (!noheading)
-                        printf(digests ? "%-40s %-10s %-71s %-12s %-20s %s\n" : "%-40s %-10s%.0s %-12s %-20s %s\n",
+                        printf(digests ? "%-40s %-10s %-71s %-12s %-20s %s\n"
+                                       : "%-40s %-10s%.0s %-12s %-20s %s\n",
                                "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE");
                 for (size_t i = 0; i < n; i++) {
                         const StoreImage *img = imgs[i];
                         char age[64], size[32];
-                        char *const none[] = { (char *) "<none>", NULL };
+                        char *const none[] = {(char *) "<none>", NULL};
 
                         human_age(parse_created(img->created), age, sizeof(age));
                         human_size(img->size, size, sizeof(size));
@@ -381,7 +403,8 @@ static int image_ls(SkiffContext *ctx, int argc, char *argv[], const char *verb)
                                         split_name(*nm, &repo, &tag);
                                 printf(digests ? "%-40s %-10s %-71s %-12.*s %-20s %s\n"
                                                : "%-40s %-10s%.0s %-12.*s %-20s %s\n",
-                                       repo ?: "<none>", tag, img->digest, no_trunc ? 64 : 12, img->id, age, size);
+                                       repo ?: "<none>", tag, img->digest, no_trunc ? 64 : 12, img->id, age,
+                                       size);
                         }
                 }
         }
@@ -391,8 +414,8 @@ static int image_ls(SkiffContext *ctx, int argc, char *argv[], const char *verb)
 
 static int image_inspect(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "format", required_argument, NULL, 'f' },
+                {"help", no_argument, NULL, 'h'},
+                {"format", required_argument, NULL, 'f'},
                 {},
         };
         _cleanup_(image_store_freep) ImageStore *s = NULL;
@@ -415,7 +438,8 @@ static int image_inspect(SkiffContext *ctx, int argc, char *argv[]) {
                         return 0;
                 case 'f':
                         if (!streq(optarg, "json")) {
-                                log_error("image inspect: invalid --format '%s': only json is supported", optarg);
+                                log_error("image inspect: invalid --format '%s': only json is supported",
+                                          optarg);
                                 return EXIT_USAGE;
                         }
                         break;
@@ -455,9 +479,9 @@ static int image_inspect(SkiffContext *ctx, int argc, char *argv[]) {
 
 static int image_rm(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "force", no_argument, NULL, 'f' },
-                { "all", no_argument, NULL, 'a' },
+                {"help", no_argument, NULL, 'h'},
+                {"force", no_argument, NULL, 'f'},
+                {"all", no_argument, NULL, 'a'},
                 {},
         };
         _cleanup_(image_store_freep) ImageStore *s = NULL;
@@ -601,9 +625,9 @@ static int image_untag(SkiffContext *ctx, int argc, char *argv[]) {
 
 static int image_prune(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "all", no_argument, NULL, 'a' },
-                { "force", no_argument, NULL, 'f' },
+                {"help", no_argument, NULL, 'h'},
+                {"all", no_argument, NULL, 'a'},
+                {"force", no_argument, NULL, 'f'},
                 {},
         };
         _cleanup_(image_store_freep) ImageStore *s = NULL;
@@ -654,9 +678,9 @@ static int image_prune(SkiffContext *ctx, int argc, char *argv[]) {
 
 static int image_load(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "input", required_argument, NULL, 'i' },
-                { "quiet", no_argument, NULL, 'q' },
+                {"help", no_argument, NULL, 'h'},
+                {"input", required_argument, NULL, 'i'},
+                {"quiet", no_argument, NULL, 'q'},
                 {},
         };
         _cleanup_(image_store_freep) ImageStore *s = NULL;
@@ -723,10 +747,10 @@ static int image_load(SkiffContext *ctx, int argc, char *argv[]) {
 
 static int image_save(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "output", required_argument, NULL, 'o' },
-                { "format", required_argument, NULL, 'f' },
-                { "quiet", no_argument, NULL, 'q' },
+                {"help", no_argument, NULL, 'h'},
+                {"output", required_argument, NULL, 'o'},
+                {"format", required_argument, NULL, 'f'},
+                {"quiet", no_argument, NULL, 'q'},
                 {},
         };
         _cleanup_(image_store_freep) ImageStore *s = NULL;
@@ -753,7 +777,8 @@ static int image_save(SkiffContext *ctx, int argc, char *argv[]) {
                         break;
                 case 'f':
                         if (!streq(optarg, "oci-archive")) {
-                                log_error("image save: invalid --format '%s': only oci-archive is supported", optarg);
+                                log_error("image save: invalid --format '%s': only oci-archive is supported",
+                                          optarg);
                                 return EXIT_USAGE;
                         }
                         break;

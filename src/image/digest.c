@@ -1,12 +1,11 @@
+#include "image/digest.h"
+
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
-
-#include "image/digest.h"
 
 struct DigestHasher {
         EVP_MD_CTX *ctx;
@@ -125,23 +124,25 @@ int digest_parse(const char *s, const char **ret_hex, char **ret_reason) {
         if (alg_len == 0)
                 return reason(ret_reason, -EINVAL, "invalid digest \"%.80s\": empty algorithm", s);
         for (size_t i = 0; i < alg_len; i++)
-                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-                      (i > 0 && strchr("+._-", s[i]))))
-                        return reason(ret_reason, -EINVAL, "invalid digest \"%.80s\": bad algorithm name", s);
+                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')
+                      || (i > 0 && strchr("+._-", s[i]))))
+                        return reason(ret_reason, -EINVAL, "invalid digest \"%.80s\": bad algorithm name",
+                                      s);
         hex = colon + 1;
         if (alg_len != 6 || strncmp(s, "sha256", 6) != 0)
                 return reason(ret_reason, -EOPNOTSUPP,
-                              "unsupported digest algorithm \"%.*s\" (only sha256 is supported)", (int) (alg_len > 32 ? 32 : alg_len),
-                              s);
+                              "unsupported digest algorithm \"%.*s\" (only sha256 is supported)",
+                              (int) (alg_len > 32 ? 32 : alg_len), s);
         n = strlen(hex);
         for (size_t i = 0; i < n; i++)
                 if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f')))
-                        return reason(ret_reason, -EINVAL,
-                                      "invalid digest \"%.80s\": sha256 needs lowercase hex digits, got '%c'", s,
-                                      (hex[i] >= 0x20 && hex[i] < 0x7f) ? hex[i] : '?');
+                        return reason(
+                                ret_reason, -EINVAL,
+                                "invalid digest \"%.80s\": sha256 needs lowercase hex digits, got '%c'", s,
+                                (hex[i] >= 0x20 && hex[i] < 0x7f) ? hex[i] : '?');
         if (n != DIGEST_SHA256_HEX_LEN)
-                return reason(ret_reason, -EINVAL, "invalid digest \"%.80s\": sha256 needs 64 hex digits, got %zu", s,
-                              n);
+                return reason(ret_reason, -EINVAL,
+                              "invalid digest \"%.80s\": sha256 needs 64 hex digits, got %zu", s, n);
         if (ret_hex)
                 *ret_hex = hex;
         return 0;

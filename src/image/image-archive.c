@@ -1,5 +1,7 @@
 /* skiff image load / save: oci-archive, docker-archive and OCI layout directories. */
 
+#include "image/image-archive.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,7 +22,6 @@
 #include "common/json-util.h"
 #include "common/strbuf.h"
 #include "common/strv.h"
-#include "image/image-archive.h"
 #include "image/reference.h"
 #include "image/store-internal.h"
 
@@ -78,7 +79,9 @@ static json_object *json_parse_all(const char *data, size_t len) {
         if (!tok || len > INT32_MAX)
                 return NULL;
         o = json_tokener_parse_ex(tok, data, (int) len);
-        if (o && (json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) < len)) {
+        if (o
+            && (json_tokener_get_error(tok) != json_tokener_success
+                || json_tokener_get_parse_end(tok) < len)) {
                 /* Trailing whitespace is fine; anything else is not one JSON document. */
                 size_t end = json_tokener_get_parse_end(tok);
 
@@ -92,7 +95,8 @@ static json_object *json_parse_all(const char *data, size_t len) {
         return o;
 }
 
-static int parse_strv_field(json_object *o, const char *key, bool paths, char ***ret, size_t idx, char **reterr) {
+static int parse_strv_field(json_object *o, const char *key, bool paths, char ***ret, size_t idx,
+                            char **reterr) {
         json_object *v;
         size_t n;
 
@@ -107,11 +111,13 @@ static int parse_strv_field(json_object *o, const char *key, bool paths, char **
                 const char *s;
 
                 if (!json_object_is_type(e, json_type_string))
-                        return store_error(reterr, -EBADMSG, "manifest.json: [%zu].%s[%zu]: not a string", idx, key, i);
+                        return store_error(reterr, -EBADMSG, "manifest.json: [%zu].%s[%zu]: not a string",
+                                           idx, key, i);
                 s = json_object_get_string(e);
                 if (paths && !archive_path_ok(s))
-                        return store_error(reterr, -EBADMSG, "manifest.json: [%zu].%s[%zu]: invalid path \"%.200s\"",
-                                           idx, key, i, s);
+                        return store_error(reterr, -EBADMSG,
+                                           "manifest.json: [%zu].%s[%zu]: invalid path \"%.200s\"", idx, key,
+                                           i, s);
                 if (strv_extend(ret, s) < 0)
                         return -ENOMEM;
         }
@@ -144,13 +150,16 @@ int docker_archive_manifest_parse(const char *data, size_t len, DockerArchiveEnt
                         r = store_error(reterr, -EBADMSG, "manifest.json: [%zu]: not an object", i);
                         goto fail;
                 }
-                if (!json_object_object_get_ex(o, "Config", &v) || !json_object_is_type(v, json_type_string)) {
-                        r = store_error(reterr, -EBADMSG, "manifest.json: [%zu].Config: missing or not a string", i);
+                if (!json_object_object_get_ex(o, "Config", &v)
+                    || !json_object_is_type(v, json_type_string)) {
+                        r = store_error(reterr, -EBADMSG,
+                                        "manifest.json: [%zu].Config: missing or not a string", i);
                         goto fail;
                 }
                 cfg = json_object_get_string(v);
                 if (!archive_path_ok(cfg)) {
-                        r = store_error(reterr, -EBADMSG, "manifest.json: [%zu].Config: invalid path \"%.200s\"", i, cfg);
+                        r = store_error(reterr, -EBADMSG,
+                                        "manifest.json: [%zu].Config: invalid path \"%.200s\"", i, cfg);
                         goto fail;
                 }
                 entries[i].config = strdup(cfg);
@@ -166,7 +175,8 @@ int docker_archive_manifest_parse(const char *data, size_t len, DockerArchiveEnt
                         const char *why = NULL;
 
                         if (image_ref_parse(*t, &ref, &why) < 0) {
-                                r = store_error(reterr, -EBADMSG, "manifest.json: [%zu].RepoTags: \"%.200s\": %s", i, *t,
+                                r = store_error(reterr, -EBADMSG,
+                                                "manifest.json: [%zu].RepoTags: \"%.200s\": %s", i, *t,
                                                 why ?: "invalid");
                                 goto fail;
                         }
@@ -194,8 +204,8 @@ typedef struct FileBlob {
 
 typedef struct Loader {
         ImageStore *s;
-        const char *label;   /* the source as the user wrote it, for messages */
-        int dir_fd;          /* an OCI layout directory, or -EBADF for an archive */
+        const char *label;    /* the source as the user wrote it, for messages */
+        int dir_fd;           /* an OCI layout directory, or -EBADF for an archive */
         const char *ref_name; /* oci:DIR:NAME */
         char *index_json, *manifest_json;
         size_t index_len, manifest_len;
@@ -240,7 +250,7 @@ static int add_file(Loader *l, const char *path, const char *link, const char *d
                 return -ENOMEM;
         l->files = p;
         p = &l->files[l->n_files];
-        *p = (FileBlob){ .path = strdup(path), .link = link ? strdup(link) : NULL, .size = size };
+        *p = (FileBlob){.path = strdup(path), .link = link ? strdup(link) : NULL, .size = size};
         if (!p->path || (link && !p->link)) {
                 free(p->path);
                 free(p->link);
@@ -253,8 +263,8 @@ static int add_file(Loader *l, const char *path, const char *link, const char *d
 }
 
 /* Streams the current tar entry into a blob. */
-static int stream_entry(Loader *l, struct archive *a, const char *expected, int64_t size, char digest[static DIGEST_STRING_SIZE],
-                        char **reterr) {
+static int stream_entry(Loader *l, struct archive *a, const char *expected, int64_t size,
+                        char digest[static DIGEST_STRING_SIZE], char **reterr) {
         _cleanup_(blob_writer_freep) BlobWriter *w = NULL;
         int r;
 
@@ -292,13 +302,15 @@ static int read_entry(struct archive *a, const char *name, char **ret, size_t *r
 
                 if (n < 0) {
                         strbuf_release(&sb);
-                        return store_error(reterr, -EBADMSG, "%s: read: %s", name, archive_error_string(a) ?: "corrupt");
+                        return store_error(reterr, -EBADMSG, "%s: read: %s", name,
+                                           archive_error_string(a) ?: "corrupt");
                 }
                 if (n == 0)
                         break;
                 if (sb.len + (size_t) n > MANIFEST_SIZE_MAX) {
                         strbuf_release(&sb);
-                        return store_error(reterr, -EBADMSG, "%s: larger than %u bytes", name, MANIFEST_SIZE_MAX);
+                        return store_error(reterr, -EBADMSG, "%s: larger than %u bytes", name,
+                                           MANIFEST_SIZE_MAX);
                 }
                 strbuf_add(&sb, buf, (size_t) n);
         }
@@ -356,7 +368,8 @@ static int load_tar_stream(Loader *l, int fd, char **reterr) {
         archive_read_support_filter_all(a);
         archive_read_support_format_tar(a);
         if (archive_read_open_fd(a, fd, COPY_BUFFER_SIZE) != ARCHIVE_OK)
-                return store_error(reterr, -EBADMSG, "not an image archive: %s", archive_error_string(a) ?: "unreadable");
+                return store_error(reterr, -EBADMSG, "not an image archive: %s",
+                                   archive_error_string(a) ?: "unreadable");
         for (;;) {
                 _cleanup_free_ char *path = NULL;
                 const char *hex, *base;
@@ -414,13 +427,13 @@ static int load_tar_stream(Loader *l, int fd, char **reterr) {
                         r = stream_entry(l, a, d, archive_entry_size(e), digest, reterr);
                         if (r >= 0)
                                 r = add_file(l, path, NULL, digest, archive_entry_size(e));
-                } else if (endswith(path, ".tar") || endswith(path, ".tar.gz") || endswith(path, ".tar.zst") ||
-                           (endswith(path, ".json") && !streq(base, "json"))) {
+                } else if (endswith(path, ".tar") || endswith(path, ".tar.gz") || endswith(path, ".tar.zst")
+                           || (endswith(path, ".json") && !streq(base, "json"))) {
                         _cleanup_free_ char *d = NULL;
 
                         /* docker save names a config by its digest: check that too. */
-                        if (endswith(base, ".json") && strlen(base) == DIGEST_SHA256_HEX_LEN + 5 &&
-                            asprintf(&d, "sha256:%.64s", base) >= 0 && !digest_is_valid(d)) {
+                        if (endswith(base, ".json") && strlen(base) == DIGEST_SHA256_HEX_LEN + 5
+                            && asprintf(&d, "sha256:%.64s", base) >= 0 && !digest_is_valid(d)) {
                                 free(d);
                                 d = NULL;
                         }
@@ -538,14 +551,15 @@ static int import_manifest(Loader *l, const char *digest, int64_t size, char **n
                 return store_error(reterr, r, "config %s: %s", m->config.digest, msg ?: strerror(-r));
         }
         if (strv_length(cfg->diff_ids) != m->n_layers)
-                return store_error(reterr, -EBADMSG, "manifest %s: %zu layers but the config has %zu diff_ids", digest,
+                return store_error(reterr, -EBADMSG,
+                                   "manifest %s: %zu layers but the config has %zu diff_ids", digest,
                                    m->n_layers, strv_length(cfg->diff_ids));
         for (size_t i = 0; i < m->n_layers; i++) {
                 r = ensure_blob(l, m->layers[i].digest, m->layers[i].size, reterr);
                 if (r < 0)
                         return r;
-                r = image_store_layer_ensure(l->s, m->layers[i].digest, m->layers[i].media_type, cfg->diff_ids[i], NULL,
-                                             NULL, reterr);
+                r = image_store_layer_ensure(l->s, m->layers[i].digest, m->layers[i].media_type,
+                                             cfg->diff_ids[i], NULL, NULL, reterr);
                 if (r < 0)
                         return r;
         }
@@ -567,14 +581,15 @@ static int host_platform(char **ret_arch) {
 static const char *descriptor_name(json_object *desc) {
         json_object *ann, *v;
 
-        if (!json_object_object_get_ex(desc, "annotations", &ann) || !json_object_is_type(ann, json_type_object))
+        if (!json_object_object_get_ex(desc, "annotations", &ann)
+            || !json_object_is_type(ann, json_type_object))
                 return NULL;
         /* docker and buildkit write the full name here (podman reads it first too) */
-        if (json_object_object_get_ex(ann, "io.containerd.image.name", &v) && json_object_is_type(v, json_type_string) &&
-            *json_object_get_string(v))
+        if (json_object_object_get_ex(ann, "io.containerd.image.name", &v)
+            && json_object_is_type(v, json_type_string) && *json_object_get_string(v))
                 return json_object_get_string(v);
-        if (json_object_object_get_ex(ann, "org.opencontainers.image.ref.name", &v) &&
-            json_object_is_type(v, json_type_string) && *json_object_get_string(v))
+        if (json_object_object_get_ex(ann, "org.opencontainers.image.ref.name", &v)
+            && json_object_is_type(v, json_type_string) && *json_object_get_string(v))
                 return json_object_get_string(v);
         return NULL;
 }
@@ -582,9 +597,9 @@ static const char *descriptor_name(json_object *desc) {
 static const char *descriptor_ref_name(json_object *desc) {
         json_object *ann, *v;
 
-        if (json_object_object_get_ex(desc, "annotations", &ann) &&
-            json_object_object_get_ex(ann, "org.opencontainers.image.ref.name", &v) &&
-            json_object_is_type(v, json_type_string))
+        if (json_object_object_get_ex(desc, "annotations", &ann)
+            && json_object_object_get_ex(ann, "org.opencontainers.image.ref.name", &v)
+            && json_object_is_type(v, json_type_string))
                 return json_object_get_string(v);
         return NULL;
 }
@@ -600,7 +615,7 @@ static int import_descriptor(Loader *l, const ManifestDescriptor *d, const char 
         int r;
 
         if (name) {
-                char *full;
+                char *full = NULL;
 
                 r = image_name_normalize(name, true, &full, reterr);
                 if (r < 0)
@@ -618,8 +633,8 @@ static int import_descriptor(Loader *l, const ManifestDescriptor *d, const char 
         r = manifest_detect_kind(data, len, &kind, &diag);
         if (r < 0) {
                 _cleanup_free_ char *msg = diag ? diag_format(diag) : NULL;
-                return store_error(reterr, r == -EPROTONOSUPPORT ? -EOPNOTSUPP : r, "manifest %s: %s", d->digest,
-                                   msg ?: strerror(-r));
+                return store_error(reterr, r == -EPROTONOSUPPORT ? -EOPNOTSUPP : r, "manifest %s: %s",
+                                   d->digest, msg ?: strerror(-r));
         }
         if (kind == MANIFEST_KIND_IMAGE) {
                 r = import_manifest(l, d->digest, d->size, names, reterr);
@@ -655,11 +670,12 @@ static int import_oci_index(Loader *l, char **reterr) {
         r = manifest_index_parse(l->index_json, l->index_len, &idx, &diag);
         if (r < 0) {
                 _cleanup_free_ char *msg = diag ? diag_format(diag) : NULL;
-                return store_error(reterr, r == -EOPNOTSUPP ? r : -EBADMSG, "index.json: %s", msg ?: strerror(-r));
+                return store_error(reterr, r == -EOPNOTSUPP ? r : -EBADMSG, "index.json: %s",
+                                   msg ?: strerror(-r));
         }
         root = json_parse_all(l->index_json, l->index_len);
-        if (!root || !json_object_object_get_ex(root, "manifests", &arr) ||
-            json_object_array_length(arr) != idx->n_manifests)
+        if (!root || !json_object_object_get_ex(root, "manifests", &arr)
+            || json_object_array_length(arr) != idx->n_manifests)
                 return store_error(reterr, -EBADMSG, "index.json: invalid");
         if (idx->n_manifests == 0)
                 return store_error(reterr, -EBADMSG, "index.json: no images");
@@ -686,7 +702,8 @@ static const char *sniff_layer_media_type(ImageStore *s, const char *digest) {
         _cleanup_close_ int fd = -EBADF;
         unsigned char m[4] = {};
 
-        if (image_store_open_blob(s, digest, &fd, NULL, NULL) < 0 || read(fd, m, sizeof(m)) != (ssize_t) sizeof(m))
+        if (image_store_open_blob(s, digest, &fd, NULL, NULL) < 0
+            || read(fd, m, sizeof(m)) != (ssize_t) sizeof(m))
                 return MEDIA_TYPE_OCI_LAYER;
         if (m[0] == 0x1f && m[1] == 0x8b)
                 return MEDIA_TYPE_OCI_LAYER_GZIP;
@@ -717,7 +734,8 @@ static int import_docker(Loader *l, char **reterr) {
 
                 f = find_file(l, entries[i].config);
                 if (!f || !*f->digest) {
-                        r = store_error(reterr, -EBADMSG, "manifest.json: [%zu].Config: \"%s\" is not in the archive", i,
+                        r = store_error(reterr, -EBADMSG,
+                                        "manifest.json: [%zu].Config: \"%s\" is not in the archive", i,
                                         entries[i].config);
                         goto out;
                 }
@@ -731,7 +749,8 @@ static int import_docker(Loader *l, char **reterr) {
                         goto out;
                 }
                 if (strv_length(cfg->diff_ids) != strv_length(entries[i].layers)) {
-                        r = store_error(reterr, -EBADMSG, "manifest.json: [%zu]: %zu layers but the config has %zu diff_ids",
+                        r = store_error(reterr, -EBADMSG,
+                                        "manifest.json: [%zu]: %zu layers but the config has %zu diff_ids",
                                         i, strv_length(entries[i].layers), strv_length(cfg->diff_ids));
                         goto out;
                 }
@@ -740,11 +759,13 @@ static int import_docker(Loader *l, char **reterr) {
                 m = json_object_new_object();
                 c = json_object_new_object();
                 layers = json_object_new_array();
-                if (!m || json_add_int(m, "schemaVersion", 2) < 0 ||
-                    json_add_string(m, "mediaType", MEDIA_TYPE_OCI_MANIFEST) < 0 || json_add_object(m, "config", c) < 0 ||
-                    json_add_string(c, "mediaType", MEDIA_TYPE_OCI_CONFIG) < 0 ||
-                    json_add_string(c, "digest", f->digest) < 0 || json_add_int(c, "size", (int64_t) clen) < 0 ||
-                    json_add_object(m, "layers", layers) < 0) {
+                if (!m || json_add_int(m, "schemaVersion", 2) < 0
+                    || json_add_string(m, "mediaType", MEDIA_TYPE_OCI_MANIFEST) < 0
+                    || json_add_object(m, "config", c) < 0
+                    || json_add_string(c, "mediaType", MEDIA_TYPE_OCI_CONFIG) < 0
+                    || json_add_string(c, "digest", f->digest) < 0
+                    || json_add_int(c, "size", (int64_t) clen) < 0
+                    || json_add_object(m, "layers", layers) < 0) {
                         r = -ENOMEM;
                         goto out;
                 }
@@ -755,28 +776,33 @@ static int import_docker(Loader *l, char **reterr) {
                         int64_t size;
 
                         if (!lf || !*lf->digest) {
-                                r = store_error(reterr, -EBADMSG, "manifest.json: [%zu].Layers[%zu]: \"%s\" is not in the archive",
-                                                i, k, entries[i].layers[k]);
+                                r = store_error(
+                                        reterr, -EBADMSG,
+                                        "manifest.json: [%zu].Layers[%zu]: \"%s\" is not in the archive", i,
+                                        k, entries[i].layers[k]);
                                 goto out;
                         }
                         mt = sniff_layer_media_type(l->s, lf->digest);
-                        r = image_store_layer_ensure(l->s, lf->digest, mt, cfg->diff_ids[k], NULL, NULL, reterr);
+                        r = image_store_layer_ensure(l->s, lf->digest, mt, cfg->diff_ids[k], NULL, NULL,
+                                                     reterr);
                         if (r < 0)
                                 goto out;
                         size = lf->size;
                         d = json_object_new_object();
-                        if (json_array_add(layers, d) < 0 || json_add_string(d, "mediaType", mt) < 0 ||
-                            json_add_string(d, "digest", lf->digest) < 0 || json_add_int(d, "size", size) < 0) {
+                        if (json_array_add(layers, d) < 0 || json_add_string(d, "mediaType", mt) < 0
+                            || json_add_string(d, "digest", lf->digest) < 0
+                            || json_add_int(d, "size", size) < 0) {
                                 r = -ENOMEM;
                                 goto out;
                         }
                 }
-                mtext = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+                mtext = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN
+                                                                  | JSON_C_TO_STRING_NOSLASHESCAPE);
                 r = image_store_put_blob(l->s, NULL, mtext, strlen(mtext), mdigest, reterr);
                 if (r < 0)
                         goto out;
                 STRV_FOREACH(t, entries[i].repo_tags) {
-                        char *full;
+                        char *full = NULL;
 
                         /* podman (5.x) stores docker-archive short names under localhost/ too */
                         r = image_name_normalize(*t, true, &full, reterr);
@@ -800,7 +826,7 @@ out:
 }
 
 int image_archive_load(ImageStore *s, const char *source, LoadedImage **ret, size_t *ret_n, char **reterr) {
-        _cleanup_(loader_done) Loader l = { .s = s, .label = source, .dir_fd = -EBADF };
+        _cleanup_(loader_done) Loader l = {.s = s, .label = source, .dir_fd = -EBADF};
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -EBADF;
         enum { ANY, OCI_DIR, OCI_ARCHIVE, DOCKER_ARCHIVE } want = ANY;
@@ -844,7 +870,8 @@ int image_archive_load(ImageStore *s, const char *source, LoadedImage **ret, siz
                 if (want == OCI_ARCHIVE || want == DOCKER_ARCHIVE)
                         return store_error(reterr, -EINVAL, "%s: a directory, not an archive", path);
                 l.dir_fd = TAKE_FD(fd);
-                r = read_full_file_at(l.dir_fd, "index.json", MANIFEST_SIZE_MAX, &l.index_json, &l.index_len);
+                r = read_full_file_at(l.dir_fd, "index.json", MANIFEST_SIZE_MAX, &l.index_json,
+                                      &l.index_len);
                 if (r == -ENOENT)
                         return store_error(reterr, -EBADMSG, "%s: not an OCI layout (no index.json)", path);
                 if (r < 0)
@@ -856,9 +883,11 @@ int image_archive_load(ImageStore *s, const char *source, LoadedImage **ret, siz
                 if (r < 0)
                         return loader_error(&l, reterr, r);
                 if (want == DOCKER_ARCHIVE && !l.manifest_json)
-                        return store_error(reterr, -EBADMSG, "%s: not a docker-archive (no manifest.json)", source);
+                        return store_error(reterr, -EBADMSG, "%s: not a docker-archive (no manifest.json)",
+                                           source);
                 if (want == OCI_ARCHIVE && !l.index_json)
-                        return store_error(reterr, -EBADMSG, "%s: not an oci-archive (no index.json)", source);
+                        return store_error(reterr, -EBADMSG, "%s: not an oci-archive (no index.json)",
+                                           source);
         }
 
         /* Docker ≥ 25 writes both; the OCI index carries the names and the original manifests. */
@@ -867,7 +896,8 @@ int image_archive_load(ImageStore *s, const char *source, LoadedImage **ret, siz
         else if (l.manifest_json)
                 r = import_docker(&l, reterr);
         else
-                r = store_error(reterr, -EBADMSG, "not an image archive (neither index.json nor manifest.json)");
+                r = store_error(reterr, -EBADMSG,
+                                "not an image archive (neither index.json nor manifest.json)");
         if (r < 0)
                 return loader_error(&l, reterr, r);
         *ret = TAKE_PTR(l.out);
@@ -888,8 +918,8 @@ static int write_entry(struct archive *a, const char *name, const void *data, si
         archive_entry_set_perm(e, 0644);
         archive_entry_set_size(e, (la_int64_t) len);
         archive_entry_set_mtime(e, 0, 0);
-        if (archive_write_header(a, e) != ARCHIVE_OK ||
-            (len > 0 && archive_write_data(a, data, len) != (la_ssize_t) len))
+        if (archive_write_header(a, e) != ARCHIVE_OK
+            || (len > 0 && archive_write_data(a, data, len) != (la_ssize_t) len))
                 return store_error(reterr, -EIO, "write %s: %s", name, archive_error_string(a) ?: "failed");
         return 0;
 }
@@ -922,7 +952,8 @@ static int write_blob_entry(ImageStore *s, struct archive *a, const char *digest
                         return store_error(reterr, n < 0 ? -errno : -EIO, "blob %s: read: %s", digest,
                                            n < 0 ? strerror(errno) : "file shrank");
                 if (archive_write_data(a, buf, (size_t) n) != n)
-                        return store_error(reterr, -EIO, "write %s: %s", name, archive_error_string(a) ?: "failed");
+                        return store_error(reterr, -EIO, "write %s: %s", name,
+                                           archive_error_string(a) ?: "failed");
                 done += n;
         }
         return 0;
@@ -938,7 +969,8 @@ static const char *oci_media_type(const char *t) {
         return t;
 }
 
-int image_archive_save(ImageStore *s, const char *image, const char *name, const char *output, char **reterr) {
+int image_archive_save(ImageStore *s, const char *image, const char *name, const char *output,
+                       char **reterr) {
         _cleanup_(store_image_freep) StoreImage *img = NULL;
         _cleanup_(manifest_freep) Manifest *m = NULL;
         _cleanup_(diag_freep) Diag *diag = NULL;
@@ -978,22 +1010,25 @@ int image_archive_save(ImageStore *s, const char *image, const char *name, const
                 om = json_object_new_object();
                 c = json_object_new_object();
                 layers = json_object_new_array();
-                if (!om || json_add_int(om, "schemaVersion", 2) < 0 ||
-                    json_add_string(om, "mediaType", MEDIA_TYPE_OCI_MANIFEST) < 0 || json_add_object(om, "config", c) < 0 ||
-                    json_add_string(c, "mediaType", oci_media_type(m->config.media_type)) < 0 ||
-                    json_add_string(c, "digest", m->config.digest) < 0 || json_add_int(c, "size", m->config.size) < 0 ||
-                    json_add_object(om, "layers", layers) < 0)
+                if (!om || json_add_int(om, "schemaVersion", 2) < 0
+                    || json_add_string(om, "mediaType", MEDIA_TYPE_OCI_MANIFEST) < 0
+                    || json_add_object(om, "config", c) < 0
+                    || json_add_string(c, "mediaType", oci_media_type(m->config.media_type)) < 0
+                    || json_add_string(c, "digest", m->config.digest) < 0
+                    || json_add_int(c, "size", m->config.size) < 0
+                    || json_add_object(om, "layers", layers) < 0)
                         return -ENOMEM;
                 for (size_t i = 0; i < m->n_layers; i++) {
                         json_object *d = json_object_new_object();
 
-                        if (json_array_add(layers, d) < 0 ||
-                            json_add_string(d, "mediaType", oci_media_type(m->layers[i].media_type)) < 0 ||
-                            json_add_string(d, "digest", m->layers[i].digest) < 0 ||
-                            json_add_int(d, "size", m->layers[i].size) < 0)
+                        if (json_array_add(layers, d) < 0
+                            || json_add_string(d, "mediaType", oci_media_type(m->layers[i].media_type)) < 0
+                            || json_add_string(d, "digest", m->layers[i].digest) < 0
+                            || json_add_int(d, "size", m->layers[i].size) < 0)
                                 return -ENOMEM;
                 }
-                mtext = json_object_to_json_string_ext(om, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+                mtext = json_object_to_json_string_ext(om, JSON_C_TO_STRING_PLAIN
+                                                                   | JSON_C_TO_STRING_NOSLASHESCAPE);
                 r = digest_buffer(mtext, strlen(mtext), mdigest);
                 if (r < 0)
                         return r;
@@ -1004,19 +1039,21 @@ int image_archive_save(ImageStore *s, const char *image, const char *name, const
                 json_object *arr = json_object_new_array(), *d = json_object_new_object(), *ann;
 
                 index = json_object_new_object();
-                if (!index || json_add_int(index, "schemaVersion", 2) < 0 ||
-                    json_add_string(index, "mediaType", MEDIA_TYPE_OCI_INDEX) < 0 ||
-                    json_add_object(index, "manifests", arr) < 0 || json_array_add(arr, d) < 0 ||
-                    json_add_string(d, "mediaType", MEDIA_TYPE_OCI_MANIFEST) < 0 ||
-                    json_add_string(d, "digest", mdigest) < 0 || json_add_int(d, "size", (int64_t) mlen) < 0)
+                if (!index || json_add_int(index, "schemaVersion", 2) < 0
+                    || json_add_string(index, "mediaType", MEDIA_TYPE_OCI_INDEX) < 0
+                    || json_add_object(index, "manifests", arr) < 0 || json_array_add(arr, d) < 0
+                    || json_add_string(d, "mediaType", MEDIA_TYPE_OCI_MANIFEST) < 0
+                    || json_add_string(d, "digest", mdigest) < 0
+                    || json_add_int(d, "size", (int64_t) mlen) < 0)
                         return -ENOMEM;
                 if (ref_name) {
                         ann = json_object_new_object();
-                        if (json_add_object(d, "annotations", ann) < 0 ||
-                            json_add_string(ann, "org.opencontainers.image.ref.name", ref_name) < 0)
+                        if (json_add_object(d, "annotations", ann) < 0
+                            || json_add_string(ann, "org.opencontainers.image.ref.name", ref_name) < 0)
                                 return -ENOMEM;
                 }
-                itext = json_object_to_json_string_ext(index, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+                itext = json_object_to_json_string_ext(index, JSON_C_TO_STRING_PLAIN
+                                                                      | JSON_C_TO_STRING_NOSLASHESCAPE);
         }
 
         if (streq(output, "-")) {
@@ -1044,7 +1081,8 @@ int image_archive_save(ImageStore *s, const char *image, const char *name, const
                 r = -ENOMEM;
                 goto fail;
         }
-        if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK || archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+        if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK
+            || archive_write_open_fd(a, fd) != ARCHIVE_OK) {
                 r = store_error(reterr, -EIO, "%s: %s", output, archive_error_string(a) ?: "cannot write");
                 goto fail;
         }

@@ -38,12 +38,13 @@ void loaded_images_free(LoadedImage *l, size_t n);
  * set to name (NULL: the name image was looked up by, else the image's first name, else none). Docker
  * v2 schema 2 manifests are converted to OCI ones (the layers are the same bytes). Returns 0 or -errno
  * with *reterr. */
-int image_archive_save(ImageStore *s, const char *image, const char *name, const char *output, char **reterr);
+int image_archive_save(ImageStore *s, const char *image, const char *name, const char *output,
+                       char **reterr);
 
 /* docker-archive's manifest.json: [{"Config": "x.json", "RepoTags": ["a:b"], "Layers": ["l/layer.tar"]}].
  * Exposed for the fuzzer. */
 typedef struct DockerArchiveEntry {
-        char *config;  /* path inside the archive */
+        char *config; /* path inside the archive */
         char **repo_tags;
         char **layers; /* paths inside the archive, lowest first */
 } DockerArchiveEntry;

@@ -16,6 +16,7 @@
 
 #include "common/fileio.h"
 #include "common/json-util.h"
+#include "common/log.h"
 #include "common/strv.h"
 #include "image/reference.h"
 #include "image/store-internal.h"
@@ -117,8 +118,8 @@ static int make_staging_dir(ImageStore *s, const char *prefix, char **ret_name, 
 }
 
 int image_store_layer_ensure(ImageStore *s, const char *blob_digest, const char *media_type,
-                             const char *expected_diff_id, char **ret_dir,
-                             char *ret_diff_id, char **reterr) {
+                             const char *expected_diff_id, char **ret_dir, char *ret_diff_id,
+                             char **reterr) {
         _cleanup_free_ char *lock_name = NULL, *staging = NULL, *info = NULL, *what = NULL;
         _cleanup_close_ int lock_fd = -EBADF, blob_fd = -EBADF, stage_fd = -EBADF, diff_fd = -EBADF;
         const char *blob_hex, *diff_hex = NULL;
@@ -139,7 +140,8 @@ int image_store_layer_ensure(ImageStore *s, const char *blob_digest, const char 
                 return -ENOMEM;
         }
         if (media_type && !layer_media_type_ok(media_type))
-                return store_error(reterr, -EOPNOTSUPP, "%s: unsupported media type \"%s\"", what, media_type);
+                return store_error(reterr, -EOPNOTSUPP, "%s: unsupported media type \"%s\"", what,
+                                   media_type);
 
         if (diff_hex) {
                 r = image_store_has_layer(s, expected_diff_id, ret_dir, reterr);
@@ -165,11 +167,12 @@ int image_store_layer_ensure(ImageStore *s, const char *blob_digest, const char 
         if (r < 0)
                 return r == -ENOENT ? store_error(reterr, r, "%s: blob not in the store", what) : r;
 
+        log_debug("%s: unpacking", what);
         r = make_staging_dir(s, "layer", &staging, &stage_fd);
         if (r < 0)
                 return store_error(reterr, r, "%s: create staging directory: %s", what, strerror(-r));
-        if (mkdirat(stage_fd, "diff", 0755) < 0 ||
-            (diff_fd = openat(stage_fd, "diff", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+        if (mkdirat(stage_fd, "diff", 0755) < 0
+            || (diff_fd = openat(stage_fd, "diff", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
                 r = store_error(reterr, -errno, "%s: create staging directory: %m", what);
                 goto fail;
         }
@@ -186,8 +189,12 @@ int image_store_layer_ensure(ImageStore *s, const char *blob_digest, const char 
                 goto fail;
         }
         diff_hex = res.diff_id + strlen(DIGEST_SHA256_PREFIX);
-        if (asprintf(&info, "{\n  \"blob\": \"%s\",\n  \"diff_id\": \"%s\",\n  \"size\": %llu,\n  \"entries\": %llu\n}\n",
-                     blob_digest, res.diff_id, (unsigned long long) res.size, (unsigned long long) res.n_entries) < 0) {
+        if (asprintf(
+                    &info,
+                    "{\n  \"blob\": \"%s\",\n  \"diff_id\": \"%s\",\n  \"size\": %llu,\n  \"entries\": %llu\n}\n",
+                    blob_digest, res.diff_id, (unsigned long long) res.size,
+                    (unsigned long long) res.n_entries)
+            < 0) {
                 info = NULL;
                 r = -ENOMEM;
                 goto fail;
@@ -345,12 +352,12 @@ static int parse_record(json_object *o, StoreImage **ret, const char **ret_field
         img = calloc(1, sizeof(*img));
         if (!img)
                 return -ENOMEM;
-#define FIELD(call, name)                       \
-        do {                                    \
-                *ret_field = name;              \
-                r = (call);                     \
-                if (r < 0)                      \
-                        return r;               \
+#define FIELD(call, name)          \
+        do {                       \
+                *ret_field = name; \
+                r = (call);        \
+                if (r < 0)         \
+                        return r;  \
         } while (0)
         FIELD(get_string(o, "id", true, &img->id, ret_why), "id");
         if (!digest_hex_is_valid(img->id)) {
@@ -420,11 +427,11 @@ int store_records_parse(const char *data, size_t len, StoreImage ***ret, size_t 
         if (!tok)
                 return -ENOMEM;
         root = json_tokener_parse_ex(tok, data, (int) MIN(len, (size_t) INT32_MAX));
-        if (!root || json_tokener_get_error(tok) != json_tokener_success ||
-            json_tokener_get_parse_end(tok) < len)
+        if (!root || json_tokener_get_error(tok) != json_tokener_success
+            || json_tokener_get_parse_end(tok) < len)
                 return store_error(reterr, -EBADMSG, "%s: not valid JSON", RECORDS_FILE);
-        if (!json_object_is_type(root, json_type_object) || !json_object_object_get_ex(root, "images", &arr) ||
-            !json_object_is_type(arr, json_type_array))
+        if (!json_object_is_type(root, json_type_object) || !json_object_object_get_ex(root, "images", &arr)
+            || !json_object_is_type(arr, json_type_array))
                 return store_error(reterr, -EBADMSG, "%s: \"images\" array missing", RECORDS_FILE);
         n = json_object_array_length(arr);
         for (size_t i = 0; i < n; i++) {
@@ -458,7 +465,8 @@ static int records_load(ImageStore *s, Records *ret, char **reterr) {
                 return 0;
         }
         if (r < 0)
-                return store_error(reterr, r, "image store %s: read %s: %s", s->root, RECORDS_FILE, strerror(-r));
+                return store_error(reterr, r, "image store %s: read %s: %s", s->root, RECORDS_FILE,
+                                   strerror(-r));
         *ret = (Records){};
         return store_records_parse(data, len, &ret->items, &ret->n, reterr);
 }
@@ -477,18 +485,21 @@ static int records_save(ImageStore *s, const Records *recs, char **reterr) {
                 r = json_array_add(arr, o);
                 if (r < 0)
                         return r;
-                if (json_add_string(o, "id", img->id) < 0 || json_add_string(o, "digest", img->digest) < 0 ||
-                    json_add_string_nonnull(o, "mediaType", img->manifest_media_type) < 0 ||
-                    json_add_string(o, "config", img->config_digest) < 0 ||
-                    json_add_strv(o, "names", img->names) < 0 || json_add_strv(o, "layers", img->layer_digests) < 0 ||
-                    json_add_strv(o, "diffIds", img->diff_ids) < 0 ||
-                    json_add_string_nonnull(o, "created", img->created) < 0 || json_add_int(o, "size", img->size) < 0 ||
-                    json_add_int(o, "loaded", img->loaded_usec) < 0)
+                if (json_add_string(o, "id", img->id) < 0 || json_add_string(o, "digest", img->digest) < 0
+                    || json_add_string_nonnull(o, "mediaType", img->manifest_media_type) < 0
+                    || json_add_string(o, "config", img->config_digest) < 0
+                    || json_add_strv(o, "names", img->names) < 0
+                    || json_add_strv(o, "layers", img->layer_digests) < 0
+                    || json_add_strv(o, "diffIds", img->diff_ids) < 0
+                    || json_add_string_nonnull(o, "created", img->created) < 0
+                    || json_add_int(o, "size", img->size) < 0
+                    || json_add_int(o, "loaded", img->loaded_usec) < 0)
                         return -ENOMEM;
         }
         r = json_write_file_atomic_at(s->root_fd, RECORDS_FILE, root, 0600);
         if (r < 0)
-                return store_error(reterr, r, "image store %s: write %s: %s", s->root, RECORDS_FILE, strerror(-r));
+                return store_error(reterr, r, "image store %s: write %s: %s", s->root, RECORDS_FILE,
+                                   strerror(-r));
         return 0;
 }
 
@@ -506,7 +517,8 @@ static int store_lock(ImageStore *s, char **reterr) {
 
 /* ---- Names ---------------------------------------------------------------------------------- */
 
-static int name_normalize(const char *name, bool short_is_localhost, bool allow_digest, char **ret, char **reterr) {
+static int name_normalize(const char *name, bool short_is_localhost, bool allow_digest, char **ret,
+                          char **reterr) {
         _cleanup_image_ref_ ImageRef *ref = NULL;
         const char *reason = NULL;
         char *s;
@@ -518,7 +530,8 @@ static int name_normalize(const char *name, bool short_is_localhost, bool allow_
         if (r < 0)
                 return r;
         if (ref->digest && !allow_digest)
-                return store_error(reterr, -EINVAL, "invalid image name \"%s\": a name cannot hold a digest", name);
+                return store_error(reterr, -EINVAL, "invalid image name \"%s\": a name cannot hold a digest",
+                                   name);
         if (ref->short_name && short_is_localhost) {
                 const char *repo = ref->repository;
 
@@ -583,7 +596,8 @@ static int records_find(const Records *recs, const char *arg, MatchKind *ret_kin
         r = image_ref_parse(arg, &ref, NULL);
         if (r == 0 && ref->digest && !ref->tag) {
                 for (size_t i = 0; i < recs->n; i++)
-                        if (streq(recs->items[i]->digest, ref->digest) || streq(recs->items[i]->id, ref->digest + 7)) {
+                        if (streq(recs->items[i]->digest, ref->digest)
+                            || streq(recs->items[i]->id, ref->digest + 7)) {
                                 *ret_kind = MATCH_DIGEST;
                                 return (int) i;
                         }
@@ -607,7 +621,8 @@ static int records_find(const Records *recs, const char *arg, MatchKind *ret_kin
                 for (size_t i = 0; i < recs->n; i++)
                         if (strncmp(recs->items[i]->id, arg, len) == 0) {
                                 if (found >= 0 && !streq(recs->items[found]->id, recs->items[i]->id))
-                                        return store_error(reterr, -ENOTUNIQ, "%s: image id prefix is ambiguous", arg);
+                                        return store_error(reterr, -ENOTUNIQ,
+                                                           "%s: image id prefix is ambiguous", arg);
                                 found = (ssize_t) i;
                         }
                 if (found >= 0) {
@@ -637,7 +652,9 @@ static int records_find(const Records *recs, const char *arg, MatchKind *ret_kin
                                         *ret_name = *n;
                                         return (int) i;
                                 }
-        } else if (r < 0 && !(len >= 3 && len <= DIGEST_SHA256_HEX_LEN && strspn(arg, "0123456789abcdef") == len)) {
+        } else if (r < 0
+                   && !(len >= 3 && len <= DIGEST_SHA256_HEX_LEN
+                        && strspn(arg, "0123456789abcdef") == len)) {
                 return store_error(reterr, -EINVAL, "%s: not an image name or id", arg);
         }
         return store_error(reterr, -ENOENT, "%s: image not known", arg);
@@ -662,8 +679,9 @@ static int image_fill(ImageStore *s, StoreImage *img, char **reterr) {
                                    msg ?: "invalid");
         }
         o = json_tokener_parse(data);
-        if (o && json_object_object_get_ex(o, "config", &cfg) && json_object_is_type(cfg, json_type_object) &&
-            json_object_object_get_ex(cfg, "Volumes", &vols) && json_object_is_type(vols, json_type_object)) {
+        if (o && json_object_object_get_ex(o, "config", &cfg) && json_object_is_type(cfg, json_type_object)
+            && json_object_object_get_ex(cfg, "Volumes", &vols)
+            && json_object_is_type(vols, json_type_object)) {
                 json_object_object_foreach(vols, key, val) {
                         (void) val;
                         if (strv_extend(&img->volumes, key) < 0)
@@ -764,8 +782,8 @@ static int config_created(const char *data, size_t len, char **ret) {
         return 0;
 }
 
-int image_store_image_commit(ImageStore *s, const char *manifest_digest, char *const *names,
-                             char *ret_id, char **reterr) {
+int image_store_image_commit(ImageStore *s, const char *manifest_digest, char *const *names, char *ret_id,
+                             char **reterr) {
         _cleanup_(store_image_freep) StoreImage *img = NULL;
         _cleanup_(manifest_freep) Manifest *m = NULL;
         _cleanup_(image_config_freep) ImageConfig *cfg = NULL;
@@ -783,7 +801,7 @@ int image_store_image_commit(ImageStore *s, const char *manifest_digest, char *c
         if (r < 0)
                 return r;
         for (size_t i = 0; names && names[i]; i++) {
-                char *full;
+                char *full = NULL;
 
                 r = name_normalize(names[i], false, true, &full, reterr);
                 if (r < 0)
@@ -793,10 +811,13 @@ int image_store_image_commit(ImageStore *s, const char *manifest_digest, char *c
         }
         r = image_store_read_blob(s, manifest_digest, MANIFEST_SIZE_MAX, &mdata, &mlen, reterr);
         if (r < 0)
-                return r == -ENOENT ? store_error(reterr, r, "manifest %s: not in the store", manifest_digest) : r;
+                return r == -ENOENT
+                               ? store_error(reterr, r, "manifest %s: not in the store", manifest_digest)
+                               : r;
         r = manifest_detect_kind(mdata, mlen, &kind, &diag);
         if (r >= 0 && kind != MANIFEST_KIND_IMAGE)
-                return store_error(reterr, -EINVAL, "manifest %s: an index, not an image manifest", manifest_digest);
+                return store_error(reterr, -EINVAL, "manifest %s: an index, not an image manifest",
+                                   manifest_digest);
         if (r >= 0)
                 r = manifest_parse(mdata, mlen, &m, &diag);
         if (r < 0) {
@@ -805,7 +826,8 @@ int image_store_image_commit(ImageStore *s, const char *manifest_digest, char *c
         }
         r = image_store_read_blob(s, m->config.digest, MANIFEST_SIZE_MAX, &cdata, &clen, reterr);
         if (r < 0)
-                return r == -ENOENT ? store_error(reterr, r, "config %s: not in the store", m->config.digest) : r;
+                return r == -ENOENT ? store_error(reterr, r, "config %s: not in the store", m->config.digest)
+                                    : r;
         r = image_config_parse(cdata, clen, &cfg, &diag);
         if (r < 0) {
                 _cleanup_free_ char *msg = diag ? diag_format(diag) : NULL;
@@ -813,7 +835,8 @@ int image_store_image_commit(ImageStore *s, const char *manifest_digest, char *c
         }
         n_diff = strv_length(cfg->diff_ids);
         if (n_diff != m->n_layers)
-                return store_error(reterr, -EBADMSG, "manifest %s: %zu layers but the config has %zu diff_ids",
+                return store_error(reterr, -EBADMSG,
+                                   "manifest %s: %zu layers but the config has %zu diff_ids",
                                    manifest_digest, m->n_layers, n_diff);
 
         img = calloc(1, sizeof(*img));
@@ -831,15 +854,16 @@ int image_store_image_commit(ImageStore *s, const char *manifest_digest, char *c
                 if (r < 0)
                         return r;
                 if (r == 0)
-                        return store_error(reterr, -ENOENT, "layer %s: blob not in the store", m->layers[i].digest);
+                        return store_error(reterr, -ENOENT, "layer %s: blob not in the store",
+                                           m->layers[i].digest);
                 r = image_store_has_layer(s, cfg->diff_ids[i], NULL, reterr);
                 if (r < 0)
                         return r;
                 if (r == 0)
-                        return store_error(reterr, -ENOENT, "layer %s: not unpacked (diff_id %s)", m->layers[i].digest,
-                                           cfg->diff_ids[i]);
-                if (strv_extend(&img->layer_digests, m->layers[i].digest) < 0 ||
-                    strv_extend(&img->diff_ids, cfg->diff_ids[i]) < 0)
+                        return store_error(reterr, -ENOENT, "layer %s: not unpacked (diff_id %s)",
+                                           m->layers[i].digest, cfg->diff_ids[i]);
+                if (strv_extend(&img->layer_digests, m->layers[i].digest) < 0
+                    || strv_extend(&img->diff_ids, cfg->diff_ids[i]) < 0)
                         return -ENOMEM;
                 img->size += layer_size(s, cfg->diff_ids[i] + strlen(DIGEST_SHA256_PREFIX));
         }
@@ -877,7 +901,8 @@ int image_store_image_commit(ImageStore *s, const char *manifest_digest, char *c
         }
         STRV_FOREACH(n, full_names) {
                 records_drop_name(&recs, *n, idx);
-                if (!strv_contains(recs.items[idx]->names, *n) && strv_extend(&recs.items[idx]->names, *n) < 0)
+                if (!strv_contains(recs.items[idx]->names, *n)
+                    && strv_extend(&recs.items[idx]->names, *n) < 0)
                         return -ENOMEM;
         }
         r = records_save(s, &recs, reterr);
@@ -953,7 +978,8 @@ int image_store_untag(ImageStore *s, const char *image, const char *name, char *
                 return idx;
         nidx = records_find(&recs, name, &kind, &mname, NULL);
         if (nidx != idx || kind != MATCH_NAME)
-                return store_error(reterr, -ENOENT, "image %.12s: has no name \"%s\"", recs.items[idx]->id, name);
+                return store_error(reterr, -ENOENT, "image %.12s: has no name \"%s\"", recs.items[idx]->id,
+                                   name);
         matched = strdup(mname);
         if (!matched)
                 return -ENOMEM;
@@ -994,7 +1020,7 @@ static uint64_t tree_size(int dir_fd, const char *name) {
  * gc.lock held exclusively (no other store handle open). */
 static int store_gc(ImageStore *s, const Records *recs, uint64_t *bytes) {
         _cleanup_strv_free_ char **keep_blobs = NULL, **keep_layers = NULL;
-        int fds[3] = { s->blobs_fd, s->layers_fd, s->locks_fd };
+        int fds[3] = {s->blobs_fd, s->layers_fd, s->locks_fd};
 
         for (size_t i = 0; i < recs->n; i++) {
                 const StoreImage *img = recs->items[i];
@@ -1068,8 +1094,8 @@ static int with_gc_lock(ImageStore *s, bool nonblock, uint64_t *bytes, char **re
         return r;
 }
 
-int image_store_remove(ImageStore *s, const char *image, ImageRemoveFlags flags,
-                       char *ret_id, bool *ret_untagged, char **reterr) {
+int image_store_remove(ImageStore *s, const char *image, ImageRemoveFlags flags, char *ret_id,
+                       bool *ret_untagged, char **reterr) {
         _cleanup_(records_done) Records recs = {};
         _cleanup_close_ int lock_fd = -EBADF;
         _cleanup_free_ char *name = NULL;
@@ -1104,12 +1130,14 @@ int image_store_remove(ImageStore *s, const char *image, ImageRemoveFlags flags,
                 return 0;
         }
         if (kind != MATCH_NAME && strv_length(recs.items[idx]->names) > 1 && !(flags & IMAGE_REMOVE_FORCE))
-                return store_error(reterr, -EBUSY, "image %.12s has %zu names: remove them by name, or force", id,
+                return store_error(reterr, -EBUSY,
+                                   "image %.12s has %zu names: remove them by name, or force", id,
                                    strv_length(recs.items[idx]->names));
         if (s->in_use) {
                 r = s->in_use(id, s->in_use_userdata);
                 if (r < 0)
-                        return store_error(reterr, r, "image %.12s: check whether it is in use: %s", id, strerror(-r));
+                        return store_error(reterr, r, "image %.12s: check whether it is in use: %s", id,
+                                           strerror(-r));
                 if (r > 0)
                         return store_error(reterr, -EBUSY, "image %.12s is in use by a container", id);
         }
@@ -1151,7 +1179,8 @@ int image_store_prune(ImageStore *s, ImagePruneFlags flags, char ***ret_removed,
                         if (s->in_use) {
                                 r = s->in_use(img->id, s->in_use_userdata);
                                 if (r < 0)
-                                        return store_error(reterr, r, "image %.12s: check whether it is in use: %s",
+                                        return store_error(reterr, r,
+                                                           "image %.12s: check whether it is in use: %s",
                                                            img->id, strerror(-r));
                                 if (r > 0)
                                         continue;

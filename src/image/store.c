@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "common/log.h"
 #include "common/macro.h"
 #include "image/store-internal.h"
 #include "image/unpack.h"
@@ -98,10 +99,31 @@ int rm_rf_at(int dir_fd, const char *name) {
         return r;
 }
 
+/* write_file_atomic_at() leaves ".#images.json.<random>" next to images.json when killed. */
+static void clean_root_leftovers(ImageStore *s) {
+        _cleanup_close_ int fd = openat(s->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct dirent *de;
+        DIR *d;
+
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d)
+                return;
+        fd = -EBADF;
+        while ((de = readdir(d)))
+                if (startswith(de->d_name, ".#images.json."))
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+}
+
 void store_clean_tmp(ImageStore *s, bool exclusive) {
         _cleanup_close_ int fd = -EBADF;
         DIR *d;
         struct dirent *de;
+
+        if (exclusive)
+                clean_root_leftovers(s);
 
         fd = openat(s->tmp_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
@@ -150,7 +172,8 @@ int image_store_open(const char *root, ImageStoreFlags flags, ImageStore **ret, 
         int r;
 
         if (!root || root[0] != '/')
-                return store_error(reterr, -EINVAL, "image store root \"%s\" is not an absolute path", strempty(root));
+                return store_error(reterr, -EINVAL, "image store root \"%s\" is not an absolute path",
+                                   strempty(root));
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
@@ -197,9 +220,11 @@ int image_store_open(const char *root, ImageStoreFlags flags, ImageStore **ret, 
 ImageStore *image_store_free(ImageStore *s) {
         if (!s)
                 return NULL;
-        FOREACH_ARRAY(fd, ((int[]){ s->root_fd, s->blobs_fd, s->layers_fd, s->tmp_fd, s->locks_fd, s->gc_fd }), 6)
-                if (*fd >= 0)
-                        close(*fd);
+        int fds[] = {s->root_fd, s->blobs_fd, s->layers_fd, s->tmp_fd, s->locks_fd, s->gc_fd};
+
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
         free(s->root);
         free(s);
         return NULL;
@@ -284,7 +309,8 @@ int image_store_read_blob(ImageStore *s, const char *digest, size_t max, char **
         fd = -EBADF;
         r = read_full_stream(f, max ?: MANIFEST_SIZE_MAX, ret, ret_size);
         if (r == -EFBIG)
-                return store_error(reterr, r, "blob %s: larger than %zu bytes", digest, max ?: MANIFEST_SIZE_MAX);
+                return store_error(reterr, r, "blob %s: larger than %zu bytes", digest,
+                                   max ?: MANIFEST_SIZE_MAX);
         if (r < 0)
                 return store_error(reterr, r, "blob %s: read: %s", digest, strerror(-r));
         return 0;
@@ -292,11 +318,11 @@ int image_store_read_blob(ImageStore *s, const char *digest, size_t max, char **
 
 struct BlobWriter {
         ImageStore *store;
-        char *expected;         /* NULL when unknown */
-        int64_t expected_size;  /* -1 when unknown */
+        char *expected;        /* NULL when unknown */
+        int64_t expected_size; /* -1 when unknown */
         int lock_fd;
         int fd;
-        char *tmp_name;         /* named temp file in ROOT/tmp, or NULL for an O_TMPFILE */
+        char *tmp_name; /* named temp file in ROOT/tmp, or NULL for an O_TMPFILE */
         DigestHasher *hasher;
         int64_t size;
         bool broken;
@@ -328,7 +354,8 @@ int blob_writer_begin(ImageStore *s, const char *expected_digest, int64_t expect
                         return -ENOMEM;
                 r = store_lock_file(s, lock_name, flags & BLOB_WRITER_NONBLOCK);
                 if (r == -EBUSY)
-                        return store_error(reterr, r, "blob %s: being written by another process", expected_digest);
+                        return store_error(reterr, r, "blob %s: being written by another process",
+                                           expected_digest);
                 if (r < 0)
                         return store_error(reterr, r, "blob %s: lock: %s", expected_digest, strerror(-r));
                 w->lock_fd = r;
@@ -338,6 +365,7 @@ int blob_writer_begin(ImageStore *s, const char *expected_digest, int64_t expect
                 if (r > 0)
                         return -EEXIST;
         }
+        log_debug("blob %s: writing", strempty(expected_digest));
         r = digest_hasher_new(&w->hasher);
         if (r < 0)
                 return r;
@@ -355,7 +383,8 @@ int blob_writer_begin(ImageStore *s, const char *expected_digest, int64_t expect
                         w->tmp_name = NULL;
                         return -ENOMEM;
                 }
-                w->fd = openat(s->tmp_fd, w->tmp_name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+                w->fd = openat(s->tmp_fd, w->tmp_name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                               0644);
                 if (w->fd < 0)
                         return store_error(reterr, -errno, "blob %s: create temporary file: %m",
                                            strempty(expected_digest));
@@ -374,7 +403,8 @@ int blob_writer_write(BlobWriter *w, const void *data, size_t len, char **reterr
         int r;
 
         if (w->broken || w->committed)
-                return store_error(reterr, -EINVAL, "blob %s: writer already failed or committed", writer_name(w));
+                return store_error(reterr, -EINVAL, "blob %s: writer already failed or committed",
+                                   writer_name(w));
         if (w->expected_size >= 0 && (uint64_t) w->size + len > (uint64_t) w->expected_size) {
                 w->broken = true;
                 return store_error(reterr, -EFBIG, "blob %s: more data than the expected %lld bytes",
@@ -412,17 +442,19 @@ int blob_writer_commit(BlobWriter *w, char *ret_digest, char **reterr) {
         int r;
 
         if (w->broken || w->committed)
-                return store_error(reterr, -EINVAL, "blob %s: writer already failed or committed", writer_name(w));
+                return store_error(reterr, -EINVAL, "blob %s: writer already failed or committed",
+                                   writer_name(w));
         w->broken = true; /* until proven otherwise */
         if (w->expected_size >= 0 && w->size != w->expected_size)
-                return store_error(reterr, -EBADMSG, "blob %s: size mismatch (expected %lld bytes, got %lld)",
-                                   writer_name(w), (long long) w->expected_size, (long long) w->size);
+                return store_error(reterr, -EBADMSG,
+                                   "blob %s: size mismatch (expected %lld bytes, got %lld)", writer_name(w),
+                                   (long long) w->expected_size, (long long) w->size);
         r = digest_hasher_final(w->hasher, got);
         if (r < 0)
                 return store_error(reterr, r, "blob %s: hash: %s", writer_name(w), strerror(-r));
         if (w->expected && !streq(w->expected, got))
-                return store_error(reterr, -EBADMSG, "blob %s: digest mismatch (expected %s, got %s)", w->expected,
-                                   w->expected, got);
+                return store_error(reterr, -EBADMSG, "blob %s: digest mismatch (expected %s, got %s)",
+                                   w->expected, w->expected, got);
         hex = got + strlen(DIGEST_SHA256_PREFIX);
         if (fsync(w->fd) < 0)
                 return store_error(reterr, -errno, "blob %s: fsync: %m", got);

@@ -59,7 +59,7 @@ int image_store_open(const char *root, ImageStoreFlags flags, ImageStore **ret, 
 ImageStore *image_store_free(ImageStore *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ImageStore *, image_store_free);
 
-/* The root path (borrowed) and an O_PATH|O_DIRECTORY fd of it (borrowed, valid until the store is
+/* The root path (borrowed) and an O_RDONLY|O_DIRECTORY fd of it (borrowed, valid until the store is
  * freed). */
 const char *image_store_root(const ImageStore *s);
 int image_store_root_fd(const ImageStore *s);
@@ -137,8 +137,7 @@ int image_store_put_blob(ImageStore *s, const char *expected_digest, const void 
  * "layer sha256:…: diff_id mismatch (expected sha256:…, got sha256:…)"), -EOPNOTSUPP (unknown media
  * type), -errno; a failed unpack leaves nothing in ROOT/layers. */
 int image_store_layer_ensure(ImageStore *s, const char *blob_digest, const char *media_type,
-                             const char *expected_diff_id, char **ret_dir,
-                             char *ret_diff_id, char **reterr);
+                             const char *expected_diff_id, char **ret_dir, char *ret_diff_id, char **reterr);
 
 /* Returns 1 and (when not NULL) the layer's tree path in *ret_dir when the layer with this diff_id is
  * unpacked, 0 when not, or -errno. */
@@ -175,15 +174,15 @@ void store_image_array_free(StoreImage **a, size_t n);
 int image_name_normalize(const char *name, bool short_is_localhost, char **ret, char **reterr);
 
 /* Records an image whose manifest (and the config and layers it lists) is stored: the manifest blob
- * manifest_digest (an image manifest; for a pull through an index, the platform's manifest), its config blob and every layer blob must be present and every layer unpacked
- * (image_store_layer_ensure()), else -ENOENT naming what is missing. The config's diff_ids must match
- * the layers (-EBADMSG). names (full references as image_name_normalize() returns; may be NULL) are
- * added to the image and taken away from any other image that had them (which may so become
- * dangling, as in podman). Committing the same image again only adds names. Written atomically under
- * ROOT/store.lock. A name may also be "registry/repo@sha256:…" (a pull by digest): it is
- * kept as is. Returns 0 and, when not NULL, the image id in ret_id (65 bytes). */
-int image_store_image_commit(ImageStore *s, const char *manifest_digest, char *const *names,
-                             char *ret_id, char **reterr);
+ * manifest_digest (an image manifest; for a pull through an index, the platform's manifest), its config blob
+ * and every layer blob must be present and every layer unpacked (image_store_layer_ensure()), else -ENOENT
+ * naming what is missing. The config's diff_ids must match the layers (-EBADMSG). names (full references as
+ * image_name_normalize() returns; may be NULL) are added to the image and taken away from any other image
+ * that had them (which may so become dangling, as in podman). Committing the same image again only adds
+ * names. Written atomically under ROOT/store.lock. A name may also be "registry/repo@sha256:…" (a pull by
+ * digest): it is kept as is. Returns 0 and, when not NULL, the image id in ret_id (65 bytes). */
+int image_store_image_commit(ImageStore *s, const char *manifest_digest, char *const *names, char *ret_id,
+                             char **reterr);
 
 /* Finds an image by full id, unique id prefix (≥ 3 hex digits), "sha256:<id>", manifest digest,
  * full name, or short name (matched as podman does: "busybox" finds localhost/busybox:latest or
@@ -218,8 +217,8 @@ typedef enum ImageRemoveFlags {
  * several names and ARG is an id, unless IMAGE_REMOVE_FORCE, or when the in-use hook says so). Blobs
  * and layers no other image uses are then deleted when no other store handle is open (otherwise left
  * for prune). Returns 0 and the removed image's id in ret_id (when not NULL). */
-int image_store_remove(ImageStore *s, const char *image, ImageRemoveFlags flags,
-                       char *ret_id, bool *ret_untagged, char **reterr);
+int image_store_remove(ImageStore *s, const char *image, ImageRemoveFlags flags, char *ret_id,
+                       bool *ret_untagged, char **reterr);
 
 typedef enum ImagePruneFlags {
         IMAGE_PRUNE_ALL = 1 << 0, /* remove every image not in use, not only dangling (nameless) ones */

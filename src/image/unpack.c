@@ -10,6 +10,8 @@
  * created with O_EXCL/O_NOFOLLOW or the *at() call that never follows it, so nothing an earlier entry
  * created (a symlink, a hard link) can redirect a later write outside the layer. */
 
+#include "image/unpack.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -30,7 +32,6 @@
 #include "common/cleanup.h"
 #include "common/macro.h"
 #include "common/strbuf.h"
-#include "image/unpack.h"
 
 static struct archive *archive_read_free_p(struct archive *a) {
         archive_read_free(a);
@@ -132,7 +133,8 @@ static la_ssize_t tar_read_cb(struct archive *a, void *userdata, const void **re
                 return 0;
         n = archive_read_data(u->outer, u->buf, UNPACK_BUFFER_SIZE);
         if (n < 0) {
-                archive_set_error(a, archive_errno(u->outer) ?: EIO, "%s", archive_error_string(u->outer) ?: "read error");
+                archive_set_error(a, archive_errno(u->outer) ?: EIO, "%s",
+                                  archive_error_string(u->outer) ?: "read error");
                 return -1;
         }
         if (n == 0)
@@ -147,14 +149,16 @@ static la_ssize_t tar_read_cb(struct archive *a, void *userdata, const void **re
 
 /* Turns a tar name into a clean relative path ("./a//b/" → "a/b"; "." → ""), refusing what could
  * leave the layer. */
-static int normalize_path(Unpacker *u, const char *entry, const char *name, bool is_link_target, char **ret) {
+static int normalize_path(Unpacker *u, const char *entry, const char *name, bool is_link_target,
+                          char **ret) {
         StrBuf sb = STRBUF_INIT;
         const char *p = name;
         const char *label = is_link_target ? "hard link target " : "";
         char *s;
 
         if (strlen(name) > UNPACK_PATH_MAX)
-                return entry_error(u, entry, -EBADMSG, "%sname longer than %u bytes", label, UNPACK_PATH_MAX);
+                return entry_error(u, entry, -EBADMSG, "%sname longer than %u bytes", label,
+                                   UNPACK_PATH_MAX);
         /* Docker and the OCI tools never write absolute names; one is a sign of a crafted or
          * mis-built layer, so it is refused rather than guessed at (GNU tar and podman strip '/'). */
         if (name[0] == '/')
@@ -169,8 +173,8 @@ static int normalize_path(Unpacker *u, const char *entry, const char *name, bool
                         return entry_error(u, entry, -EBADMSG, "%spath escapes the layer", label);
                 } else if (n > NAME_MAX) {
                         strbuf_release(&sb);
-                        return entry_error(u, entry, -EBADMSG, "%spath component longer than %d bytes", label,
-                                           NAME_MAX);
+                        return entry_error(u, entry, -EBADMSG, "%spath component longer than %d bytes",
+                                           label, NAME_MAX);
                 } else {
                         if (sb.len > 0)
                                 strbuf_putc(&sb, '/');
@@ -190,7 +194,8 @@ static int normalize_path(Unpacker *u, const char *entry, const char *name, bool
 /* Opens the directory that holds path (creating missing parents with mode 0755, as tar does) and
  * points *ret_base at the last component. A parent that is a symlink or not a directory is refused:
  * following it could leave the layer. */
-static int open_parent(Unpacker *u, const char *entry, char *path, bool create, int *ret_fd, const char **ret_base) {
+static int open_parent(Unpacker *u, const char *entry, char *path, bool create, int *ret_fd,
+                       const char **ret_base) {
         char *slash = strrchr(path, '/');
         int fd, r;
 
@@ -287,7 +292,8 @@ static int check_xattrs(Unpacker *u, const char *entry, struct archive_entry *e)
         archive_entry_xattr_reset(e);
         while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
                 if (!xattr_name_allowed(name))
-                        return entry_error(u, entry, -EBADMSG, "xattr \"%.100s\" is not allowed in a layer", name);
+                        return entry_error(u, entry, -EBADMSG, "xattr \"%.100s\" is not allowed in a layer",
+                                           name);
                 if (size > UNPACK_XATTR_SIZE_MAX)
                         return entry_error(u, entry, -EBADMSG, "xattr \"%.100s\" larger than %u bytes", name,
                                            UNPACK_XATTR_SIZE_MAX);
@@ -315,22 +321,24 @@ static int apply_xattrs(Unpacker *u, const char *entry, struct archive_entry *e,
 static int apply_owner_mode_times(Unpacker *u, const char *entry, struct archive_entry *e, int fd) {
         struct timespec ts[2];
 
-        if (!(u->flags & UNPACK_NO_CHOWN) &&
-            fchown(fd, (uid_t) archive_entry_uid(e), (gid_t) archive_entry_gid(e)) < 0)
+        if (!(u->flags & UNPACK_NO_CHOWN)
+            && fchown(fd, (uid_t) archive_entry_uid(e), (gid_t) archive_entry_gid(e)) < 0)
                 return entry_error(u, entry, -errno, "chown %lld:%lld: %m", (long long) archive_entry_uid(e),
                                    (long long) archive_entry_gid(e));
         /* After chown, which clears setuid/setgid. */
         if (fchmod(fd, archive_entry_perm(e) & 07777) < 0)
                 return entry_error(u, entry, -errno, "chmod: %m");
-        ts[1] = (struct timespec){ archive_entry_mtime(e), archive_entry_mtime_nsec(e) };
-        ts[0] = archive_entry_atime_is_set(e) ? (struct timespec){ archive_entry_atime(e), archive_entry_atime_nsec(e) }
-                                               : ts[1];
+        ts[1] = (struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
+        ts[0] = archive_entry_atime_is_set(e)
+                        ? (struct timespec){archive_entry_atime(e), archive_entry_atime_nsec(e)}
+                        : ts[1];
         if (futimens(fd, ts) < 0)
                 return entry_error(u, entry, -errno, "set times: %m");
         return 0;
 }
 
-static int write_regular(Unpacker *u, const char *entry, struct archive_entry *e, int dir_fd, const char *base) {
+static int write_regular(Unpacker *u, const char *entry, struct archive_entry *e, int dir_fd,
+                         const char *base) {
         _cleanup_close_ int fd = -EBADF;
         int64_t size = archive_entry_size(e);
         int r;
@@ -396,7 +404,7 @@ static int add_dir_fixup(Unpacker *u, const char *path, struct archive_entry *e)
                 .mode = archive_entry_perm(e) & 07777,
                 .uid = (uid_t) archive_entry_uid(e),
                 .gid = (gid_t) archive_entry_gid(e),
-                .mtime = { archive_entry_mtime(e), archive_entry_mtime_nsec(e) },
+                .mtime = {archive_entry_mtime(e), archive_entry_mtime_nsec(e)},
                 .depth = *path ? depth + 1 : 0,
                 .index = u->n_dirs,
         };
@@ -419,10 +427,10 @@ static int write_dir(Unpacker *u, const char *entry, char *path, struct archive_
                         return entry_error(u, entry, -errno, "mkdir: %m");
                 fd = openat(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0)
-                        return entry_error(u, entry, errno == ENOTDIR || errno == ELOOP ? -EBADMSG : -errno,
-                                           "%s", errno == ENOTDIR || errno == ELOOP
-                                                         ? "exists and is not a directory"
-                                                         : strerror(errno));
+                        return entry_error(
+                                u, entry, errno == ENOTDIR || errno == ELOOP ? -EBADMSG : -errno, "%s",
+                                errno == ENOTDIR || errno == ELOOP ? "exists and is not a directory"
+                                                                   : strerror(errno));
         } else {
                 fd = fcntl(u->root_fd, F_DUPFD_CLOEXEC, 3);
                 if (fd < 0)
@@ -436,7 +444,8 @@ static int write_dir(Unpacker *u, const char *entry, char *path, struct archive_
         return add_dir_fixup(u, path, e);
 }
 
-static int write_symlink(Unpacker *u, const char *entry, struct archive_entry *e, int dir_fd, const char *base) {
+static int write_symlink(Unpacker *u, const char *entry, struct archive_entry *e, int dir_fd,
+                         const char *base) {
         const char *target = archive_entry_symlink(e);
         struct timespec ts[2];
         int r;
@@ -446,22 +455,26 @@ static int write_symlink(Unpacker *u, const char *entry, struct archive_entry *e
         if (!target || !*target)
                 return entry_error(u, entry, -EBADMSG, "symlink without a target");
         if (strlen(target) > UNPACK_PATH_MAX)
-                return entry_error(u, entry, -EBADMSG, "symlink target longer than %u bytes", UNPACK_PATH_MAX);
+                return entry_error(u, entry, -EBADMSG, "symlink target longer than %u bytes",
+                                   UNPACK_PATH_MAX);
         r = make_room(u, entry, dir_fd, base);
         if (r < 0)
                 return r;
         if (symlinkat(target, dir_fd, base) < 0)
                 return entry_error(u, entry, -errno, "symlink: %m");
-        if (!(u->flags & UNPACK_NO_CHOWN) &&
-            fchownat(dir_fd, base, (uid_t) archive_entry_uid(e), (gid_t) archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
+        if (!(u->flags & UNPACK_NO_CHOWN)
+            && fchownat(dir_fd, base, (uid_t) archive_entry_uid(e), (gid_t) archive_entry_gid(e),
+                        AT_SYMLINK_NOFOLLOW)
+                       < 0)
                 return entry_error(u, entry, -errno, "chown: %m");
-        ts[0] = ts[1] = (struct timespec){ archive_entry_mtime(e), archive_entry_mtime_nsec(e) };
+        ts[0] = ts[1] = (struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
         if (utimensat(dir_fd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
                 return entry_error(u, entry, -errno, "set times: %m");
         return 0;
 }
 
-static int write_hardlink(Unpacker *u, const char *entry, struct archive_entry *e, int dir_fd, const char *base) {
+static int write_hardlink(Unpacker *u, const char *entry, struct archive_entry *e, int dir_fd,
+                          const char *base) {
         _cleanup_free_ char *target = NULL;
         _cleanup_close_ int tdir = -EBADF;
         const char *tbase;
@@ -478,8 +491,8 @@ static int write_hardlink(Unpacker *u, const char *entry, struct archive_entry *
                 return r;
         if (fstatat(tdir, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                 if (errno == ENOENT)
-                        return entry_error(u, entry, -EBADMSG, "hard link target \"%.200s\" is not in the layer",
-                                           target);
+                        return entry_error(u, entry, -EBADMSG,
+                                           "hard link target \"%.200s\" is not in the layer", target);
                 return entry_error(u, entry, -errno, "stat hard link target: %m");
         }
         if (S_ISDIR(st.st_mode))
@@ -495,7 +508,8 @@ static int write_hardlink(Unpacker *u, const char *entry, struct archive_entry *
         return 0;
 }
 
-static int write_fifo(Unpacker *u, const char *entry, struct archive_entry *e, int dir_fd, const char *base) {
+static int write_fifo(Unpacker *u, const char *entry, struct archive_entry *e, int dir_fd,
+                      const char *base) {
         int r;
 
         r = make_room(u, entry, dir_fd, base);
@@ -507,13 +521,14 @@ static int write_fifo(Unpacker *u, const char *entry, struct archive_entry *e, i
                 struct timespec ts[2];
 
                 /* fchmodat() follows nothing here: base was just made a FIFO by us. */
-                if (!(u->flags & UNPACK_NO_CHOWN) &&
-                    fchownat(dir_fd, base, (uid_t) archive_entry_uid(e), (gid_t) archive_entry_gid(e),
-                             AT_SYMLINK_NOFOLLOW) < 0)
+                if (!(u->flags & UNPACK_NO_CHOWN)
+                    && fchownat(dir_fd, base, (uid_t) archive_entry_uid(e), (gid_t) archive_entry_gid(e),
+                                AT_SYMLINK_NOFOLLOW)
+                               < 0)
                         return entry_error(u, entry, -errno, "chown: %m");
                 if (fchmodat(dir_fd, base, archive_entry_perm(e) & 07777, 0) < 0)
                         return entry_error(u, entry, -errno, "chmod: %m");
-                ts[0] = ts[1] = (struct timespec){ archive_entry_mtime(e), archive_entry_mtime_nsec(e) };
+                ts[0] = ts[1] = (struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
                 if (utimensat(dir_fd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
                         return entry_error(u, entry, -errno, "set times: %m");
         }
@@ -521,7 +536,8 @@ static int write_fifo(Unpacker *u, const char *entry, struct archive_entry *e, i
 }
 
 static int set_opaque(Unpacker *u, const char *entry, int dir_fd, const char *value) {
-        const char *name = (u->flags & UNPACK_USERNS_XATTRS) ? "user.overlay.opaque" : "trusted.overlay.opaque";
+        const char *name =
+                (u->flags & UNPACK_USERNS_XATTRS) ? "user.overlay.opaque" : "trusted.overlay.opaque";
 
         if (fsetxattr(dir_fd, name, value, strlen(value), 0) < 0)
                 return entry_error(u, entry, -errno, "set %s: %m", name);
@@ -573,10 +589,11 @@ static int unpack_entry(Unpacker *u, struct archive_entry *e) {
         r = normalize_path(u, entry, entry, false, &path);
         if (r < 0)
                 return r;
-        if (archive_entry_size_is_set(e) &&
-            (archive_entry_size(e) < 0 || (uint64_t) archive_entry_size(e) > UNPACK_ENTRY_SIZE_MAX))
+        if (archive_entry_size_is_set(e)
+            && (archive_entry_size(e) < 0 || (uint64_t) archive_entry_size(e) > UNPACK_ENTRY_SIZE_MAX))
                 return entry_error(u, entry, -EBADMSG, "size %lld is larger than %llu bytes",
-                                   (long long) archive_entry_size(e), (unsigned long long) UNPACK_ENTRY_SIZE_MAX);
+                                   (long long) archive_entry_size(e),
+                                   (unsigned long long) UNPACK_ENTRY_SIZE_MAX);
         r = check_xattrs(u, entry, e);
         if (r < 0)
                 return r;
@@ -616,7 +633,8 @@ static int unpack_entry(Unpacker *u, struct archive_entry *e) {
                 /* Containers get /dev from the runtime; a device node in a shared lower dir is a path
                  * to host hardware, and rootless stores could not create one anyway. */
                 return entry_error(u, entry, -EBADMSG, "device nodes are not allowed in a layer (%s %u:%u)",
-                                   type == AE_IFCHR ? "char" : "block", (unsigned) archive_entry_rdevmajor(e),
+                                   type == AE_IFCHR ? "char" : "block",
+                                   (unsigned) archive_entry_rdevmajor(e),
                                    (unsigned) archive_entry_rdevminor(e));
         case AE_IFSOCK:
                 return entry_error(u, entry, -EBADMSG, "sockets are not allowed in a layer");
@@ -635,10 +653,11 @@ static int fixup_cmp(const void *a, const void *b) {
 }
 
 static int apply_dir_fixups(Unpacker *u) {
-        qsort(u->dirs, u->n_dirs, sizeof(DirFixup), fixup_cmp);
+        if (u->n_dirs > 0)
+                qsort(u->dirs, u->n_dirs, sizeof(DirFixup), fixup_cmp);
         FOREACH_ARRAY(d, u->dirs, u->n_dirs) {
                 _cleanup_close_ int fd = -EBADF;
-                struct timespec ts[2] = { d->mtime, d->mtime };
+                struct timespec ts[2] = {d->mtime, d->mtime};
 
                 fd = *d->path ? open_dir_beneath(u->root_fd, d->path)
                               : fcntl(u->root_fd, F_DUPFD_CLOEXEC, 3);
@@ -656,7 +675,8 @@ static int apply_dir_fixups(Unpacker *u) {
         return 0;
 }
 
-int layer_unpack(int fd, int dest_fd, const char *what, UnpackFlags flags, UnpackResult *ret, char **reterr) {
+int layer_unpack(int fd, int dest_fd, const char *what, UnpackFlags flags, UnpackResult *ret,
+                 char **reterr) {
         _cleanup_(archive_read_free_pp) struct archive *outer = NULL, *tar = NULL;
         _cleanup_(digest_hasher_freep) DigestHasher *hasher = NULL;
         _cleanup_free_ char *buf = NULL;
@@ -686,16 +706,19 @@ int layer_unpack(int fd, int dest_fd, const char *what, UnpackFlags flags, Unpac
 
         /* gzip, zstd and plain are what images use; any filter libarchive detects is accepted since
          * the digest already pins the content. */
-        if (archive_read_support_filter_all(outer) < ARCHIVE_WARN || archive_read_support_format_raw(outer) != ARCHIVE_OK ||
-            archive_read_support_format_tar(tar) != ARCHIVE_OK)
+        if (archive_read_support_filter_all(outer) < ARCHIVE_WARN
+            || archive_read_support_format_raw(outer) != ARCHIVE_OK
+            || archive_read_support_format_tar(tar) != ARCHIVE_OK)
                 return entry_error(&u, NULL, -ENOMEM, "libarchive setup failed");
         if (archive_read_open_fd(outer, fd, UNPACK_BUFFER_SIZE) != ARCHIVE_OK)
-                return entry_error(&u, NULL, -EBADMSG, "not a layer: %s", archive_error_string(outer) ?: "unreadable");
+                return entry_error(&u, NULL, -EBADMSG, "not a layer: %s",
+                                   archive_error_string(outer) ?: "unreadable");
         r = archive_read_next_header(outer, &e);
         if (r == ARCHIVE_EOF)
                 return entry_error(&u, NULL, -EBADMSG, "empty layer blob");
         if (r < ARCHIVE_WARN)
-                return entry_error(&u, NULL, -EBADMSG, "not a layer: %s", archive_error_string(outer) ?: "unreadable");
+                return entry_error(&u, NULL, -EBADMSG, "not a layer: %s",
+                                   archive_error_string(outer) ?: "unreadable");
         if (archive_read_open(tar, &u, NULL, tar_read_cb, NULL) != ARCHIVE_OK)
                 return entry_error(&u, NULL, -EBADMSG, "not a tar archive: %s",
                                    archive_error_string(tar) ?: "unreadable");
@@ -705,8 +728,8 @@ int layer_unpack(int fd, int dest_fd, const char *what, UnpackFlags flags, Unpac
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r < ARCHIVE_WARN) {
-                        r = entry_error(&u, NULL, -EBADMSG, "corrupt tar after %" PRIu64 " entries: %s", u.n_entries,
-                                        archive_error_string(tar) ?: "read error");
+                        r = entry_error(&u, NULL, -EBADMSG, "corrupt tar after %" PRIu64 " entries: %s",
+                                        u.n_entries, archive_error_string(tar) ?: "read error");
                         goto finish;
                 }
                 r = unpack_entry(&u, e);
@@ -732,7 +755,7 @@ int layer_unpack(int fd, int dest_fd, const char *what, UnpackFlags flags, Unpac
         if (r < 0)
                 goto finish;
         if (ret) {
-                *ret = (UnpackResult){ .size = u.size, .n_entries = u.n_entries };
+                *ret = (UnpackResult){.size = u.size, .n_entries = u.n_entries};
                 r = digest_hasher_final(hasher, ret->diff_id);
         } else
                 r = 0;

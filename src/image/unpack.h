@@ -30,9 +30,9 @@ typedef struct UnpackResult {
 } UnpackResult;
 
 /* Limits on hostile headers. */
-#define UNPACK_PATH_MAX 4096U                      /* a whole entry name or link target */
-#define UNPACK_ENTRY_SIZE_MAX (UINT64_C(1) << 40)  /* one file: 1 TiB */
-#define UNPACK_XATTR_SIZE_MAX 65536U               /* the kernel's XATTR_SIZE_MAX */
+#define UNPACK_PATH_MAX 4096U                     /* a whole entry name or link target */
+#define UNPACK_ENTRY_SIZE_MAX (UINT64_C(1) << 40) /* one file: 1 TiB */
+#define UNPACK_XATTR_SIZE_MAX 65536U              /* the kernel's XATTR_SIZE_MAX */
 
 /* Reads the layer from fd (a blob; read sequentially from the current offset) and writes its entries
  * below dest_fd (an empty directory). what names the layer in messages ("layer sha256:…").

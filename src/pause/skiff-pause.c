@@ -164,7 +164,7 @@ static int do_init(char **argv) {
                  * terminal and once more through our forwarding. */
                 if (setpgid(0, 0) == 0 && isatty(STDIN_FILENO)) {
                         /* tcsetpgrp() from a background group raises SIGTTOU: ignore it for the call. */
-                        struct sigaction ign = { .sa_handler = SIG_IGN }, prev;
+                        struct sigaction ign = {.sa_handler = SIG_IGN}, prev;
                         sigaction(SIGTTOU, &ign, &prev);
                         (void) tcsetpgrp(STDIN_FILENO, getpgrp());
                         sigaction(SIGTTOU, &prev, NULL);
@@ -178,7 +178,8 @@ static int do_init(char **argv) {
                 char buf[512];
                 int n = snprintf(buf, sizeof(buf), "skiff-pause: exec %s: %s\n", argv[0], strerror(e));
                 if (n > 0)
-                        (void) !write(STDERR_FILENO, buf, (size_t) n < sizeof(buf) ? (size_t) n : sizeof(buf) - 1);
+                        (void) !write(STDERR_FILENO, buf,
+                                      (size_t) n < sizeof(buf) ? (size_t) n : sizeof(buf) - 1);
                 _exit(e == ENOENT ? 127 : 126);
         }
 

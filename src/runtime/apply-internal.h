@@ -24,8 +24,12 @@ int child_error(ChildError *e, int err, const char *fmt, ...) __attribute__((for
 /* Sets up the container's root file system at root (a directory on the host that becomes "/"):
  * overlay (or bind of the plain rootfs), every plan mount, devices, masked and read-only paths,
  * sysctls, then pivot_root, read-only remount of /, hostname. Runs in the child, in its own mount
- * namespace. userns: the child is in a user namespace of its own (mount fallbacks apply). */
-int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, ChildError *e);
+ * namespace. userns: the child is in a user namespace of its own (mount fallbacks apply);
+ * become_root: switch to uid/gid 0 of that namespace once the host paths are open; premounted: the
+ * parent already put the root file system at root (an idmapped overlay, see apply-spawn.c);
+ * cgroup_paths: the container's cgroups (rtsec's relative paths) shown at /sys/fs/cgroup. */
+int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, bool become_root, bool premounted,
+                 char *const *cgroup_paths, bool cgroup_v2_root, ChildError *e);
 
 /* Opens path inside root_fd (symlinks resolved inside root, never outside), creating missing
  * directories (and, with file, the last component as an empty file) when create is set.

@@ -3,8 +3,10 @@
  * bound instead). Paths inside the new root are resolved with openat2(RESOLVE_IN_ROOT) and mounted
  * through /proc/self/fd/N, so a symlink in an image cannot send a mount outside the container. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -144,12 +146,14 @@ static int bind_onto(const char *src, int root_fd, const char *dest, unsigned lo
 
 static bool gid_mapped(const ContainerPlan *plan, gid_t g) {
         for (size_t i = 0; i < plan->n_gid_map; i++)
-                if (g >= plan->gid_map[i].container_id && g - plan->gid_map[i].container_id < plan->gid_map[i].size)
+                if (g >= plan->gid_map[i].container_id
+                    && g - plan->gid_map[i].container_id < plan->gid_map[i].size)
                         return true;
         return false;
 }
 
-static int mount_one(const ContainerPlan *plan, int root_fd, const PlanMount *m, bool userns, ChildError *e) {
+static int mount_one(const ContainerPlan *plan, int root_fd, const PlanMount *m, int src_fd, bool userns,
+                     ChildError *e) {
         bool file = m->extra & PLAN_MOUNT_FILE;
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *data = NULL;
@@ -160,9 +164,10 @@ static int mount_one(const ContainerPlan *plan, int root_fd, const PlanMount *m,
                 return child_error(e, fd, "mount %s: create the mount point", m->destination);
 
         if (streq(m->type, "bind")) {
-                if (m->extra & PLAN_MOUNT_MKDIR_SOURCE)
-                        (void) mkdir(m->source, 0755);
-                r = bind_onto(m->source, root_fd, m->destination, m->flags, userns);
+                char src[64];
+
+                snprintf(src, sizeof(src), "/proc/self/fd/%d", src_fd);
+                r = bind_onto(src, root_fd, m->destination, m->flags, userns);
                 if (r < 0)
                         return child_error(e, r, "mount %s on %s", m->source, m->destination);
         } else {
@@ -178,13 +183,30 @@ static int mount_one(const ContainerPlan *plan, int root_fd, const PlanMount *m,
                                 memmove(g, g + 6, strlen(g + 6) + 1);
                         d = data;
                 }
+                if ((m->extra & PLAN_MOUNT_CHOWN) && streq(m->type, "tmpfs")) {
+                        char *with = NULL;
+                        if (asprintf(&with, "%s%suid=%u,gid=%u", strempty(d), d ? "," : "",
+                                     (unsigned) plan->uid, (unsigned) plan->gid)
+                            < 0)
+                                return child_error(e, ENOMEM, "mount %s", m->destination);
+                        free(data);
+                        data = with;
+                        d = data;
+                }
                 r = mount_on_fd(m->source, fd, m->type, m->flags & ~(MS_BIND | MS_REC), d);
-                if (r == -EPERM && userns && (streq(m->type, "sysfs") || streq(m->type, "mqueue") || streq(m->type, "proc"))) {
+                if (r == -EPERM && userns
+                    && (streq(m->type, "sysfs") || streq(m->type, "mqueue") || streq(m->type, "proc"))) {
                         /* A user namespace without its own net (sysfs), ipc (mqueue) or pid (proc)
                          * namespace may not mount a new instance: bind the host's instead. */
-                        const char *host = streq(m->type, "sysfs") ? "/sys" : streq(m->type, "mqueue") ? "/dev/mqueue" : "/proc";
+                        const char *host = streq(m->type, "sysfs")    ? "/sys"
+                                           : streq(m->type, "mqueue") ? "/dev/mqueue"
+                                                                      : "/proc";
                         r = bind_onto(host, root_fd, m->destination,
-                                      MS_REC | (m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)), userns);
+                                      MS_REC | (m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)),
+                                      userns);
+                        /* a host without /dev/mqueue mounted has no queues to show: leave it empty */
+                        if (r == -ENOENT && streq(m->type, "mqueue"))
+                                r = 0;
                 }
                 if (r < 0)
                         return child_error(e, r, "mount %s", m->destination);
@@ -192,7 +214,8 @@ static int mount_one(const ContainerPlan *plan, int root_fd, const PlanMount *m,
         if (m->propagation) {
                 _cleanup_close_ int mfd = open_in_root(root_fd, m->destination, false, false);
                 if (mfd < 0 || mount_on_fd(NULL, mfd, NULL, m->propagation, NULL) < 0)
-                        return child_error(e, mfd < 0 ? mfd : errno, "mount %s: set propagation", m->destination);
+                        return child_error(e, mfd < 0 ? mfd : errno, "mount %s: set propagation",
+                                           m->destination);
         }
         return 0;
 }
@@ -202,13 +225,14 @@ static int make_devices(int root_fd, bool userns, ChildError *e) {
                 const char *name;
                 unsigned maj, min;
         } devs[] = {
-                { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+                {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+                {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
         };
         static const struct {
                 const char *name, *target;
         } links[] = {
-                { "ptmx", "pts/ptmx" },         { "fd", "/proc/self/fd" },         { "stdin", "/proc/self/fd/0" },
-                { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" }, { "core", "/proc/kcore" },
+                {"ptmx", "pts/ptmx"},          {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
+                {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"},
         };
         _cleanup_close_ int dev = openat2_in_root(root_fd, "/dev", O_DIRECTORY | O_RDONLY);
 
@@ -238,6 +262,44 @@ static int make_devices(int root_fd, bool userns, ChildError *e) {
         return 0;
 }
 
+/* --privileged: every device node of the host's /dev (top level) in the container's too, as podman
+ * gives them. Nodes already made (null, tty, ...) stay; in a user namespace they are bound. */
+static int host_devices(int root_fd, bool userns, ChildError *e) {
+        _cleanup_close_ int dev = openat2_in_root(root_fd, "/dev", O_DIRECTORY | O_RDONLY);
+        DIR *d;
+
+        if (dev < 0)
+                return child_error(e, dev, "open /dev");
+        d = opendir("/dev");
+        if (!d)
+                return child_error(e, errno, "read the host's /dev");
+        for (struct dirent *de; (de = readdir(d));) {
+                struct stat st;
+                char host[PATH_MAX];
+
+                if (de->d_name[0] == '.' || streq(de->d_name, "console") || streq(de->d_name, "ptmx"))
+                        continue;
+                snprintf(host, sizeof(host), "/dev/%s", de->d_name);
+                if (lstat(host, &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+                        continue;
+                if (faccessat(dev, de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                        continue;
+                if (!userns && mknodat(dev, de->d_name, st.st_mode, st.st_rdev) == 0) {
+                        (void) fchownat(dev, de->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+                        (void) fchmodat(dev, de->d_name, st.st_mode & 07777, 0);
+                        continue;
+                }
+                int f = openat(dev, de->d_name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+                if (f < 0)
+                        continue;
+                close(f);
+                if (bind_onto(host, root_fd, host, 0, userns) < 0)
+                        (void) unlinkat(dev, de->d_name, 0);
+        }
+        closedir(d);
+        return 0;
+}
+
 static int mask_paths(int root_fd, char **paths, ChildError *e) {
         STRV_FOREACH(p, paths) {
                 _cleanup_close_ int fd = openat2_in_root(root_fd, *p, O_PATH | O_NOFOLLOW);
@@ -249,7 +311,8 @@ static int mask_paths(int root_fd, char **paths, ChildError *e) {
                 if (fd < 0 || fstat(fd, &st) < 0)
                         return child_error(e, fd < 0 ? fd : errno, "mask %s", *p);
                 if (S_ISDIR(st.st_mode))
-                        r = mount_on_fd("tmpfs", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k");
+                        r = mount_on_fd("tmpfs", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                        "size=0k");
                 else {
                         _cleanup_close_ int null = openat2_in_root(root_fd, "/dev/null", O_PATH);
                         char np[64];
@@ -276,22 +339,57 @@ static int readonly_paths(int root_fd, char **paths, bool userns, ChildError *e)
                 if (fd < 0)
                         return child_error(e, fd, "read-only %s", *p);
                 snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
-                r = bind_onto(src, root_fd, *p, MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, userns);
+                r = bind_onto(src, root_fd, *p, MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                              userns);
                 if (r < 0)
                         return child_error(e, r, "read-only %s", *p);
         }
         return 0;
 }
 
+/* The overlay through the new mount API, one "lowerdir+" per layer (Linux 6.8), so that the number of
+ * layers is not limited by the one page mount(2) takes for all options. Returns 0, -EOPNOTSUPP when
+ * the kernel predates lowerdir+ (the caller falls back), or -errno with e set. */
+static int mount_overlay_fsconfig(const ContainerPlan *plan, const char *root, bool userns, ChildError *e) {
+        size_t n = strv_length(plan->lower_dirs);
+        _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC), mnt = -EBADF;
+
+        if (fs < 0)
+                return errno == ENOSYS ? -EOPNOTSUPP : child_error(e, errno, "mount overlay: fsopen");
+        for (size_t i = n; i > 0; i--) /* top layer first, as in lowerdir= */
+                if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", plan->lower_dirs[i - 1], 0) < 0) {
+                        if (errno == EINVAL && i == n)
+                                return -EOPNOTSUPP; /* no lowerdir+ in this kernel */
+                        return child_error(e, errno, "mount overlay: layer %s", plan->lower_dirs[i - 1]);
+                }
+        if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0 /* as mount(2) shows it */
+            || fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", plan->upper_dir, 0) < 0
+            || fsconfig(fs, FSCONFIG_SET_STRING, "workdir", plan->work_dir, 0) < 0
+            || (userns && fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+            || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return child_error(e, errno, "mount overlay (%zu layers) on %s", n, root);
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+        if (mnt < 0 || move_mount(mnt, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return child_error(e, errno, "mount overlay (%zu layers) on %s", n, root);
+        return 0;
+}
+
 static int mount_rootfs(const ContainerPlan *plan, const char *root, bool userns, ChildError *e) {
+        int r;
+
         if (plan->rootfs) {
                 if (mount(plan->rootfs, root, NULL, MS_BIND | MS_REC, NULL) < 0)
                         return child_error(e, errno, "mount rootfs %s", plan->rootfs);
                 return 0;
         }
+        r = mount_overlay_fsconfig(plan, root, userns, e);
+        if (r != -EOPNOTSUPP)
+                return r;
 
-        /* overlay: lowerdir= lists the TOP layer first, the plan (and the image) lowest first. */
-        size_t n = strv_length(plan->lower_dirs), len = 64 + strlen(plan->upper_dir) + strlen(plan->work_dir);
+        /* FIXME: drop once Linux 6.8 (overlayfs' lowerdir+) is the baseline. mount(2): lowerdir= lists
+         * the TOP layer first (the plan, as the image, lowest first), all options in one page. */
+        size_t n = strv_length(plan->lower_dirs),
+               len = 64 + strlen(plan->upper_dir) + strlen(plan->work_dir);
         for (size_t i = 0; i < n; i++)
                 len += strlen(plan->lower_dirs[i]) + 1;
         _cleanup_free_ char *opts = malloc(len);
@@ -306,35 +404,166 @@ static int mount_rootfs(const ContainerPlan *plan, const char *root, bool userns
         p += sprintf(p, ",upperdir=%s,workdir=%s", plan->upper_dir, plan->work_dir);
         if (userns)
                 strcpy(p, ",userxattr");
-        /* FIXME: more than a page of options (very many layers) needs the new mount API
-         * (fsconfig per lowerdir+, Linux 6.8); not handled yet. */
         if (mount("overlay", root, "overlay", 0, opts) < 0)
                 return child_error(e, errno, "mount overlay (%zu layers) on %s", n, root);
         return 0;
 }
 
-int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, ChildError *e) {
+/* /sys/fs/cgroup inside: a tmpfs holding the container's own cgroup of each hierarchy (read-only
+ * unless privileged), as podman shows it with the host's cgroup namespace on v1. It also hides the
+ * host's cgroup mounts that a recursive bind of /sys (user namespaces) would bring along. */
+static int mount_cgroupfs(int root_fd, char *const *paths, bool v2_root, bool rw, bool userns,
+                          ChildError *e) {
+        const unsigned long ro = rw ? 0 : MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        _cleanup_close_ int fd = -EBADF;
+        char host[PATH_MAX];
+        int r;
+
+        if (!paths || !*paths)
+                return 0;
+        fd = openat2_in_root(root_fd, "/sys/fs/cgroup", O_PATH);
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return child_error(e, fd, "mount /sys/fs/cgroup");
+        if (v2_root) {
+                snprintf(host, sizeof(host), "/sys/fs/cgroup/%s", paths[0]);
+                r = bind_onto(host, root_fd, "/sys/fs/cgroup", ro, userns);
+                return r < 0 ? child_error(e, r, "mount /sys/fs/cgroup") : 0;
+        }
+        r = mount_on_fd("tmpfs", fd, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755");
+        if (r < 0)
+                return child_error(e, r, "mount /sys/fs/cgroup");
+        for (char *const *p = paths; *p; p++) {
+                const char *slash = strchr(*p, '/');
+                char dest[PATH_MAX];
+                int d;
+
+                if (!slash)
+                        continue;
+                snprintf(dest, sizeof(dest), "/sys/fs/cgroup/%.*s", (int) (slash - *p), *p);
+                snprintf(host, sizeof(host), "/sys/fs/cgroup/%s", *p);
+                d = open_in_root(root_fd, dest, true, false);
+                if (d < 0)
+                        return child_error(e, d, "mount %s", dest);
+                close(d);
+                r = bind_onto(host, root_fd, dest, ro, userns);
+                if (r < 0)
+                        return child_error(e, r, "mount %s", dest);
+                /* "cpu,cpuacct": the single names as links, as on the host */
+                if (memchr(*p, ',', slash - *p)) {
+                        _cleanup_close_ int dir =
+                                openat2_in_root(root_fd, "/sys/fs/cgroup", O_DIRECTORY | O_RDONLY);
+                        char name[64], *save = NULL;
+
+                        snprintf(name, sizeof(name), "%.*s", (int) (slash - *p), *p);
+                        char *copy = strdupa(name);
+                        for (char *w = strtok_r(copy, ",", &save); dir >= 0 && w;
+                             w = strtok_r(NULL, ",", &save))
+                                (void) symlinkat(name, dir, w);
+                }
+        }
+        if (!rw) {
+                _cleanup_close_ int top = openat2_in_root(root_fd, "/sys/fs/cgroup", O_PATH);
+                char fp[64];
+
+                snprintf(fp, sizeof(fp), "/proc/self/fd/%d", top);
+                if (top < 0
+                    || mount(NULL, fp, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                             "mode=755")
+                               < 0)
+                        return child_error(e, top < 0 ? top : errno, "remount /sys/fs/cgroup read-only");
+        }
+        return 0;
+}
+
+int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, bool become_root, bool premounted,
+                 char *const *cgroup_paths, bool cgroup_v2_root, ChildError *e) {
         _cleanup_close_ int root_fd = -EBADF;
         int r;
 
         /* Nothing we mount may propagate back to the host, while the host's unmounts still reach us. */
         if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
                 return child_error(e, errno, "make / rslave");
-        r = mount_rootfs(plan, root, userns, e);
-        if (r < 0)
-                return r;
+        if (!premounted) {
+                r = mount_rootfs(plan, root, userns, e);
+                if (r < 0)
+                        return r;
+        }
         root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return child_error(e, errno, "open the root %s", root);
 
+        /* Bind sources are opened while we still have the host's ids: skiff's own directories (the
+         * run dir under RUNROOT) are 0700 and the container's root in a user namespace is another
+         * host uid. Then become that root, so that what we create belongs to it. */
+        _cleanup_free_ int *src_fds = calloc(plan->n_mounts + 1, sizeof(int));
+        if (!src_fds)
+                return child_error(e, ENOMEM, "open the mount sources");
         for (size_t i = 0; i < plan->n_mounts; i++) {
-                r = mount_one(plan, root_fd, &plan->mounts[i], userns, e);
+                const PlanMount *m = &plan->mounts[i];
+
+                src_fds[i] = -1;
+                if (!streq(m->type, "bind"))
+                        continue;
+                if (m->extra & PLAN_MOUNT_MKDIR_SOURCE)
+                        (void) mkdir(m->source, 0755);
+                src_fds[i] = open(m->source, O_PATH | O_CLOEXEC);
+                if (src_fds[i] < 0)
+                        return child_error(e, errno, "mount %s on %s: open the source", m->source,
+                                           m->destination);
+        }
+        /* Mount points on the image's own file system are created now, with the host's ids (the
+         * namespace's root could not write there); those inside an earlier mount (/dev/pts in the /dev
+         * tmpfs) are created after, by the namespace's root, as that file system then requires. */
+        for (size_t i = 0; become_root && i < plan->n_mounts; i++) {
+                const char *d = plan->mounts[i].destination;
+                bool nested = false;
+
+                for (size_t j = 0; j < i && !nested; j++) {
+                        const char *pre = startswith(d, plan->mounts[j].destination);
+                        nested = pre && *pre == '/';
+                }
+                if (nested)
+                        continue;
+                int fd = open_in_root(root_fd, d, true, plan->mounts[i].extra & PLAN_MOUNT_FILE);
+                if (fd < 0)
+                        return child_error(e, fd, "mount %s: create the mount point", d);
+                close(fd);
+        }
+        if (become_root && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                return child_error(e, errno, "become root in the user namespace");
+
+        for (size_t i = 0; i < plan->n_mounts; i++) {
+                r = mount_one(plan, root_fd, &plan->mounts[i], src_fds[i], userns, e);
                 if (r < 0)
                         return r;
-                if (streq(plan->mounts[i].destination, "/dev")) {
-                        r = make_devices(root_fd, userns, e);
+                if (streq(plan->mounts[i].destination, "/sys")) {
+                        r = mount_cgroupfs(root_fd, cgroup_paths, cgroup_v2_root, plan->privileged, userns,
+                                           e);
                         if (r < 0)
                                 return r;
+                }
+                if (streq(plan->mounts[i].destination, "/dev")) {
+                        r = make_devices(root_fd, userns, e);
+                        if (r >= 0 && plan->privileged)
+                                r = host_devices(root_fd, userns, e);
+                        if (r < 0)
+                                return r;
+                        /* -t: the pty is the console, as crun gives it (stdio is already set up) */
+                        char tty[64];
+                        /* by name: fd 0 belongs to a mount of the parent's namespace, which a bind
+                         * cannot take; our copy of that mount has the same path */
+                        if (plan->tty && isatty(0) && ttyname_r(0, tty, sizeof(tty)) == 0) {
+                                int c = open_in_root(root_fd, "/dev/console", true, true);
+                                if (c < 0)
+                                        return child_error(e, c,
+                                                           "mount /dev/console: create the mount point");
+                                close(c);
+                                r = bind_onto(tty, root_fd, "/dev/console", 0, userns);
+                                if (r < 0)
+                                        return child_error(e, r, "mount the tty on /dev/console");
+                        }
                 }
         }
 
@@ -359,7 +588,7 @@ int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, Child
 
         /* pivot_root(".", "."): the old root ends up stacked under the new one and is detached at once,
          * so no directory for it is needed in the image. */
-        if (chdir(root) < 0)
+        if (fchdir(root_fd) < 0) /* by fd: the path may not be searchable by the namespace's root */
                 return child_error(e, errno, "chdir %s", root);
         if (syscall(SYS_pivot_root, ".", ".") < 0)
                 return child_error(e, errno, "pivot_root %s", root);

@@ -8,11 +8,14 @@
  *   error child -> parent, O_CLOEXEC: a ChildError if a step fails; EOF with nothing read means the
  *         execve() succeeded (the pipe closed with it). */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -20,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -33,18 +38,24 @@
 #include "runtime/apply-internal.h"
 #include "runtime/spawn.h"
 
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+
 static inline void spawn_bpf_freep(SeccompBpf **b) {
         seccomp_bpf_free(*b);
 }
 
 static const int ns_clone_flag[_NS_KIND_MAX] = {
-        [NS_MNT] = CLONE_NEWNS,   [NS_PID] = CLONE_NEWPID,   [NS_IPC] = CLONE_NEWIPC,      [NS_UTS] = CLONE_NEWUTS,
-        [NS_NET] = CLONE_NEWNET, [NS_USER] = CLONE_NEWUSER, [NS_CGROUP] = CLONE_NEWCGROUP,
+        [NS_MNT] = CLONE_NEWNS,        [NS_PID] = CLONE_NEWPID, [NS_IPC] = CLONE_NEWIPC,
+        [NS_UTS] = CLONE_NEWUTS,       [NS_NET] = CLONE_NEWNET, [NS_USER] = CLONE_NEWUSER,
+        [NS_CGROUP] = CLONE_NEWCGROUP,
 };
 
 /* Join order: the user namespace first (it grants the capabilities the other setns() calls need), the
  * mount namespace last (joining it changes what paths mean). */
-static const NsKind join_order[] = { NS_USER, NS_IPC, NS_UTS, NS_NET, NS_PID, NS_CGROUP, NS_MNT };
+static const NsKind join_order[] = {NS_USER, NS_IPC, NS_UTS, NS_NET, NS_PID, NS_CGROUP, NS_MNT};
 
 void spawn_result_done(SpawnResult *r) {
         if (!r)
@@ -98,11 +109,15 @@ typedef struct ChildCtx {
         const SpawnStdio *io;
         int sync_fd;
         int error_fd;
-        int pty_slave;            /* -1, or the tty for stdio */
+        int pty_slave;              /* -1, or the tty for stdio */
+        int pty_socket;             /* create_pty: the pty is made inside, its master sent back here */
         int join_fds[_NS_KIND_MAX]; /* namespaces to setns() into, -1 otherwise */
-        uint64_t unshare_flags;   /* namespaces created after joining the user namespace */
+        uint64_t unshare_flags;     /* namespaces created after joining the user namespace */
         const SeccompBpf *bpf;
-        const char *root;         /* where the root file system is assembled (spawn only) */
+        const char *root;          /* where the root file system is assembled (spawn only) */
+        bool rootfs_premounted;    /* the parent mounted it there (idmapped overlay) */
+        char *const *cgroup_paths; /* the container's cgroups, for /sys/fs/cgroup inside */
+        bool cgroup_v2_root;       /* the cgroup root is one cgroup2 mount */
         /* exec only: */
         bool exec;
         char **argv;
@@ -122,10 +137,10 @@ _noreturn_ static void child_exit(ChildCtx *c, ChildError *e) {
         _exit(125);
 }
 
-#define CHILD_TRY(c, e, expr)                   \
-        do {                                    \
-                if ((expr) < 0)                 \
-                        child_exit((c), (e));   \
+#define CHILD_TRY(c, e, expr)                 \
+        do {                                  \
+                if ((expr) < 0)               \
+                        child_exit((c), (e)); \
         } while (0)
 
 static const char *env_lookup(char **env, const char *name) {
@@ -144,12 +159,18 @@ static int exec_command(char **argv, char **env, ChildError *e) {
         int err = ENOENT;
 
         if (strchr(cmd, '/')) {
+                struct stat st;
+
                 execve(cmd, argv, env);
                 e->exec = 1;
+                if (errno == ENOENT && stat(cmd, &st) == 0)
+                        /* the file is there: its #! interpreter or dynamic loader is not */
+                        return child_error(e, ENOENT,
+                                           "exec %s (its interpreter or dynamic loader is missing)", cmd);
                 return child_error(e, errno, "exec %s", cmd);
         }
         path_env = env_lookup(env, "PATH") ?: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        for (const char *p = path_env; ; ) {
+        for (const char *p = path_env;;) {
                 const char *colon = strchrnul(p, ':');
                 size_t l = colon - p;
 
@@ -234,6 +255,71 @@ static int child_stdio(ChildCtx *c, ChildError *e) {
         return 0;
 }
 
+/* A new network namespace starts with lo down: podman's none/private networks have it up. */
+static int loopback_up(ChildError *e) {
+        struct ifreq ifr = {};
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                return child_error(e, errno, "bring up lo: socket");
+        strcpy(ifr.ifr_name, "lo");
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return child_error(e, errno, "bring up lo");
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                return child_error(e, errno, "bring up lo");
+        return 0;
+}
+
+/* create_pty: a pty of the container's own devpts (so that ttyname() and `tty` work inside), made
+ * once /dev/pts is the container's; the slave becomes stdio and the controlling terminal (and, in a
+ * new container, /dev/console); the master goes back to the parent over a socket (crun's console
+ * socket). */
+static int child_inner_pty(ChildCtx *c, ChildError *e) {
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } u = {};
+        struct iovec iov = {.iov_base = (char[]){'p'}, .iov_len = 1};
+        struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+        int master, slave, unlock = 0, n;
+        char name[32];
+
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return child_error(e, errno, "open /dev/ptmx");
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+                return child_error(e, errno, "unlock the pty");
+        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+        if (slave < 0)
+                return child_error(e, errno, "open the pty's peer");
+        for (int i = 0; i < 3; i++)
+                if (dup2(slave, i) < 0)
+                        return child_error(e, errno, "set up the tty as stdio");
+        if (slave > 2)
+                close(slave);
+        if (ioctl(0, TIOCSCTTY, 0) < 0)
+                return child_error(e, errno, "make the tty the controlling terminal");
+        snprintf(name, sizeof(name), "/dev/pts/%d", n);
+        if (!c->exec) {
+                int f = open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (f >= 0)
+                        close(f);
+                if (f < 0 || mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
+                        return child_error(e, errno, "mount the tty on /dev/console");
+        }
+        u.h.cmsg_level = SOL_SOCKET;
+        u.h.cmsg_type = SCM_RIGHTS;
+        u.h.cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(&u.h), &master, sizeof(int));
+        if (sendmsg(c->pty_socket, &msg, MSG_NOSIGNAL) < 0)
+                return child_error(e, errno, "send the pty to the caller");
+        close(master);
+        close(c->pty_socket);
+        return 0;
+}
+
 /* no_new_privs decides the order (see seccomp.h): with it, the filter goes last; without it, it is
  * loaded while CAP_SYS_ADMIN is still held. */
 static int child_security(ChildCtx *c, const CapSet *caps, ChildError *e) {
@@ -267,41 +353,54 @@ _noreturn_ static void child_main(ChildCtx *c) {
         char go;
         int failed_rlimit = 0;
 
+        /* The caller (the monitor) may block signals for a signalfd or ignore some: the container's
+         * process starts with none blocked and every disposition at its default. */
+        sigset_t all;
+        sigemptyset(&all);
+        (void) sigprocmask(SIG_SETMASK, &all, NULL);
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void) signal(sig, SIG_DFL);
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (read(c->sync_fd, &go, 1) != 1)
                 _exit(125);
         close(c->sync_fd);
 
-        /* Inside a new user namespace we start as the overflow id: become its root. */
-        if (plan->ns[NS_USER].mode == NS_MODE_NEW && !c->exec) {
-                if (setresgid(0, 0, 0) < 0)
-                        child_exit(c, (child_error(&e, errno, "setresgid 0 in the user namespace"), &e));
-                if (setresuid(0, 0, 0) < 0)
-                        child_exit(c, (child_error(&e, errno, "setresuid 0 in the user namespace"), &e));
-        }
+        /* Inside a new user namespace the child keeps the host's ids (unmapped there) until
+         * apply_rootfs() has opened the host paths it needs (skiff's 0700 directories), then becomes
+         * the namespace's root; its capabilities there are held all along. */
         for (size_t i = 0; i < ELEMENTSOF(join_order); i++) {
                 NsKind k = join_order[i];
 
                 if (c->join_fds[k] < 0)
                         continue;
                 if (setns(c->join_fds[k], ns_clone_flag[k]) < 0)
-                        child_exit(c, (child_error(&e, errno, "join the %s namespace%s%s", ns_kind_to_string(k),
-                                                   plan->ns[k].path && !c->exec ? " " : "",
-                                                   plan->ns[k].path && !c->exec ? plan->ns[k].path : ""), &e));
+                        child_exit(c,
+                                   (child_error(&e, errno, "join the %s namespace%s%s", ns_kind_to_string(k),
+                                                plan->ns[k].path && !c->exec ? " " : "",
+                                                plan->ns[k].path && !c->exec ? plan->ns[k].path : ""),
+                                    &e));
                 close(c->join_fds[k]);
                 if (k == NS_USER && c->unshare_flags && unshare((int) c->unshare_flags) < 0)
                         child_exit(c, (child_error(&e, errno, "create namespaces"), &e));
         }
 
+        if (!c->exec && plan->ns[NS_NET].mode == NS_MODE_NEW)
+                CHILD_TRY(c, &e, loopback_up(&e));
         if (setsid() < 0)
                 child_exit(c, (child_error(&e, errno, "setsid"), &e));
         CHILD_TRY(c, &e, child_stdio(c, &e));
 
         if (!c->exec) {
-                CHILD_TRY(c, &e, apply_rootfs(plan, c->root, userns, &e));
-                if (plan->ns[NS_UTS].mode == NS_MODE_NEW && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
+                CHILD_TRY(c, &e,
+                          apply_rootfs(plan, c->root, userns, plan->ns[NS_USER].mode == NS_MODE_NEW,
+                                       c->rootfs_premounted, c->cgroup_paths, c->cgroup_v2_root, &e));
+                if (plan->ns[NS_UTS].mode == NS_MODE_NEW
+                    && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
                         child_exit(c, (child_error(&e, errno, "sethostname %s", plan->hostname), &e));
         }
+        if (c->pty_socket >= 0)
+                CHILD_TRY(c, &e, child_inner_pty(c, &e));
         if (chdir(c->cwd) < 0) {
                 int err = errno;
                 /* podman creates a missing working directory (image WorkingDir or -w) */
@@ -309,9 +408,15 @@ _noreturn_ static void child_main(ChildCtx *c) {
                         child_exit(c, (child_error(&e, err, "chdir %s", c->cwd), &e));
         }
         if (rlimits_apply(&plan->rlimits, &failed_rlimit) < 0)
-                child_exit(c, (child_error(&e, errno, "setrlimit %s", strempty(rlimit_to_name(failed_rlimit))), &e));
+                child_exit(c,
+                           (child_error(&e, errno, "setrlimit %s", strempty(rlimit_to_name(failed_rlimit))),
+                            &e));
         umask(plan->umask);
         CHILD_TRY(c, &e, child_security(c, &c->caps, &e));
+        /* The parent's death mattered only during setup: the command outlives a monitor that dies,
+         * unless the plan asks otherwise (a pod's containers die with their supervisor). Kept across
+         * execve() for a non-setuid program. */
+        (void) prctl(PR_SET_PDEATHSIG, c->exec ? 0 : plan->parent_death_signal, 0, 0, 0);
         (void) exec_command(c->argv, c->env, &e);
         child_exit(c, &e);
 }
@@ -339,8 +444,8 @@ static int write_id_map(pid_t pid, const char *file, const PlanIdMap *m, size_t 
         int r;
 
         for (size_t i = 0; i < n; i++)
-                len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
-                                         m[i].size);
+                len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id,
+                                         m[i].host_id, m[i].size);
         snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0 || write(fd, buf, len) != (ssize_t) len) {
@@ -381,15 +486,17 @@ static int run_newidmap(const char *tool, pid_t pid, const PlanIdMap *m, size_t 
         if (waitpid(child, &status, 0) < 0)
                 return set_error(ret_error, -errno, "%s: %s", tool, strerror(errno));
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return set_error(ret_error, -EPERM, "%s %d: failed (exit %d; are /etc/subuid and /etc/subgid set up?)",
-                                 tool, (int) pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+                return set_error(ret_error, -EPERM,
+                                 "%s %d: failed (exit %d; are /etc/subuid and /etc/subgid set up?)", tool,
+                                 (int) pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
         return 0;
 }
 
 static int setup_id_maps(const ContainerPlan *plan, pid_t pid, char **ret_error) {
         bool root = geteuid() == 0;
-        bool own_only = plan->n_uid_map == 1 && plan->uid_map[0].host_id == geteuid() && plan->uid_map[0].size == 1
-                        && plan->n_gid_map == 1 && plan->gid_map[0].host_id == getegid() && plan->gid_map[0].size == 1;
+        bool own_only = plan->n_uid_map == 1 && plan->uid_map[0].host_id == geteuid()
+                        && plan->uid_map[0].size == 1 && plan->n_gid_map == 1
+                        && plan->gid_map[0].host_id == getegid() && plan->gid_map[0].size == 1;
         int r;
 
         if (root || own_only) {
@@ -397,11 +504,13 @@ static int setup_id_maps(const ContainerPlan *plan, pid_t pid, char **ret_error)
                         /* an unprivileged single-id map needs setgroups denied first */
                         char path[64];
                         snprintf(path, sizeof(path), "/proc/%d/setgroups", (int) pid);
-                        r = write_file_atomic_at(AT_FDCWD, path, "deny", 4, 0); /* not atomic-capable: fall back */
+                        r = write_file_atomic_at(AT_FDCWD, path, "deny", 4,
+                                                 0); /* not atomic-capable: fall back */
                         if (r < 0) {
                                 _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
                                 if (fd < 0 || write(fd, "deny", 4) != 4)
-                                        return set_error(ret_error, -errno, "write setgroups: %s", strerror(errno));
+                                        return set_error(ret_error, -errno, "write setgroups: %s",
+                                                         strerror(errno));
                         }
                 }
                 r = write_id_map(pid, "uid_map", plan->uid_map, plan->n_uid_map, ret_error);
@@ -415,18 +524,26 @@ static int setup_id_maps(const ContainerPlan *plan, pid_t pid, char **ret_error)
         return run_newidmap("newgidmap", pid, plan->gid_map, plan->n_gid_map, ret_error);
 }
 
-static int open_pty(int *ret_master, int *ret_slave, char **ret_error) {
-        _cleanup_close_ int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-        int slave;
+/* The fd the child sent with child_inner_pty() (already there: the child sent it before exec). */
+static int recv_fd(int sock) {
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } u = {};
+        char byte;
+        struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+        struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+        struct cmsghdr *h;
+        int fd;
 
-        if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
-                return set_error(ret_error, -errno, "allocate a pty: %s", strerror(errno));
-        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (slave < 0)
-                return set_error(ret_error, -errno, "open the pty's peer: %s", strerror(errno));
-        *ret_master = TAKE_FD(master);
-        *ret_slave = slave;
-        return 0;
+        if (recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
+                return errno ? -errno : -EIO;
+        h = CMSG_FIRSTHDR(&msg);
+        if (!h || h->cmsg_type != SCM_RIGHTS || h->cmsg_len != CMSG_LEN(sizeof(int)))
+                return -EBADMSG;
+        memcpy(&fd, CMSG_DATA(h), sizeof(int));
+        return fd;
 }
 
 static int exit_class(const ChildError *e) {
@@ -452,7 +569,7 @@ static int read_child_error(int fd, ChildError *e) {
         if (got == 0)
                 return 0;
         if (got < sizeof(*e)) {
-                *e = (ChildError) { .err = EIO };
+                *e = (ChildError){.err = EIO};
                 snprintf(e->msg, sizeof(e->msg), "container setup: short report from the child");
         }
         e->msg[sizeof(e->msg) - 1] = 0;
@@ -464,32 +581,61 @@ static void reap(pid_t pid) {
                 ;
 }
 
-static const char *const etc_files[] = { "hosts", "hostname", "resolv.conf" };
+static const char *const etc_files[] = {"hosts", "hostname", "resolv.conf"};
 
-/* The host ids of the container's root, which must be able to reach its run dir and storage. */
-static void container_root_ids(const ContainerPlan *plan, uid_t *ret_uid, gid_t *ret_gid) {
-        *ret_uid = (uid_t) -1;
-        *ret_gid = (gid_t) -1;
+/* A container id seen from the host: through the map with a new user namespace, itself otherwise.
+ * (id_t) -1 when unmapped. */
+static id_t host_id(const ContainerPlan *plan, const PlanIdMap *map, size_t n, id_t id) {
         if (plan->ns[NS_USER].mode != NS_MODE_NEW)
-                return;
-        for (size_t i = 0; i < plan->n_uid_map; i++)
-                if (plan->uid_map[i].container_id == 0)
-                        *ret_uid = plan->uid_map[i].host_id;
-        for (size_t i = 0; i < plan->n_gid_map; i++)
-                if (plan->gid_map[i].container_id == 0)
-                        *ret_gid = plan->gid_map[i].host_id;
+                return id;
+        for (size_t i = 0; i < n; i++)
+                if (id >= map[i].container_id && id - map[i].container_id < map[i].size)
+                        return map[i].host_id + (id - map[i].container_id);
+        return (id_t) -1;
 }
 
+static uid_t chown_uid;
+static gid_t chown_gid;
+
+static int chown_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void) st;
+        (void) flag;
+        (void) ftw;
+        return lchown(path, chown_uid, chown_gid) < 0 ? -1 : 0;
+}
+
+/* -v SRC:DST:U: the source belongs to the container's user, recursively (podman's U option). */
+static int chown_sources(const ContainerPlan *plan, char **ret_error) {
+        uid_t u = (uid_t) host_id(plan, plan->uid_map, plan->n_uid_map, plan->uid);
+        gid_t g = (gid_t) host_id(plan, plan->gid_map, plan->n_gid_map, plan->gid);
+
+        for (size_t i = 0; i < plan->n_mounts; i++) {
+                const PlanMount *m = &plan->mounts[i];
+
+                if (!(m->extra & PLAN_MOUNT_CHOWN) || !streq(m->type, "bind"))
+                        continue;
+                if (u == (uid_t) -1 || g == (gid_t) -1)
+                        return set_error(ret_error, -EINVAL,
+                                         "-v %s:%s:U: the user %u:%u is not mapped to the host", m->source,
+                                         m->destination, (unsigned) plan->uid, (unsigned) plan->gid);
+                chown_uid = u;
+                chown_gid = g;
+                if (nftw(m->source, chown_one, 16, FTW_PHYS | FTW_MOUNT) < 0)
+                        return set_error(ret_error, -errno, "chown %s to %u:%u: %s", m->source, (unsigned) u,
+                                         (unsigned) g, strerror(errno));
+        }
+        return 0;
+}
+
+static void container_root_ids(const ContainerPlan *plan, uid_t *ret_uid, gid_t *ret_gid);
+
 static int write_run_dir(const ContainerPlan *plan, char **ret_error) {
-        const char *content[] = { plan->etc_hosts, plan->etc_hostname, plan->etc_resolv_conf };
+        const char *content[] = {plan->etc_hosts, plan->etc_hostname, plan->etc_resolv_conf};
         _cleanup_free_ char *rootdir = NULL, *parent = NULL;
-        uid_t ruid;
-        gid_t rgid;
         int r;
 
-        container_root_ids(plan, &ruid, &rgid);
-        /* parents 0755 (the container's root may be another host uid and must traverse them), the run
-         * dir itself 0700, owned by the container's root */
+        /* The run dir is the host root's, 0700: in a user namespace the child reaches it (and the
+         * storage) with the host's ids before it becomes the namespace's root (see apply_rootfs()). */
         parent = strdup(plan->run_dir);
         if (!parent)
                 return -ENOMEM;
@@ -499,15 +645,18 @@ static int write_run_dir(const ContainerPlan *plan, char **ret_error) {
                 r = -errno;
         if (r < 0)
                 return set_error(ret_error, r, "create %s: %s", plan->run_dir, strerror(-r));
-        if (ruid != (uid_t) -1 && chown(plan->run_dir, ruid, rgid) < 0)
-                return set_error(ret_error, -errno, "chown %s: %s", plan->run_dir, strerror(errno));
+
         for (size_t i = 0; i < ELEMENTSOF(etc_files); i++) {
                 _cleanup_free_ char *p = NULL;
                 if (asprintf(&p, "%s/%s", plan->run_dir, etc_files[i]) < 0)
                         return -ENOMEM;
-                r = write_file_atomic_at(AT_FDCWD, p, strempty(content[i]), strlen(strempty(content[i])), 0644);
-                if (r < 0)
-                        return set_error(ret_error, r, "write %s: %s", p, strerror(-r));
+                /* Volatile files of one start (RUNROOT is a tmpfs normally): no fsync, no rename; a crash
+                 * leaves nothing that a later start does not rewrite. */
+                _cleanup_close_ int fd =
+                        open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+                size_t len = strlen(strempty(content[i]));
+                if (fd < 0 || write(fd, strempty(content[i]), len) != (ssize_t) len)
+                        return set_error(ret_error, -errno, "write %s: %s", p, strerror(errno));
         }
         if (asprintf(&rootdir, "%s/rootfs", plan->run_dir) < 0)
                 return -ENOMEM;
@@ -518,13 +667,19 @@ static int write_run_dir(const ContainerPlan *plan, char **ret_error) {
                 if (r >= 0)
                         r = mkdir_p(plan->work_dir, 0700);
                 if (r < 0)
-                        return set_error(ret_error, r, "create the container's storage in %s: %s", plan->container_dir,
-                                         strerror(-r));
-                if (ruid != (uid_t) -1) {
-                        const char *dirs[] = { plan->container_dir, plan->upper_dir, plan->work_dir };
+                        return set_error(ret_error, r, "create the container's storage in %s: %s",
+                                         plan->container_dir, strerror(-r));
+                /* root's user namespace: the parent mounts the overlay (parent_mount_overlay()), and
+                 * what the container writes lands in upper with the host ids of the container's root */
+                uid_t ruid;
+                gid_t rgid;
+                container_root_ids(plan, &ruid, &rgid);
+                if (geteuid() == 0 && ruid != (uid_t) -1) {
+                        const char *dirs[] = {plan->upper_dir, plan->work_dir};
                         FOREACH_ARRAY(d, dirs, ELEMENTSOF(dirs))
                                 if (chown(*d, ruid, rgid) < 0)
-                                        return set_error(ret_error, -errno, "chown %s: %s", *d, strerror(errno));
+                                        return set_error(ret_error, -errno, "chown %s: %s", *d,
+                                                         strerror(errno));
                 }
         }
         return 0;
@@ -540,23 +695,73 @@ static void remove_run_dir(const ContainerPlan *plan) {
         snprintf(p, sizeof(p), "%s/rootfs", plan->run_dir);
         (void) rmdir(p);
         (void) rmdir(plan->run_dir);
+        /* RUNROOT/containers/<id>: rtlife's state lives there; gone only when nothing else is */
+        snprintf(p, sizeof(p), "%s", plan->run_dir);
+        char *slash = strrchr(p, '/');
+        if (slash) {
+                *slash = 0;
+                (void) rmdir(p);
+        }
 }
 
-static int rm_rf(const char *path) {
-        pid_t pid;
-        int status;
+/* Removes everything below dir_fd, staying on its file system (a mount left inside is not entered). */
+static int rm_rf_children(int dir_fd, dev_t dev, unsigned depth) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        int fd, r = 0;
 
-        /* FIXME: an in-process recursive removal (openat/unlinkat) would save the fork */
-        pid = fork();
-        if (pid < 0)
+        if (depth > 256)
+                return -ELOOP;
+        fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
                 return -errno;
-        if (pid == 0) {
-                execl("/bin/rm", "rm", "-rf", "--one-file-system", "--", path, (char *) NULL);
-                _exit(127);
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return -errno;
         }
-        if (waitpid(pid, &status, 0) < 0)
+        for (struct dirent *de; (de = readdir(d));) {
+                struct stat st;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode)) {
+                        if (st.st_dev != dev) {
+                                r = r ?: -EBUSY;
+                                continue;
+                        }
+                        _cleanup_close_ int sub = openat(dirfd(d), de->d_name,
+                                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (sub < 0) {
+                                r = r ?: -errno;
+                                continue;
+                        }
+                        int q = rm_rf_children(sub, dev, depth + 1);
+                        if (q < 0)
+                                r = r ?: q;
+                        if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                                r = r ?: -errno;
+                } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+                        r = r ?: -errno;
+        }
+        return r;
+}
+
+/* rm -rf path, in process (a fork of rm cost more than the whole container start). Missing is fine. */
+static int rm_rf(const char *path) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        int r;
+
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (fstat(fd, &st) < 0)
                 return -errno;
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+        r = rm_rf_children(fd, st.st_dev, 0);
+        if (rmdir(path) < 0 && errno != ENOENT)
+                return r < 0 ? r : -errno;
+        return r;
 }
 
 int container_spawn_cleanup(const ContainerPlan *plan, char *const *cgroup_paths, unsigned flags,
@@ -577,9 +782,16 @@ int container_spawn_cleanup(const ContainerPlan *plan, char *const *cgroup_paths
         }
         remove_run_dir(plan);
         if (flags & SPAWN_CLEANUP_STORAGE) {
-                q = rm_rf(plan->container_dir);
-                if (q < 0 && r >= 0)
-                        r = set_error(ret_error, q, "remove %s: %s", plan->container_dir, strerror(-q));
+                /* only what spawn created: container_dir itself holds rtlife's record */
+                const char *dirs[] = {plan->upper_dir, plan->work_dir};
+                FOREACH_ARRAY(d, dirs, ELEMENTSOF(dirs)) {
+                        if (!*d)
+                                continue;
+                        q = rm_rf(*d);
+                        if (q < 0 && r >= 0)
+                                r = set_error(ret_error, q, "remove %s: %s", *d, strerror(-q));
+                }
+                (void) rmdir(plan->container_dir); /* when nothing else is there */
         }
         return r;
 }
@@ -592,11 +804,123 @@ static void close_join_fds(int *fds) {
                 }
 }
 
+/* The host ids of the container's root (its uid/gid 0), or -1 without a new user namespace. */
+static void container_root_ids(const ContainerPlan *plan, uid_t *ret_uid, gid_t *ret_gid) {
+        *ret_uid = (uid_t) -1;
+        *ret_gid = (gid_t) -1;
+        if (plan->ns[NS_USER].mode != NS_MODE_NEW)
+                return;
+        for (size_t i = 0; i < plan->n_uid_map; i++)
+                if (plan->uid_map[i].container_id == 0)
+                        *ret_uid = plan->uid_map[i].host_id;
+        for (size_t i = 0; i < plan->n_gid_map; i++)
+                if (plan->gid_map[i].container_id == 0)
+                        *ret_gid = plan->gid_map[i].host_id;
+}
+
+/* A new user namespace started by root, over image layers owned by the host's root: the kernel
+ * refuses an overlay mounted from inside that namespace (its root is another host uid and may not
+ * even reach the layers), and the image's files would all show up as nobody. So, as podman does with
+ * idmapped layers, the parent builds the overlay: each layer is cloned as a detached mount idmapped
+ * to the child's user namespace (host 0 -> the container's root), the overlay is created with the new
+ * mount API over them (paths /proc/self/fd/N), and a short helper process moves it into the child's
+ * mount namespace at root. The upper dir is not idmapped (overlayfs would make the mount read-only):
+ * it belongs to the container's root on the host, and files written there get its host ids. */
+static int parent_mount_overlay(const ContainerPlan *plan, pid_t pid, const char *root, char **ret_error) {
+        size_t n = strv_length(plan->lower_dirs);
+        _cleanup_free_ int *fds = calloc(n + 1, sizeof(int));
+        _cleanup_close_ int userns = -EBADF, fs = -EBADF, mnt = -EBADF, mntns = -EBADF;
+        _cleanup_free_ char *lower = NULL;
+        char path[64];
+        size_t len = 16;
+        pid_t helper;
+        int status, r = 0;
+
+        if (!fds)
+                return -ENOMEM;
+        for (size_t i = 0; i <= n; i++)
+                fds[i] = -1;
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) pid);
+        userns = open(path, O_RDONLY | O_CLOEXEC);
+        if (userns < 0)
+                return set_error(ret_error, -errno, "open the container's user namespace: %s",
+                                 strerror(errno));
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns};
+        for (size_t i = 0; i < n; i++) {
+                fds[i] = open_tree(AT_FDCWD, plan->lower_dirs[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+                if (fds[i] < 0 || mount_setattr(fds[i], "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+                        r = set_error(ret_error, -errno, "idmap layer %s: %s", plan->lower_dirs[i],
+                                      strerror(errno));
+                        goto out;
+                }
+                len += 32;
+        }
+        lower = malloc(len);
+        if (!lower) {
+                r = -ENOMEM;
+                goto out;
+        }
+        lower[0] = 0;
+        for (size_t i = n; i > 0; i--) /* top layer first, as for lowerdir= */
+                sprintf(lower + strlen(lower), "%s/proc/self/fd/%d", i < n ? ":" : "", fds[i - 1]);
+        fs = fsopen("overlay", FSOPEN_CLOEXEC);
+        if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0
+            || fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0
+            || fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", plan->upper_dir, 0) < 0
+            || fsconfig(fs, FSCONFIG_SET_STRING, "workdir", plan->work_dir, 0) < 0
+            || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+                r = set_error(ret_error, -errno, "mount overlay (%zu idmapped layers): %s", n,
+                              strerror(errno));
+                goto out;
+        }
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+        if (mnt < 0) {
+                r = set_error(ret_error, -errno, "mount overlay: %s", strerror(errno));
+                goto out;
+        }
+        snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int) pid);
+        mntns = open(path, O_RDONLY | O_CLOEXEC);
+        if (mntns < 0) {
+                r = set_error(ret_error, -errno, "open the container's mount namespace: %s",
+                              strerror(errno));
+                goto out;
+        }
+        /* setns() of a mount namespace needs a single-threaded process and moves its cwd: a helper. */
+        helper = fork();
+        if (helper < 0) {
+                r = set_error(ret_error, -errno, "fork: %s", strerror(errno));
+                goto out;
+        }
+        if (helper == 0) {
+                if (setns(mntns, CLONE_NEWNS) < 0)
+                        _exit(10);
+                if (move_mount(mnt, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        _exit(errno < 100 ? 100 + errno : 11);
+                _exit(0);
+        }
+        while (waitpid(helper, &status, 0) < 0)
+                if (errno != EINTR) {
+                        r = set_error(ret_error, -errno, "wait: %s", strerror(errno));
+                        goto out;
+                }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                int e = WIFEXITED(status) && WEXITSTATUS(status) > 100 ? WEXITSTATUS(status) - 100 : EIO;
+                r = set_error(ret_error, -e, "mount overlay on %s in the container's namespace: %s", root,
+                              strerror(e));
+        }
+out:
+        for (size_t i = 0; i < n; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        return r;
+}
+
 typedef struct Launch {
         ChildCtx ctx;
         uint64_t clone_flags;
         bool need_maps;
-        int pid_ns_fd;      /* join a pid namespace: set as pid_for_children around the clone */
+        bool parent_overlay; /* root with a new user namespace: the parent mounts an idmapped overlay */
+        int pid_ns_fd;       /* join a pid namespace: set as pid_for_children around the clone */
         char **cgroup_paths;
         int cgroup_root_fd;
 } Launch;
@@ -605,16 +929,20 @@ typedef struct Launch {
 static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_error) {
         const ContainerPlan *plan = l->ctx.plan;
         _cleanup_close_ int own_pidns = -EBADF, master = -EBADF, slave = -EBADF;
-        int sync_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 }, pidfd = -1;
+        int sync_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, pidfd = -1;
         ChildError e = {};
         pid_t pid;
         int r;
 
+        l->ctx.pty_socket = -1;
         if (io->tty && io->create_pty) {
-                r = open_pty(&master, &slave, ret_error);
-                if (r < 0)
-                        return r;
-                l->ctx.pty_slave = slave;
+                int sp[2];
+                if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+                        return set_error(ret_error, -errno, "create the pty socket: %s", strerror(errno));
+                master = sp[0]; /* until the child's pty master arrives on it */
+                slave = sp[1];
+                l->ctx.pty_socket = sp[1];
+                l->ctx.pty_slave = -1;
         } else if (io->tty && io->pty_slave >= 0)
                 l->ctx.pty_slave = io->pty_slave;
         else
@@ -654,6 +982,11 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
                 if (r < 0)
                         goto fail_child;
         }
+        if (l->parent_overlay) {
+                r = parent_mount_overlay(plan, pid, l->ctx.root, ret_error);
+                if (r < 0)
+                        goto fail_child;
+        }
         if (l->cgroup_paths && *l->cgroup_paths) {
                 char *err = NULL;
                 r = cgroup_join(l->cgroup_root_fd, l->cgroup_paths, pid, &err);
@@ -678,6 +1011,19 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
                         close(pidfd);
                 ret->exit_code = exit_class(&e);
                 return set_error(ret_error, -e.err, "%s: %s", e.msg, strerror(e.err));
+        }
+        if (l->ctx.pty_socket >= 0) {
+                r = recv_fd(master);
+                if (r < 0) {
+                        (void) kill(pid, SIGKILL);
+                        reap(pid);
+                        if (pidfd >= 0)
+                                close(pidfd);
+                        ret->exit_code = 125;
+                        return set_error(ret_error, r, "receive the container's pty: %s", strerror(-r));
+                }
+                close(master);
+                master = r;
         }
         ret->pid = pid;
         ret->pidfd = pidfd;
@@ -722,18 +1068,19 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
         CgroupSystem *sys = NULL;
         CgroupPlan *cp = NULL;
         _cleanup_free_ char *root = NULL;
-        Launch l = { .pid_ns_fd = -1, .cgroup_root_fd = -1 };
+        Launch l = {.pid_ns_fd = -1, .cgroup_root_fd = -1};
         bool cgroup_created = false;
         char *err = NULL;
         int r;
 
-        *ret = (SpawnResult) { .pid = 0, .pidfd = -1, .pty_master = -1, .exit_code = 125 };
+        *ret = (SpawnResult){.pid = 0, .pidfd = -1, .pty_master = -1, .exit_code = 125};
         if (plan->upper_dir == NULL && plan->rootfs == NULL)
-                return set_error(ret_error, -EINVAL, "container %s: no root file system in the plan", plan->id);
+                return set_error(ret_error, -EINVAL, "container %s: no root file system in the plan",
+                                 plan->id);
 
         /* seccomp: compiled here, loaded by the child */
         if (plan->seccomp.kind != SECCOMP_KIND_UNCONFINED) {
-                r = seccomp_bpf_build(&plan->seccomp, plan->caps.bounding, NULL, &bpf, &err);
+                r = seccomp_bpf_build(&plan->seccomp, plan->caps.bounding, plan->cache_dir, &bpf, &err);
                 if (r < 0) {
                         set_error(ret_error, r, "%s", err ?: "build the seccomp filter");
                         free(err);
@@ -742,6 +1089,9 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
         }
 
         r = write_run_dir(plan, ret_error);
+        if (r < 0)
+                goto fail;
+        r = chown_sources(plan, ret_error);
         if (r < 0)
                 goto fail;
         if (asprintf(&root, "%s/rootfs", plan->run_dir) < 0) {
@@ -767,6 +1117,11 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
                         set_error(ret_error, r, "%s", err ?: "plan the container's cgroups");
                         goto fail;
                 }
+                r = cgroup_plan_add_device_rules(sys, cp, name, plan->privileged);
+                if (r < 0) {
+                        set_error(ret_error, r, "plan the container's device rules: %s", strerror(-r));
+                        goto fail;
+                }
                 r = cgroup_plan_create(sys->root_fd, cp, &err);
                 if (r < 0) {
                         set_error(ret_error, r, "%s", err ?: "create the container's cgroups");
@@ -775,6 +1130,8 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
                 cgroup_created = true;
                 l.cgroup_paths = cp->paths;
                 l.cgroup_root_fd = sys->root_fd;
+                l.ctx.cgroup_paths = cp->paths;
+                l.ctx.cgroup_v2_root = sys->layout == CGROUP_LAYOUT_V2;
         }
 
         r = open_join_fds(plan, l.ctx.join_fds, ret_error);
@@ -795,6 +1152,8 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
                 l.ctx.join_fds[NS_PID] = -1;
         }
         l.need_maps = plan->ns[NS_USER].mode == NS_MODE_NEW;
+        l.parent_overlay = l.need_maps && geteuid() == 0 && plan->lower_dirs;
+        l.ctx.rootfs_premounted = l.parent_overlay;
         l.ctx.plan = plan;
         l.ctx.io = io;
         l.ctx.bpf = bpf;
@@ -808,7 +1167,8 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
         l.ctx.n_groups = plan->n_groups;
         l.ctx.caps = plan->caps;
         if (plan->privileged)
-                caps_clamp_to_own(&l.ctx.caps); /* "all" means all we hold: this host lacks CAP_SYS_RESOURCE */
+                caps_clamp_to_own(
+                        &l.ctx.caps); /* "all" means all we hold: this host lacks CAP_SYS_RESOURCE */
         l.ctx.no_new_privs = plan->no_new_privs;
 
         r = launch(&l, io, ret, ret_error);
@@ -894,11 +1254,11 @@ int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *o
         _cleanup_free_ gid_t *groups = NULL;
         _cleanup_free_ char *home = NULL, *rootpath = NULL;
         CgroupSystem *sys = NULL;
-        Launch l = { .pid_ns_fd = -1, .cgroup_root_fd = -1 };
+        Launch l = {.pid_ns_fd = -1, .cgroup_root_fd = -1};
         char *err = NULL;
         int r;
 
-        *ret = (SpawnResult) { .pidfd = -1, .pty_master = -1, .exit_code = 125 };
+        *ret = (SpawnResult){.pidfd = -1, .pty_master = -1, .exit_code = 125};
         if (!opts->argv || !opts->argv[0])
                 return set_error(ret_error, -EINVAL, "exec: no command");
 
@@ -913,7 +1273,8 @@ int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *o
                 if (stat(tp, &ts) < 0) {
                         r = -errno;
                         close_join_fds(l.ctx.join_fds);
-                        return set_error(ret_error, r, "exec: container process %d: %s", (int) target, strerror(-r));
+                        return set_error(ret_error, r, "exec: container process %d: %s", (int) target,
+                                         strerror(-r));
                 }
                 if (stat(op, &os) == 0 && os.st_ino == ts.st_ino && os.st_dev == ts.st_dev)
                         continue;
@@ -939,9 +1300,16 @@ int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *o
                         r = -ENOMEM;
                         goto fail;
                 }
-                r = plan_resolve_user(NULL, rootpath, opts->user, NULL, &l.ctx.uid, &l.ctx.gid, &groups, &n, &home, &err);
+                r = plan_resolve_user(NULL, rootpath, opts->user, NULL, &l.ctx.uid, &l.ctx.gid, &groups, &n,
+                                      &home, &err);
                 if (r < 0) {
-                        set_error(ret_error, r, "exec: %s", err ?: strerror(-r));
+                        /* the files read are the running container's, not the image's */
+                        char *at = err ? strstr(err, "the image's") : NULL;
+                        if (at)
+                                set_error(ret_error, r, "-u %.*sthe container's%s", (int) (at - err) - 5,
+                                          err + 5, at + strlen("the image's"));
+                        else
+                                set_error(ret_error, r, "-u %s: %s", opts->user, err ?: strerror(-r));
                         goto fail;
                 }
                 l.ctx.groups = groups;
@@ -978,19 +1346,21 @@ int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *o
         if (opts->privileged) {
                 int last = caps_last_cap();
                 uint64_t all = caps_all_mask(last < 0 ? 40 : (unsigned) last);
-                l.ctx.caps = (CapSet) { .bounding = all, .permitted = all, .effective = all };
+                l.ctx.caps = (CapSet){.bounding = all, .permitted = all, .effective = all};
                 if (l.ctx.uid != 0)
-                        l.ctx.caps = (CapSet) { .bounding = all };
+                        l.ctx.caps = (CapSet){.bounding = all};
                 caps_clamp_to_own(&l.ctx.caps);
         } else {
                 l.ctx.caps = plan->caps;
                 if (l.ctx.uid != 0 && plan->uid == 0)
-                        l.ctx.caps = (CapSet) { .bounding = plan->caps.bounding };
+                        l.ctx.caps = (CapSet){.bounding = plan->caps.bounding};
                 else if (l.ctx.uid == 0 && plan->uid != 0)
-                        l.ctx.caps = (CapSet) { .bounding = plan->caps.bounding, .permitted = plan->caps.bounding,
-                                                .effective = plan->caps.bounding };
+                        l.ctx.caps = (CapSet){.bounding = plan->caps.bounding,
+                                              .permitted = plan->caps.bounding,
+                                              .effective = plan->caps.bounding};
                 if (plan->seccomp.kind != SECCOMP_KIND_UNCONFINED) {
-                        r = seccomp_bpf_build(&plan->seccomp, plan->caps.bounding, NULL, &bpf, &err);
+                        r = seccomp_bpf_build(&plan->seccomp, plan->caps.bounding, plan->cache_dir, &bpf,
+                                              &err);
                         if (r < 0) {
                                 set_error(ret_error, r, "%s", err ?: "build the seccomp filter");
                                 goto fail;
@@ -1002,7 +1372,8 @@ int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *o
         if (plan->cgroups != CGROUPS_DISABLED && cgroup_system_detect(&sys) >= 0) {
                 r = read_target_cgroups(sys, target, &cg);
                 if (r < 0) {
-                        set_error(ret_error, r, "exec: read the cgroups of %d: %s", (int) target, strerror(-r));
+                        set_error(ret_error, r, "exec: read the cgroups of %d: %s", (int) target,
+                                  strerror(-r));
                         goto fail;
                 }
                 l.cgroup_paths = cg;

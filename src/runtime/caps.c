@@ -1,5 +1,7 @@
 /* Capabilities: build (pure) and apply (libcap). See caps.h for the rules and the order. */
 
+#include "runtime/caps.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -16,13 +18,12 @@
 #include "common/cleanup.h"
 #include "common/macro.h"
 #include "common/strbuf.h"
-#include "runtime/caps.h"
 
 /* podman 4.x/5.x (containers-common's default_capabilities), checked against
  * /usr/share/containers/containers.conf of Debian's podman 4.3 and podman 5's documentation. */
 static const int default_caps[] = {
-        CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID,   CAP_KILL,      CAP_NET_BIND_SERVICE,
-        CAP_SETFCAP, CAP_SETGID,      CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT,
+        CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FOWNER,  CAP_FSETID, CAP_KILL,       CAP_NET_BIND_SERVICE,
+        CAP_SETFCAP, CAP_SETGID,       CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT,
 };
 
 uint64_t caps_default_mask(void) {
@@ -178,8 +179,8 @@ int caps_build(bool privileged, char *const *add, char *const *drop, uid_t uid, 
         if (add_m & drop_m) {
                 for (unsigned c = 0; c <= last_cap; c++)
                         if ((add_m & drop_m) & CAP_MASK(c))
-                                return set_error(ret_error, -EINVAL,
-                                                 "--cap-add and --cap-drop both name %s", caps_name((int) c));
+                                return set_error(ret_error, -EINVAL, "--cap-add and --cap-drop both name %s",
+                                                 caps_name((int) c));
         }
 
         /* podman's order: ALL in --cap-drop empties the base, ALL in --cap-add fills it; then the
@@ -191,7 +192,7 @@ int caps_build(bool privileged, char *const *add, char *const *drop, uid_t uid, 
                 base = all;
         base = (base | add_m) & ~drop_m;
 
-        *ret = (CapSet) { .bounding = base };
+        *ret = (CapSet){.bounding = base};
         if (uid == 0) {
                 /* No inheritable set for root, as podman since CVE-2022-27649: a file with inheritable
                  * file capabilities must not gain them from us. */
@@ -253,7 +254,7 @@ static int drop_bounding(uint64_t keep, const char **ret_step) {
 /* capset() through the raw kernel interface: no allocation (libcap's cap_t is malloc'd), so the
  * child of a multi-threaded parent may call it. */
 static int set_sets(const CapSet *set, const char **ret_step) {
-        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
         struct __user_cap_data_struct d[2] = {};
 
         d[0].effective = (uint32_t) set->effective;

@@ -1,5 +1,7 @@
 /* Cgroups: detection, plan (pure), and the apply steps, all relative to a root fd. See cgroup.h. */
 
+#include "runtime/cgroup.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -21,7 +23,7 @@
 #include "common/fileio.h"
 #include "common/macro.h"
 #include "common/strv.h"
-#include "runtime/cgroup.h"
+#include "runtime/cgroup-devices.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
@@ -173,10 +175,21 @@ oom:
 }
 
 static bool is_mount_option(const char *o) {
-        static const char *const noise[] = { "rw", "ro", "relatime", "noatime", "nosuid", "nodev", "noexec",
-                                             "xattr", "clone_children", "noprefix", "nsdelegate",
-                                             "memory_recursiveprot", "memory_localevents",
-                                             "favordynmods", "memory_hugetlb_accounting" };
+        static const char *const noise[] = {"rw",
+                                            "ro",
+                                            "relatime",
+                                            "noatime",
+                                            "nosuid",
+                                            "nodev",
+                                            "noexec",
+                                            "xattr",
+                                            "clone_children",
+                                            "noprefix",
+                                            "nsdelegate",
+                                            "memory_recursiveprot",
+                                            "memory_localevents",
+                                            "favordynmods",
+                                            "memory_hugetlb_accounting"};
         for (size_t i = 0; i < ELEMENTSOF(noise); i++)
                 if (streq(o, noise[i]))
                         return true;
@@ -205,7 +218,9 @@ static int read_v2_controllers(int root_fd, const CgroupHierarchy *h, char ***re
         _cleanup_free_ char *path = NULL, *text = NULL;
         char **l = NULL, *save = NULL;
 
-        if (asprintf(&path, "%s%s%s%scgroup.controllers", h->dir, *h->dir ? "/" : "", h->own, *h->own ? "/" : "") < 0)
+        if (asprintf(&path, "%s%s%s%scgroup.controllers", h->dir, *h->dir ? "/" : "", h->own,
+                     *h->own ? "/" : "")
+            < 0)
                 return -ENOMEM;
         if (read_full_file_at(root_fd, path, 4096, &text, NULL) < 0) {
                 *ret = NULL;
@@ -220,11 +235,61 @@ static int read_v2_controllers(int root_fd, const CgroupHierarchy *h, char ***re
         return 0;
 }
 
+/* The mount point of every mountinfo line, in order (unescaped), "" for lines without one. */
+static int collect_mount_points(const char *mountinfo, char ***ret) {
+        char **l = NULL;
+
+        for (const char *p = mountinfo; p && *p;) {
+                const char *eol = strchr(p, '\n');
+                size_t len = eol ? (size_t) (eol - p) : strlen(p);
+                _cleanup_free_ char *line = strndup(p, len);
+                char *mp = NULL;
+
+                if (!line) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+                if (len == 0) { /* strtok_r() in the caller skips empty lines: so do we */
+                        p = eol ? eol + 1 : NULL;
+                        continue;
+                }
+                /* the fifth field */
+                char *save = NULL, *tok = strtok_r(line, " ", &save);
+                for (int i = 1; tok && i < 5; i++)
+                        tok = strtok_r(NULL, " ", &save);
+                mp = strdup(tok ?: "");
+                if (!mp || strv_consume(&l, mp) < 0) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+                unescape(l[strv_length(l) - 1]);
+                p = eol ? eol + 1 : NULL;
+        }
+        *ret = l;
+        return 0;
+}
+
+/* A mount is hidden when a later line mounts on the same point or on a directory above it. */
+static bool is_shadowed(char **points, size_t line_no, const char *mpoint) {
+        size_t n = strv_length(points);
+
+        for (size_t i = line_no + 1; i < n; i++) {
+                size_t l = strlen(points[i]);
+                if (l == 0)
+                        continue;
+                if (streq(points[i], mpoint)
+                    || (strncmp(mpoint, points[i], l) == 0 && (mpoint[l] == '/' || streq(points[i], "/"))))
+                        return true;
+        }
+        return false;
+}
+
 int cgroup_system_parse(int root_fd, const char *root_path, const char *mountinfo, const char *self_cgroup,
                         CgroupSystem **ret) {
         _cleanup_(cgroup_system_freep) CgroupSystem *s = NULL;
         _cleanup_free_ char *copy = NULL;
         SelfLine *self = NULL;
+        char **points = NULL;
         size_t n_self = 0, rpl = strlen(root_path);
         bool have_v1 = false, have_v2 = false, v2_at_root = false;
         char *save = NULL;
@@ -244,8 +309,12 @@ int cgroup_system_parse(int root_fd, const char *root_path, const char *mountinf
                 r = -ENOMEM;
                 goto finish;
         }
+        r = collect_mount_points(mountinfo, &points);
+        if (r < 0)
+                goto finish;
 
-        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        size_t line_no = 0;
+        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save), line_no++) {
                 char *f[6] = {}, *sep, *fstype, *superopts, *tok, *save2 = NULL;
                 size_t i = 0;
 
@@ -274,6 +343,8 @@ int cgroup_system_parse(int root_fd, const char *root_path, const char *mountinf
                 const char *rel;
                 if (strncmp(mpoint, root_path, rpl) != 0 || !IN_SET(mpoint[rpl], '/', '\0'))
                         continue; /* not under our root */
+                if (is_shadowed(points, line_no, mpoint))
+                        continue; /* something was mounted over it later: not what the path shows */
                 rel = mpoint + rpl;
                 while (*rel == '/')
                         rel++;
@@ -289,7 +360,8 @@ int cgroup_system_parse(int root_fd, const char *root_path, const char *mountinf
                         char **ctrls = NULL, *save3 = NULL;
                         _cleanup_free_ char *norm = NULL;
 
-                        for (char *o = strtok_r(superopts, ",", &save3); o; o = strtok_r(NULL, ",", &save3)) {
+                        for (char *o = strtok_r(superopts, ",", &save3); o;
+                             o = strtok_r(NULL, ",", &save3)) {
                                 if (is_mount_option(o))
                                         continue;
                                 if (startswith(o, "name=")) {
@@ -358,6 +430,7 @@ int cgroup_system_parse(int root_fd, const char *root_path, const char *mountinf
         *ret = TAKE_PTR(s);
         r = 0;
 finish:
+        strv_free(points);
         for (size_t j = 0; j < n_self; j++) {
                 free(self[j].controllers);
                 free(self[j].path);
@@ -542,8 +615,8 @@ int cgroup_parse_pids_limit(const char *value, int64_t *ret, char **ret_error) {
         int64_t v;
 
         if (parse_int64(value, &v) < 0 || v < -1)
-                return set_err(ret_error, -EINVAL, "--pids-limit \"%s\": expected -1 (unlimited) or a number",
-                               strempty(value));
+                return set_err(ret_error, -EINVAL,
+                               "--pids-limit \"%s\": expected -1 (unlimited) or a number", strempty(value));
         /* podman reads 0 as "no limit" too */
         *ret = v == 0 ? -1 : v;
         return 0;
@@ -573,13 +646,15 @@ CgroupPlan *cgroup_plan_free(CgroupPlan *p) {
         }
         free(p->writes);
         free(p->warning);
+        free(p->device_filter_path);
         free(p);
         return NULL;
 }
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupPlan *, cgroup_plan_free);
 
-_printf_(4, 5) static int add_write(CgroupPlan *p, const char *path, const char *file, const char *fmt, ...) {
+_printf_(4, 5) static int add_write(CgroupPlan *p, const char *path, const char *file, const char *fmt,
+                                    ...) {
         CgroupWrite *w;
         va_list ap;
         int k;
@@ -589,7 +664,7 @@ _printf_(4, 5) static int add_write(CgroupPlan *p, const char *path, const char 
                 return -ENOMEM;
         p->writes = w;
         w = &p->writes[p->n_writes];
-        *w = (CgroupWrite) {};
+        *w = (CgroupWrite){};
         va_start(ap, fmt);
         k = vasprintf(&w->value, fmt, ap);
         va_end(ap);
@@ -609,7 +684,8 @@ static char *join_path(const CgroupHierarchy *h, const char *name) {
         char *r;
 
         if (asprintf(&r, "%s%s%s%s%s", h->dir, *h->dir && (*h->own || name) ? "/" : "", h->own,
-                     *h->own && name ? "/" : "", strempty(name)) < 0)
+                     *h->own && name ? "/" : "", strempty(name))
+            < 0)
                 return NULL;
         return r;
 }
@@ -620,6 +696,13 @@ static bool file_exists(int root_fd, const char *dir, const char *file) {
         if (asprintf(&p, "%s%s%s", dir, *dir ? "/" : "", file) < 0)
                 return false;
         return faccessat(root_fd, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Limits the user asked for: podman's default pids limit, which the plan fills in, does not count
+ * (it must neither make --cgroups=disabled fail nor make rootless runs warn). */
+static bool limits_requested(const CgroupLimits *l) {
+        return l->memory || l->memory_swap || l->cpu_quota || l->cpu_shares
+               || (l->pids_limit && l->pids_limit != CGROUP_DEFAULT_PIDS_LIMIT);
 }
 
 static const char *first_limit_flag(const CgroupLimits *l) {
@@ -635,7 +718,7 @@ static const char *first_limit_flag(const CgroupLimits *l) {
 /* Hierarchies a v1 container gets its own cgroup in. cpuset would need cpuset.cpus/mems copied in
  * before a process may join, devices would need rules: both are left to the caller's cgroup. */
 static bool v1_hierarchy_wanted(const CgroupHierarchy *h) {
-        static const char *const wanted[] = { "memory", "cpu", "cpuacct", "pids", "freezer", "blkio" };
+        static const char *const wanted[] = {"memory", "cpu", "cpuacct", "pids", "freezer", "blkio"};
 
         if (h->name)
                 return streq(h->name, "systemd");
@@ -647,11 +730,11 @@ static bool v1_hierarchy_wanted(const CgroupHierarchy *h) {
 
 static int plan_limits(const CgroupSystem *sys, CgroupPlan *p, const CgroupLimits *l, char **paths_by_hier,
                        char **ret_error) {
-        const CgroupHierarchy *mem = cgroup_system_find(sys, "memory"), *cpu = cgroup_system_find(sys, "cpu"),
-                              *pids = cgroup_system_find(sys, "pids");
+        const CgroupHierarchy *mem = cgroup_system_find(sys, "memory"),
+                              *cpu = cgroup_system_find(sys, "cpu"), *pids = cgroup_system_find(sys, "pids");
         int k;
 
-#define PATH_OF(h) (paths_by_hier[(h) - sys->hier])
+#define PATH_OF(h) (paths_by_hier[(h) -sys->hier])
         if (l->memory || l->memory_swap) {
                 if (!mem || !PATH_OF(mem))
                         return set_err(ret_error, -EINVAL, "%s: the memory controller is not available",
@@ -663,10 +746,12 @@ static int plan_limits(const CgroupSystem *sys, CgroupPlan *p, const CgroupLimit
                 if (swap == 0 && l->memory)
                         swap = 2 * l->memory; /* podman: as much swap as memory */
                 if (l->memory && swap > 0 && swap < l->memory)
-                        return set_err(ret_error, -EINVAL,
-                                       "--memory-swap: must be at least --memory (it counts memory plus swap)");
+                        return set_err(
+                                ret_error, -EINVAL,
+                                "--memory-swap: must be at least --memory (it counts memory plus swap)");
                 if (mem->v2) {
-                        if (l->memory && (k = add_write(p, PATH_OF(mem), "memory.max", "%" PRId64, l->memory)) < 0)
+                        if (l->memory
+                            && (k = add_write(p, PATH_OF(mem), "memory.max", "%" PRId64, l->memory)) < 0)
                                 return k;
                         /* v2 counts swap alone; only where the kernel accounts swap */
                         if (swap != 0 && file_exists(sys->root_fd, own, "memory.swap.max")) {
@@ -681,10 +766,14 @@ static int plan_limits(const CgroupSystem *sys, CgroupPlan *p, const CgroupLimit
                 } else {
                         /* limit_in_bytes first: memsw may never be below it */
                         if (l->memory
-                            && (k = add_write(p, PATH_OF(mem), "memory.limit_in_bytes", "%" PRId64, l->memory)) < 0)
+                            && (k = add_write(p, PATH_OF(mem), "memory.limit_in_bytes", "%" PRId64,
+                                              l->memory))
+                                       < 0)
                                 return k;
                         if (swap != 0 && file_exists(sys->root_fd, own, "memory.memsw.limit_in_bytes")
-                            && (k = add_write(p, PATH_OF(mem), "memory.memsw.limit_in_bytes", "%" PRId64, swap)) < 0)
+                            && (k = add_write(p, PATH_OF(mem), "memory.memsw.limit_in_bytes", "%" PRId64,
+                                              swap))
+                                       < 0)
                                 return k;
                 }
         }
@@ -696,16 +785,21 @@ static int plan_limits(const CgroupSystem *sys, CgroupPlan *p, const CgroupLimit
                 uint64_t period = l->cpu_period ?: 100000;
                 if (cpu->v2) {
                         if (l->cpu_quota
-                            && (k = add_write(p, PATH_OF(cpu), "cpu.max", "%" PRId64 " %" PRIu64, l->cpu_quota, period)) < 0)
+                            && (k = add_write(p, PATH_OF(cpu), "cpu.max", "%" PRId64 " %" PRIu64,
+                                              l->cpu_quota, period))
+                                       < 0)
                                 return k;
                         if (l->cpu_shares
                             && (k = add_write(p, PATH_OF(cpu), "cpu.weight", "%" PRIu64,
-                                              cgroup_cpu_shares_to_weight(l->cpu_shares))) < 0)
+                                              cgroup_cpu_shares_to_weight(l->cpu_shares)))
+                                       < 0)
                                 return k;
                 } else {
                         if (l->cpu_quota
                             && ((k = add_write(p, PATH_OF(cpu), "cpu.cfs_period_us", "%" PRIu64, period)) < 0
-                                || (k = add_write(p, PATH_OF(cpu), "cpu.cfs_quota_us", "%" PRId64, l->cpu_quota)) < 0))
+                                || (k = add_write(p, PATH_OF(cpu), "cpu.cfs_quota_us", "%" PRId64,
+                                                  l->cpu_quota))
+                                           < 0))
                                 return k;
                         if (l->cpu_shares
                             && (k = add_write(p, PATH_OF(cpu), "cpu.shares", "%" PRIu64, l->cpu_shares)) < 0)
@@ -714,21 +808,28 @@ static int plan_limits(const CgroupSystem *sys, CgroupPlan *p, const CgroupLimit
         }
 
         if (l->pids_limit) {
-                if (!pids || !PATH_OF(pids))
-                        return set_err(ret_error, -EINVAL, "--pids-limit: the pids controller is not available");
+                bool dflt = l->pids_limit == CGROUP_DEFAULT_PIDS_LIMIT;
+
+                if (!pids || !PATH_OF(pids)) {
+                        if (dflt)
+                                return 0; /* podman's default, not asked for: no pids controller, no limit */
+                        return set_err(ret_error, -EINVAL,
+                                       "--pids-limit: the pids controller is not available");
+                }
                 if (l->pids_limit < 0)
                         k = add_write(p, PATH_OF(pids), "pids.max", "max");
                 else
                         k = add_write(p, PATH_OF(pids), "pids.max", "%" PRId64, l->pids_limit);
                 if (k < 0)
                         return k;
+                p->writes[p->n_writes - 1].optional = dflt && pids->v2;
         }
 #undef PATH_OF
         return 0;
 }
 
-int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLimits *limits, CgroupsMode mode,
-                      bool rootless, CgroupPlan **ret, char **ret_error) {
+int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLimits *limits,
+                      CgroupsMode mode, bool rootless, CgroupPlan **ret, char **ret_error) {
         _cleanup_(cgroup_plan_freep) CgroupPlan *p = NULL;
         _cleanup_free_ char **by_hier = NULL; /* borrowed from p->paths */
         static const CgroupLimits none = {};
@@ -747,7 +848,7 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                 return -ENOMEM;
 
         if (mode == CGROUPS_DISABLED) {
-                if (cgroup_limits_any(limits))
+                if (limits_requested(limits))
                         return set_err(ret_error, -EINVAL, "%s: cgroups are disabled (--cgroups=disabled)",
                                        first_limit_flag(limits));
                 *ret = TAKE_PTR(p);
@@ -764,10 +865,12 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                                 u = &sys->hier[i];
                 if (sys->layout != CGROUP_LAYOUT_V2 || !u || !(own = join_path(u, NULL))
                     || faccessat(sys->root_fd, *own ? own : ".", W_OK, 0) < 0) {
-                        if (cgroup_limits_any(limits)
-                            && asprintf(&p->warning, "%s: rootless containers need a delegated cgroup v2 tree, "
-                                                     "resource limits ignored",
-                                        first_limit_flag(limits)) < 0)
+                        if (limits_requested(limits)
+                            && asprintf(&p->warning,
+                                        "%s: rootless containers need a delegated cgroup v2 tree, "
+                                        "resource limits ignored",
+                                        first_limit_flag(limits))
+                                       < 0)
                                 return -ENOMEM;
                         *ret = TAKE_PTR(p);
                         return 0;
@@ -799,8 +902,10 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
         for (size_t i = 0; i < sys->n_hier; i++) {
                 const CgroupHierarchy *h = &sys->hier[i];
                 _cleanup_free_ char *own = NULL;
-                bool want_mem = limits->memory || limits->memory_swap, want_cpu = limits->cpu_quota || limits->cpu_shares,
-                     want_pids = limits->pids_limit != 0;
+                bool want_mem = limits->memory || limits->memory_swap,
+                     want_cpu = limits->cpu_quota || limits->cpu_shares, want_pids = limits->pids_limit != 0,
+                     only_default =
+                             !want_mem && !want_cpu && limits->pids_limit == CGROUP_DEFAULT_PIDS_LIMIT;
 
                 if (!h->v2 || !by_hier[i])
                         continue;
@@ -811,12 +916,24 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                 own = join_path(h, NULL);
                 if (!own)
                         return -ENOMEM;
-                if ((k = add_write(p, *own ? own : ".", "cgroup.subtree_control", "%s%s%s",
-                                   want_mem && strv_contains(h->controllers, "memory") ? "+memory " : "",
-                                   want_cpu && strv_contains(h->controllers, "cpu") ? "+cpu " : "",
-                                   want_pids && strv_contains(h->controllers, "pids") ? "+pids" : ""))
-                    < 0)
+                char **enable = NULL;
+                _cleanup_free_ char *joined = NULL;
+                if ((want_mem && strv_contains(h->controllers, "memory")
+                     && strv_extend(&enable, "+memory") < 0)
+                    || (want_cpu && strv_contains(h->controllers, "cpu") && strv_extend(&enable, "+cpu") < 0)
+                    || (want_pids && strv_contains(h->controllers, "pids")
+                        && strv_extend(&enable, "+pids") < 0)) {
+                        strv_free(enable);
+                        return -ENOMEM;
+                }
+                joined = strv_join(enable, " ");
+                strv_free(enable);
+                if (!joined)
+                        return -ENOMEM;
+                if ((k = add_write(p, *own ? own : ".", "cgroup.subtree_control", "%s", joined)) < 0)
                         return k;
+                /* Nothing the user asked for depends on it: a busy parent must not fail the run. */
+                p->writes[p->n_writes - 1].optional = only_default;
         }
 
         k = plan_limits(sys, p, limits, by_hier, ret_error);
@@ -824,6 +941,58 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                 return k;
         *ret = TAKE_PTR(p);
         return 0;
+}
+
+int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged) {
+        const CgroupHierarchy *dev = NULL;
+        const CgroupDeviceRule *rules;
+        size_t n_rules;
+        char *path;
+        int k;
+
+        if (strv_length(p->paths) == 0)
+                return 0;
+        if (sys->layout == CGROUP_LAYOUT_V2) {
+                /* v2 has no devices controller: a BPF program on the container's cgroup */
+                if (privileged)
+                        return 0;
+                for (size_t i = 0; i < sys->n_hier; i++)
+                        if (sys->hier[i].v2) {
+                                free(p->device_filter_path);
+                                p->device_filter_path = join_path(&sys->hier[i], name);
+                                return p->device_filter_path ? 0 : -ENOMEM;
+                        }
+                return 0;
+        }
+        for (size_t i = 0; i < sys->n_hier; i++)
+                if (!sys->hier[i].v2 && strv_contains(sys->hier[i].controllers, "devices"))
+                        dev = &sys->hier[i];
+        if (!dev)
+                return 0;
+        path = join_path(dev, name);
+        if (!path)
+                return -ENOMEM;
+        if (!strv_contains(p->paths, path)) {
+                if (strv_extend(&p->paths, path) < 0) {
+                        free(path);
+                        return -ENOMEM;
+                }
+        }
+        if (privileged)
+                k = add_write(p, path, "devices.allow", "a");
+        else {
+                /* Deny first (a new devices cgroup inherits its parent's list, usually "a *:* rwm"). */
+                k = add_write(p, path, "devices.deny", "a");
+                rules = cgroup_device_default_rules(&n_rules);
+                for (size_t i = 0; k >= 0 && i < n_rules; i++) {
+                        char line[64];
+                        k = cgroup_device_rule_format(&rules[i], line, sizeof(line));
+                        if (k >= 0)
+                                k = add_write(p, path, "devices.allow", "%s", line);
+                }
+        }
+        free(path);
+        return k;
 }
 
 /* ---- apply ---- */
@@ -845,24 +1014,48 @@ static int write_at(int root_fd, const char *dir, const char *file, const char *
         return (size_t) n == len ? 0 : -EIO;
 }
 
+static int write_error(const CgroupWrite *w, int r, char **ret_error) {
+        /* EBUSY on subtree_control: v2's rule that a cgroup with processes cannot hand controllers to
+         * its children. */
+        bool busy = r == -EBUSY && streq(w->file, "cgroup.subtree_control");
+
+        return set_err(
+                ret_error, r, "cgroup %s/%s: write \"%s\": %s%s", w->path, w->file, w->value, strerror(-r),
+                busy ? " (the caller's cgroup holds processes: use --cgroups=split, or start skiff in a "
+                       "cgroup of its own)"
+                     : "");
+}
+
 static bool is_own_path(const CgroupPlan *plan, const char *path) {
         return strv_contains(plan->paths, path) || strv_contains(plan->monitor_paths, path);
 }
 
 int cgroup_plan_create(int root_fd, const CgroupPlan *plan, char **ret_error) {
         size_t made = 0, n = strv_length(plan->paths);
+        char pid[32];
         int r;
 
-        /* subtree_control writes target the parent: before the children exist is fine */
+        /* --cgroups=split: leave the parent cgroup first, so that on v2 it holds no process and may
+         * hand controllers to its children (the write to cgroup.subtree_control below). We move
+         * only ourselves, the process skiff started. */
+        snprintf(pid, sizeof(pid), "%d", (int) getpid());
+        STRV_FOREACH(m, plan->monitor_paths) {
+                if (mkdirat(root_fd, *m, 0755) < 0 && errno != EEXIST)
+                        return set_err(ret_error, -errno, "cgroup %s: create: %s", *m, strerror(errno));
+                r = write_at(root_fd, *m, "cgroup.procs", pid);
+                if (r < 0)
+                        return set_err(ret_error, r, "cgroup %s: move the monitor (pid %s): %s", *m, pid,
+                                       strerror(-r));
+        }
+
+        /* subtree_control writes target the parent: before the children exist */
         for (size_t i = 0; i < plan->n_writes; i++) {
                 const CgroupWrite *w = &plan->writes[i];
                 if (is_own_path(plan, w->path))
                         continue;
                 r = write_at(root_fd, w->path, w->file, w->value);
-                if (r < 0) {
-                        set_err(ret_error, r, "cgroup %s/%s: write \"%s\": %s", w->path, w->file, w->value, strerror(-r));
-                        return r;
-                }
+                if (r < 0 && !w->optional)
+                        return write_error(w, r, ret_error);
         }
         for (; made < n; made++)
                 if (mkdirat(root_fd, plan->paths[made], 0755) < 0) {
@@ -870,21 +1063,20 @@ int cgroup_plan_create(int root_fd, const CgroupPlan *plan, char **ret_error) {
                         set_err(ret_error, r, "cgroup %s: create: %s", plan->paths[made], strerror(-r));
                         goto undo;
                 }
-        STRV_FOREACH(m, plan->monitor_paths)
-                if (mkdirat(root_fd, *m, 0755) < 0 && errno != EEXIST) {
-                        r = -errno;
-                        set_err(ret_error, r, "cgroup %s: create: %s", *m, strerror(-r));
-                        goto undo;
-                }
         for (size_t i = 0; i < plan->n_writes; i++) {
                 const CgroupWrite *w = &plan->writes[i];
                 if (!is_own_path(plan, w->path))
                         continue;
                 r = write_at(root_fd, w->path, w->file, w->value);
-                if (r < 0) {
-                        set_err(ret_error, r, "cgroup %s/%s: write \"%s\": %s", w->path, w->file, w->value, strerror(-r));
+                if (r < 0 && !w->optional) {
+                        write_error(w, r, ret_error);
                         goto undo;
                 }
+        }
+        if (plan->device_filter_path) {
+                r = cgroup_devices_bpf_attach(root_fd, plan->device_filter_path, ret_error);
+                if (r < 0)
+                        goto undo;
         }
         return 0;
 undo:
@@ -900,7 +1092,8 @@ int cgroup_join(int root_fd, char *const *paths, pid_t pid, char **ret_error) {
         STRV_FOREACH(p, (char **) paths) {
                 int r = write_at(root_fd, *p, "cgroup.procs", buf);
                 if (r < 0)
-                        return set_err(ret_error, r, "cgroup %s: join process %d: %s", *p, (int) pid, strerror(-r));
+                        return set_err(ret_error, r, "cgroup %s: join process %d: %s", *p, (int) pid,
+                                       strerror(-r));
         }
         return 0;
 }
@@ -1005,7 +1198,7 @@ int cgroup_kill(int root_fd, char *const *paths, int sig) {
                                         return r;
                                 }
                                 free(l.pids);
-                                l = (PidList) {};
+                                l = (PidList){};
                         }
                 }
         }
@@ -1087,7 +1280,7 @@ int cgroup_remove(int root_fd, char *const *paths, unsigned timeout_ms, char **r
                         if (r != -EBUSY || now_ms() >= deadline)
                                 return set_err(ret_error, r, "cgroup %s: remove: %s", *p,
                                                r == -EBUSY ? "still has processes" : strerror(-r));
-                        nanosleep(&(struct timespec) { .tv_nsec = 5 * 1000 * 1000 }, NULL);
+                        nanosleep(&(struct timespec){.tv_nsec = 5 * 1000 * 1000}, NULL);
                 }
         }
         return 0;
@@ -1131,7 +1324,7 @@ static int64_t read_value(int root_fd, char *const *paths, const char *file, con
 }
 
 int cgroup_read_stats(int root_fd, char *const *paths, CgroupStats *ret) {
-        CgroupStats s = { -1, -1, -1, -1, -1 };
+        CgroupStats s = {-1, -1, -1, -1, -1};
         int64_t v;
 
         if ((v = read_value(root_fd, paths, "memory.current", NULL)) >= 0

@@ -44,8 +44,8 @@ const char *cgroups_mode_to_string(CgroupsMode m);
 CgroupsMode cgroups_mode_from_string(const char *s);
 
 typedef struct CgroupHierarchy {
-        char *dir;          /* mount point relative to the cgroup root: "memory", "cpu,cpuacct",
-                             * "unified", "systemd"; "" when the root itself is a cgroup2 mount */
+        char *dir; /* mount point relative to the cgroup root: "memory", "cpu,cpuacct",
+                    * "unified", "systemd"; "" when the root itself is a cgroup2 mount */
         bool v2;
         char **controllers; /* v1: from the mount options; v2: cgroup.controllers of <own> */
         char *name;         /* v1 named hierarchy ("systemd" for name=systemd), else NULL */
@@ -82,6 +82,10 @@ const CgroupHierarchy *cgroup_system_find(const CgroupSystem *s, const char *con
  * Returns an fd or -errno. */
 int cgroup_root_open(void);
 
+/* podman's default --pids-limit (containers.conf pids_limit = 2048), for containers that get a
+ * cgroup and did not ask for another limit. Applying it is the plan's choice (rtcore). */
+#define CGROUP_DEFAULT_PIDS_LIMIT 2048
+
 /* Limits: 0 means "not set" (the hierarchy's default is left alone). */
 typedef struct CgroupLimits {
         int64_t memory;      /* bytes (--memory) */
@@ -99,8 +103,8 @@ static inline bool cgroup_limits_any(const CgroupLimits *l) {
 
 /* Flag parsers. flag is the option's name for the message ("--memory"); *ret_error is one line such
  * as `--memory "12x": invalid size`. Return 0, -EINVAL (with *ret_error) or -ENOMEM.
- *   sizes: "512m", "1g", "1.5g", "4096", "64k", "1t" (suffixes b k m g t, either case, optional 'b'
- *          after k/m/g/t); memory must be at least 6 MiB as podman refuses less;
+ *   sizes: "512m", "1g", "1.5g", "4096", "64k", "1t", "1GiB" (binary units k m g t p, either case, an
+ *          optional 'i' and 'b'); > 0; with flag "--memory" at least 6 MiB, as podman refuses less;
  *   cpus:  a decimal > 0 ("1.5", "0.25"), at most the host's CPU count is not checked (podman
  *          doesn't either); gives quota and period (100000 µs);
  *   shares: 2..262144; pids: -1 or a positive number. */
@@ -115,9 +119,11 @@ int cgroup_parse_pids_limit(const char *value, int64_t *ret, char **ret_error);
 uint64_t cgroup_cpu_shares_to_weight(uint64_t shares);
 
 typedef struct CgroupWrite {
-        char *path;  /* directory relative to the root, one of CgroupPlan.paths */
-        char *file;  /* "memory.limit_in_bytes" */
-        char *value; /* "536870912" */
+        char *path;    /* directory relative to the root, one of CgroupPlan.paths */
+        char *file;    /* "memory.limit_in_bytes" */
+        char *value;   /* "536870912" */
+        bool optional; /* a failure is ignored: podman's default pids limit on a v2 tree whose pids
+                        * controller cannot be enabled (the caller's cgroup holds processes) */
 } CgroupWrite;
 
 typedef struct CgroupPlan {
@@ -126,25 +132,39 @@ typedef struct CgroupPlan {
         char **monitor_paths; /* CGROUPS_SPLIT: where the caller moves itself; else NULL */
         CgroupWrite *writes;  /* in order */
         size_t n_writes;
-        char *warning;        /* non-fatal: "rootless: cgroup v1 cannot be delegated, resource
-                               * limits ignored" (the CLI prints it, as podman warns); may be NULL */
+        char *warning;            /* non-fatal: "rootless: cgroup v1 cannot be delegated, resource
+                                   * limits ignored" (the CLI prints it, as podman warns); may be NULL */
+        char *device_filter_path; /* v2: attach the device rules' BPF program here (one of paths);
+                                   * set by cgroup_plan_add_device_rules(), else NULL */
 } CgroupPlan;
 
 /* Pure: the directories and writes for a container called name (e.g. "skiff-<64-hex id>") with
  * limits. rootless callers get a cgroup only on v2 when their own cgroup is writable (delegated;
  * checked with faccessat() under the root fd), otherwise no cgroup and, when limits were asked for,
- * *ret's warning. Errors: -EINVAL with *ret_error for limits the host cannot apply ("--memory: the
+ * *ret's warning (a pids limit equal to CGROUP_DEFAULT_PIDS_LIMIT counts as not asked for, here and
+ * for --cgroups=disabled). Errors: -EINVAL with *ret_error for limits the host cannot apply ("--memory: the
  * memory controller is not available", "--cpus: cgroups are disabled (--cgroups=disabled)"),
  * -ENOMEM. A memory-swap limit is silently left out where memsw/swap files do not exist, as podman
  * does. */
-int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLimits *limits, CgroupsMode mode,
-                      bool rootless, CgroupPlan **ret, char **ret_error);
+int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLimits *limits,
+                      CgroupsMode mode, bool rootless, CgroupPlan **ret, char **ret_error);
 
 CgroupPlan *cgroup_plan_free(CgroupPlan *p);
 
+/* Adds the device rules podman/runc apply to a plan built by cgroup_plan_build(): on v1, the
+ * container also gets a cgroup in the devices hierarchy with "a" denied, then read/write/mknod allowed
+ * for the nodes of a container's /dev (null zero full random urandom tty console ptmx, pts 136:*) and
+ * mknod (not access) for every other node; with privileged, "a" is allowed instead. On v2 the same
+ * rules become a BPF program that cgroup_plan_create() attaches to the container's cgroup
+ * (device_filter_path; nothing when privileged). When the plan has no cgroups it does nothing.
+ * Returns 0 or -ENOMEM. */
+int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged);
+
 /* Creates every directory of plan (mode 0755; an existing one is an error: -EEXIST) and does the
- * writes. On failure removes what it created and returns -errno with *ret_error naming the file
- * ("cgroup memory/…/skiff-x/memory.limit_in_bytes: write \"1000\": Device or resource busy"). */
+ * writes (a failing optional write is ignored). With monitor_paths (CGROUPS_SPLIT) it first moves the
+ * calling process into them (created if missing, kept on failure: the caller stays where it was put).
+ * On failure removes the container cgroups it created and returns -errno with *ret_error naming the
+ * file ("cgroup memory/…/skiff-x/memory.limit_in_bytes: write \"1000\": Device or resource busy"). */
 int cgroup_plan_create(int root_fd, const CgroupPlan *plan, char **ret_error);
 
 /* Moves pid into every cgroup of paths (writes "cgroup.procs"). Returns 0 or -errno with *ret_error. */

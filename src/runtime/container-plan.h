@@ -44,13 +44,13 @@ typedef enum PlanMountExtra {
 } PlanMountExtra;
 
 typedef struct PlanMount {
-        char *destination; /* absolute, inside the container */
-        char *type;        /* "bind", "tmpfs", "proc", "sysfs", "devpts", "mqueue", "overlay" */
-        char *source;      /* host path for binds; the type otherwise */
+        char *destination;         /* absolute, inside the container */
+        char *type;                /* "bind", "tmpfs", "proc", "sysfs", "devpts", "mqueue", "overlay" */
+        char *source;              /* host path for binds; the type otherwise */
         unsigned long flags;       /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, ... */
         unsigned long propagation; /* 0, or MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC) */
-        char *data;        /* filesystem options ("mode=755,size=65536k"), or NULL */
-        unsigned extra;    /* PlanMountExtra */
+        char *data;                /* filesystem options ("mode=755,size=65536k"), or NULL */
+        unsigned extra;            /* PlanMountExtra */
 } PlanMount;
 
 typedef enum PlanLogDriver {
@@ -94,8 +94,10 @@ typedef struct ContainerPlan {
         char *sdnotify;
 
         /* Directories (host paths) */
-        char *container_dir; /* ROOT/containers/<id>: upper and work dirs of the overlay */
-        char *run_dir;       /* RUNROOT/containers/<id>: hosts, hostname, resolv.conf, the rootfs mount point */
+        char *container_dir; /* ROOT/containers/<id>: holds upper/ and work/ (and rtlife's files) */
+        char *run_dir;       /* RUNROOT/containers/<id>/run: hosts, hostname, resolv.conf, the rootfs mount
+                              * point (RUNROOT/containers/<id>/ itself is rtlife's state) */
+        char *cache_dir;     /* RUNROOT/seccomp-cache: compiled seccomp programs (see seccomp.h) */
 
         /* Root filesystem: an overlay of lower_dirs (LOWEST FIRST, as ImageInfo) with upper_dir/work_dir,
          * or the plain directory rootfs. */
@@ -106,19 +108,21 @@ typedef struct ContainerPlan {
         bool read_only; /* the root is remounted read-only */
 
         /* Process */
-        char **argv;     /* argv[0] is looked up in the container's PATH when it has no '/' */
-        char **env;      /* NAME=VALUE, unique names, in order */
-        char *cwd;       /* absolute */
-        char *user;      /* the -u/image user as given, for messages ("" when root by default) */
+        char **argv; /* argv[0] is looked up in the container's PATH when it has no '/' */
+        char **env;  /* NAME=VALUE, unique names, in order */
+        char *cwd;   /* absolute */
+        char *user;  /* the -u/image user as given, for messages ("" when root by default) */
         uid_t uid;
         gid_t gid;
-        gid_t *groups;   /* supplementary groups (from /etc/group membership and --group-add) */
+        gid_t *groups; /* supplementary groups (from /etc/group membership and --group-add) */
         size_t n_groups;
         bool tty;
-        bool init;       /* argv[0] is /run/skiff-init, bound from init_path */
+        bool init; /* argv[0] is /run/skiff-init, bound from init_path */
         char *init_path;
         char *hostname;
         unsigned umask;
+        int parent_death_signal; /* 0 (default): the command outlives its parent (the monitor); else
+                                  * the signal it gets when the caller dies (pods: SIGKILL) */
 
         /* Namespaces and id maps (maps only when ns[NS_USER] is NEW) */
         PlanNamespace ns[_NS_KIND_MAX];
@@ -147,7 +151,7 @@ typedef struct ContainerPlan {
         Sysctls sysctls;       /* validated, namespaced only */
 
         /* Resources */
-        Rlimits rlimits;       /* podman's defaults clamped to the caller's hard limits, then --ulimit */
+        Rlimits rlimits; /* podman's defaults clamped to the caller's hard limits, then --ulimit */
         CgroupsMode cgroups;
         CgroupLimits limits;
 } ContainerPlan;

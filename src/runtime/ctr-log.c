@@ -164,6 +164,16 @@ int ctr_log_write(CtrLog *l, CtrStream s, const char *data, size_t len) {
                         len--;
                 }
         }
+        /* What is left is a line without its end yet: write it now as a P record rather than hold it.
+         * The file then follows the order in which the container wrote (a prompt on stdout is not
+         * overtaken by later stderr lines), and nothing waits in memory for a monitor crash to lose.
+         * Readers join P records with the next record of the stream. */
+        if (l->line[s].len > 0) {
+                r = emit(l, s, true, l->line[s].buf, l->line[s].len);
+                if (r < 0)
+                        ret = r;
+                l->line[s].len = 0;
+        }
         return ret;
 }
 

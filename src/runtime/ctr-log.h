@@ -12,8 +12,8 @@
  * MESSAGE, CONTAINER_NAME, CONTAINER_ID, CONTAINER_ID_FULL, SYSLOG_IDENTIFIER, PRIORITY 6 stdout / 3
  * stderr) and none are the other drivers.
  *
- * The writer keeps per-stream line buffers of CTR_LOG_LINE_MAX bytes: no allocation per line, which
- * keeps the monitor's RSS small. */
+ * The writer has fixed per-stream line buffers of CTR_LOG_LINE_MAX bytes: no allocation per line,
+ * which keeps the monitor's RSS small. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,10 +40,13 @@ int ctr_log_open(LogDriver driver, const char *path, const char *name, const cha
 CtrLog *ctr_log_free(CtrLog *l);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CtrLog *, ctr_log_free);
 
-/* Adds output of stream s: every complete line becomes an F record, a line that fills the buffer a P
- * record. Returns 0 or -errno (a failing write to the log file; the data is dropped). */
+/* Adds output of stream s (what one read() returned): every complete line becomes an F record; a line
+ * longer than the buffer, and the unterminated rest at the end of data, become P records at once (the
+ * line goes on in the next record of the stream). Returns 0 or -errno (a failing write to the log
+ * file; the data is dropped). */
 int ctr_log_write(CtrLog *l, CtrStream s, const char *data, size_t len);
-/* Writes what is buffered for s without a newline as a P record (the stream ended). */
+/* Writes what is buffered for s as a P record (nothing is buffered between ctr_log_write() calls
+ * today; kept for writers that batch). */
 int ctr_log_flush(CtrLog *l, CtrStream s);
 
 /* Formats one record into buf (size >= 40 + len + 2). Returns the length. Pure. */

@@ -18,11 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "common/macro.h"
 #include "common/strv.h"
 #include "runtime/container-plan.h"
 #include "runtime/monitor.h"
-#include "runtime/monitor-standin.h"
 #include "runtime/spawn.h"
 
 #define MAX_CONTAINERS_DEFAULT 4
@@ -75,37 +76,15 @@ bool restart_policy_should_restart(RestartPolicy p, unsigned max, unsigned resta
         }
 }
 
-/* --- the plan, real or (tests only) the stand-in --- */
+/* --- the plan --- */
 
 static int plan_load(const ContainerConfig *c, ContainerPlan **ret, char **ret_error) {
-        int r;
-
         if (!c->plan_json) {
                 if (ret_error)
                         *ret_error = strdup("the container record has no plan");
                 return -EBADMSG;
         }
-        r = container_plan_from_string(c->plan_json, ret, ret_error);
-        if (r == -EOPNOTSUPP && standin_enabled())
-                r = standin_plan_from_string(c->plan_json, ret, ret_error);
-        return r;
-}
-
-static int spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult *res, char **ret_error) {
-        int r;
-
-        r = container_spawn(plan, io, res, ret_error);
-        if (r == -EOPNOTSUPP && standin_enabled()) {
-                free(*ret_error);
-                *ret_error = NULL;
-                r = standin_spawn(plan, io, res, ret_error);
-        }
-        return r;
-}
-
-static int spawn_cleanup(const ContainerPlan *plan, char *const *cgroups, unsigned flags, char **ret_error) {
-        int r = container_spawn_cleanup(plan, cgroups, flags, ret_error);
-        return r == -EOPNOTSUPP && standin_enabled() ? 0 : r;
+        return container_plan_from_string(c->plan_json, ret, ret_error);
 }
 
 /* --- state transitions (each a locked read-modify-write) --- */
@@ -381,7 +360,7 @@ int mctr_start(MonitoredContainer *c, char **ret_error, int *ret_exit_class) {
                         io.stdin_fd = l->stdin_fd;
         }
 
-        r = spawn(c->plan, &io, &res, ret_error);
+        r = container_spawn(c->plan, &io, &res, ret_error);
         out_w = -EBADF;
         if (io.stdout_fd >= 0)
                 close(io.stdout_fd);
@@ -525,7 +504,7 @@ int mctr_handle_exit(MonitoredContainer *c, int wstatus) {
 
         /* Not fatal when it fails: rm tries again, the state keeps the paths. */
         if (c->plan)
-                (void) spawn_cleanup(c->plan, c->cgroup_paths, 0, &err);
+                (void) container_spawn_cleanup(c->plan, c->cgroup_paths, 0, &err);
 
         restart = restart_policy_should_restart(c->config->restart, c->config->restart_max, c->restart_count,
                                                 c->exit_code, c->stop_requested);
@@ -723,10 +702,8 @@ int container_destroy(ContainerStore *s, const char *id, char **ret_error) {
                 return -EBUSY;
         }
         if (plan_load(c, &plan, NULL) >= 0) {
-                r = spawn_cleanup(plan, st.cgroup_paths, SPAWN_CLEANUP_STORAGE, &err);
-                /* -EOPNOTSUPP: the runtime has no cleanup to do (a branch without apply code); our
-                 * own removal below still deletes the container's directories. */
-                if (r < 0 && r != -EOPNOTSUPP) {
+                r = container_spawn_cleanup(plan, st.cgroup_paths, SPAWN_CLEANUP_STORAGE, &err);
+                if (r < 0) {
                         container_state_done(&st);
                         if (ret_error)
                                 *ret_error = TAKE_PTR(err);
@@ -805,6 +782,18 @@ int container_stop(ContainerStore *s, const char *id, int timeout, char **ret_er
         return 0;
 }
 
+/* --sdnotify=conmon (podman's default): the monitor, not the container, tells systemd that the
+ * service is ready, once the container's command was executed, and that it is the main process (it
+ * outlives `skiff run -d`, and its exit is the container's). "container" leaves NOTIFY_SOCKET to the
+ * container (the plan passes it on), "ignore" and "healthy" (no health checks here) send nothing. */
+static void notify_ready(const ContainerConfig *c) {
+        if (c->sdnotify && !streq(c->sdnotify, "conmon"))
+                return;
+        if (!getenv("NOTIFY_SOCKET"))
+                return;
+        (void) sd_notifyf(/* unset_environment= */ false, "MAINPID=%d\nREADY=1", (int) getpid());
+}
+
 /* --- detached monitor --- */
 
 static void report(int fd, const char *fmt, ...) _printf_(2, 3);
@@ -857,6 +846,7 @@ _Noreturn void monitor_main(const SkiffPaths *paths, const char *id, int report_
                 _exit(class);
         }
         report(report_fd, "OK %d\n", (int) c->pid);
+        notify_ready(config);
         if (report_fd >= 0)
                 close(report_fd);
 
@@ -868,7 +858,8 @@ _Noreturn void monitor_main(const SkiffPaths *paths, const char *id, int report_
         _exit(r < 0 ? 1 : 0);
 }
 
-int monitor_launch(const SkiffPaths *paths, const char *id, MonitorLaunchResult *ret, char **ret_error) {
+int monitor_launch(const SkiffPaths *paths, const char *id, const char *helper, MonitorLaunchResult *ret,
+                   char **ret_error) {
         char buf[1100];
         size_t len = 0;
         int p[2], status, class;
@@ -917,6 +908,14 @@ int monitor_launch(const SkiffPaths *paths, const char *id, MonitorLaunchResult 
                                 close(null);
                 }
                 (void) chdir("/");
+                if (helper && paths->root[0] == '/' && paths->runroot[0] == '/') {
+                        /* fd 3 must survive this exec: it is the report pipe. */
+                        (void) fcntl(3, F_SETFD, 0);
+                        execl(helper, "skiff-monitor", paths->root, paths->runroot, id, (char *) NULL);
+                        /* No helper binary (or not executable): be the monitor in this copy of the
+                         * caller instead; only bigger. */
+                        (void) fcntl(3, F_SETFD, FD_CLOEXEC);
+                }
                 monitor_main(paths, id, p[1]);
         }
         close(p[1]);
@@ -929,7 +928,9 @@ int monitor_launch(const SkiffPaths *paths, const char *id, MonitorLaunchResult 
                 if (n <= 0)
                         break;
                 len += (size_t) n;
-                if (len >= sizeof(buf) - 1)
+                /* One line is the whole report: don't wait for EOF, which a leaked copy of the pipe
+                 * could delay. */
+                if (len >= sizeof(buf) - 1 || memchr(buf, '\n', len))
                         break;
         }
         close(p[0]);
@@ -996,6 +997,7 @@ int monitor_run_attached(const SkiffPaths *paths, const char *id, const MonitorA
                 *ret_exit_class = class;
                 return r;
         }
+        notify_ready(config);
         if (a->tty) {
                 if (a->interactive && a->stdin_fd >= 0 && isatty(a->stdin_fd)
                     && tcgetattr(a->stdin_fd, &saved) == 0) {

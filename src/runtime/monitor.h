@@ -6,7 +6,7 @@
  * the child calls setsid() and forks again (so the monitor is not the launcher's child and has no
  * controlling terminal), the grandchild becomes a child subreaper (PR_SET_CHILD_SUBREAPER: processes the
  * container leaves behind are reparented to it, not to PID 1, and are reaped), points stdio at
- * /dev/null and runs monitor_main(). It spawns the container with rtcore's container_spawn(), reads the
+ * /dev/null and execs the small skiff-monitor binary, which runs monitor_main() (or runs it itself). It spawns the container with rtcore's container_spawn(), reads the
  * container's stdout/stderr pipes and writes them to the log (ctr-log.h), records the exit in the
  * container's state, applies --restart with back-off, handles stop requests, and with --rm removes the
  * container when it is gone. Over a pipe it tells the launcher either "started PID" (after execve()
@@ -89,8 +89,13 @@ typedef struct MonitorLaunchResult {
 /* Starts a detached monitor for container id (its record must exist and not run). Returns 0 once the
  * container's command was exec'd; or -errno with *ret_error (one line, e.g. "exec /bin/nope: No such
  * file or directory") and ret->exit_class set, in which case the monitor has recorded the failure,
- * cleaned up (and with --rm removed the record) and exited. */
-int monitor_launch(const SkiffPaths *paths, const char *id, MonitorLaunchResult *ret, char **ret_error);
+ * cleaned up (and with --rm removed the record) and exited.
+ *
+ * helper is the path of the skiff-monitor executable (execl'd by the grandchild with the report pipe
+ * as fd 3), or NULL to run monitor_main() in the forked copy of the caller (also the fallback when the
+ * exec fails). */
+int monitor_launch(const SkiffPaths *paths, const char *id, const char *helper, MonitorLaunchResult *ret,
+                   char **ret_error);
 
 /* Options of the foreground (attached) run. */
 typedef struct MonitorAttach {

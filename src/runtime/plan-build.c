@@ -21,14 +21,25 @@
 #include "common/json-util.h"
 #include "common/strbuf.h"
 #include "common/strv.h"
+#include "config.h"
 #include "runtime/container-plan.h"
 #include "runtime/plan-internal.h"
 
 extern char **environ;
 const char *const plan_default_masked_paths[] = {
-        "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/fs/selinux",
-        "/sys/dev/block", "/sys/devices/virtual/powercap", NULL,
+        "/proc/acpi",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/proc/sched_debug",
+        "/proc/scsi",
+        "/sys/firmware",
+        "/sys/fs/selinux",
+        "/sys/dev/block",
+        "/sys/devices/virtual/powercap",
+        NULL,
 };
 
 const char *const plan_default_readonly_paths[] = {
@@ -42,7 +53,7 @@ void plan_mount_done(PlanMount *m) {
         free(m->type);
         free(m->source);
         free(m->data);
-        *m = (PlanMount) {};
+        *m = (PlanMount){};
 }
 
 ContainerPlan *container_plan_free(ContainerPlan *p) {
@@ -58,6 +69,7 @@ ContainerPlan *container_plan_free(ContainerPlan *p) {
         free(p->sdnotify);
         free(p->container_dir);
         free(p->run_dir);
+        free(p->cache_dir);
         strv_free(p->lower_dirs);
         free(p->upper_dir);
         free(p->work_dir);
@@ -87,7 +99,6 @@ ContainerPlan *container_plan_free(ContainerPlan *p) {
         free(p);
         return NULL;
 }
-
 
 int plan_errorf(char **ret_error, int r, const char *fmt, ...) {
         va_list ap;
@@ -259,7 +270,7 @@ static int env_add_file(char ***env, const char *path, char **ret_error) {
         if (memchr(text, 0, size))
                 return plan_errorf(ret_error, -EINVAL, "--env-file %s: binary file", path);
         /* Count lines ourselves: strtok_r skips empty lines, which are allowed. */
-        for (char *p = text; p; ) {
+        for (char *p = text; p;) {
                 char *nl = strchr(p, '\n'), *line = p;
 
                 (void) save;
@@ -429,15 +440,15 @@ static int parse_ns_option(const char *flag, const char *value, NsKind kind, Pla
                            char **ret_error) {
         const char *path;
 
-        if (!value || streq(value, "private") || (kind == NS_NET && IN_SET(0, strcmp(value, "none"),
-                                                                          strcmp(value, "bridge"))))
+        if (!value || streq(value, "private")
+            || (kind == NS_NET && IN_SET(0, strcmp(value, "none"), strcmp(value, "bridge"))))
                 ns->mode = NS_MODE_NEW;
         else if (streq(value, "host"))
                 ns->mode = NS_MODE_HOST;
         else if ((path = startswith(value, "ns:"))) {
                 if (path[0] != '/')
-                        return plan_errorf(ret_error, -EINVAL, "%s %s: the namespace path must be absolute", flag,
-                                           value);
+                        return plan_errorf(ret_error, -EINVAL, "%s %s: the namespace path must be absolute",
+                                           flag, value);
                 ns->mode = NS_MODE_JOIN;
                 ns->path = strdup(path);
                 if (!ns->path)
@@ -446,8 +457,8 @@ static int parse_ns_option(const char *flag, const char *value, NsKind kind, Pla
                 return plan_errorf(ret_error, -EINVAL, "%s %s: the container must be resolved by the caller",
                                    flag, value);
         else
-                return plan_errorf(ret_error, -EINVAL, "%s %s: unknown mode (host, private%s, ns:PATH)", flag,
-                                   value, kind == NS_NET ? ", none" : "");
+                return plan_errorf(ret_error, -EINVAL, "%s %s: unknown mode (host, private%s, ns:PATH)",
+                                   flag, value, kind == NS_NET ? ", none" : "");
         return 0;
 }
 
@@ -458,22 +469,25 @@ static int parse_idmap(const char *flag, const char *spec, PlanIdMap **maps, siz
 
         if (sscanf(spec, "%u:%u:%u%c", &c, &h, &s, &tail) != 3 || s == 0 || (uint64_t) c + s > UINT32_MAX
             || (uint64_t) h + s > UINT32_MAX)
-                return plan_errorf(ret_error, -EINVAL, "%s %s: expected CONTAINER_ID:HOST_ID:SIZE", flag, spec);
+                return plan_errorf(ret_error, -EINVAL, "%s %s: expected CONTAINER_ID:HOST_ID:SIZE", flag,
+                                   spec);
         for (size_t i = 0; i < *n; i++) {
                 PlanIdMap *o = &(*maps)[i];
                 if (c < o->container_id + o->size && o->container_id < c + s)
-                        return plan_errorf(ret_error, -EINVAL, "%s %s: overlaps another mapping", flag, spec);
+                        return plan_errorf(ret_error, -EINVAL, "%s %s: overlaps another mapping", flag,
+                                           spec);
         }
         a = reallocarray(*maps, *n + 1, sizeof(PlanIdMap));
         if (!a)
                 return -ENOMEM;
-        a[(*n)++] = (PlanIdMap) { c, h, s };
+        a[(*n)++] = (PlanIdMap){c, h, s};
         *maps = a;
         return 0;
 }
 
 /* The subordinate ids of the caller from /etc/subuid or /etc/subgid (first range only). */
-static int read_subid(const char *file, const char *user, uid_t id, uint32_t *ret_start, uint32_t *ret_count) {
+static int read_subid(const char *file, const char *user, uid_t id, uint32_t *ret_start,
+                      uint32_t *ret_count) {
         _cleanup_free_ char *text = NULL;
         char *save = NULL;
 
@@ -523,8 +537,8 @@ static int plan_userns(const RunOptions *opts, ContainerPlan *p, char **ret_erro
                 const char *path;
 
                 if (p->n_uid_map)
-                        return plan_errorf(ret_error, -EINVAL, "--userns %s: conflicts with --uidmap/--gidmap",
-                                           opts->userns);
+                        return plan_errorf(ret_error, -EINVAL,
+                                           "--userns %s: conflicts with --uidmap/--gidmap", opts->userns);
                 if (streq(opts->userns, "host")) {
                         if (rootless)
                                 return plan_errorf(ret_error, -EPERM,
@@ -537,7 +551,7 @@ static int plan_userns(const RunOptions *opts, ContainerPlan *p, char **ret_erro
                                 return plan_errorf(ret_error, -EINVAL,
                                                    "--userns %s: the namespace path must be absolute",
                                                    opts->userns);
-                        p->ns[NS_USER] = (PlanNamespace) { NS_MODE_JOIN, strdup(path) };
+                        p->ns[NS_USER] = (PlanNamespace){NS_MODE_JOIN, strdup(path)};
                         return p->ns[NS_USER].path ? 0 : -ENOMEM;
                 }
                 if (!streq(opts->userns, "keep-id") && !streq(opts->userns, "private"))
@@ -579,27 +593,29 @@ static int plan_userns(const RunOptions *opts, ContainerPlan *p, char **ret_erro
         p->gid_map = calloc(3, sizeof(PlanIdMap));
         if (!p->uid_map || !p->gid_map)
                 return -ENOMEM;
-        p->uid_map[p->n_uid_map++] = (PlanIdMap) { inside_u, uid, 1 };
-        p->gid_map[p->n_gid_map++] = (PlanIdMap) { inside_g, gid, 1 };
+        p->uid_map[p->n_uid_map++] = (PlanIdMap){inside_u, uid, 1};
+        p->gid_map[p->n_gid_map++] = (PlanIdMap){inside_g, gid, 1};
         if (uc > 0) {
                 if (keep) {
                         uint32_t below = MIN(uc, inside_u);
                         if (below)
-                                p->uid_map[p->n_uid_map++] = (PlanIdMap) { 0, us, below };
+                                p->uid_map[p->n_uid_map++] = (PlanIdMap){0, us, below};
                         if (uc > below)
-                                p->uid_map[p->n_uid_map++] = (PlanIdMap) { inside_u + 1, us + below, uc - below };
+                                p->uid_map[p->n_uid_map++] =
+                                        (PlanIdMap){inside_u + 1, us + below, uc - below};
                 } else
-                        p->uid_map[p->n_uid_map++] = (PlanIdMap) { 1, us, uc };
+                        p->uid_map[p->n_uid_map++] = (PlanIdMap){1, us, uc};
         }
         if (gc > 0) {
                 if (keep) {
                         uint32_t below = MIN(gc, inside_g);
                         if (below)
-                                p->gid_map[p->n_gid_map++] = (PlanIdMap) { 0, gs, below };
+                                p->gid_map[p->n_gid_map++] = (PlanIdMap){0, gs, below};
                         if (gc > below)
-                                p->gid_map[p->n_gid_map++] = (PlanIdMap) { inside_g + 1, gs + below, gc - below };
+                                p->gid_map[p->n_gid_map++] =
+                                        (PlanIdMap){inside_g + 1, gs + below, gc - below};
                 } else
-                        p->gid_map[p->n_gid_map++] = (PlanIdMap) { 1, gs, gc };
+                        p->gid_map[p->n_gid_map++] = (PlanIdMap){1, gs, gc};
         }
         p->ns[NS_USER].mode = NS_MODE_NEW;
         return 0;
@@ -607,14 +623,14 @@ static int plan_userns(const RunOptions *opts, ContainerPlan *p, char **ret_erro
 
 /* ---- mounts ---- */
 
-static int mount_add(ContainerPlan *p, const char *dst, const char *type, const char *src, unsigned long flags,
-                     const char *data, unsigned extra) {
+static int mount_add(ContainerPlan *p, const char *dst, const char *type, const char *src,
+                     unsigned long flags, const char *data, unsigned extra) {
         PlanMount *a = reallocarray(p->mounts, p->n_mounts + 1, sizeof(PlanMount));
 
         if (!a)
                 return -ENOMEM;
         p->mounts = a;
-        a[p->n_mounts] = (PlanMount) {
+        a[p->n_mounts] = (PlanMount){
                 .destination = strdup(dst),
                 .type = strdup(type),
                 .source = strdup(src),
@@ -649,8 +665,8 @@ static size_t path_depth(const char *s) {
 
 /* Adds a user mount: one that replaces a system mount of the same destination (--tmpfs /tmp over the
  * read-only tmpfs, -v over /etc/hosts), refused when another user mount has it already. */
-static int user_mount_add(ContainerPlan *p, PlanMount *m, size_t *first_user, const char *flag, const char *spec,
-                          char **ret_error) {
+static int user_mount_add(ContainerPlan *p, PlanMount *m, size_t *first_user, const char *flag,
+                          const char *spec, char **ret_error) {
         ssize_t i = mount_find(p, m->destination);
         PlanMount *a;
 
@@ -668,7 +684,7 @@ static int user_mount_add(ContainerPlan *p, PlanMount *m, size_t *first_user, co
                 return -ENOMEM;
         p->mounts = a;
         a[p->n_mounts++] = *m;
-        *m = (PlanMount) {};
+        *m = (PlanMount){};
         return 0;
 }
 
@@ -693,12 +709,28 @@ static int parse_size_option(const char *flag, const char *value, int64_t *ret, 
         errno = 0;
         v = strtod(value, &end);
         switch (tolower((unsigned char) *end)) {
-        case 'b': mult = 1; end++; break;
-        case 'k': mult = 1LL << 10; end++; break;
-        case 'm': mult = 1LL << 20; end++; break;
-        case 'g': mult = 1LL << 30; end++; break;
-        case 't': mult = 1LL << 40; end++; break;
-        default: break;
+        case 'b':
+                mult = 1;
+                end++;
+                break;
+        case 'k':
+                mult = 1LL << 10;
+                end++;
+                break;
+        case 'm':
+                mult = 1LL << 20;
+                end++;
+                break;
+        case 'g':
+                mult = 1LL << 30;
+                end++;
+                break;
+        case 't':
+                mult = 1LL << 40;
+                end++;
+                break;
+        default:
+                break;
         }
         if (mult > 1 && tolower((unsigned char) *end) == 'b')
                 end++;
@@ -728,7 +760,8 @@ static int plan_mounts(const RunOptions *opts, ContainerPlan *p, char **ret_erro
                 else if (streq(opts->read_only_tmpfs, "false"))
                         ro_tmpfs = false;
                 else
-                        return plan_errorf(ret_error, -EINVAL, "--read-only-tmpfs %s: expected true or false",
+                        return plan_errorf(ret_error, -EINVAL,
+                                           "--read-only-tmpfs %s: expected true or false",
                                            opts->read_only_tmpfs);
         }
 
@@ -738,12 +771,12 @@ static int plan_mounts(const RunOptions *opts, ContainerPlan *p, char **ret_erro
                 unsigned long flags;
                 const char *data;
         } sys[] = {
-                { "/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL },
-                { "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k" },
-                { "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5" },
-                { "/dev/mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL },
-                { "/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | (p->privileged ? 0 : MS_RDONLY), NULL },
-                { "/dev/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, shm },
+                {"/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL},
+                {"/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"},
+                {"/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"},
+                {"/dev/mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL},
+                {"/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | (p->privileged ? 0 : MS_RDONLY), NULL},
+                {"/dev/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, shm},
         };
         FOREACH_ARRAY(m, sys, ELEMENTSOF(sys)) {
                 r = mount_add(p, m->dst, m->type, m->type, m->flags, m->data, 0);
@@ -751,7 +784,7 @@ static int plan_mounts(const RunOptions *opts, ContainerPlan *p, char **ret_erro
                         return r;
         }
         /* The per-container /etc files, written into run_dir at spawn. */
-        static const char *const etc[] = { "hosts", "hostname", "resolv.conf" };
+        static const char *const etc[] = {"hosts", "hostname", "resolv.conf"};
         FOREACH_ARRAY(e, etc, ELEMENTSOF(etc)) {
                 _cleanup_free_ char *src = NULL, *dst = NULL;
 
@@ -779,7 +812,8 @@ static int plan_mounts(const RunOptions *opts, ContainerPlan *p, char **ret_erro
         }
         if (p->init) {
                 if (isempty(p->init_path) || access(p->init_path, X_OK) < 0)
-                        return plan_errorf(ret_error, -ENOENT, "--init: %s: not an executable",
+                        return plan_errorf(ret_error, -ENOENT,
+                                           "--init: %s: not an executable (see --init-path)",
                                            strempty(p->init_path));
                 r = mount_add(p, "/run/skiff-init", "bind", p->init_path, MS_BIND | MS_RDONLY, NULL,
                               PLAN_MOUNT_FILE);
@@ -787,7 +821,7 @@ static int plan_mounts(const RunOptions *opts, ContainerPlan *p, char **ret_erro
                         return r;
         }
         if (p->read_only && ro_tmpfs) {
-                static const char *const dirs[] = { "/run", "/tmp", "/var/tmp" };
+                static const char *const dirs[] = {"/run", "/tmp", "/var/tmp"};
                 FOREACH_ARRAY(d, dirs, ELEMENTSOF(dirs)) {
                         r = mount_add(p, *d, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", 0);
                         if (r < 0)
@@ -801,9 +835,9 @@ static int plan_mounts(const RunOptions *opts, ContainerPlan *p, char **ret_erro
                 char **specs;
                 int (*parse)(const char *, PlanMount *, char **);
         } user[] = {
-                { "-v", opts->volumes, plan_parse_volume },
-                { "--mount", opts->mounts, plan_parse_mount },
-                { "--tmpfs", opts->tmpfs, plan_parse_tmpfs },
+                {"-v", opts->volumes, plan_parse_volume},
+                {"--mount", opts->mounts, plan_parse_mount},
+                {"--tmpfs", opts->tmpfs, plan_parse_tmpfs},
         };
         FOREACH_ARRAY(u, user, ELEMENTSOF(user))
                 STRV_FOREACH(s, u->specs) {
@@ -822,8 +856,9 @@ static int plan_mounts(const RunOptions *opts, ContainerPlan *p, char **ret_erro
                 }
         /* Parents before children: a stable sort of the user mounts by depth. */
         for (size_t i = first_user + 1; i < p->n_mounts; i++)
-                for (size_t j = i; j > first_user
-                                   && path_depth(p->mounts[j - 1].destination) > path_depth(p->mounts[j].destination);
+                for (size_t j = i;
+                     j > first_user
+                     && path_depth(p->mounts[j - 1].destination) > path_depth(p->mounts[j].destination);
                      j--) {
                         PlanMount t = p->mounts[j];
                         p->mounts[j] = p->mounts[j - 1];
@@ -843,8 +878,9 @@ static int plan_etc_files(const RunOptions *opts, ContainerPlan *p, char **ret_e
         if (host_net && read_full_file_at(AT_FDCWD, "/etc/hosts", 1 << 20, &host_hosts, NULL) >= 0)
                 strbuf_puts(&hosts, host_hosts);
         else
-                strbuf_puts(&hosts, "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n"
-                                    "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n");
+                strbuf_puts(&hosts,
+                            "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n"
+                            "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n");
         if (hosts.len && hosts.buf[hosts.len - 1] != '\n')
                 strbuf_putc(&hosts, '\n');
         STRV_FOREACH(h, opts->add_hosts) {
@@ -949,16 +985,19 @@ static int plan_security(const RunOptions *opts, ContainerPlan *p, char **ret_er
         }
         STRV_FOREACH(m, mask)
                 if ((*m)[0] != '/')
-                        return plan_errorf(ret_error, -EINVAL, "--security-opt mask=%s: not an absolute path", *m);
+                        return plan_errorf(ret_error, -EINVAL,
+                                           "--security-opt mask=%s: not an absolute path", *m);
 
         /* --privileged: no masks, no seccomp (unless asked for), /sys read-write (see plan_mounts) */
         if (!p->privileged) {
                 if (!unmask_all) {
                         for (const char *const *m = plan_default_masked_paths; *m; m++)
-                                if (!strv_contains(unmask, *m) && (r = strv_extend(&p->masked_paths, *m)) < 0)
+                                if (!strv_contains(unmask, *m)
+                                    && (r = strv_extend(&p->masked_paths, *m)) < 0)
                                         return r;
                         for (const char *const *m = plan_default_readonly_paths; *m; m++)
-                                if (!strv_contains(unmask, *m) && (r = strv_extend(&p->readonly_paths, *m)) < 0)
+                                if (!strv_contains(unmask, *m)
+                                    && (r = strv_extend(&p->readonly_paths, *m)) < 0)
                                         return r;
                 }
         }
@@ -970,8 +1009,8 @@ static int plan_security(const RunOptions *opts, ContainerPlan *p, char **ret_er
                 r = seccomp_config_from_option(seccomp, &p->seccomp, ret_error);
                 if (r < 0) {
                         if (ret_error && !*ret_error)
-                                return plan_errorf(ret_error, r, "--security-opt seccomp=%s: %s", strempty(seccomp),
-                                                   strerror(-r));
+                                return plan_errorf(ret_error, r, "--security-opt seccomp=%s: %s",
+                                                   strempty(seccomp), strerror(-r));
                         return r;
                 }
         } else
@@ -980,7 +1019,8 @@ static int plan_security(const RunOptions *opts, ContainerPlan *p, char **ret_er
         r = caps_last_cap();
         if (r < 0)
                 return plan_errorf(ret_error, r, "read the kernel's last capability: %s", strerror(-r));
-        r = caps_build(p->privileged, opts->cap_add, opts->cap_drop, p->uid, (unsigned) r, &p->caps, ret_error);
+        r = caps_build(p->privileged, opts->cap_add, opts->cap_drop, p->uid, (unsigned) r, &p->caps,
+                       ret_error);
         if (r < 0) {
                 if (ret_error && !*ret_error)
                         return plan_errorf(ret_error, r, "capabilities: %s", strerror(-r));
@@ -1010,12 +1050,15 @@ static int plan_resources(const RunOptions *opts, ContainerPlan *p, char **ret_e
                                            "--cgroups %s: expected enabled, disabled, no-conmon or split",
                                            opts->cgroups);
         }
-        if (opts->memory && (r = cgroup_parse_size("--memory", opts->memory, &p->limits.memory, ret_error)) < 0)
+        if (opts->memory
+            && (r = cgroup_parse_size("--memory", opts->memory, &p->limits.memory, ret_error)) < 0)
                 return r;
         if (opts->cpus
-            && (r = cgroup_parse_cpus(opts->cpus, &p->limits.cpu_quota, &p->limits.cpu_period, ret_error)) < 0)
+            && (r = cgroup_parse_cpus(opts->cpus, &p->limits.cpu_quota, &p->limits.cpu_period, ret_error))
+                       < 0)
                 return r;
-        if (opts->cpu_shares && (r = cgroup_parse_cpu_shares(opts->cpu_shares, &p->limits.cpu_shares, ret_error)) < 0)
+        if (opts->cpu_shares
+            && (r = cgroup_parse_cpu_shares(opts->cpu_shares, &p->limits.cpu_shares, ret_error)) < 0)
                 return r;
         if (opts->pids_limit) {
                 r = cgroup_parse_pids_limit(opts->pids_limit, &p->limits.pids_limit, ret_error);
@@ -1023,25 +1066,32 @@ static int plan_resources(const RunOptions *opts, ContainerPlan *p, char **ret_e
                         return r;
         } else if (p->cgroups != CGROUPS_DISABLED)
                 p->limits.pids_limit = 2048; /* podman's default pids_limit */
-        if (p->cgroups == CGROUPS_DISABLED && (opts->memory || opts->cpus || opts->cpu_shares || opts->pids_limit))
-                return plan_errorf(ret_error, -EINVAL, "resource limits need cgroups (--cgroups disabled was given)");
+        if (p->cgroups == CGROUPS_DISABLED
+            && (opts->memory || opts->cpus || opts->cpu_shares || opts->pids_limit))
+                return plan_errorf(ret_error, -EINVAL,
+                                   "resource limits need cgroups (--cgroups disabled was given)");
 
+        SysctlNamespaces ns = {
+                .private_ipc = p->ns[NS_IPC].mode != NS_MODE_HOST,
+                .private_net = p->ns[NS_NET].mode != NS_MODE_HOST,
+                .private_uts = p->ns[NS_UTS].mode != NS_MODE_HOST,
+        };
         if (opts->sysctls) {
-                SysctlNamespaces ns = {
-                        .private_ipc = p->ns[NS_IPC].mode != NS_MODE_HOST,
-                        .private_net = p->ns[NS_NET].mode != NS_MODE_HOST,
-                        .private_uts = p->ns[NS_UTS].mode != NS_MODE_HOST,
-                };
                 r = sysctls_build(opts->sysctls, &ns, &p->sysctls, ret_error);
                 if (r < 0)
                         return r;
         }
+        /* podman's default_sysctls (ping without CAP_NET_RAW); the user's value wins */
+        r = sysctls_add_defaults(&p->sysctls, &ns);
+        if (r < 0)
+                return r;
         return 0;
 }
 
 /* ---- lifecycle ---- */
 
-static int plan_lifecycle(const RunOptions *opts, const ImageInfo *image, ContainerPlan *p, char **ret_error) {
+static int plan_lifecycle(const RunOptions *opts, const ImageInfo *image, ContainerPlan *p,
+                          char **ret_error) {
         int r;
 
         p->rm = opts->rm;
@@ -1061,11 +1111,13 @@ static int plan_lifecycle(const RunOptions *opts, const ImageInfo *image, Contai
                 p->restart = plan_restart_from_string(mode);
                 if ((int) p->restart < 0 || (colon && p->restart != PLAN_RESTART_ON_FAILURE)
                     || (colon && parse_uint(colon, 1000000, &p->restart_max_retries) < 0))
-                        return plan_errorf(ret_error, -EINVAL,
-                                           "--restart %s: expected no, on-failure[:N], always or unless-stopped",
-                                           opts->restart);
+                        return plan_errorf(
+                                ret_error, -EINVAL,
+                                "--restart %s: expected no, on-failure[:N], always or unless-stopped",
+                                opts->restart);
                 if (opts->rm && p->restart != PLAN_RESTART_NO)
-                        return plan_errorf(ret_error, -EINVAL, "--restart %s: conflicts with --rm", opts->restart);
+                        return plan_errorf(ret_error, -EINVAL, "--restart %s: conflicts with --rm",
+                                           opts->restart);
         }
         p->stop_signal = SIGTERM;
         const char *sig = opts->stop_signal ?: image->stop_signal;
@@ -1080,13 +1132,15 @@ static int plan_lifecycle(const RunOptions *opts, const ImageInfo *image, Contai
         if (opts->log_driver) {
                 p->log_driver = plan_log_driver_from_string(opts->log_driver);
                 if ((int) p->log_driver < 0)
-                        return plan_errorf(ret_error, -EINVAL, "--log-driver %s: expected k8s-file, journald or none",
+                        return plan_errorf(ret_error, -EINVAL,
+                                           "--log-driver %s: expected k8s-file, journald or none",
                                            opts->log_driver);
         }
         if (opts->sdnotify) {
                 if (!IN_SET(0, strcmp(opts->sdnotify, "container"), strcmp(opts->sdnotify, "conmon"),
-                            strcmp(opts->sdnotify, "ignore")))
-                        return plan_errorf(ret_error, -EINVAL, "--sdnotify %s: expected container, conmon or ignore",
+                            strcmp(opts->sdnotify, "healthy"), strcmp(opts->sdnotify, "ignore")))
+                        return plan_errorf(ret_error, -EINVAL,
+                                           "--sdnotify %s: expected container, conmon, healthy or ignore",
                                            opts->sdnotify);
                 p->sdnotify = strdup(opts->sdnotify);
                 if (!p->sdnotify)
@@ -1102,7 +1156,8 @@ static int plan_lifecycle(const RunOptions *opts, const ImageInfo *image, Contai
                 const char *flag;
                 char **in;
                 char ***out;
-        } kv[] = { { "--label", opts->labels, &p->labels }, { "--annotation", opts->annotations, &p->annotations } };
+        } kv[] = {{"--label", opts->labels, &p->labels},
+                  {"--annotation", opts->annotations, &p->annotations}};
         FOREACH_ARRAY(k, kv, ELEMENTSOF(kv))
                 STRV_FOREACH(l, k->in) {
                         _cleanup_free_ char *a = NULL;
@@ -1143,7 +1198,8 @@ int container_plan_build(const RunOptions *opts, const ImageInfo *image, const S
             || (image->name && !(p->image_name = strdup(image->name))))
                 return -ENOMEM;
         if (asprintf(&p->container_dir, "%s/containers/%s", paths->root, p->id) < 0
-            || asprintf(&p->run_dir, "%s/containers/%s", paths->runroot, p->id) < 0)
+            || asprintf(&p->run_dir, "%s/containers/%s/run", paths->runroot, p->id) < 0
+            || asprintf(&p->cache_dir, "%s/seccomp-cache", paths->runroot) < 0)
                 return -ENOMEM;
         if (image->layer_dirs) {
                 r = strv_copy(image->layer_dirs, &p->lower_dirs);
@@ -1158,8 +1214,14 @@ int container_plan_build(const RunOptions *opts, const ImageInfo *image, const S
         p->privileged = opts->privileged;
         p->tty = opts->tty;
         p->init = opts->init;
-        if (opts->init_path && !(p->init_path = strdup(opts->init_path)))
-                return -ENOMEM;
+        if (p->init) {
+                /* --init-path, else SKIFF_PAUSE_PATH from the environment (tests, a build tree), else the
+                 * installed skiff-pause */
+                const char *init = opts->init_path ?: secure_getenv("SKIFF_PAUSE")
+                                                           ?: secure_getenv("SKIFF_PAUSE_PATH") ?: SKIFF_PAUSE_PATH;
+                if (!(p->init_path = strdup(init)))
+                        return -ENOMEM;
+        }
         if (opts->timezone && !(p->timezone = strdup(opts->timezone)))
                 return -ENOMEM;
 
@@ -1195,10 +1257,10 @@ int container_plan_build(const RunOptions *opts, const ImageInfo *image, const S
                 const char *value;
                 NsKind kind;
         } nss[] = {
-                { "--network", opts->network, NS_NET },
-                { "--pid", opts->pid, NS_PID },
-                { "--ipc", opts->ipc, NS_IPC },
-                { "--uts", opts->uts, NS_UTS },
+                {"--network", opts->network, NS_NET},
+                {"--pid", opts->pid, NS_PID},
+                {"--ipc", opts->ipc, NS_IPC},
+                {"--uts", opts->uts, NS_UTS},
         };
         FOREACH_ARRAY(n, nss, ELEMENTSOF(nss)) {
                 r = parse_ns_option(n->flag, n->value, n->kind, &p->ns[n->kind], ret_error);
@@ -1212,7 +1274,8 @@ int container_plan_build(const RunOptions *opts, const ImageInfo *image, const S
         /* hostname */
         if (opts->hostname) {
                 if (!hostname_valid(opts->hostname))
-                        return plan_errorf(ret_error, -EINVAL, "--hostname %s: not a valid host name", opts->hostname);
+                        return plan_errorf(ret_error, -EINVAL, "--hostname %s: not a valid host name",
+                                           opts->hostname);
                 if (p->ns[NS_UTS].mode == NS_MODE_HOST)
                         return plan_errorf(ret_error, -EINVAL, "--hostname %s: conflicts with --uts host",
                                            opts->hostname);

@@ -50,8 +50,9 @@ static json_object *idmaps_to_json(const PlanIdMap *m, size_t n) {
 
         for (size_t i = 0; a && i < n; i++) {
                 json_object *e = json_object_new_object();
-                if (!e || json_add_int(e, "container", m[i].container_id) < 0 || json_add_int(e, "host", m[i].host_id) < 0
-                    || json_add_int(e, "size", m[i].size) < 0 || json_array_add(a, e) < 0) {
+                if (!e || json_add_int(e, "container", m[i].container_id) < 0
+                    || json_add_int(e, "host", m[i].host_id) < 0 || json_add_int(e, "size", m[i].size) < 0
+                    || json_array_add(a, e) < 0) {
                         json_object_put(e);
                         json_object_put(a);
                         return NULL;
@@ -67,10 +68,10 @@ int container_plan_to_json(const ContainerPlan *p, struct json_object **ret) {
 
         if (!o)
                 return -ENOMEM;
-#define CK(x)                            \
-        do {                             \
-                if ((x) < 0)             \
-                        return -ENOMEM;  \
+#define CK(x)                           \
+        do {                            \
+                if ((x) < 0)            \
+                        return -ENOMEM; \
         } while (0)
         CK(json_add_int(o, "version", PLAN_JSON_VERSION));
         CK(json_add_string(o, "id", p->id));
@@ -92,6 +93,7 @@ int container_plan_to_json(const ContainerPlan *p, struct json_object **ret) {
         CK(json_add_string(o, "sdnotify", p->sdnotify));
         CK(json_add_string(o, "containerDir", p->container_dir));
         CK(json_add_string(o, "runDir", p->run_dir));
+        CK(json_add_string(o, "cacheDir", p->cache_dir));
         CK(json_add_strv(o, "lowerDirs", p->lower_dirs));
         CK(json_add_string(o, "upperDir", p->upper_dir));
         CK(json_add_string(o, "workDir", p->work_dir));
@@ -114,6 +116,7 @@ int container_plan_to_json(const ContainerPlan *p, struct json_object **ret) {
         CK(json_add_string(o, "initPath", p->init_path));
         CK(json_add_string(o, "hostname", p->hostname));
         CK(json_add_int(o, "umask", p->umask));
+        CK(json_add_int(o, "parentDeathSignal", p->parent_death_signal));
 
         e = json_object_new_object();
         CK(json_add_object(o, "namespaces", e));
@@ -206,7 +209,8 @@ int container_plan_to_string(const ContainerPlan *p, char **ret) {
         r = container_plan_to_json(p, &o);
         if (r < 0)
                 return r;
-        s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        s = strdup(
+                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         if (!s)
                 return -ENOMEM;
         *ret = s;
@@ -252,7 +256,8 @@ static char *get_str(Reader *rd, json_object *o, const char *key, bool nullable)
                 if (!present && !nullable)
                         rd->r = plan_errorf(rd->error, -EBADMSG, "container plan: \"%s\": missing", key);
                 else if (present && (x || !nullable))
-                        rd->r = plan_errorf(rd->error, -EBADMSG, "container plan: \"%s\": expected a string", key);
+                        rd->r = plan_errorf(rd->error, -EBADMSG, "container plan: \"%s\": expected a string",
+                                            key);
                 return NULL;
         }
         s = strdup(json_object_get_string(v));
@@ -269,7 +274,8 @@ static int64_t get_int(Reader *rd, json_object *o, const char *key, int64_t min,
                 return 0;
         i = json_object_get_int64(v);
         if (i < min || i > max) {
-                rd->r = plan_errorf(rd->error, -EBADMSG, "container plan: \"%s\": %" PRIi64 " out of range", key, i);
+                rd->r = plan_errorf(rd->error, -EBADMSG, "container plan: \"%s\": %" PRIi64 " out of range",
+                                    key, i);
                 return 0;
         }
         return i;
@@ -290,8 +296,8 @@ static char **get_strv(Reader *rd, json_object *o, const char *key) {
                 json_object *e = json_object_array_get_idx(v, i);
 
                 if (!json_object_is_type(e, json_type_string)) {
-                        rd->r = plan_errorf(rd->error, -EBADMSG, "container plan: \"%s\"[%zu]: expected a string",
-                                            key, i);
+                        rd->r = plan_errorf(rd->error, -EBADMSG,
+                                            "container plan: \"%s\"[%zu]: expected a string", key, i);
                         return strv_free(l);
                 }
                 if (strv_extend(&l, json_object_get_string(e)) < 0) {
@@ -310,15 +316,26 @@ static int get_enum(Reader *rd, json_object *o, const char *key, int (*from)(con
                 return 0;
         v = from(s);
         if (v < 0)
-                rd->r = plan_errorf(rd->error, -EBADMSG, "container plan: \"%s\": unknown value \"%s\"", key, s);
+                rd->r = plan_errorf(rd->error, -EBADMSG, "container plan: \"%s\": unknown value \"%s\"", key,
+                                    s);
         return v < 0 ? 0 : v;
 }
 
-static int restart_from(const char *s) { return plan_restart_from_string(s); }
-static int log_from(const char *s) { return plan_log_driver_from_string(s); }
-static int nsmode_from(const char *s) { return ns_mode_from_string(s); }
-static int seccomp_from(const char *s) { return name_lookup(seccomp_names, _SECCOMP_KIND_MAX, s); }
-static int cgroups_from(const char *s) { return name_lookup(cgroups_names, _CGROUPS_MODE_MAX, s); }
+static int restart_from(const char *s) {
+        return plan_restart_from_string(s);
+}
+static int log_from(const char *s) {
+        return plan_log_driver_from_string(s);
+}
+static int nsmode_from(const char *s) {
+        return ns_mode_from_string(s);
+}
+static int seccomp_from(const char *s) {
+        return name_lookup(seccomp_names, _SECCOMP_KIND_MAX, s);
+}
+static int cgroups_from(const char *s) {
+        return name_lookup(cgroups_names, _CGROUPS_MODE_MAX, s);
+}
 
 static PlanIdMap *get_idmaps(Reader *rd, json_object *o, const char *key, size_t *ret_n) {
         json_object *v = get(rd, o, key, json_type_array, true);
@@ -336,8 +353,8 @@ static PlanIdMap *get_idmaps(Reader *rd, json_object *o, const char *key, size_t
         for (size_t i = 0; i < n; i++) {
                 json_object *e = json_object_array_get_idx(v, i);
                 if (!json_object_is_type(e, json_type_object)) {
-                        rd->r = plan_errorf(rd->error, -EBADMSG, "container plan: \"%s\"[%zu]: expected an object",
-                                            key, i);
+                        rd->r = plan_errorf(rd->error, -EBADMSG,
+                                            "container plan: \"%s\"[%zu]: expected an object", key, i);
                         break;
                 }
                 m[i].container_id = (uint32_t) get_int(rd, e, "container", 0, UINT32_MAX);
@@ -354,7 +371,7 @@ static PlanIdMap *get_idmaps(Reader *rd, json_object *o, const char *key, size_t
 
 int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **ret_error) {
         _cleanup_container_plan_ ContainerPlan *p = calloc(1, sizeof(ContainerPlan));
-        Reader rd = { .error = ret_error };
+        Reader rd = {.error = ret_error};
         json_object *v, *e;
 
         if (!p)
@@ -383,6 +400,7 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
         p->sdnotify = get_str(&rd, o, "sdnotify", true);
         p->container_dir = get_str(&rd, o, "containerDir", false);
         p->run_dir = get_str(&rd, o, "runDir", false);
+        p->cache_dir = get_str(&rd, o, "cacheDir", true);
         p->lower_dirs = get_strv(&rd, o, "lowerDirs");
         p->upper_dir = get_str(&rd, o, "upperDir", true);
         p->work_dir = get_str(&rd, o, "workDir", true);
@@ -402,7 +420,8 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
                 for (size_t i = 0; i < n; i++) {
                         e = json_object_array_get_idx(v, i);
                         if (!json_object_is_type(e, json_type_int))
-                                return plan_errorf(ret_error, -EBADMSG, "container plan: \"groups\"[%zu]: expected a number", i);
+                                return plan_errorf(ret_error, -EBADMSG,
+                                                   "container plan: \"groups\"[%zu]: expected a number", i);
                         p->groups[i] = (gid_t) json_object_get_int64(e);
                 }
                 p->n_groups = n;
@@ -412,6 +431,12 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
         p->init_path = get_str(&rd, o, "initPath", true);
         p->hostname = get_str(&rd, o, "hostname", false);
         p->umask = (unsigned) get_int(&rd, o, "umask", 0, 0777);
+        {
+                json_object *pd;
+                /* optional: records written before it existed have none */
+                if (json_object_object_get_ex(o, "parentDeathSignal", &pd))
+                        p->parent_death_signal = (int) get_int(&rd, o, "parentDeathSignal", 0, 64);
+        }
 
         if ((v = get(&rd, o, "namespaces", json_type_object, false)))
                 for (int k = 0; k < _NS_KIND_MAX; k++) {
@@ -421,9 +446,10 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
                         p->ns[k].mode = get_enum(&rd, n, "mode", nsmode_from);
                         p->ns[k].path = get_str(&rd, n, "path", true);
                         if (rd.r >= 0 && (p->ns[k].mode == NS_MODE_JOIN) != !!p->ns[k].path)
-                                rd.r = plan_errorf(ret_error, -EBADMSG,
-                                                   "container plan: namespace %s: a path goes with mode join only",
-                                                   ns_kind_to_string(k));
+                                rd.r = plan_errorf(
+                                        ret_error, -EBADMSG,
+                                        "container plan: namespace %s: a path goes with mode join only",
+                                        ns_kind_to_string(k));
                 }
         p->uid_map = get_idmaps(&rd, o, "uidMap", &p->n_uid_map);
         p->gid_map = get_idmaps(&rd, o, "gidMap", &p->n_gid_map);
@@ -441,7 +467,8 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
                         PlanMount *m = &p->mounts[i];
                         e = json_object_array_get_idx(v, i);
                         if (!json_object_is_type(e, json_type_object)) {
-                                rd.r = plan_errorf(ret_error, -EBADMSG, "container plan: \"mounts\"[%zu]: expected an object", i);
+                                rd.r = plan_errorf(ret_error, -EBADMSG,
+                                                   "container plan: \"mounts\"[%zu]: expected an object", i);
                                 break;
                         }
                         p->n_mounts = i + 1;
@@ -453,8 +480,9 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
                         m->data = get_str(&rd, e, "data", true);
                         m->extra = (unsigned) get_int(&rd, e, "extra", 0, 0xff);
                         if (rd.r >= 0 && m->destination[0] != '/')
-                                rd.r = plan_errorf(ret_error, -EBADMSG,
-                                                   "container plan: \"mounts\"[%zu].destination: not absolute", i);
+                                rd.r = plan_errorf(
+                                        ret_error, -EBADMSG,
+                                        "container plan: \"mounts\"[%zu].destination: not absolute", i);
                 }
         }
         p->masked_paths = get_strv(&rd, o, "maskedPaths");
@@ -484,7 +512,9 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
                 for (size_t i = 0; i < n && rd.r >= 0; i++) {
                         e = json_object_array_get_idx(v, i);
                         if (!json_object_is_type(e, json_type_object)) {
-                                rd.r = plan_errorf(ret_error, -EBADMSG, "container plan: \"sysctls\"[%zu]: expected an object", i);
+                                rd.r = plan_errorf(ret_error, -EBADMSG,
+                                                   "container plan: \"sysctls\"[%zu]: expected an object",
+                                                   i);
                                 break;
                         }
                         p->sysctls.n = i + 1;
@@ -501,7 +531,9 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
                         int64_t s, h;
                         e = json_object_array_get_idx(v, i);
                         if (!json_object_is_type(e, json_type_object)) {
-                                rd.r = plan_errorf(ret_error, -EBADMSG, "container plan: \"rlimits\"[%zu]: expected an object", i);
+                                rd.r = plan_errorf(ret_error, -EBADMSG,
+                                                   "container plan: \"rlimits\"[%zu]: expected an object",
+                                                   i);
                                 break;
                         }
                         l->resource = (int) get_int(&rd, e, "resource", 0, RLIM_NLIMITS - 1);
@@ -524,7 +556,8 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
         if (rd.r < 0)
                 return rd.r;
         if (!p->argv || !p->rootfs == !p->lower_dirs)
-                return plan_errorf(ret_error, -EBADMSG, "container plan: needs argv and either rootfs or lowerDirs");
+                return plan_errorf(ret_error, -EBADMSG,
+                                   "container plan: needs argv and either rootfs or lowerDirs");
         *ret = TAKE_PTR(p);
         return 0;
 }

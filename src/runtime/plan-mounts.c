@@ -27,10 +27,10 @@ static int propagation_from_word(const char *w, unsigned long *ret) {
                 const char *name;
                 unsigned long flags;
         } table[] = {
-                { "shared", MS_SHARED },         { "rshared", MS_SHARED | MS_REC },
-                { "slave", MS_SLAVE },           { "rslave", MS_SLAVE | MS_REC },
-                { "private", MS_PRIVATE },       { "rprivate", MS_PRIVATE | MS_REC },
-                { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+                {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+                {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+                {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+                {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
         };
         FOREACH_ARRAY(t, table, ELEMENTSOF(table))
                 if (streq(t->name, w)) {
@@ -47,8 +47,8 @@ static int normalize_destination(const char *flag, const char *spec, const char 
         size_t l;
 
         if (isempty(dst) || dst[0] != '/')
-                return plan_errorf(ret_error, -EINVAL, "%s %s: destination \"%s\" is not an absolute path", flag,
-                                   spec, strempty(dst));
+                return plan_errorf(ret_error, -EINVAL, "%s %s: destination \"%s\" is not an absolute path",
+                                   flag, spec, strempty(dst));
         copy = strdup(dst);
         if (!copy)
                 return -ENOMEM;
@@ -56,14 +56,15 @@ static int normalize_destination(const char *flag, const char *spec, const char 
         while (l > 1 && copy[l - 1] == '/')
                 copy[--l] = 0;
         if (streq(copy, "/"))
-                return plan_errorf(ret_error, -EINVAL, "%s %s: cannot mount over the container's /", flag, spec);
+                return plan_errorf(ret_error, -EINVAL, "%s %s: cannot mount over the container's /", flag,
+                                   spec);
         for (const char *p = copy; p; p = strchr(p + 1, '/')) {
                 const char *c = p + 1;
                 size_t n = strcspn(c, "/");
 
                 if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.') || n == 0)
-                        return plan_errorf(ret_error, -EINVAL, "%s %s: destination \"%s\" is not a clean path",
-                                           flag, spec, dst);
+                        return plan_errorf(ret_error, -EINVAL,
+                                           "%s %s: destination \"%s\" is not a clean path", flag, spec, dst);
         }
         *ret = TAKE_PTR(copy);
         return 0;
@@ -75,7 +76,7 @@ static int apply_flag_word(const char *word, unsigned long *flags) {
 }
 
 static int bind_mount_new(const char *src, const char *dst, PlanMount *m) {
-        *m = (PlanMount) {
+        *m = (PlanMount){
                 .type = strdup("bind"),
                 .source = strdup(src),
                 .flags = MS_BIND | MS_REC,
@@ -111,7 +112,8 @@ int plan_parse_volume(const char *spec, PlanMount *ret, char **ret_error) {
                 }
         if (n == 1)
                 return plan_errorf(ret_error, -EOPNOTSUPP,
-                                   "-v %s: anonymous volumes are not supported, give SOURCE:DESTINATION", spec);
+                                   "-v %s: anonymous volumes are not supported, give SOURCE:DESTINATION",
+                                   spec);
         if (parts[0][0] != '/')
                 return plan_errorf(ret_error, -EOPNOTSUPP,
                                    "-v %s: named volume \"%s\" is not supported, give an absolute host path",
@@ -142,7 +144,8 @@ int plan_parse_volume(const char *spec, PlanMount *ret, char **ret_error) {
                                                 (int) (namesz + 1 + valuesz), name);
                                 goto fail;
                         }
-                        if (IN_SET(0, strcmp(w, "z"), strcmp(w, "Z"), strcmp(w, "copy"), strcmp(w, "nocopy")))
+                        if (IN_SET(0, strcmp(w, "z"), strcmp(w, "Z"), strcmp(w, "copy"),
+                                   strcmp(w, "nocopy")))
                                 continue; /* SELinux relabelling and volume copy-up: nothing to do here */
                         if (streq(w, "U")) {
                                 m.extra |= PLAN_MOUNT_CHOWN;
@@ -177,8 +180,8 @@ int plan_parse_volume(const char *spec, PlanMount *ret, char **ret_error) {
                                 continue;
                         }
                         if (IN_SET(0, strcmp(w, "O"), strcmp(w, "idmap")))
-                                r = plan_errorf(ret_error, -EOPNOTSUPP, "-v %s: option \"%s\" is not supported",
-                                                spec, w);
+                                r = plan_errorf(ret_error, -EOPNOTSUPP,
+                                                "-v %s: option \"%s\" is not supported", spec, w);
                         else
                                 r = plan_errorf(ret_error, -EINVAL, "-v %s: unknown option \"%s\"", spec, w);
                         goto fail;
@@ -241,31 +244,33 @@ int plan_parse_mount(const char *spec, PlanMount *ret, char **ret_error) {
                         target = &mode;
                 if (target) {
                         if (isempty(v))
-                                return plan_errorf(ret_error, -EINVAL, "--mount %s: %s needs a value", spec, k);
+                                return plan_errorf(ret_error, -EINVAL, "--mount %s: %s needs a value", spec,
+                                                   k);
                         if (*target)
-                                return plan_errorf(ret_error, -EINVAL, "--mount %s: %s given twice", spec, k);
+                                return plan_errorf(ret_error, -EINVAL, "--mount %s: %s given twice", spec,
+                                                   k);
                         *target = TAKE_PTR(v);
                         continue;
                 }
                 if (IN_SET(0, strcmp(k, "ro"), strcmp(k, "readonly"), strcmp(k, "rw"))) {
                         if (parse_bool_value(v, &b) < 0)
-                                return plan_errorf(ret_error, -EINVAL, "--mount %s: %s=%s: not a boolean", spec,
-                                                   k, v);
+                                return plan_errorf(ret_error, -EINVAL, "--mount %s: %s=%s: not a boolean",
+                                                   spec, k, v);
                         ro = streq(k, "rw") ? !b : b;
                 } else if (streq(k, "bind-propagation")) {
                         if (!v || propagation_from_word(v, &prop) < 0)
                                 return plan_errorf(ret_error, -EINVAL,
-                                                   "--mount %s: bind-propagation=%s: not a propagation mode", spec,
-                                                   strempty(v));
+                                                   "--mount %s: bind-propagation=%s: not a propagation mode",
+                                                   spec, strempty(v));
                         have_prop = true;
                 } else if (streq(k, "bind-nonrecursive")) {
                         if (parse_bool_value(v, &nonrecursive) < 0)
-                                return plan_errorf(ret_error, -EINVAL, "--mount %s: %s=%s: not a boolean", spec,
-                                                   k, v);
+                                return plan_errorf(ret_error, -EINVAL, "--mount %s: %s=%s: not a boolean",
+                                                   spec, k, v);
                 } else if (IN_SET(0, strcmp(k, "U"), strcmp(k, "chown"))) {
                         if (parse_bool_value(v, &chown) < 0)
-                                return plan_errorf(ret_error, -EINVAL, "--mount %s: %s=%s: not a boolean", spec,
-                                                   k, v);
+                                return plan_errorf(ret_error, -EINVAL, "--mount %s: %s=%s: not a boolean",
+                                                   spec, k, v);
                 } else if (IN_SET(0, strcmp(k, "relabel"), strcmp(k, "consistency"), strcmp(k, "tmpcopyup"),
                                   strcmp(k, "notmpcopyup"), strcmp(k, "z"), strcmp(k, "Z")))
                         continue; /* SELinux and copy-up: nothing to do on this host */
@@ -284,11 +289,13 @@ int plan_parse_mount(const char *spec, PlanMount *ret, char **ret_error) {
 
         if (streq(type, "bind")) {
                 if (!src || src[0] != '/') {
-                        r = plan_errorf(ret_error, -EINVAL, "--mount %s: a bind needs an absolute source=", spec);
+                        r = plan_errorf(ret_error, -EINVAL,
+                                        "--mount %s: a bind needs an absolute source=", spec);
                         goto fail;
                 }
                 if (size || mode) {
-                        r = plan_errorf(ret_error, -EINVAL, "--mount %s: tmpfs options on a bind mount", spec);
+                        r = plan_errorf(ret_error, -EINVAL, "--mount %s: tmpfs options on a bind mount",
+                                        spec);
                         goto fail;
                 }
                 m.type = strdup("bind");
@@ -363,7 +370,8 @@ int plan_parse_tmpfs(const char *spec, PlanMount *ret, char **ret_error) {
         if (!dst_raw)
                 return -ENOMEM;
         /* podman's defaults first, so that the user's words override them (libmount applies in order). */
-        if (asprintf(&opts, "rw,noexec,nosuid,nodev%s%s", colon && colon[1] ? "," : "", colon ? colon + 1 : "")
+        if (asprintf(&opts, "rw,noexec,nosuid,nodev%s%s", colon && colon[1] ? "," : "",
+                     colon ? colon + 1 : "")
             < 0)
                 return -ENOMEM;
         r = normalize_destination("--tmpfs", spec, dst_raw, &m.destination, ret_error);
@@ -382,8 +390,8 @@ int plan_parse_tmpfs(const char *spec, PlanMount *ret, char **ret_error) {
                         goto fail;
                 }
                 if (flags & (MS_BIND | MS_REC | PROPAGATION_MASK | MS_REMOUNT | MS_MOVE)) {
-                        r = plan_errorf(ret_error, -EINVAL, "--tmpfs %s: bind or propagation options on a tmpfs",
-                                        spec);
+                        r = plan_errorf(ret_error, -EINVAL,
+                                        "--tmpfs %s: bind or propagation options on a tmpfs", spec);
                         goto fail;
                 }
                 m.flags = flags;
@@ -394,23 +402,24 @@ int plan_parse_tmpfs(const char *spec, PlanMount *ret, char **ret_error) {
                 size_t namesz, valuesz;
 
                 while ((r = mnt_optstr_next_option(&o, &name, &namesz, &value, &valuesz)) == 0) {
-                        static const char *const known[] = { "size", "mode", "uid", "gid", "nr_inodes", "nr_blocks",
-                                                             NULL };
+                        static const char *const known[] = {"size",      "mode",      "uid", "gid",
+                                                            "nr_inodes", "nr_blocks", NULL};
                         _cleanup_free_ char *k = strndup(name, namesz);
 
                         if (!k) {
                                 r = -ENOMEM;
                                 goto fail;
                         }
-                        if (IN_SET(0, strcmp(k, "tmpcopyup"), strcmp(k, "notmpcopyup"), strcmp(k, "z"), strcmp(k, "Z")))
+                        if (IN_SET(0, strcmp(k, "tmpcopyup"), strcmp(k, "notmpcopyup"), strcmp(k, "z"),
+                                   strcmp(k, "Z")))
                                 continue;
                         if (streq(k, "U")) {
                                 m.extra |= PLAN_MOUNT_CHOWN;
                                 continue;
                         }
                         if (!strv_contains((char **) known, k) || !value || valuesz == 0) {
-                                r = plan_errorf(ret_error, -EINVAL, "--tmpfs %s: unknown option \"%.*s\"", spec,
-                                                (int) (value ? namesz + 1 + valuesz : namesz), name);
+                                r = plan_errorf(ret_error, -EINVAL, "--tmpfs %s: unknown option \"%.*s\"",
+                                                spec, (int) (value ? namesz + 1 + valuesz : namesz), name);
                                 goto fail;
                         }
                         r = strv_extendf(&keep, "%.*s", (int) (namesz + 1 + valuesz), name);

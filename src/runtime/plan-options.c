@@ -42,12 +42,12 @@ static int table_lookup(const char *const *table, int n, const char *s) {
         return -EINVAL;
 }
 
-#define DEFINE_TABLE_FUNCS(prefix, type, table, max)                                       \
-        const char *prefix##_to_string(type v) {                                           \
-                return (int) v >= 0 && (int) v < (max) ? table[v] : NULL;                  \
-        }                                                                                  \
-        type prefix##_from_string(const char *s) {                                         \
-                return (type) table_lookup(table, (max), s);                               \
+#define DEFINE_TABLE_FUNCS(prefix, type, table, max)                      \
+        const char *prefix##_to_string(type v) {                          \
+                return (int) v >= 0 && (int) v < (max) ? table[v] : NULL; \
+        }                                                                 \
+        type prefix##_from_string(const char *s) {                        \
+                return (type) table_lookup(table, (max), s);              \
         }
 
 DEFINE_TABLE_FUNCS(ns_kind, NsKind, ns_kind_table, _NS_KIND_MAX)
@@ -59,22 +59,25 @@ void run_options_done(RunOptions *o) {
         if (!o)
                 return;
         char **strs[] = {
-                &o->id, &o->name, &o->init_path, &o->restart, &o->stop_signal, &o->stop_timeout,
-                &o->cidfile, &o->sdnotify, &o->log_driver, &o->entrypoint, &o->workdir, &o->user,
-                &o->hostname, &o->timezone, &o->shm_size, &o->read_only_tmpfs, &o->userns, &o->pids_limit, &o->memory,
-                &o->cpus, &o->cpu_shares, &o->cgroups, &o->network, &o->pid, &o->ipc, &o->uts,
+                &o->id,          &o->name,         &o->init_path, &o->restart,
+                &o->stop_signal, &o->stop_timeout, &o->cidfile,   &o->sdnotify,
+                &o->log_driver,  &o->entrypoint,   &o->workdir,   &o->user,
+                &o->hostname,    &o->timezone,     &o->shm_size,  &o->read_only_tmpfs,
+                &o->userns,      &o->pids_limit,   &o->memory,    &o->cpus,
+                &o->cpu_shares,  &o->cgroups,      &o->network,   &o->pid,
+                &o->ipc,         &o->uts,
         };
         char ***vecs[] = {
-                &o->labels, &o->annotations, &o->command, &o->env, &o->env_files, &o->group_add,
-                &o->volumes, &o->mounts, &o->tmpfs, &o->cap_add, &o->cap_drop, &o->security_opts,
-                &o->sysctls, &o->uidmap, &o->gidmap, &o->ulimits, &o->add_hosts, &o->dns,
-                &o->dns_search, &o->dns_options,
+                &o->labels,    &o->annotations,   &o->command, &o->env,        &o->env_files,
+                &o->group_add, &o->volumes,       &o->mounts,  &o->tmpfs,      &o->cap_add,
+                &o->cap_drop,  &o->security_opts, &o->sysctls, &o->uidmap,     &o->gidmap,
+                &o->ulimits,   &o->add_hosts,     &o->dns,     &o->dns_search, &o->dns_options,
         };
         FOREACH_ARRAY(s, strs, ELEMENTSOF(strs))
                 free(**s);
         FOREACH_ARRAY(v, vecs, ELEMENTSOF(vecs))
                 strv_free(**v);
-        *o = (RunOptions) {};
+        *o = (RunOptions){};
 }
 
 void image_info_done(ImageInfo *i) {
@@ -93,5 +96,5 @@ void image_info_done(ImageInfo *i) {
         strv_free(i->volumes);
         strv_free(i->layer_dirs);
         free(i->rootfs);
-        *i = (ImageInfo) {};
+        *i = (ImageInfo){};
 }

@@ -29,7 +29,8 @@ static bool dir_is_opaque(int dir_fd) {
 
         if (faccessat(dir_fd, OPAQUE_MARKER, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
                 return true;
-        for (const char *const *n = (const char *const[]) { "trusted.overlay.opaque", "user.overlay.opaque", NULL };
+        for (const char *const *n =
+                     (const char *const[]){"trusted.overlay.opaque", "user.overlay.opaque", NULL};
              *n; n++) {
                 char path[64];
                 ssize_t l;
@@ -283,10 +284,12 @@ int plan_resolve_user(char *const *layer_dirs, const char *rootfs, const char *u
 
         r = read_image_file(layer_dirs, rootfs, "/etc/passwd", &passwd);
         if (r < 0 && r != -ENOENT)
-                return plan_errorf(ret_error, r, "user %s: read the image's /etc/passwd: %s", spec, strerror(-r));
+                return plan_errorf(ret_error, r, "user %s: read the image's /etc/passwd: %s", spec,
+                                   strerror(-r));
         r = read_image_file(layer_dirs, rootfs, "/etc/group", &group);
         if (r < 0 && r != -ENOENT)
-                return plan_errorf(ret_error, r, "user %s: read the image's /etc/group: %s", spec, strerror(-r));
+                return plan_errorf(ret_error, r, "user %s: read the image's /etc/group: %s", spec,
+                                   strerror(-r));
 
         const char *colon = strchr(spec, ':');
         uname = colon ? strndup(spec, colon - spec) : strdup(spec);
@@ -314,8 +317,9 @@ int plan_resolve_user(char *const *layer_dirs, const char *rootfs, const char *u
                 if (r < 0)
                         return r;
                 if (r == 0)
-                        return plan_errorf(ret_error, -ENOENT, "user %s: no user \"%s\" in the image's /etc/passwd",
-                                           spec, uname);
+                        return plan_errorf(ret_error, -ENOENT,
+                                           "user %s: no user \"%s\" in the image's /etc/passwd", spec,
+                                           uname);
                 have_pw = true;
                 uid = pw.uid;
                 gid = pw.gid;
@@ -330,7 +334,8 @@ int plan_resolve_user(char *const *layer_dirs, const char *rootfs, const char *u
                                 goto fail;
                         if (r == 0) {
                                 r = plan_errorf(ret_error, -ENOENT,
-                                                "user %s: no group \"%s\" in the image's /etc/group", spec, gname);
+                                                "user %s: no group \"%s\" in the image's /etc/group", spec,
+                                                gname);
                                 goto fail;
                         }
                         gid = g;
@@ -356,7 +361,8 @@ int plan_resolve_user(char *const *layer_dirs, const char *rootfs, const char *u
                                 goto fail;
                         if (r == 0) {
                                 r = plan_errorf(ret_error, -ENOENT,
-                                                "--group-add %s: no group \"%s\" in the image's /etc/group", *g, *g);
+                                                "--group-add %s: no group \"%s\" in the image's /etc/group",
+                                                *g, *g);
                                 goto fail;
                         }
                         id = found;

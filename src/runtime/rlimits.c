@@ -1,5 +1,7 @@
 /* Resource limits: defaults clamped to the caller, --ulimit parsing, apply. See rlimits.h. */
 
+#include "runtime/rlimits.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,28 +12,17 @@
 
 #include "common/cleanup.h"
 #include "common/macro.h"
-#include "runtime/rlimits.h"
 
 static const struct {
         const char *name;
         int resource;
 } rlimit_names[] = {
-        { "as", RLIMIT_AS },
-        { "core", RLIMIT_CORE },
-        { "cpu", RLIMIT_CPU },
-        { "data", RLIMIT_DATA },
-        { "fsize", RLIMIT_FSIZE },
-        { "locks", RLIMIT_LOCKS },
-        { "memlock", RLIMIT_MEMLOCK },
-        { "msgqueue", RLIMIT_MSGQUEUE },
-        { "nice", RLIMIT_NICE },
-        { "nofile", RLIMIT_NOFILE },
-        { "nproc", RLIMIT_NPROC },
-        { "rss", RLIMIT_RSS },
-        { "rtprio", RLIMIT_RTPRIO },
-        { "rttime", RLIMIT_RTTIME },
-        { "sigpending", RLIMIT_SIGPENDING },
-        { "stack", RLIMIT_STACK },
+        {"as", RLIMIT_AS},           {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
+        {"data", RLIMIT_DATA},       {"fsize", RLIMIT_FSIZE},       {"locks", RLIMIT_LOCKS},
+        {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
+        {"nofile", RLIMIT_NOFILE},   {"nproc", RLIMIT_NPROC},       {"rss", RLIMIT_RSS},
+        {"rtprio", RLIMIT_RTPRIO},   {"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
+        {"stack", RLIMIT_STACK},
 };
 
 /* podman's defaults when containers.conf sets none: both RLIMIT_NOFILE and RLIMIT_NPROC get its
@@ -124,7 +115,7 @@ int rlimit_parse(const char *spec, Rlimit *ret, char **ret_error) {
                          (uint64_t) soft, (uint64_t) hard);
                 return fail(ret_error, spec, m);
         }
-        *ret = (Rlimit) { .resource = res, .soft = soft, .hard = hard };
+        *ret = (Rlimit){.resource = res, .soft = soft, .hard = hard};
         return 0;
 }
 
@@ -166,8 +157,8 @@ int rlimits_build(char *const *ulimits, const RlimitHost *host, Rlimits *ret, ch
                 int resource;
                 rlim_t value;
         } defaults[] = {
-                { RLIMIT_NOFILE, DEFAULT_NOFILE },
-                { RLIMIT_NPROC, DEFAULT_NPROC },
+                {RLIMIT_NOFILE, DEFAULT_NOFILE},
+                {RLIMIT_NPROC, DEFAULT_NPROC},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(defaults); i++) {
@@ -176,7 +167,7 @@ int rlimits_build(char *const *ulimits, const RlimitHost *host, Rlimits *ret, ch
                 /* A default must never make the start fail: clamp it where we may not raise. */
                 if (!host->can_raise && host->hard[defaults[i].resource] < v)
                         v = host->hard[defaults[i].resource];
-                put(&l, (Rlimit) { .resource = defaults[i].resource, .soft = v, .hard = v });
+                put(&l, (Rlimit){.resource = defaults[i].resource, .soft = v, .hard = v});
         }
 
         STRV_FOREACH(s, (char **) ulimits) {
@@ -190,7 +181,8 @@ int rlimits_build(char *const *ulimits, const RlimitHost *host, Rlimits *ret, ch
                         char m[160];
                         /* it.hard may be RLIM_INFINITY ("-1"); the caller's is then finite. */
                         if (it.hard == RLIM_INFINITY)
-                                snprintf(m, sizeof(m), "unlimited hard limit is above the caller's %" PRIu64
+                                snprintf(m, sizeof(m),
+                                         "unlimited hard limit is above the caller's %" PRIu64
                                          " (raising it needs CAP_SYS_RESOURCE)",
                                          (uint64_t) host->hard[it.resource]);
                         else
@@ -208,7 +200,7 @@ int rlimits_build(char *const *ulimits, const RlimitHost *host, Rlimits *ret, ch
 
 int rlimits_apply(const Rlimits *l, int *ret_failed) {
         for (size_t i = 0; i < l->n; i++) {
-                struct rlimit rl = { .rlim_cur = l->items[i].soft, .rlim_max = l->items[i].hard };
+                struct rlimit rl = {.rlim_cur = l->items[i].soft, .rlim_max = l->items[i].hard};
 
                 if (setrlimit(l->items[i].resource, &rl) < 0) {
                         if (ret_failed)

@@ -9,6 +9,7 @@
  * because the user asked for exactly that value. Every other limit is inherited. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/resource.h>
 
 typedef struct Rlimit {

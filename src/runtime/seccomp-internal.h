@@ -60,19 +60,19 @@ typedef struct SeccompRule {
         SeccompArg args[6];
         size_t n_args;
         /* Conditions; a rule applies when all hold. 0 means "no condition". */
-        uint32_t inc_arches;    /* the native architecture is one of these */
-        uint32_t exc_arches;    /* the native architecture is none of these */
-        uint64_t inc_caps_all;  /* the container holds all of these (JSON includes.caps) */
-        uint64_t inc_caps_any;  /* the container holds at least one (the default table) */
-        uint64_t exc_caps_any;  /* the container holds none of these (JSON excludes.caps) */
+        uint32_t inc_arches;     /* the native architecture is one of these */
+        uint32_t exc_arches;     /* the native architecture is none of these */
+        uint64_t inc_caps_all;   /* the container holds all of these (JSON includes.caps) */
+        uint64_t inc_caps_any;   /* the container holds at least one (the default table) */
+        uint64_t exc_caps_any;   /* the container holds none of these (JSON excludes.caps) */
         uint32_t inc_min_kernel; /* running kernel >= (major << 16 | minor) */
         uint32_t exc_min_kernel; /* running kernel < … */
 } SeccompRule;
 
 struct SeccompProfile {
         SeccompActionKind default_action;
-        int default_errno; /* -1: not given */
-        uint32_t arches;   /* architectures to add to the filter; 0: native and its compat ones */
+        int default_errno;     /* -1: not given */
+        uint32_t arches;       /* architectures to add to the filter; 0: native and its compat ones */
         unsigned filter_flags; /* SECCOMP_FILTER_FLAG_* from the profile's "flags" */
         SeccompRule *rules;
         size_t n_rules;

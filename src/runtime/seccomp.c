@@ -1,6 +1,8 @@
 /* Seccomp: profile parsing (json-c), compilation (libseccomp → classic BPF, in the parent) and
  * loading (seccomp(2), in the child). See seccomp.h. */
 
+#include "runtime/seccomp.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -26,7 +28,6 @@
 #include "common/strv.h"
 #include "runtime/caps.h"
 #include "runtime/seccomp-internal.h"
-#include "runtime/seccomp.h"
 
 #define PROFILE_MAX (4U * 1024U * 1024U)
 
@@ -56,27 +57,28 @@ SeccompKind seccomp_kind_from_string(const char *s) {
 /* ---- architectures ---- */
 
 static const struct {
-        const char *scmp;   /* OCI "architectures" / Docker archMap spelling */
-        const char *go[3];  /* Docker's includes.arches spellings (Go's GOARCH) and the kernel's */
+        const char *scmp;  /* OCI "architectures" / Docker archMap spelling */
+        const char *go[3]; /* Docker's includes.arches spellings (Go's GOARCH) and the kernel's */
         uint32_t token;
 } arch_table[_SECCOMP_ARCH_MAX] = {
-        [SECCOMP_ARCH_X86_64] = { "SCMP_ARCH_X86_64", { "amd64", "x86_64" }, SCMP_ARCH_X86_64 },
-        [SECCOMP_ARCH_X86] = { "SCMP_ARCH_X86", { "386", "x86", "i386" }, SCMP_ARCH_X86 },
-        [SECCOMP_ARCH_X32] = { "SCMP_ARCH_X32", { "x32" }, SCMP_ARCH_X32 },
-        [SECCOMP_ARCH_AARCH64] = { "SCMP_ARCH_AARCH64", { "arm64", "aarch64" }, SCMP_ARCH_AARCH64 },
-        [SECCOMP_ARCH_ARM] = { "SCMP_ARCH_ARM", { "arm" }, SCMP_ARCH_ARM },
-        [SECCOMP_ARCH_PPC64LE] = { "SCMP_ARCH_PPC64LE", { "ppc64le" }, SCMP_ARCH_PPC64LE },
-        [SECCOMP_ARCH_PPC64] = { "SCMP_ARCH_PPC64", { "ppc64" }, SCMP_ARCH_PPC64 },
-        [SECCOMP_ARCH_S390X] = { "SCMP_ARCH_S390X", { "s390x" }, SCMP_ARCH_S390X },
-        [SECCOMP_ARCH_S390] = { "SCMP_ARCH_S390", { "s390" }, SCMP_ARCH_S390 },
-        [SECCOMP_ARCH_RISCV64] = { "SCMP_ARCH_RISCV64", { "riscv64" }, SCMP_ARCH_RISCV64 },
-        [SECCOMP_ARCH_MIPS] = { "SCMP_ARCH_MIPS", { "mips" }, SCMP_ARCH_MIPS },
-        [SECCOMP_ARCH_MIPS64] = { "SCMP_ARCH_MIPS64", { "mips64" }, SCMP_ARCH_MIPS64 },
-        [SECCOMP_ARCH_MIPS64N32] = { "SCMP_ARCH_MIPS64N32", { "mips64n32" }, SCMP_ARCH_MIPS64N32 },
-        [SECCOMP_ARCH_MIPSEL] = { "SCMP_ARCH_MIPSEL", { "mipsle", "mipsel" }, SCMP_ARCH_MIPSEL },
-        [SECCOMP_ARCH_MIPSEL64] = { "SCMP_ARCH_MIPSEL64", { "mips64le", "mipsel64" }, SCMP_ARCH_MIPSEL64 },
-        [SECCOMP_ARCH_MIPSEL64N32] = { "SCMP_ARCH_MIPSEL64N32", { "mips64n32le", "mipsel64n32" },
-                                       SCMP_ARCH_MIPSEL64N32 },
+        [SECCOMP_ARCH_X86_64] = {"SCMP_ARCH_X86_64", {"amd64", "x86_64"}, SCMP_ARCH_X86_64},
+        [SECCOMP_ARCH_X86] = {"SCMP_ARCH_X86", {"386", "x86", "i386"}, SCMP_ARCH_X86},
+        [SECCOMP_ARCH_X32] = {"SCMP_ARCH_X32", {"x32"}, SCMP_ARCH_X32},
+        [SECCOMP_ARCH_AARCH64] = {"SCMP_ARCH_AARCH64", {"arm64", "aarch64"}, SCMP_ARCH_AARCH64},
+        [SECCOMP_ARCH_ARM] = {"SCMP_ARCH_ARM", {"arm"}, SCMP_ARCH_ARM},
+        [SECCOMP_ARCH_PPC64LE] = {"SCMP_ARCH_PPC64LE", {"ppc64le"}, SCMP_ARCH_PPC64LE},
+        [SECCOMP_ARCH_PPC64] = {"SCMP_ARCH_PPC64", {"ppc64"}, SCMP_ARCH_PPC64},
+        [SECCOMP_ARCH_S390X] = {"SCMP_ARCH_S390X", {"s390x"}, SCMP_ARCH_S390X},
+        [SECCOMP_ARCH_S390] = {"SCMP_ARCH_S390", {"s390"}, SCMP_ARCH_S390},
+        [SECCOMP_ARCH_RISCV64] = {"SCMP_ARCH_RISCV64", {"riscv64"}, SCMP_ARCH_RISCV64},
+        [SECCOMP_ARCH_MIPS] = {"SCMP_ARCH_MIPS", {"mips"}, SCMP_ARCH_MIPS},
+        [SECCOMP_ARCH_MIPS64] = {"SCMP_ARCH_MIPS64", {"mips64"}, SCMP_ARCH_MIPS64},
+        [SECCOMP_ARCH_MIPS64N32] = {"SCMP_ARCH_MIPS64N32", {"mips64n32"}, SCMP_ARCH_MIPS64N32},
+        [SECCOMP_ARCH_MIPSEL] = {"SCMP_ARCH_MIPSEL", {"mipsle", "mipsel"}, SCMP_ARCH_MIPSEL},
+        [SECCOMP_ARCH_MIPSEL64] = {"SCMP_ARCH_MIPSEL64", {"mips64le", "mipsel64"}, SCMP_ARCH_MIPSEL64},
+        [SECCOMP_ARCH_MIPSEL64N32] = {"SCMP_ARCH_MIPSEL64N32",
+                                      {"mips64n32le", "mipsel64n32"},
+                                      SCMP_ARCH_MIPSEL64N32},
 };
 
 uint32_t seccomp_arch_token(SeccompArch a) {
@@ -111,13 +113,15 @@ static int arch_from_go(const char *s) {
 static uint32_t arch_family(int native) {
         switch (native) {
         case SECCOMP_ARCH_X86_64:
-                return ARCH_BIT(SECCOMP_ARCH_X86_64) | ARCH_BIT(SECCOMP_ARCH_X86) | ARCH_BIT(SECCOMP_ARCH_X32);
+                return ARCH_BIT(SECCOMP_ARCH_X86_64) | ARCH_BIT(SECCOMP_ARCH_X86)
+                       | ARCH_BIT(SECCOMP_ARCH_X32);
         case SECCOMP_ARCH_AARCH64:
                 return ARCH_BIT(SECCOMP_ARCH_AARCH64) | ARCH_BIT(SECCOMP_ARCH_ARM);
         case SECCOMP_ARCH_S390X:
                 return ARCH_BIT(SECCOMP_ARCH_S390X) | ARCH_BIT(SECCOMP_ARCH_S390);
         case SECCOMP_ARCH_MIPS64:
-                return ARCH_BIT(SECCOMP_ARCH_MIPS64) | ARCH_BIT(SECCOMP_ARCH_MIPS) | ARCH_BIT(SECCOMP_ARCH_MIPS64N32);
+                return ARCH_BIT(SECCOMP_ARCH_MIPS64) | ARCH_BIT(SECCOMP_ARCH_MIPS)
+                       | ARCH_BIT(SECCOMP_ARCH_MIPS64N32);
         case SECCOMP_ARCH_MIPSEL64:
                 return ARCH_BIT(SECCOMP_ARCH_MIPSEL64) | ARCH_BIT(SECCOMP_ARCH_MIPSEL)
                        | ARCH_BIT(SECCOMP_ARCH_MIPSEL64N32);
@@ -148,7 +152,7 @@ int seccomp_profile_add_rule(SeccompProfile *p, SeccompRule **ret) {
                 p->rules = r;
                 p->n_alloc = n;
         }
-        p->rules[p->n_rules] = (SeccompRule) { .errno_ret = -1 };
+        p->rules[p->n_rules] = (SeccompRule){.errno_ret = -1};
         *ret = &p->rules[p->n_rules++];
         return 0;
 }
@@ -181,14 +185,14 @@ static const struct {
         const char *name;
         SeccompActionKind kind;
 } action_names[] = {
-        { "SCMP_ACT_KILL", SECCOMP_ACTION_KILL_THREAD },
-        { "SCMP_ACT_KILL_THREAD", SECCOMP_ACTION_KILL_THREAD },
-        { "SCMP_ACT_KILL_PROCESS", SECCOMP_ACTION_KILL_PROCESS },
-        { "SCMP_ACT_TRAP", SECCOMP_ACTION_TRAP },
-        { "SCMP_ACT_ERRNO", SECCOMP_ACTION_ERRNO },
-        { "SCMP_ACT_TRACE", SECCOMP_ACTION_TRACE },
-        { "SCMP_ACT_ALLOW", SECCOMP_ACTION_ALLOW },
-        { "SCMP_ACT_LOG", SECCOMP_ACTION_LOG },
+        {"SCMP_ACT_KILL", SECCOMP_ACTION_KILL_THREAD},
+        {"SCMP_ACT_KILL_THREAD", SECCOMP_ACTION_KILL_THREAD},
+        {"SCMP_ACT_KILL_PROCESS", SECCOMP_ACTION_KILL_PROCESS},
+        {"SCMP_ACT_TRAP", SECCOMP_ACTION_TRAP},
+        {"SCMP_ACT_ERRNO", SECCOMP_ACTION_ERRNO},
+        {"SCMP_ACT_TRACE", SECCOMP_ACTION_TRACE},
+        {"SCMP_ACT_ALLOW", SECCOMP_ACTION_ALLOW},
+        {"SCMP_ACT_LOG", SECCOMP_ACTION_LOG},
 };
 
 static int parse_action(ParseCtx *c, json_object *v, const char *field, SeccompActionKind *ret) {
@@ -215,7 +219,8 @@ static int parse_uint(ParseCtx *c, json_object *v, const char *field, uint64_t m
                 return perr(c, -EINVAL, "%s: expected a non-negative integer", field);
         uint64_t u = json_object_get_uint64(v);
         if (u > max)
-                return perr(c, -EINVAL, "%s: %" PRIu64 " is out of range (at most %" PRIu64 ")", field, u, max);
+                return perr(c, -EINVAL, "%s: %" PRIu64 " is out of range (at most %" PRIu64 ")", field, u,
+                            max);
         *ret = u;
         return 0;
 }
@@ -273,12 +278,14 @@ static int parse_filter(ParseCtx *c, json_object *o, const char *field, uint32_t
                                 if (streq(key, "arches")) {
                                         int a = arch_from_go(s);
                                         if (a < 0)
-                                                return perr(c, -EINVAL, "%s[%zu]: unknown architecture \"%s\"", f, i, s);
+                                                return perr(c, -EINVAL,
+                                                            "%s[%zu]: unknown architecture \"%s\"", f, i, s);
                                         *arches |= ARCH_BIT(a);
                                 } else {
                                         int cap = caps_from_name(s);
                                         if (cap < 0)
-                                                return perr(c, -EINVAL, "%s[%zu]: unknown capability \"%s\"", f, i, s);
+                                                return perr(c, -EINVAL, "%s[%zu]: unknown capability \"%s\"",
+                                                            f, i, s);
                                         *caps |= CAP_MASK(cap);
                                 }
                         }
@@ -298,9 +305,13 @@ static const struct {
         const char *name;
         enum scmp_compare op;
 } op_names[] = {
-        { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT }, { "SCMP_CMP_LE", SCMP_CMP_LE },
-        { "SCMP_CMP_EQ", SCMP_CMP_EQ }, { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
-        { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+        {"SCMP_CMP_NE", SCMP_CMP_NE},
+        {"SCMP_CMP_LT", SCMP_CMP_LT},
+        {"SCMP_CMP_LE", SCMP_CMP_LE},
+        {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+        {"SCMP_CMP_GE", SCMP_CMP_GE},
+        {"SCMP_CMP_GT", SCMP_CMP_GT},
+        {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
 static int parse_args(ParseCtx *c, json_object *a, const char *field, SeccompRule *r) {
@@ -327,7 +338,8 @@ static int parse_args(ParseCtx *c, json_object *a, const char *field, SeccompRul
                         return k;
                 arg.index = (unsigned) u;
                 snprintf(f, sizeof(f), "%s[%zu].value", field, i);
-                if (json_object_object_get_ex(e, "value", &v) && (k = parse_uint(c, v, f, UINT64_MAX, &arg.value)) < 0)
+                if (json_object_object_get_ex(e, "value", &v)
+                    && (k = parse_uint(c, v, f, UINT64_MAX, &arg.value)) < 0)
                         return k;
                 snprintf(f, sizeof(f), "%s[%zu].valueTwo", field, i);
                 if (json_object_object_get_ex(e, "valueTwo", &v)
@@ -439,16 +451,16 @@ static const struct {
         const char *name;
         unsigned flag;
 } flag_names[] = {
-        { "SECCOMP_FILTER_FLAG_TSYNC", 0 }, /* meaningless for our single-threaded child */
-        { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
-        { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+        {"SECCOMP_FILTER_FLAG_TSYNC", 0}, /* meaningless for our single-threaded child */
+        {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+        {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
 };
 
 int seccomp_profile_parse(const char *json, size_t len, const char *filename, SeccompProfile **ret,
                           char **ret_error) {
         _cleanup_(seccomp_profile_freep) SeccompProfile *p = NULL;
         _cleanup_(json_object_putp) json_object *root = NULL;
-        ParseCtx c = { .file = filename ?: "(profile)", .error = ret_error };
+        ParseCtx c = {.file = filename ?: "(profile)", .error = ret_error};
         json_tokener *tok;
         json_object *v;
         int k;
@@ -468,7 +480,8 @@ int seccomp_profile_parse(const char *json, size_t len, const char *filename, Se
                 json_object_put(root);
                 root = NULL;
                 return perr(&c, -EINVAL, "invalid JSON at byte %zu: %s", off,
-                            jerr == json_tokener_continue ? "unexpected end of input" : json_tokener_error_desc(jerr));
+                            jerr == json_tokener_continue ? "unexpected end of input"
+                                                          : json_tokener_error_desc(jerr));
         }
         if (off < len) {
                 for (size_t i = off; i < len; i++)
@@ -487,7 +500,8 @@ int seccomp_profile_parse(const char *json, size_t len, const char *filename, Se
                 return perr(&c, -EINVAL, "defaultAction: required");
         if ((k = parse_action(&c, v, "defaultAction", &p->default_action)) < 0)
                 return k;
-        if (json_object_object_get_ex(root, "defaultErrnoRet", &v) && !json_object_is_type(v, json_type_null)) {
+        if (json_object_object_get_ex(root, "defaultErrnoRet", &v)
+            && !json_object_is_type(v, json_type_null)) {
                 if ((k = parse_errno(&c, v, "defaultErrnoRet", &p->default_errno)) < 0)
                         return k;
                 if (p->default_action != SECCOMP_ACTION_ERRNO)
@@ -511,7 +525,8 @@ int seccomp_profile_parse(const char *json, size_t len, const char *filename, Se
                         snprintf(f, sizeof(f), "archMap[%zu]", i);
                         if (!json_object_is_type(e, json_type_object))
                                 return perr(&c, -EINVAL, "%s: expected an object", f);
-                        if (!json_object_object_get_ex(e, "architecture", &a) || !json_object_is_type(a, json_type_string))
+                        if (!json_object_object_get_ex(e, "architecture", &a)
+                            || !json_object_is_type(a, json_type_string))
                                 return perr(&c, -EINVAL, "%s.architecture: expected a string", f);
                         int x = arch_from_scmp(json_object_get_string(a));
                         if (x < 0)
@@ -535,15 +550,16 @@ int seccomp_profile_parse(const char *json, size_t len, const char *filename, Se
                         return perr(&c, -EINVAL, "flags: expected an array");
                 for (size_t i = 0; i < json_object_array_length(v); i++) {
                         json_object *e = json_object_array_get_idx(v, i);
-                        const char *s = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
+                        const char *s =
+                                json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
                         size_t j;
 
                         for (j = 0; s && j < ELEMENTSOF(flag_names); j++)
                                 if (streq(s, flag_names[j].name))
                                         break;
                         if (!s || j == ELEMENTSOF(flag_names))
-                                return perr(&c, -EINVAL, "flags[%zu]: unsupported flag%s%s%s", i, s ? " \"" : "",
-                                            strempty(s), s ? "\"" : "");
+                                return perr(&c, -EINVAL, "flags[%zu]: unsupported flag%s%s%s", i,
+                                            s ? " \"" : "", strempty(s), s ? "\"" : "");
                         p->filter_flags |= flag_names[j].flag;
                 }
         }
@@ -571,7 +587,7 @@ void seccomp_config_done(SeccompConfig *c) {
                 return;
         free(c->profile_path);
         free(c->profile_json);
-        *c = (SeccompConfig) { .kind = SECCOMP_KIND_DEFAULT };
+        *c = (SeccompConfig){.kind = SECCOMP_KIND_DEFAULT};
 }
 
 int seccomp_config_from_json(const char *json, size_t len, const char *filename, SeccompConfig *ret,
@@ -586,7 +602,7 @@ int seccomp_config_from_json(const char *json, size_t len, const char *filename,
         text = strndup(json, len);
         if (!text || (filename && !(path = strdup(filename))))
                 return -ENOMEM;
-        *ret = (SeccompConfig) {
+        *ret = (SeccompConfig){
                 .kind = SECCOMP_KIND_CUSTOM,
                 .profile_path = TAKE_PTR(path),
                 .profile_json = TAKE_PTR(text),
@@ -600,17 +616,19 @@ int seccomp_config_from_option(const char *value, SeccompConfig *ret, char **ret
         int r;
 
         if (!value || streq(value, "default") || isempty(value)) {
-                *ret = (SeccompConfig) { .kind = SECCOMP_KIND_DEFAULT };
+                *ret = (SeccompConfig){.kind = SECCOMP_KIND_DEFAULT};
                 return 0;
         }
         if (streq(value, "unconfined")) {
-                *ret = (SeccompConfig) { .kind = SECCOMP_KIND_UNCONFINED };
+                *ret = (SeccompConfig){.kind = SECCOMP_KIND_UNCONFINED};
                 return 0;
         }
         r = read_full_file_at(AT_FDCWD, value, PROFILE_MAX + 1, &text, &len);
         if (r < 0) {
-                if (ret_error && asprintf(ret_error, "seccomp profile %s: %s", value,
-                                          r == -EFBIG ? "larger than 4 MiB" : strerror(-r)) < 0) {
+                if (ret_error
+                    && asprintf(ret_error, "seccomp profile %s: %s", value,
+                                r == -EFBIG ? "larger than 4 MiB" : strerror(-r))
+                               < 0) {
                         *ret_error = NULL;
                         return -ENOMEM;
                 }
@@ -726,8 +744,10 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const SeccompR
         int k;
 
         for (size_t i = 0; i < r->n_args; i++) {
-                cmp[i] = (struct scmp_arg_cmp) { .arg = r->args[i].index, .op = r->args[i].op,
-                                                 .datum_a = r->args[i].value, .datum_b = r->args[i].value_two };
+                cmp[i] = (struct scmp_arg_cmp){.arg = r->args[i].index,
+                                               .op = r->args[i].op,
+                                               .datum_a = r->args[i].value,
+                                               .datum_b = r->args[i].value_two};
                 for (size_t j = 0; j < i; j++)
                         if (r->args[j].index == r->args[i].index)
                                 same_index = true;
@@ -773,7 +793,9 @@ int seccomp_bpf_build_profile(const SeccompProfile *p, uint64_t caps, SeccompBpf
                         continue; /* the native one is in the context already */
                 k = seccomp_arch_add(ctx, arch_table[a].token);
                 if (k < 0 && k != -EEXIST)
-                        return berr(ret_error, "seccomp: add architecture %s: %s", arch_table[a].scmp, strerror(-k)), k;
+                        return berr(ret_error, "seccomp: add architecture %s: %s", arch_table[a].scmp,
+                                    strerror(-k)),
+                               k;
         }
 
         for (size_t i = 0; i < p->n_rules; i++) {
@@ -794,7 +816,9 @@ int seccomp_bpf_build_profile(const SeccompProfile *p, uint64_t caps, SeccompBpf
                                 continue;
                         k = add_rule(ctx, action, nr, r);
                         if (k < 0)
-                                return berr(ret_error, "seccomp: syscall \"%s\" (rule %zu): %s", *n, i, strerror(-k)), k;
+                                return berr(ret_error, "seccomp: syscall \"%s\" (rule %zu): %s", *n, i,
+                                            strerror(-k)),
+                                       k;
                 }
         }
 
@@ -808,7 +832,8 @@ int seccomp_bpf_build_profile(const SeccompProfile *p, uint64_t caps, SeccompBpf
                 return -errno;
         if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0
             || st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
-                return berr(ret_error, "seccomp: compiled filter has an unexpected size (%jd bytes)", (intmax_t) st.st_size),
+                return berr(ret_error, "seccomp: compiled filter has an unexpected size (%jd bytes)",
+                            (intmax_t) st.st_size),
                        -E2BIG;
 
         b = calloc(1, sizeof(*b));
@@ -877,7 +902,8 @@ static int cache_path(const char *cache_dir, const SeccompProfile *p, uint64_t c
         if (uname(&u) < 0)
                 return -errno;
         return asprintf(ret, "%s/seccomp-%016" PRIx64 "-%u.%u.%u-%s-%s-%016" PRIx64 ".bpf", cache_dir,
-                        profile_hash(p), v->major, v->minor, v->micro, u.machine, u.release, caps) < 0
+                        profile_hash(p), v->major, v->minor, v->micro, u.machine, u.release,
+                        caps) < 0
                        ? -ENOMEM
                        : 0;
 }
@@ -939,8 +965,8 @@ int seccomp_bpf_build(const SeccompConfig *config, uint64_t caps, const char *ca
                 return r;
         /* Best effort: a cache that cannot be written only costs the build next time. */
         if (cpath && mkdir_p(cache_dir, 0700) >= 0)
-                (void) write_file_atomic_at(AT_FDCWD, cpath, (*ret)->insns, (*ret)->n_insns * sizeof(struct sock_filter),
-                                            0600);
+                (void) write_file_atomic_at(AT_FDCWD, cpath, (*ret)->insns,
+                                            (*ret)->n_insns * sizeof(struct sock_filter), 0600);
         return 0;
 }
 
@@ -951,7 +977,7 @@ int seccomp_apply_bpf(const SeccompBpf *bpf) {
 
         if (!bpf)
                 return 0;
-        prog = (struct sock_fprog) { .len = (unsigned short) bpf->n_insns, .filter = bpf->insns };
+        prog = (struct sock_fprog){.len = (unsigned short) bpf->n_insns, .filter = bpf->insns};
         if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, bpf->flags, &prog) < 0)
                 return -errno;
         return 0;

@@ -9,7 +9,9 @@
  * directory") and everything created for the container (cgroups, mounts, the process) is gone again.
  *
  * The caller becomes the parent of the container process (the monitor, or `skiff run` in the
- * foreground) and must reap it. Nothing here logs above debug, prints, or calls exit(). */
+ * foreground) and must reap it; this holds when a pid namespace is joined too (the caller's
+ * pid_for_children points at it around the clone: no double fork), so plan->parent_death_signal
+ * always refers to the caller. Nothing here logs above debug, prints, or calls exit(). */
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -18,7 +20,10 @@
 
 /* The container's stdio. fds are borrowed (dup'd into the child); -1 means /dev/null. With tty, the
  * container's stdin/stdout/stderr are the slave side of a pty: pass one (pty_slave >= 0), or set
- * create_pty and get the master back in SpawnResult.pty_master. */
+ * create_pty and get the master back in SpawnResult.pty_master. create_pty makes the pty inside the
+ * container's own devpts (after the mounts, or after joining the namespaces for exec), so `tty` and
+ * ttyname() work there and /dev/console is that pty; the master comes back over a socket (crun's
+ * console socket). Prefer it for `run -t` and `exec -t`. */
 typedef struct SpawnStdio {
         int stdin_fd;
         int stdout_fd;
@@ -31,20 +36,20 @@ typedef struct SpawnStdio {
 } SpawnStdio;
 
 /* SPAWN_STDIO_INIT: no fds (all /dev/null), no tty. */
-#define SPAWN_STDIO_INIT                                                                           \
-        (SpawnStdio) {                                                                             \
-                .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .pty_slave = -1,                 \
+#define SPAWN_STDIO_INIT                                                           \
+        (SpawnStdio) {                                                             \
+                .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .pty_slave = -1, \
         }
 
 typedef struct SpawnResult {
-        pid_t pid;       /* the container's process (PID 1 inside a new pid namespace), our child */
-        int pidfd;       /* a pidfd for pid (O_CLOEXEC), or -1 when the kernel has none */
-        int pty_master;  /* with create_pty: the master side (O_CLOEXEC), else -1 */
+        pid_t pid;           /* the container's process (PID 1 inside a new pid namespace), our child */
+        int pidfd;           /* a pidfd for pid (O_CLOEXEC), or -1 when the kernel has none */
+        int pty_master;      /* with create_pty: the master side (O_CLOEXEC), else -1 */
         char **cgroup_paths; /* the container's cgroups relative to the cgroup root, as rtsec's
                               * CgroupPlan.paths ("memory/…/skiff-<id>"); NULL-terminated, may be NULL
                               * (--cgroups=disabled). For state, cgroup_kill() and cleanup. */
-        int exit_code;   /* on failure (only this field is set then): 125 setup, 126 the command cannot
-                          * be executed (EACCES, ENOEXEC, a directory), 127 the command was not found */
+        int exit_code;       /* on failure (only this field is set then): 125 setup, 126 the command cannot
+                              * be executed (EACCES, ENOEXEC, a directory), 127 the command was not found */
 } SpawnResult;
 
 /* Releases what SpawnResult owns (closes pidfd and pty_master if still >= 0, frees cgroup_paths). */
@@ -59,20 +64,21 @@ typedef enum SpawnCleanupFlags {
         SPAWN_CLEANUP_STORAGE = 1 << 0, /* the container's upper and work dirs (container_dir): on rm */
 } SpawnCleanupFlags;
 
-/* Removes what outlives the container's process: its cgroups (cgroup_paths, from SpawnResult) (they must be empty: call after the
- * process was reaped; killing stray members is the caller's choice, see rtsec's cgroup.h), the files in
- * run_dir, and with SPAWN_CLEANUP_STORAGE the container's storage. Idempotent: missing pieces are fine.
- * Returns 0, or the first -errno with *ret_error while still trying every other piece. */
+/* Removes what outlives the container's process: its cgroups (cgroup_paths, from SpawnResult) (they must be
+ * empty: call after the process was reaped; killing stray members is the caller's choice, see rtsec's
+ * cgroup.h), the files in run_dir, and with SPAWN_CLEANUP_STORAGE the container's storage. Idempotent:
+ * missing pieces are fine. Returns 0, or the first -errno with *ret_error while still trying every other
+ * piece. */
 int container_spawn_cleanup(const ContainerPlan *plan, char *const *cgroup_paths, unsigned flags,
                             char **ret_error);
 
 /* Options of `skiff exec`, over the plan's process settings. */
 typedef struct ExecOptions {
-        char **argv;    /* required */
-        char **env;     /* -e NAME=VALUE (or NAME, from the caller's environment), over the plan's env */
+        char **argv; /* required */
+        char **env;  /* -e NAME=VALUE (or NAME, from the caller's environment), over the plan's env */
         char **env_files;
-        char *user;     /* -u: resolved in the container's own /etc/passwd (its current content) */
-        char *workdir;  /* -w */
+        char *user;    /* -u: resolved in the container's own /etc/passwd (its current content) */
+        char *workdir; /* -w */
         bool tty;
         bool privileged; /* --privileged: all capabilities, no seccomp (as podman exec --privileged) */
         char **cap_add;  /* not in podman exec; reserved */

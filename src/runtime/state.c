@@ -924,6 +924,22 @@ fail:
         return r;
 }
 
+int container_config_parse(const char *text, ContainerConfig **ret) {
+        _cleanup_json_ json_object *o = json_tokener_parse(text);
+
+        if (!o)
+                return -EBADMSG;
+        return config_from_json(o, ret);
+}
+
+int container_state_parse(const char *text, ContainerState *ret) {
+        _cleanup_json_ json_object *o = json_tokener_parse(text);
+
+        if (!o)
+                return -EBADMSG;
+        return state_from_json(o, ret);
+}
+
 int container_config_load(ContainerStore *s, const char *id, ContainerConfig **ret) {
         _cleanup_free_ char *text = NULL;
         _cleanup_json_ json_object *o = NULL;

@@ -154,6 +154,11 @@ int container_lookup(ContainerStore *s, const char *ref, char ret_id[static CONT
  * left behind on failure. */
 int container_create(ContainerStore *s, const ContainerConfig *config, char **ret_error);
 
+/* Parse the text of a config.json / state.json (pure; the fuzz target's entry points). Return 0 or
+ * -EBADMSG (not JSON, wrong types, bad id or status) / -ENOMEM. */
+int container_config_parse(const char *text, ContainerConfig **ret);
+int container_state_parse(const char *text, ContainerState *ret);
+
 /* Loads config.json. Returns 0, -ENOENT, -EBADMSG (corrupt), or -errno. */
 int container_config_load(ContainerStore *s, const char *id, ContainerConfig **ret);
 

@@ -1,5 +1,7 @@
 /* Namespaced sysctls: validation (pure) and apply (writes under the container's /proc). */
 
+#include "runtime/sysctl.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,7 +11,6 @@
 
 #include "common/cleanup.h"
 #include "common/macro.h"
-#include "runtime/sysctl.h"
 
 /* The IPC namespace's sysctls (ipc/ipc_sysctl.c and ipc/mq_sysctl.c in the kernel). */
 static const char *const ipc_keys[] = {
@@ -25,7 +26,7 @@ void sysctls_done(Sysctls *s) {
                 free(s->items[i].value);
         }
         free(s->items);
-        *s = (Sysctls) {};
+        *s = (Sysctls){};
 }
 
 static int fail(char **ret_error, const char *spec, const char *what) {
@@ -142,6 +143,35 @@ fail:
         return r;
 }
 
+int sysctls_add_defaults(Sysctls *s, const SysctlNamespaces *ns) {
+        static const struct {
+                const char *key, *value;
+        } defaults[] = {
+                {"net.ipv4.ping_group_range", "0 0"},
+        };
+
+        if (!ns->private_net)
+                return 0; /* all of podman's defaults are net.* */
+        for (size_t d = 0; d < ELEMENTSOF(defaults); d++) {
+                bool set = false;
+                for (size_t i = 0; i < s->n; i++)
+                        set = set || streq(s->items[i].key, defaults[d].key);
+                if (set)
+                        continue; /* the user's value wins */
+                Sysctl *n = reallocarray(s->items, s->n + 1, sizeof(Sysctl));
+                if (!n)
+                        return -ENOMEM;
+                s->items = n;
+                /* defaults first: keep the user's items after, in their order */
+                memmove(s->items + 1, s->items, s->n * sizeof(Sysctl));
+                s->items[0] = (Sysctl){.key = strdup(defaults[d].key), .value = strdup(defaults[d].value)};
+                s->n++;
+                if (!s->items[0].key || !s->items[0].value)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 int sysctls_apply(const Sysctls *s, int proc_fd, size_t *ret_failed) {
         for (size_t i = 0; i < s->n; i++) {
                 char path[256] = "/proc/sys/";
@@ -159,8 +189,9 @@ int sysctls_apply(const Sysctls *s, int proc_fd, size_t *ret_failed) {
 
                 /* Relative to the container's /proc when given ("sys/…"), else the absolute path.
                  * O_NOFOLLOW: /proc/sys has no symlinks; one there would not be the kernel's. */
-                fd = proc_fd == AT_FDCWD ? open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
-                                         : openat(proc_fd, path + strlen("/proc/"), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                fd = proc_fd == AT_FDCWD
+                             ? open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
+                             : openat(proc_fd, path + strlen("/proc/"), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
                 if (fd < 0) {
                         if (ret_failed)
                                 *ret_failed = i;

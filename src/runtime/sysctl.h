@@ -37,6 +37,11 @@ int sysctls_build(char *const *specs, const SysctlNamespaces *ns, Sysctls *ret, 
 
 void sysctls_done(Sysctls *s);
 
+/* Adds podman's default_sysctls (containers.conf): "net.ipv4.ping_group_range=0 0", which lets any
+ * group use ICMP echo sockets so that ping works without CAP_NET_RAW (not a default capability), when
+ * the network namespace is private and the user did not set the key. Returns 0 or -ENOMEM. */
+int sysctls_add_defaults(Sysctls *s, const SysctlNamespaces *ns);
+
 /* In the child, after the container's /proc is mounted: writes each value to
  * /proc/sys/<key with '.' → '/'> opened relative to proc_fd (a directory fd on the container's /proc;
  * AT_FDCWD with "/proc" semantics when proc_fd is AT_FDCWD). No allocation. Returns 0 or -errno;

@@ -29,6 +29,13 @@ container_setup_file() {
                 mkdir -p "/sys/fs/cgroup/$h$own/$CTR_CGROUP"
                 echo "/sys/fs/cgroup/$h$own/$CTR_CGROUP" >>"$BATS_FILE_TMPDIR/cgroups"
         done
+        # skiff, moved into those cgroups first (for commands run from other tools, e.g. script(1))
+        cat >"$BATS_FILE_TMPDIR/skiff-in-cgroup" <<EOF
+#!/bin/bash
+while read -r d; do echo \$\$ >"\$d/cgroup.procs"; done <"$BATS_FILE_TMPDIR/cgroups"
+exec "$SKIFF" "\$@"
+EOF
+        chmod +x "$BATS_FILE_TMPDIR/skiff-in-cgroup"
         # Does this branch have a working container_spawn() (rtcore)? Tests that need one skip otherwise.
         local err
         err=$(in_test_cgroup "$SKIFF" run --rm "$CTR_IMAGE" true 2>&1 >/dev/null) || true
@@ -68,18 +75,10 @@ in_test_cgroup() {
         )
 }
 
-# run_skiff inside the test cgroup.
+# run_skiff inside the test cgroup (through $BATS_FILE_TMPDIR/skiff-in-cgroup, made by setup).
 run_ctr() {
-        local saved=$SKIFF rc=$1
+        local saved=$SKIFF
         SKIFF="$BATS_FILE_TMPDIR/skiff-in-cgroup"
-        if [[ ! -x $SKIFF ]]; then
-                cat >"$SKIFF" <<EOF
-#!/bin/bash
-while read -r d; do echo \$\$ >"\$d/cgroup.procs"; done <"$BATS_FILE_TMPDIR/cgroups"
-exec "$saved" "\$@"
-EOF
-                chmod +x "$SKIFF"
-        fi
         run_skiff "$@"
         SKIFF=$saved
 }
@@ -96,7 +95,8 @@ leak_snapshot() {
         find "$SKIFF_ROOT/containers" "$SKIFF_RUNROOT/containers" -mindepth 1 2>/dev/null \
                 | grep -v -e '/containers/names$' -e '/containers/.lock$' | sort
         echo "## processes"
-        pgrep -f -- "bats-busybox" || true
+        # monitors (their argv names our root); container processes are in the cgroups above
+        pgrep -f -- "^skiff-monitor $SKIFF_ROOT " || true
 }
 
 # Fails with a diff when the snapshot differs from the one in file $1.

@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         if (store_records_parse(s, strlen(s), &imgs, &n, &err) >= 0) {
                 for (size_t i = 0; i < n; i++)
-                        total += strlen(imgs[i]->id) + strv_length(imgs[i]->names) + strv_length(imgs[i]->diff_ids);
+                        total += strlen(imgs[i]->id) + strv_length(imgs[i]->names)
+                                 + strv_length(imgs[i]->diff_ids);
                 store_image_array_free(imgs, n);
         }
         if (docker_archive_manifest_parse(s, strlen(s), &entries, &m, &err2) >= 0) {

@@ -3,13 +3,14 @@
 /* Shared by the image store's unit tests: layer tarballs built in memory with libarchive's writer,
  * and temporary directories. Include after unit-test.h. */
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+
+#include <archive.h>
+#include <archive_entry.h>
 
 typedef struct TarEntry {
         const char *name;
@@ -64,10 +65,12 @@ static inline int tar_build(const TarEntry *entries, size_t n, TarFilter filter)
                 archive_entry_set_gid(e, t->gid);
                 archive_entry_set_mtime(e, t->mtime ?: 1000000000, 0);
                 if (t->xattr_name)
-                        archive_entry_xattr_add_entry(e, t->xattr_name, t->xattr_value, strlen(t->xattr_value));
+                        archive_entry_xattr_add_entry(e, t->xattr_name, t->xattr_value,
+                                                      strlen(t->xattr_value));
                 if (archive_write_header(a, e) != ARCHIVE_OK)
                         return -1;
-                if (t->type == AE_IFREG && len > 0 && archive_write_data(a, t->data, len) != (la_ssize_t) len)
+                if (t->type == AE_IFREG && len > 0
+                    && archive_write_data(a, t->data, len) != (la_ssize_t) len)
                         return -1;
                 archive_entry_free(e);
         }

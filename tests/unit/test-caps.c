@@ -2,21 +2,19 @@
  * that applies a set and reads its own /proc/self/status. */
 
 #include <errno.h>
-
-#include "unit-test.h"
-
 #include <sys/prctl.h>
 
 #include <sys/capability.h>
 
 #include "common/macro.h"
 #include "runtime/caps.h"
+#include "unit-test.h"
 
 static void test_default_mask(void **state) {
         uint64_t m = caps_default_mask();
-        const int want[] = { CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FOWNER,  CAP_FSETID,   CAP_KILL,
-                             CAP_NET_BIND_SERVICE, CAP_SETFCAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID,
-                             CAP_SYS_CHROOT };
+        const int want[] = {CAP_CHOWN,   CAP_DAC_OVERRIDE,     CAP_FOWNER,    CAP_FSETID,
+                            CAP_KILL,    CAP_NET_BIND_SERVICE, CAP_SETFCAP,   CAP_SETGID,
+                            CAP_SETPCAP, CAP_SETUID,           CAP_SYS_CHROOT};
 
         assert_int_equal(__builtin_popcountll(m), 11);
         for (size_t i = 0; i < ELEMENTSOF(want); i++)
@@ -70,8 +68,8 @@ static void test_build_default_root(void **state) {
 }
 
 static void test_build_add_drop(void **state) {
-        char *add[] = { (char *) "net_admin", (char *) "CAP_SYS_PTRACE", NULL };
-        char *drop[] = { (char *) "chown", (char *) "Cap_Kill", NULL };
+        char *add[] = {(char *) "net_admin", (char *) "CAP_SYS_PTRACE", NULL};
+        char *drop[] = {(char *) "chown", (char *) "Cap_Kill", NULL};
         CapSet s;
         char *err = NULL;
 
@@ -85,8 +83,8 @@ static void test_build_add_drop(void **state) {
 }
 
 static void test_build_all(void **state) {
-        char *all[] = { (char *) "all", NULL };
-        char *one[] = { (char *) "NET_BIND_SERVICE", NULL };
+        char *all[] = {(char *) "all", NULL};
+        char *one[] = {(char *) "NET_BIND_SERVICE", NULL};
         CapSet s;
 
         /* --cap-drop ALL --cap-add X: only X */
@@ -105,7 +103,7 @@ static void test_build_all(void **state) {
 }
 
 static void test_build_nonroot(void **state) {
-        char *add[] = { (char *) "net_raw", NULL };
+        char *add[] = {(char *) "net_raw", NULL};
         CapSet s;
 
         assert_int_equal(caps_build(false, NULL, NULL, 1000, 40, &s, NULL), 0);
@@ -121,11 +119,11 @@ static void test_build_nonroot(void **state) {
 }
 
 static void test_build_errors(void **state) {
-        char *bad[] = { (char *) "CAP_NET_ADMIN", (char *) "cap_frobnicate", NULL };
-        char *kill_[] = { (char *) "KILL", NULL };
-        char *kill2[] = { (char *) "cap_kill", NULL };
-        char *above[] = { (char *) "checkpoint_restore", NULL };
-        CapSet s = { .bounding = 42 };
+        char *bad[] = {(char *) "CAP_NET_ADMIN", (char *) "cap_frobnicate", NULL};
+        char *kill_[] = {(char *) "KILL", NULL};
+        char *kill2[] = {(char *) "cap_kill", NULL};
+        char *above[] = {(char *) "checkpoint_restore", NULL};
+        CapSet s = {.bounding = 42};
         char *err = NULL;
 
         assert_int_equal(caps_build(false, bad, NULL, 0, 40, &s, &err), -EINVAL);
@@ -179,7 +177,7 @@ static bool can_apply(void) {
  * 2 apply failed. */
 static int child_apply(const CapSet *set, uid_t uid) {
         const char *step = NULL;
-        gid_t groups[] = { 0 };
+        gid_t groups[] = {0};
 
         if (caps_apply_user(set, uid, uid, groups, 0, &step) < 0) {
                 fprintf(stderr, "# apply: %s: %m\n", step ?: "?");
@@ -225,7 +223,7 @@ static int run_child(const CapSet *set, uid_t uid) {
 
 static void test_apply_root(void **state) {
         CapSet s;
-        char *add[] = { (char *) "net_raw", NULL };
+        char *add[] = {(char *) "net_raw", NULL};
 
         if (!can_apply())
                 skip();
@@ -235,7 +233,7 @@ static void test_apply_root(void **state) {
 
 static void test_apply_nonroot_ambient(void **state) {
         CapSet s;
-        char *add[] = { (char *) "net_bind_service", NULL };
+        char *add[] = {(char *) "net_bind_service", NULL};
 
         if (!can_apply())
                 skip();

@@ -6,12 +6,11 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#include "unit-test.h"
-
 #include "common/fileio.h"
 #include "common/macro.h"
 #include "common/strv.h"
 #include "runtime/cgroup.h"
+#include "unit-test.h"
 
 /* This kind of host: v1 controllers, an empty cgroup2 at unified, name=systemd, and the caller in a
  * nested memory cgroup (cpu and cpuacct mounted separately). */
@@ -82,7 +81,8 @@ static const CgroupHierarchy *by_dir(const CgroupSystem *s, const char *dir) {
 static void test_detect_hybrid(void **state) {
         CgroupSystem *s = NULL;
 
-        assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", hybrid_mountinfo, hybrid_self, &s), 0);
+        assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", hybrid_mountinfo, hybrid_self, &s),
+                         0);
         assert_int_equal(s->layout, CGROUP_LAYOUT_HYBRID);
         assert_int_equal(s->n_hier, 10);
         assert_string_equal(by_dir(s, "memory")->own, "process_api/27f1");
@@ -97,6 +97,29 @@ static void test_detect_hybrid(void **state) {
         assert_null(cgroup_system_find(s, "hugetlb"));
         assert_string_equal(cgroup_layout_to_string(s->layout), "hybrid");
         cgroup_system_free(s);
+}
+
+/* A cgroup mount hidden by a later mount on top (a benchmark's tmpfs, a container's masked path) is
+ * not what the path shows: it must not be used. */
+static void test_detect_shadowed(void **state) {
+        CgroupSystem *s = NULL;
+        char *mi = NULL;
+
+        assert_true(asprintf(&mi, "%s%s", hybrid_mountinfo,
+                             "90 41 0:90 / /sys/fs/cgroup/unified rw - tmpfs hide rw\n")
+                    > 0);
+        assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", mi, hybrid_self, &s), 0);
+        assert_int_equal(s->layout, CGROUP_LAYOUT_V1);
+        assert_int_equal(s->n_hier, 9);
+        assert_null(by_dir(s, "unified"));
+        cgroup_system_free(s);
+        free(mi);
+
+        /* a tmpfs over the whole root hides everything */
+        assert_true(asprintf(&mi, "%s%s", hybrid_mountinfo, "91 31 0:91 / /sys/fs/cgroup rw - tmpfs t rw\n")
+                    > 0);
+        assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", mi, hybrid_self, &s), -ENOMEDIUM);
+        free(mi);
 }
 
 static void test_detect_v2(void **state) {
@@ -118,7 +141,8 @@ static void test_detect_v2(void **state) {
 static void test_detect_combined(void **state) {
         CgroupSystem *s = NULL;
 
-        assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", combined_mountinfo, combined_self, &s), 0);
+        assert_int_equal(
+                cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", combined_mountinfo, combined_self, &s), 0);
         assert_int_equal(s->layout, CGROUP_LAYOUT_V1);
         assert_int_equal(s->n_hier, 2);
         assert_string_equal(s->hier[0].dir, "cpu,cpuacct");
@@ -140,14 +164,15 @@ static void test_plan_hybrid(void **state) {
         CgroupSystem *s = NULL;
         CgroupPlan *p = NULL;
         char *err = NULL;
-        CgroupLimits l = { .memory = 512 << 20, .cpu_quota = 150000, .cpu_shares = 512, .pids_limit = 100 };
+        CgroupLimits l = {.memory = 512 << 20, .cpu_quota = 150000, .cpu_shares = 512, .pids_limit = 100};
 
         /* memsw exists where swap accounting is on */
         mk("memory");
         mk("memory/process_api");
         mk("memory/process_api/27f1");
         put("memory/process_api/27f1/memory.memsw.limit_in_bytes", "9223372036854771712\n");
-        assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", hybrid_mountinfo, hybrid_self, &s), 0);
+        assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", hybrid_mountinfo, hybrid_self, &s),
+                         0);
         assert_int_equal(cgroup_plan_build(s, "skiff-abc", &l, CGROUPS_ENABLED, false, &p, &err), 0);
         assert_null(err);
         assert_null(p->monitor_paths);
@@ -166,13 +191,29 @@ static void test_plan_hybrid(void **state) {
         assert_string_equal(p->writes[0].value, "536870912");
         assert_string_equal(p->writes[0].path, "memory/process_api/27f1/skiff-abc");
         assert_string_equal(p->writes[1].file, "memory.memsw.limit_in_bytes");
-        assert_string_equal(p->writes[1].value, "1073741824"); /* podman: swap as large as memory */
+        assert_string_equal(p->writes[1].value, "1073741824");       /* podman: swap as large as memory */
         assert_string_equal(p->writes[2].file, "cpu.cfs_period_us"); /* before the quota */
         assert_string_equal(p->writes[2].value, "100000");
         assert_string_equal(find_write(p, "cpu.cfs_quota_us")->value, "150000");
         assert_string_equal(find_write(p, "cpu.shares")->value, "512");
         assert_string_equal(find_write(p, "pids.max")->value, "100");
         assert_string_equal(find_write(p, "pids.max")->path, "pids/skiff-abc");
+
+        /* device rules (v1): the devices hierarchy joins the plan, deny all then the allow list */
+        assert_int_equal(cgroup_plan_add_device_rules(s, p, "skiff-abc", false), 0);
+        assert_true(strv_contains(p->paths, "devices/skiff-abc"));
+        assert_int_equal(strv_length(p->paths), 9);
+        assert_string_equal(p->writes[6].path, "devices/skiff-abc");
+        assert_string_equal(p->writes[6].file, "devices.deny");
+        assert_string_equal(p->writes[6].value, "a");
+        assert_string_equal(p->writes[7].file, "devices.allow");
+        assert_string_equal(p->writes[7].value, "c *:* m");
+        assert_int_equal(p->n_writes, 6 + 1 + 12);
+        cgroup_plan_free(p);
+        assert_int_equal(cgroup_plan_build(s, "skiff-abc", &l, CGROUPS_ENABLED, false, &p, &err), 0);
+        assert_int_equal(cgroup_plan_add_device_rules(s, p, "skiff-abc", true), 0);
+        assert_string_equal(p->writes[p->n_writes - 1].file, "devices.allow");
+        assert_string_equal(p->writes[p->n_writes - 1].value, "a");
         cgroup_plan_free(p);
 
         /* --cgroups=split: the monitor's cgroups too */
@@ -193,15 +234,32 @@ static void test_plan_hybrid(void **state) {
         /* rootless on v1: no cgroup, a warning when limits were asked for */
         assert_int_equal(cgroup_plan_build(s, "skiff-abc", &l, CGROUPS_ENABLED, true, &p, &err), 0);
         assert_int_equal(strv_length(p->paths), 0);
-        assert_string_equal(p->warning,
-                            "--memory: rootless containers need a delegated cgroup v2 tree, resource limits ignored");
+        assert_string_equal(
+                p->warning,
+                "--memory: rootless containers need a delegated cgroup v2 tree, resource limits ignored");
+        cgroup_plan_free(p);
+
+        /* podman's default pids limit alone: no warning when rootless, no error when disabled */
+        CgroupLimits dflt = {.pids_limit = CGROUP_DEFAULT_PIDS_LIMIT};
+        assert_int_equal(cgroup_plan_build(s, "skiff-abc", &dflt, CGROUPS_ENABLED, true, &p, &err), 0);
+        assert_null(p->warning);
+        cgroup_plan_free(p);
+        assert_int_equal(cgroup_plan_build(s, "skiff-abc", &dflt, CGROUPS_DISABLED, false, &p, &err), 0);
+        assert_int_equal(strv_length(p->paths), 0);
+        cgroup_plan_free(p);
+        /* but an explicit other one warns */
+        CgroupLimits pl = {.pids_limit = 10};
+        assert_int_equal(cgroup_plan_build(s, "skiff-abc", &pl, CGROUPS_ENABLED, true, &p, &err), 0);
+        assert_string_equal(
+                p->warning,
+                "--pids-limit: rootless containers need a delegated cgroup v2 tree, resource limits ignored");
         cgroup_plan_free(p);
 
         /* bad names never make a path */
         assert_int_equal(cgroup_plan_build(s, "../x", NULL, CGROUPS_ENABLED, false, &p, &err), -EINVAL);
         assert_int_equal(cgroup_plan_build(s, "..", NULL, CGROUPS_ENABLED, false, &p, &err), -EINVAL);
 
-        CgroupLimits bad = { .memory = 512 << 20, .memory_swap = 100 << 20 };
+        CgroupLimits bad = {.memory = 512 << 20, .memory_swap = 100 << 20};
         assert_int_equal(cgroup_plan_build(s, "skiff-abc", &bad, CGROUPS_ENABLED, false, &p, &err), -EINVAL);
         assert_string_equal(err, "--memory-swap: must be at least --memory (it counts memory plus swap)");
         free(err);
@@ -212,8 +270,11 @@ static void test_plan_v2(void **state) {
         CgroupSystem *s = NULL;
         CgroupPlan *p = NULL;
         char *err = NULL;
-        CgroupLimits l = { .memory = 256 << 20, .memory_swap = -1, .cpu_quota = 50000, .cpu_shares = 1024,
-                           .pids_limit = -1 };
+        CgroupLimits l = {.memory = 256 << 20,
+                          .memory_swap = -1,
+                          .cpu_quota = 50000,
+                          .cpu_shares = 1024,
+                          .pids_limit = -1};
 
         put("user.slice/skiff.scope/memory.swap.max", "max\n");
         assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", v2_mountinfo, v2_self, &s), 0);
@@ -228,6 +289,29 @@ static void test_plan_v2(void **state) {
         assert_string_equal(find_write(p, "cpu.max")->value, "50000 100000");
         assert_string_equal(find_write(p, "cpu.weight")->value, "39");
         assert_string_equal(find_write(p, "pids.max")->value, "max");
+        /* v2 device rules: a BPF program for the container's cgroup, no writes */
+        size_t nw = p->n_writes;
+        assert_int_equal(cgroup_plan_add_device_rules(s, p, "skiff-x", false), 0);
+        assert_string_equal(p->device_filter_path, "user.slice/skiff.scope/skiff-x");
+        assert_int_equal(p->n_writes, nw);
+        cgroup_plan_free(p);
+        assert_int_equal(cgroup_plan_build(s, "skiff-x", &l, CGROUPS_ENABLED, false, &p, &err), 0);
+        assert_int_equal(cgroup_plan_add_device_rules(s, p, "skiff-x", true), 0); /* privileged: none */
+        assert_null(p->device_filter_path);
+        cgroup_plan_free(p);
+
+        /* only podman's default pids limit: both writes optional, so a busy parent cannot fail a run
+         * nobody asked limits for; an explicit limit is not optional */
+        CgroupLimits dflt = {.pids_limit = CGROUP_DEFAULT_PIDS_LIMIT};
+        assert_int_equal(cgroup_plan_build(s, "skiff-x", &dflt, CGROUPS_ENABLED, false, &p, &err), 0);
+        assert_int_equal(p->n_writes, 2);
+        assert_string_equal(p->writes[0].value, "+pids");
+        assert_true(p->writes[0].optional);
+        assert_true(p->writes[1].optional);
+        cgroup_plan_free(p);
+        assert_int_equal(cgroup_plan_build(s, "skiff-x", &l, CGROUPS_ENABLED, false, &p, &err), 0);
+        for (size_t i = 0; i < p->n_writes; i++)
+                assert_false(p->writes[i].optional);
         cgroup_plan_free(p);
 
         /* rootless with a writable (delegated) tree: limits apply */
@@ -240,8 +324,9 @@ static void test_plan_v2(void **state) {
         cgroup_system_free(s);
 
         /* a controller the tree doesn't have */
-        assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", combined_mountinfo, combined_self, &s), 0);
-        CgroupLimits pl = { .pids_limit = 5 };
+        assert_int_equal(
+                cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", combined_mountinfo, combined_self, &s), 0);
+        CgroupLimits pl = {.pids_limit = 5};
         assert_int_equal(cgroup_plan_build(s, "skiff-x", &pl, CGROUPS_ENABLED, false, &p, &err), -EINVAL);
         assert_string_equal(err, "--pids-limit: the pids controller is not available");
         free(err);
@@ -287,7 +372,8 @@ static void test_parsers(void **state) {
         size_bad("--memory", " 1g", "--memory \" 1g\": invalid size");
         size_bad("--memory", "1k", "--memory \"1k\": must be at least 6MiB");
         size_bad("--memory", "99999999999p", "--memory \"99999999999p\": too large");
-        size_bad("--memory", "99999999999999999999999", "--memory \"99999999999999999999999\": invalid size");
+        size_bad("--memory", "99999999999999999999999",
+                 "--memory \"99999999999999999999999\": invalid size");
         size_bad("--shm-size", "0", "--shm-size \"0\": must be greater than 0");
 
         assert_int_equal(cgroup_parse_memory_swap("-1", &v, &err), 0);
@@ -339,7 +425,7 @@ static void test_parsers(void **state) {
 }
 
 static void test_join_kill_stats_remove(void **state) {
-        char *paths[] = { (char *) "fake/a", (char *) "fake/b", NULL };
+        char *paths[] = {(char *) "fake/a", (char *) "fake/b", NULL};
         char *err = NULL, *t;
         CgroupStats st;
         int p[2], status;
@@ -382,7 +468,7 @@ static void test_join_kill_stats_remove(void **state) {
         assert_int_equal(st.cpu_usage_ns, 1500000);
 
         /* joining a missing cgroup names it */
-        char *missing[] = { (char *) "fake/none", NULL };
+        char *missing[] = {(char *) "fake/none", NULL};
         assert_int_equal(cgroup_join(tmp_fd, missing, 1, &err), -ENOENT);
         assert_string_equal(err, "cgroup fake/none: join process 1: No such file or directory");
         free(err);
@@ -393,7 +479,7 @@ static void test_join_kill_stats_remove(void **state) {
         mk("gone/x");
         mk("gone/x/y");
         mk("gone/z");
-        char *rm[] = { (char *) "gone", (char *) "never-existed", NULL };
+        char *rm[] = {(char *) "gone", (char *) "never-existed", NULL};
         assert_int_equal(cgroup_remove(tmp_fd, rm, 100, &err), 0);
         assert_int_equal(faccessat(tmp_fd, "gone", F_OK, 0), -1);
         (void) p;
@@ -401,13 +487,10 @@ static void test_join_kill_stats_remove(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_detect_hybrid),
-                cmocka_unit_test(test_detect_v2),
-                cmocka_unit_test(test_detect_combined),
-                cmocka_unit_test(test_plan_hybrid),
-                cmocka_unit_test(test_plan_v2),
-                cmocka_unit_test(test_parsers),
-                cmocka_unit_test(test_join_kill_stats_remove),
+                cmocka_unit_test(test_detect_hybrid), cmocka_unit_test(test_detect_shadowed),
+                cmocka_unit_test(test_detect_v2),     cmocka_unit_test(test_detect_combined),
+                cmocka_unit_test(test_plan_hybrid),   cmocka_unit_test(test_plan_v2),
+                cmocka_unit_test(test_parsers),       cmocka_unit_test(test_join_kill_stats_remove),
         };
         int r;
 

@@ -1,8 +1,6 @@
 /* Unit tests for the container plan (src/runtime/plan-*.c): every rule of container_plan_build(), on a
  * fake image made of layer directories in a temporary directory. Runs as any user, offline. */
 
-#include "unit-test.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,6 +11,7 @@
 #include "common/fileio.h"
 #include "common/strv.h"
 #include "runtime/container-plan.h"
+#include "unit-test.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -56,7 +55,8 @@ static int setup_image(void **state) {
                  "# a comment\n"
                  "app:x:1000:1000:App:/home/app:/bin/sh\n"
                  "gone:x:1001:1001::/home/gone:/bin/sh\n");
-        write_at(layer0, "etc/group", "root:x:0:\nwheel:x:10:app,daemon\naudio:x:29:app\napp:x:1000:\nstaff:x:50:\n");
+        write_at(layer0, "etc/group",
+                 "root:x:0:\nwheel:x:10:app,daemon\naudio:x:29:app\napp:x:1000:\nstaff:x:50:\n");
         write_at(layer0, "etc/secret/old", "x\n");
         write_at(layer0, "etc/hidden", "base\n");
         /* middle layer: a whiteout for /etc/hidden, an opaque /etc/secret */
@@ -64,7 +64,8 @@ static int setup_image(void **state) {
         write_at(layer1, "etc/secret/.wh..wh..opq", "");
         write_at(layer1, "etc/secret/new", "y\n");
         /* top layer: replaces /etc/group (app loses audio) */
-        write_at(layer2, "etc/group", "root:x:0:\nwheel:x:10:app,daemon\napp:x:1000:\nstaff:x:50:\nvideo:x:44:\n");
+        write_at(layer2, "etc/group",
+                 "root:x:0:\nwheel:x:10:app,daemon\napp:x:1000:\nstaff:x:50:\nvideo:x:44:\n");
         write_at(tmpdir, "root-ro/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
         write_at(tmpdir, "vol/file", "v\n");
         write_at(tmpdir, "env.list", "# comment\n\nFROM_FILE=1\nSHARED=file\n  INDENTED=yes\r\nHOST_ONLY\n");
@@ -88,11 +89,11 @@ static int teardown_image(void **state) {
 }
 
 static void opts_init(RunOptions *o) {
-        *o = (RunOptions) { .id = strdup(ID) };
+        *o = (RunOptions){.id = strdup(ID)};
 }
 
 static void image_init(ImageInfo *i) {
-        *i = (ImageInfo) {
+        *i = (ImageInfo){
                 .id = strdup("sha256:feed"),
                 .name = strdup("localhost/test:1"),
                 .entrypoint = STRV("/bin/ep"),
@@ -256,15 +257,15 @@ static void test_env_order_and_precedence(void **state) {
         o.env = STRV("SHARED=flag", "TEST_PLAN_HOST", "TEST_PLAN_UNSET", "WITH_EQ=a=b", "TPFX_*", "EMPTY=");
         p = build_ok(&o, &i);
 
-        assert_string_equal(env_get(p->env, "PATH"), "/image/bin");     /* image over the default */
-        assert_int_equal(env_index(p->env, "PATH"), 0);                  /* ...keeping its place */
+        assert_string_equal(env_get(p->env, "PATH"), "/image/bin"); /* image over the default */
+        assert_int_equal(env_index(p->env, "PATH"), 0);             /* ...keeping its place */
         assert_string_equal(env_get(p->env, "IMAGE_ONLY"), "1");
         assert_string_equal(env_get(p->env, "FROM_FILE"), "1");
         assert_string_equal(env_get(p->env, "INDENTED"), "yes");
-        assert_string_equal(env_get(p->env, "HOST_ONLY"), "h1");         /* NAME alone in a file */
-        assert_string_equal(env_get(p->env, "SHARED"), "flag");          /* -e over file over image */
+        assert_string_equal(env_get(p->env, "HOST_ONLY"), "h1"); /* NAME alone in a file */
+        assert_string_equal(env_get(p->env, "SHARED"), "flag");  /* -e over file over image */
         assert_string_equal(env_get(p->env, "TEST_PLAN_HOST"), "fromhost");
-        assert_null(env_get(p->env, "TEST_PLAN_UNSET"));                /* unset on the host: skipped */
+        assert_null(env_get(p->env, "TEST_PLAN_UNSET")); /* unset on the host: skipped */
         assert_string_equal(env_get(p->env, "WITH_EQ"), "a=b");
         assert_string_equal(env_get(p->env, "EMPTY"), "");
         assert_string_equal(env_get(p->env, "TPFX_A"), "a");
@@ -317,7 +318,7 @@ static void test_env_order_and_precedence(void **state) {
 /* ---- users ---- */
 
 static void test_image_files_through_layers(void **state) {
-        char *const layers[] = { layer0, layer1, layer2, NULL };
+        char *const layers[] = {layer0, layer1, layer2, NULL};
         char *buf = NULL;
         int fd;
 
@@ -329,8 +330,8 @@ static void test_image_files_through_layers(void **state) {
         assert_non_null(strstr(buf, "video")); /* the top layer's copy */
         free(buf);
         fclose(f);
-        assert_int_equal(plan_open_image_file(layers, NULL, "/etc/hidden"), -ENOENT);      /* whiteout */
-        assert_int_equal(plan_open_image_file(layers, NULL, "/etc/secret/old"), -ENOENT);  /* opaque dir */
+        assert_int_equal(plan_open_image_file(layers, NULL, "/etc/hidden"), -ENOENT);     /* whiteout */
+        assert_int_equal(plan_open_image_file(layers, NULL, "/etc/secret/old"), -ENOENT); /* opaque dir */
         fd = plan_open_image_file(layers, NULL, "/etc/secret/new");
         assert_true(fd >= 0);
         close(fd);
@@ -338,7 +339,7 @@ static void test_image_files_through_layers(void **state) {
         assert_int_equal(plan_open_image_file(layers, NULL, "/etc/../etc/passwd"), -EINVAL);
         assert_int_equal(plan_open_image_file(layers, NULL, "etc/passwd"), -EINVAL);
         /* only the lower layers: the base's files */
-        char *const lower[] = { layer0, NULL };
+        char *const lower[] = {layer0, NULL};
         fd = plan_open_image_file(lower, NULL, "/etc/hidden");
         assert_true(fd >= 0);
         close(fd);
@@ -355,14 +356,15 @@ static void test_image_files_through_layers(void **state) {
 }
 
 static void test_user_resolution(void **state) {
-        char *const layers[] = { layer0, layer1, layer2, NULL };
+        char *const layers[] = {layer0, layer1, layer2, NULL};
         uid_t uid;
         gid_t gid, *groups = NULL;
         size_t n;
         char *home = NULL, *err = NULL;
 
         /* default: root */
-        assert_int_equal(plan_resolve_user(layers, NULL, NULL, NULL, &uid, &gid, &groups, &n, &home, &err), 0);
+        assert_int_equal(plan_resolve_user(layers, NULL, NULL, NULL, &uid, &gid, &groups, &n, &home, &err),
+                         0);
         assert_int_equal(uid, 0);
         assert_int_equal(gid, 0);
         assert_string_equal(home, "/root");
@@ -370,7 +372,8 @@ static void test_user_resolution(void **state) {
         free(groups);
 
         /* by name: gid from passwd, groups from the TOP layer's /etc/group (no audio any more) */
-        assert_int_equal(plan_resolve_user(layers, NULL, "app", NULL, &uid, &gid, &groups, &n, &home, &err), 0);
+        assert_int_equal(plan_resolve_user(layers, NULL, "app", NULL, &uid, &gid, &groups, &n, &home, &err),
+                         0);
         assert_int_equal(uid, 1000);
         assert_int_equal(gid, 1000);
         assert_int_equal(n, 1);
@@ -380,12 +383,14 @@ static void test_user_resolution(void **state) {
         free(groups);
 
         /* numeric uid known to passwd: its gid; unknown: gid 0, no home */
-        assert_int_equal(plan_resolve_user(layers, NULL, "1", NULL, &uid, &gid, &groups, &n, &home, &err), 0);
+        assert_int_equal(plan_resolve_user(layers, NULL, "1", NULL, &uid, &gid, &groups, &n, &home, &err),
+                         0);
         assert_int_equal(uid, 1);
         assert_int_equal(gid, 1);
         free(home);
         free(groups);
-        assert_int_equal(plan_resolve_user(layers, NULL, "4242", NULL, &uid, &gid, &groups, &n, &home, &err), 0);
+        assert_int_equal(plan_resolve_user(layers, NULL, "4242", NULL, &uid, &gid, &groups, &n, &home, &err),
+                         0);
         assert_int_equal(uid, 4242);
         assert_int_equal(gid, 0);
         assert_null(home);
@@ -393,10 +398,12 @@ static void test_user_resolution(void **state) {
         free(groups);
 
         /* uid:gid and name:group; an explicit group drops the memberships */
-        assert_int_equal(plan_resolve_user(layers, NULL, "4242:77", NULL, &uid, &gid, &groups, &n, &home, &err), 0);
+        assert_int_equal(
+                plan_resolve_user(layers, NULL, "4242:77", NULL, &uid, &gid, &groups, &n, &home, &err), 0);
         assert_int_equal(gid, 77);
         free(groups);
-        assert_int_equal(plan_resolve_user(layers, NULL, "app:staff", NULL, &uid, &gid, &groups, &n, &home, &err), 0);
+        assert_int_equal(
+                plan_resolve_user(layers, NULL, "app:staff", NULL, &uid, &gid, &groups, &n, &home, &err), 0);
         assert_int_equal(uid, 1000);
         assert_int_equal(gid, 50);
         assert_int_equal(n, 0);
@@ -405,7 +412,8 @@ static void test_user_resolution(void **state) {
 
         /* --group-add by name and number, no duplicates */
         char **add = STRV("video", "10", "123");
-        assert_int_equal(plan_resolve_user(layers, NULL, "app", add, &uid, &gid, &groups, &n, &home, &err), 0);
+        assert_int_equal(plan_resolve_user(layers, NULL, "app", add, &uid, &gid, &groups, &n, &home, &err),
+                         0);
         assert_int_equal(n, 3);
         assert_int_equal(groups[0], 10);
         assert_int_equal(groups[1], 44);
@@ -415,32 +423,40 @@ static void test_user_resolution(void **state) {
         strv_free(add);
 
         /* errors */
-        assert_int_equal(plan_resolve_user(layers, NULL, "nobody2", NULL, &uid, &gid, &groups, &n, &home, &err), -ENOENT);
+        assert_int_equal(
+                plan_resolve_user(layers, NULL, "nobody2", NULL, &uid, &gid, &groups, &n, &home, &err),
+                -ENOENT);
         assert_string_equal(err, "user nobody2: no user \"nobody2\" in the image's /etc/passwd");
         free(err);
         err = NULL;
-        assert_int_equal(plan_resolve_user(layers, NULL, "app:nogroup", NULL, &uid, &gid, &groups, &n, &home, &err),
-                         -ENOENT);
+        assert_int_equal(
+                plan_resolve_user(layers, NULL, "app:nogroup", NULL, &uid, &gid, &groups, &n, &home, &err),
+                -ENOENT);
         assert_string_equal(err, "user app:nogroup: no group \"nogroup\" in the image's /etc/group");
         free(err);
         err = NULL;
         char **badadd = STRV("nosuch");
-        assert_int_equal(plan_resolve_user(layers, NULL, "app", badadd, &uid, &gid, &groups, &n, &home, &err), -ENOENT);
+        assert_int_equal(
+                plan_resolve_user(layers, NULL, "app", badadd, &uid, &gid, &groups, &n, &home, &err),
+                -ENOENT);
         strv_free(badadd);
         assert_string_equal(err, "--group-add nosuch: no group \"nosuch\" in the image's /etc/group");
         free(err);
         err = NULL;
-        assert_int_equal(plan_resolve_user(layers, NULL, ":5", NULL, &uid, &gid, &groups, &n, &home, &err), -EINVAL);
+        assert_int_equal(plan_resolve_user(layers, NULL, ":5", NULL, &uid, &gid, &groups, &n, &home, &err),
+                         -EINVAL);
         free(err);
         err = NULL;
 
         /* a plain rootfs directory */
         char *rootfs;
         assert_true(asprintf(&rootfs, "%s/root-ro", tmpdir) > 0);
-        assert_int_equal(plan_resolve_user(NULL, rootfs, "root", NULL, &uid, &gid, &groups, &n, &home, &err), 0);
+        assert_int_equal(plan_resolve_user(NULL, rootfs, "root", NULL, &uid, &gid, &groups, &n, &home, &err),
+                         0);
         free(home);
         free(groups);
-        assert_int_equal(plan_resolve_user(NULL, rootfs, "app", NULL, &uid, &gid, &groups, &n, &home, &err), -ENOENT);
+        assert_int_equal(plan_resolve_user(NULL, rootfs, "app", NULL, &uid, &gid, &groups, &n, &home, &err),
+                         -ENOENT);
         free(err);
         free(rootfs);
 }
@@ -504,17 +520,19 @@ static void test_parse_volume(void **state) {
                 int r;
                 const char *msg;
         } bad[] = {
-                { "/src:dst", -EINVAL, "-v /src:dst: destination \"dst\" is not an absolute path" },
-                { "/src:/", -EINVAL, "-v /src:/: cannot mount over the container's /" },
-                { "/src:/a/../b", -EINVAL, "-v /src:/a/../b: destination \"/a/../b\" is not a clean path" },
-                { "/src:/d:ro,rw", -EINVAL, "-v /src:/d:ro,rw: more than one of ro and rw" },
-                { "/src:/d:shared,private", -EINVAL, "-v /src:/d:shared,private: more than one propagation option" },
-                { "/src:/d:bogus", -EINVAL, "-v /src:/d:bogus: unknown option \"bogus\"" },
-                { "/src:/d:size=1", -EINVAL, "-v /src:/d:size=1: unknown option \"size=1\"" },
-                { "/src:/d:O", -EOPNOTSUPP, "-v /src:/d:O: option \"O\" is not supported" },
-                { "/src:/d:ro:x", -EINVAL, "-v /src:/d:ro:x: too many ':'" },
-                { "vol:/d", -EOPNOTSUPP, "-v vol:/d: named volume \"vol\" is not supported, give an absolute host path" },
-                { "/d", -EOPNOTSUPP, "-v /d: anonymous volumes are not supported, give SOURCE:DESTINATION" },
+                {"/src:dst", -EINVAL, "-v /src:dst: destination \"dst\" is not an absolute path"},
+                {"/src:/", -EINVAL, "-v /src:/: cannot mount over the container's /"},
+                {"/src:/a/../b", -EINVAL, "-v /src:/a/../b: destination \"/a/../b\" is not a clean path"},
+                {"/src:/d:ro,rw", -EINVAL, "-v /src:/d:ro,rw: more than one of ro and rw"},
+                {"/src:/d:shared,private", -EINVAL,
+                 "-v /src:/d:shared,private: more than one propagation option"},
+                {"/src:/d:bogus", -EINVAL, "-v /src:/d:bogus: unknown option \"bogus\""},
+                {"/src:/d:size=1", -EINVAL, "-v /src:/d:size=1: unknown option \"size=1\""},
+                {"/src:/d:O", -EOPNOTSUPP, "-v /src:/d:O: option \"O\" is not supported"},
+                {"/src:/d:ro:x", -EINVAL, "-v /src:/d:ro:x: too many ':'"},
+                {"vol:/d", -EOPNOTSUPP,
+                 "-v vol:/d: named volume \"vol\" is not supported, give an absolute host path"},
+                {"/d", -EOPNOTSUPP, "-v /d: anonymous volumes are not supported, give SOURCE:DESTINATION"},
         };
         FOREACH_ARRAY(b, bad, ELEMENTSOF(bad)) {
                 assert_int_equal(plan_parse_volume(b->spec, &m, &err), b->r);
@@ -528,18 +546,24 @@ static void test_parse_mount_and_tmpfs(void **state) {
         PlanMount m;
         char *err = NULL;
 
-        assert_int_equal(plan_parse_mount("type=bind,source=/s,target=/t,readonly,bind-propagation=rslave", &m, &err), 0);
+        assert_int_equal(
+                plan_parse_mount("type=bind,source=/s,target=/t,readonly,bind-propagation=rslave", &m, &err),
+                0);
         assert_string_equal(m.type, "bind");
         assert_string_equal(m.source, "/s");
         assert_string_equal(m.destination, "/t");
         assert_int_equal(m.flags, MS_BIND | MS_REC | MS_RDONLY);
         assert_int_equal(m.propagation, MS_SLAVE | MS_REC);
         plan_mount_done(&m);
-        assert_int_equal(plan_parse_mount("type=bind,src=/s,dst=/t,ro=false,bind-nonrecursive=true,relabel=private", &m,
-                                          &err), 0);
+        assert_int_equal(
+                plan_parse_mount("type=bind,src=/s,dst=/t,ro=false,bind-nonrecursive=true,relabel=private",
+                                 &m, &err),
+                0);
         assert_int_equal(m.flags, MS_BIND);
         plan_mount_done(&m);
-        assert_int_equal(plan_parse_mount("type=tmpfs,destination=/scratch,tmpfs-size=10m,tmpfs-mode=700", &m, &err), 0);
+        assert_int_equal(
+                plan_parse_mount("type=tmpfs,destination=/scratch,tmpfs-size=10m,tmpfs-mode=700", &m, &err),
+                0);
         assert_string_equal(m.type, "tmpfs");
         assert_string_equal(m.data, "size=10m,mode=700");
         assert_int_equal(m.flags, MS_NOSUID | MS_NODEV);
@@ -550,21 +574,22 @@ static void test_parse_mount_and_tmpfs(void **state) {
                 int r;
                 const char *msg;
         } bad[] = {
-                { "source=/s,target=/t", -EINVAL, "--mount source=/s,target=/t: type= is required" },
-                { "type=bind,source=/s", -EINVAL, "--mount type=bind,source=/s: destination= is required" },
-                { "type=bind,target=/t", -EINVAL, "--mount type=bind,target=/t: a bind needs an absolute source=" },
-                { "type=volume,source=v,target=/t", -EOPNOTSUPP,
-                  "--mount type=volume,source=v,target=/t: type=volume is not supported (bind, tmpfs)" },
-                { "type=bind,source=/s,target=/t,ro=maybe", -EINVAL,
-                  "--mount type=bind,source=/s,target=/t,ro=maybe: ro=maybe: not a boolean" },
-                { "type=tmpfs,target=/t,tmpfs-size=lots", -EINVAL,
-                  "--mount type=tmpfs,target=/t,tmpfs-size=lots: tmpfs-size=lots: invalid size" },
-                { "type=tmpfs,target=/t,tmpfs-mode=999", -EINVAL,
-                  "--mount type=tmpfs,target=/t,tmpfs-mode=999: tmpfs-mode=999: not an octal mode" },
-                { "type=bind,source=/s,target=/t,foo=1", -EINVAL,
-                  "--mount type=bind,source=/s,target=/t,foo=1: unknown option \"foo\"" },
-                { "type=bind,source=/s,target=/t,target=/u", -EINVAL,
-                  "--mount type=bind,source=/s,target=/t,target=/u: target given twice" },
+                {"source=/s,target=/t", -EINVAL, "--mount source=/s,target=/t: type= is required"},
+                {"type=bind,source=/s", -EINVAL, "--mount type=bind,source=/s: destination= is required"},
+                {"type=bind,target=/t", -EINVAL,
+                 "--mount type=bind,target=/t: a bind needs an absolute source="},
+                {"type=volume,source=v,target=/t", -EOPNOTSUPP,
+                 "--mount type=volume,source=v,target=/t: type=volume is not supported (bind, tmpfs)"},
+                {"type=bind,source=/s,target=/t,ro=maybe", -EINVAL,
+                 "--mount type=bind,source=/s,target=/t,ro=maybe: ro=maybe: not a boolean"},
+                {"type=tmpfs,target=/t,tmpfs-size=lots", -EINVAL,
+                 "--mount type=tmpfs,target=/t,tmpfs-size=lots: tmpfs-size=lots: invalid size"},
+                {"type=tmpfs,target=/t,tmpfs-mode=999", -EINVAL,
+                 "--mount type=tmpfs,target=/t,tmpfs-mode=999: tmpfs-mode=999: not an octal mode"},
+                {"type=bind,source=/s,target=/t,foo=1", -EINVAL,
+                 "--mount type=bind,source=/s,target=/t,foo=1: unknown option \"foo\""},
+                {"type=bind,source=/s,target=/t,target=/u", -EINVAL,
+                 "--mount type=bind,source=/s,target=/t,target=/u: target given twice"},
         };
         FOREACH_ARRAY(b, bad, ELEMENTSOF(bad)) {
                 assert_int_equal(plan_parse_mount(b->spec, &m, &err), b->r);
@@ -604,8 +629,8 @@ static void test_mounts_in_plan(void **state) {
         image_init(&i);
         p = build_ok(&o, &i);
         /* the system mounts, in order, as podman gives them */
-        const char *order[] = { "/proc", "/dev", "/dev/pts", "/dev/mqueue", "/sys", "/dev/shm", "/etc/hosts",
-                                "/etc/hostname", "/etc/resolv.conf" };
+        const char *order[] = {"/proc",    "/dev",       "/dev/pts",      "/dev/mqueue",     "/sys",
+                               "/dev/shm", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf"};
         assert_int_equal(p->n_mounts, ELEMENTSOF(order));
         for (size_t k = 0; k < ELEMENTSOF(order); k++)
                 assert_string_equal(p->mounts[k].destination, order[k]);
@@ -616,7 +641,7 @@ static void test_mounts_in_plan(void **state) {
         m = mount_get(p, "/etc/hosts");
         assert_true(m->flags & MS_BIND);
         assert_true(m->extra & PLAN_MOUNT_FILE);
-        assert_true(endswith(m->source, "/run/containers/" ID "/hosts"));
+        assert_true(endswith(m->source, "/run/containers/" ID "/run/hosts"));
         assert_true(strv_contains(p->masked_paths, "/proc/kcore"));
         assert_true(strv_contains(p->masked_paths, "/sys/firmware"));
         assert_true(strv_contains(p->readonly_paths, "/proc/sys"));
@@ -664,7 +689,9 @@ static void test_mounts_in_plan(void **state) {
         ASSERT_ERR(&o, &i, -EINVAL, "--tmpfs /x/: duplicate mount destination /x");
         o.tmpfs = strv_free(o.tmpfs);
         o.volumes = STRV("/nonexistent-skiff-test:/d");
-        ASSERT_ERR(&o, &i, -ENOENT, "-v /nonexistent-skiff-test:/d: source /nonexistent-skiff-test: No such file or directory");
+        ASSERT_ERR(
+                &o, &i, -ENOENT,
+                "-v /nonexistent-skiff-test:/d: source /nonexistent-skiff-test: No such file or directory");
         o.volumes = strv_free(o.volumes);
         free(o.shm_size);
         o.shm_size = strdup("lots");
@@ -721,7 +748,8 @@ static void test_read_only_and_privileged(void **state) {
         container_plan_free(p);
 
         /* --security-opt */
-        o.security_opts = STRV("no-new-privileges", "unmask=/proc/kcore:/proc/sys", "mask=/opt/secret", "label=disable");
+        o.security_opts = STRV("no-new-privileges", "unmask=/proc/kcore:/proc/sys", "mask=/opt/secret",
+                               "label=disable");
         p = build_ok(&o, &i);
         assert_true(p->no_new_privs);
         assert_false(strv_contains(p->masked_paths, "/proc/kcore"));
@@ -765,6 +793,8 @@ static void test_namespaces_and_hostname(void **state) {
                 assert_int_equal(p->ns[NS_USER].mode, NS_MODE_HOST);
         assert_string_equal(p->hostname, "0123456789ab");
         assert_string_equal(p->etc_hostname, "0123456789ab\n");
+        assert_int_equal(p->sysctls.n, 1); /* podman's default_sysctls with a private network */
+        assert_string_equal(p->sysctls.items[0].key, "net.ipv4.ping_group_range");
         assert_non_null(strstr(p->etc_hosts, "127.0.0.1\tlocalhost"));
         assert_non_null(strstr(p->etc_hosts, "127.0.1.1\t0123456789ab\n"));
         container_plan_free(p);
@@ -780,6 +810,7 @@ static void test_namespaces_and_hostname(void **state) {
         p = build_ok(&o, &i);
         assert_int_equal(p->ns[NS_NET].mode, NS_MODE_NEW);
         assert_int_equal(p->ns[NS_PID].mode, NS_MODE_HOST);
+        assert_int_equal(p->sysctls.n, 1); /* --network none is private too */
         assert_int_equal(p->ns[NS_IPC].mode, NS_MODE_JOIN);
         assert_string_equal(p->ns[NS_IPC].path, "/proc/1/ns/ipc");
         assert_string_equal(p->hostname, "web");
@@ -882,15 +913,19 @@ static void test_workdir_lifecycle_resources(void **state) {
                 int r;
                 const char *msg;
         } bad[] = {
-                { &o.workdir, "rel", -EINVAL, "--workdir rel: not an absolute path" },
-                { &o.stop_signal, "SIGNOPE", -EINVAL, "--stop-signal SIGNOPE: unknown signal" },
-                { &o.stop_timeout, "-1", -EINVAL, "--stop-timeout -1: not a number of seconds" },
-                { &o.restart, "sometimes", -EINVAL,
-                  "--restart sometimes: expected no, on-failure[:N], always or unless-stopped" },
-                { &o.restart, "always:3", -EINVAL, "--restart always:3: expected no, on-failure[:N], always or unless-stopped" },
-                { &o.log_driver, "syslog", -EINVAL, "--log-driver syslog: expected k8s-file, journald or none" },
-                { &o.sdnotify, "sometimes", -EINVAL, "--sdnotify sometimes: expected container, conmon or ignore" },
-                { &o.cgroups, "maybe", -EINVAL, "--cgroups maybe: expected enabled, disabled, no-conmon or split" },
+                {&o.workdir, "rel", -EINVAL, "--workdir rel: not an absolute path"},
+                {&o.stop_signal, "SIGNOPE", -EINVAL, "--stop-signal SIGNOPE: unknown signal"},
+                {&o.stop_timeout, "-1", -EINVAL, "--stop-timeout -1: not a number of seconds"},
+                {&o.restart, "sometimes", -EINVAL,
+                 "--restart sometimes: expected no, on-failure[:N], always or unless-stopped"},
+                {&o.restart, "always:3", -EINVAL,
+                 "--restart always:3: expected no, on-failure[:N], always or unless-stopped"},
+                {&o.log_driver, "syslog", -EINVAL,
+                 "--log-driver syslog: expected k8s-file, journald or none"},
+                {&o.sdnotify, "sometimes", -EINVAL,
+                 "--sdnotify sometimes: expected container, conmon, healthy or ignore"},
+                {&o.cgroups, "maybe", -EINVAL,
+                 "--cgroups maybe: expected enabled, disabled, no-conmon or split"},
         };
         FOREACH_ARRAY(b, bad, ELEMENTSOF(bad)) {
                 char *saved = *b->field;
@@ -959,16 +994,18 @@ static void test_json_round_trip(void **state) {
         struct {
                 const char *from, *to, *msg;
         } edits[] = {
-                { "\"uid\":1000", "\"uid\":\"1000\"", "container plan: \"uid\": expected int" },
-                { "\"restart\":\"always\"", "\"restart\":\"sometimes\"", "container plan: \"restart\": unknown value \"sometimes\"" },
-                { "\"argv\":[", "\"argv\":[1,", "container plan: \"argv\"[0]: expected a string" },
-                { "\"version\":1", "\"version\":7", "container plan: unsupported version" },
-                { "\"cwd\":\"/\"", "\"cwdx\":\"/\"", "container plan: \"cwd\": missing" },
+                {"\"uid\":1000", "\"uid\":\"1000\"", "container plan: \"uid\": expected int"},
+                {"\"restart\":\"always\"", "\"restart\":\"sometimes\"",
+                 "container plan: \"restart\": unknown value \"sometimes\""},
+                {"\"argv\":[", "\"argv\":[1,", "container plan: \"argv\"[0]: expected a string"},
+                {"\"version\":1", "\"version\":7", "container plan: unsupported version"},
+                {"\"cwd\":\"/\"", "\"cwdx\":\"/\"", "container plan: \"cwd\": missing"},
         };
         FOREACH_ARRAY(e, edits, ELEMENTSOF(edits)) {
                 char *at = strstr(s1, e->from), *edited;
                 assert_non_null(at);
-                assert_true(asprintf(&edited, "%.*s%s%s", (int) (at - s1), s1, e->to, at + strlen(e->from)) > 0);
+                assert_true(asprintf(&edited, "%.*s%s%s", (int) (at - s1), s1, e->to, at + strlen(e->from))
+                            > 0);
                 assert_int_equal(container_plan_from_string(edited, &q, &err), -EBADMSG);
                 assert_null(q);
                 assert_string_equal(err, e->msg);
@@ -987,9 +1024,32 @@ static void test_json_round_trip(void **state) {
         image_info_done(&i);
 }
 
+static void test_init(void **state) {
+        RunOptions o;
+        ImageInfo i;
+        ContainerPlan *p;
+
+        opts_init(&o);
+        image_init(&i);
+        o.init = true;
+        o.init_path = strdup("/bin/sh"); /* any executable: the plan only checks it can be run */
+        p = build_ok(&o, &i);
+        assert_argv(p->argv, STRV("/run/skiff-init", "--", "/bin/ep", "arg1", "arg2"));
+        assert_string_equal(mount_get(p, "/run/skiff-init")->source, "/bin/sh");
+        assert_true(mount_get(p, "/run/skiff-init")->flags & MS_RDONLY);
+        container_plan_free(p);
+        free(o.init_path);
+        o.init_path = NULL;
+        setenv("SKIFF_PAUSE_PATH", "/nonexistent/skiff-pause", 1);
+        ASSERT_ERR(&o, &i, -ENOENT, "--init: /nonexistent/skiff-pause: not an executable (see --init-path)");
+        unsetenv("SKIFF_PAUSE_PATH");
+        run_options_done(&o);
+        image_info_done(&i);
+}
+
 static void test_no_image(void **state) {
         RunOptions o;
-        ImageInfo i = { .name = strdup("x") };
+        ImageInfo i = {.name = strdup("x")};
 
         opts_init(&o);
         ASSERT_ERR(&o, &i, -EINVAL, "image x: no layers and no root directory");
@@ -1011,6 +1071,7 @@ int main(void) {
                 cmocka_unit_test(test_namespaces_and_hostname),
                 cmocka_unit_test(test_workdir_lifecycle_resources),
                 cmocka_unit_test(test_json_round_trip),
+                cmocka_unit_test(test_init),
                 cmocka_unit_test(test_no_image),
         };
         int r;

@@ -337,11 +337,13 @@ static void test_ctr_log_write_parse(void **state) {
                 size_t len;
                 const char *msg;
         } want[] = {
+                { CTR_STREAM_STDOUT, true, 3, "hel" },
                 { CTR_STREAM_STDERR, false, 3, "err" },
-                { CTR_STREAM_STDOUT, false, 5, "hello" },
+                { CTR_STREAM_STDOUT, false, 2, "lo" },
                 { CTR_STREAM_STDOUT, false, 0, "" },
+                { CTR_STREAM_STDOUT, true, 1, "x" },
                 { CTR_STREAM_STDOUT, true, CTR_LOG_LINE_MAX, NULL },
-                { CTR_STREAM_STDOUT, true, 11, NULL },
+                { CTR_STREAM_STDOUT, true, 10, NULL },
         };
         for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
                 assert_true(n < (int) ELEMENTSOF(want));

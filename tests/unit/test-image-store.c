@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,15 +12,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "unit-test.h"
-
-#include "image-test-util.h"
-
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/strv.h"
+#include "image-test-util.h"
 #include "image/digest.h"
 #include "image/store-internal.h"
 #include "image/store.h"
+#include "unit-test.h"
 
 #define EMPTY_SHA256 "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -84,8 +84,8 @@ static void test_digest(void **state) {
         assert_string_equal(d, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_int_equal(digest_hasher_final(h, d), -EINVAL);
         assert_int_equal(digest_parse(EMPTY_SHA256, &hex, NULL), 0);
-        assert_string_equal(hex, EMPTY_SHA256 + 7);
-        assert_true(digest_hex_is_valid(EMPTY_SHA256 + 7));
+        assert_string_equal(hex, &EMPTY_SHA256[7]);
+        assert_true(digest_hex_is_valid(&EMPTY_SHA256[7]));
         assert_false(digest_hex_is_valid("abc"));
 }
 
@@ -95,16 +95,18 @@ static void test_digest_parse_errors(void **state) {
                 int r;
                 const char *msg;
         } cases[] = {
-                { "", -EINVAL, "invalid digest \"\": empty" },
-                { "abc", -EINVAL, "invalid digest \"abc\": missing \"algorithm:\"" },
-                { ":abc", -EINVAL, "invalid digest \":abc\": empty algorithm" },
-                { "sha256:xyz", -EINVAL, "invalid digest \"sha256:xyz\": sha256 needs lowercase hex digits, got 'x'" },
-                { "sha256:abc", -EINVAL, "invalid digest \"sha256:abc\": sha256 needs 64 hex digits, got 3" },
-                { "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855", -EINVAL,
-                  "invalid digest \"sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855\": sha256 "
-                  "needs lowercase hex digits, got 'E'" },
-                { "sha512:abcd", -EOPNOTSUPP, "unsupported digest algorithm \"sha512\" (only sha256 is supported)" },
-                { "SHA256:abcd", -EINVAL, "invalid digest \"SHA256:abcd\": bad algorithm name" },
+                {"", -EINVAL, "invalid digest \"\": empty"},
+                {"abc", -EINVAL, "invalid digest \"abc\": missing \"algorithm:\""},
+                {":abc", -EINVAL, "invalid digest \":abc\": empty algorithm"},
+                {"sha256:xyz", -EINVAL,
+                 "invalid digest \"sha256:xyz\": sha256 needs lowercase hex digits, got 'x'"},
+                {"sha256:abc", -EINVAL, "invalid digest \"sha256:abc\": sha256 needs 64 hex digits, got 3"},
+                {"sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855", -EINVAL,
+                 "invalid digest \"sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855\": sha256 "
+                 "needs lowercase hex digits, got 'E'"},
+                {"sha512:abcd", -EOPNOTSUPP,
+                 "unsupported digest algorithm \"sha512\" (only sha256 is supported)"},
+                {"SHA256:abcd", -EINVAL, "invalid digest \"SHA256:abcd\": bad algorithm name"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -123,7 +125,7 @@ static void test_blob_write_commit(void **state) {
         _cleanup_(blob_writer_freep) BlobWriter *w = NULL;
         _cleanup_free_ char *data = NULL, *err = NULL;
         char d[DIGEST_STRING_SIZE], want[DIGEST_STRING_SIZE];
-        size_t len;
+        size_t len = 0;
 
         assert_int_equal(digest_buffer("hello world", 11, want), 0);
         assert_int_equal(image_store_has_blob(c->s, want, NULL), 0);
@@ -157,7 +159,9 @@ static void test_blob_digest_mismatch(void **state) {
         assert_int_equal(blob_writer_begin(c->s, EMPTY_SHA256, -1, 0, &w, &err), 0);
         assert_int_equal(blob_writer_write(w, "other", 5, &err), 0);
         assert_int_equal(blob_writer_commit(w, NULL, &err), -EBADMSG);
-        assert_true(asprintf(&want, "blob %s: digest mismatch (expected %s, got %s)", EMPTY_SHA256, EMPTY_SHA256, got) > 0);
+        assert_true(asprintf(&want, "blob %s: digest mismatch (expected %s, got %s)", EMPTY_SHA256,
+                             EMPTY_SHA256, got)
+                    > 0);
         assert_string_equal(err, want);
         assert_int_equal(image_store_has_blob(c->s, EMPTY_SHA256, NULL), 0);
         assert_int_equal(count_dir(c, "blobs/sha256"), 0);
@@ -234,7 +238,8 @@ static void test_blob_lock(void **state) {
                 ImageStore *s = NULL;
                 BlobWriter *cw = NULL;
 
-                if (image_store_open(c->root, 0, &s, NULL) < 0 || blob_writer_begin(s, want, 6, 0, &cw, NULL) < 0)
+                if (image_store_open(c->root, 0, &s, NULL) < 0
+                    || blob_writer_begin(s, want, 6, 0, &cw, NULL) < 0)
                         _exit(1);
                 (void) !write(p[1], "x", 1);
                 usleep(300 * 1000);
@@ -265,7 +270,7 @@ typedef struct TestImage {
 } TestImage;
 
 static void put_fd_blob(Ctx *c, int fd, char d[static DIGEST_STRING_SIZE]) {
-        size_t len;
+        size_t len = 0;
         char *buf = fd_read_all(fd, &len);
 
         assert_non_null(buf);
@@ -275,15 +280,16 @@ static void put_fd_blob(Ctx *c, int fd, char d[static DIGEST_STRING_SIZE]) {
 
 /* Stores a two-layer image (the second layer's content varies with marker) and its layers. */
 static void make_image(Ctx *c, const char *marker, TestImage *img) {
-        const TarEntry l0[] = { { .name = "bin", .type = AE_IFDIR }, { .name = "bin/sh", .type = AE_IFREG, .data = "sh" } };
-        const TarEntry l1[] = { { .name = "marker", .type = AE_IFREG, .data = marker } };
-        const TarEntry *ls[2] = { l0, l1 };
-        const size_t ns[2] = { ELEMENTSOF(l0), ELEMENTSOF(l1) };
+        const TarEntry l0[] = {{.name = "bin", .type = AE_IFDIR},
+                               {.name = "bin/sh", .type = AE_IFREG, .data = "sh"}};
+        const TarEntry l1[] = {{.name = "marker", .type = AE_IFREG, .data = marker}};
+        const TarEntry *ls[2] = {l0, l1};
+        const size_t ns[2] = {ELEMENTSOF(l0), ELEMENTSOF(l1)};
         _cleanup_free_ char *config = NULL, *manifest = NULL;
 
         for (int i = 0; i < 2; i++) {
                 int gz = tar_build(ls[i], ns[i], TAR_GZIP), plain = tar_build(ls[i], ns[i], TAR_PLAIN);
-                size_t len;
+                size_t len = 0;
                 char *buf = fd_read_all(plain, &len);
 
                 put_fd_blob(c, gz, img->layers[i]);
@@ -292,20 +298,27 @@ static void make_image(Ctx *c, const char *marker, TestImage *img) {
                 close(gz);
                 close(plain);
         }
-        assert_true(asprintf(&config,
-                             "{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2024-05-06T07:08:09Z\","
-                             "\"config\":{\"Cmd\":[\"sh\"],\"Env\":[\"M=%s\"],\"User\":\"1:2\",\"WorkingDir\":\"/w\","
-                             "\"Labels\":{\"k\":\"v\"},\"Volumes\":{\"/v\":{}}},"
-                             "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\",\"%s\"]}}",
-                             marker, img->diff_ids[0], img->diff_ids[1]) > 0);
+        assert_true(
+                asprintf(
+                        &config,
+                        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2024-05-06T07:08:09Z\","
+                        "\"config\":{\"Cmd\":[\"sh\"],\"Env\":[\"M=%s\"],\"User\":\"1:2\",\"WorkingDir\":\"/w\","
+                        "\"Labels\":{\"k\":\"v\"},\"Volumes\":{\"/v\":{}}},"
+                        "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\",\"%s\"]}}",
+                        marker, img->diff_ids[0], img->diff_ids[1])
+                > 0);
         assert_int_equal(image_store_put_blob(c->s, NULL, config, strlen(config), img->config, NULL), 0);
-        assert_true(asprintf(&manifest,
-                             "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                             "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\",\"size\":%zu},"
-                             "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":1},"
-                             "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":1}]}",
-                             img->config, strlen(config), img->layers[0], img->layers[1]) > 0);
-        assert_int_equal(image_store_put_blob(c->s, NULL, manifest, strlen(manifest), img->manifest, NULL), 0);
+        assert_true(
+                asprintf(
+                        &manifest,
+                        "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                        "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\",\"size\":%zu},"
+                        "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":1},"
+                        "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":1}]}",
+                        img->config, strlen(config), img->layers[0], img->layers[1])
+                > 0);
+        assert_int_equal(image_store_put_blob(c->s, NULL, manifest, strlen(manifest), img->manifest, NULL),
+                         0);
 }
 
 static void ensure_layers(Ctx *c, const TestImage *img) {
@@ -313,7 +326,8 @@ static void ensure_layers(Ctx *c, const TestImage *img) {
                 _cleanup_free_ char *dir = NULL, *err = NULL;
                 char got[DIGEST_STRING_SIZE];
 
-                assert_int_equal(image_store_layer_ensure(c->s, img->layers[i], "application/vnd.oci.image.layer.v1.tar+gzip",
+                assert_int_equal(image_store_layer_ensure(c->s, img->layers[i],
+                                                          "application/vnd.oci.image.layer.v1.tar+gzip",
                                                           img->diff_ids[i], &dir, got, &err),
                                  0);
                 assert_string_equal(got, img->diff_ids[i]);
@@ -329,11 +343,13 @@ static void test_layer_ensure(void **state) {
 
         make_image(c, "a", &img);
         assert_int_equal(image_store_has_layer(c->s, img.diff_ids[0], NULL, NULL), 0);
-        assert_int_equal(image_store_layer_ensure(c->s, img.layers[0], NULL, img.diff_ids[0], &dir, NULL, NULL), 0);
+        assert_int_equal(
+                image_store_layer_ensure(c->s, img.layers[0], NULL, img.diff_ids[0], &dir, NULL, NULL), 0);
         assert_int_equal(asprintf(&path, "%s/bin/sh", dir), (int) strlen(dir) + 7);
         assert_int_equal(stat(path, &st), 0);
         /* Idempotent: the same dir, not unpacked again (same inode). */
-        assert_int_equal(image_store_layer_ensure(c->s, img.layers[0], NULL, img.diff_ids[0], &dir2, NULL, NULL), 0);
+        assert_int_equal(
+                image_store_layer_ensure(c->s, img.layers[0], NULL, img.diff_ids[0], &dir2, NULL, NULL), 0);
         assert_string_equal(dir, dir2);
         assert_int_equal(stat(path, &st2), 0);
         assert_int_equal(st.st_ino, st2.st_ino);
@@ -347,22 +363,25 @@ static void test_layer_diff_id_mismatch(void **state) {
         _cleanup_free_ char *err = NULL, *want = NULL, *err2 = NULL;
 
         make_image(c, "a", &img);
-        assert_int_equal(image_store_layer_ensure(c->s, img.layers[0], NULL, img.diff_ids[1], NULL, NULL, &err), -EBADMSG);
-        assert_true(asprintf(&want, "layer %s: diff_id mismatch (expected %s, got %s)", img.layers[0], img.diff_ids[1],
-                             img.diff_ids[0]) > 0);
+        assert_int_equal(
+                image_store_layer_ensure(c->s, img.layers[0], NULL, img.diff_ids[1], NULL, NULL, &err),
+                -EBADMSG);
+        assert_true(asprintf(&want, "layer %s: diff_id mismatch (expected %s, got %s)", img.layers[0],
+                             img.diff_ids[1], img.diff_ids[0])
+                    > 0);
         assert_string_equal(err, want);
         assert_int_equal(count_dir(c, "layers"), 0);
         assert_int_equal(count_dir(c, "tmp"), 0);
-        assert_int_equal(image_store_layer_ensure(c->s, img.layers[0], "application/vnd.example.artifact", NULL, NULL,
-                                                  NULL, &err2),
+        assert_int_equal(image_store_layer_ensure(c->s, img.layers[0], "application/vnd.example.artifact",
+                                                  NULL, NULL, NULL, &err2),
                          -EOPNOTSUPP);
         assert_true(strstr(err2, "unsupported media type \"application/vnd.example.artifact\"") != NULL);
 }
 
 static void test_layer_hostile_leaves_nothing(void **state) {
         Ctx *c = *state;
-        const TarEntry e[] = { { .name = "ok", .type = AE_IFREG, .data = "x" },
-                               { .name = "../../escape", .type = AE_IFREG, .data = "x" } };
+        const TarEntry e[] = {{.name = "ok", .type = AE_IFREG, .data = "x"},
+                              {.name = "../../escape", .type = AE_IFREG, .data = "x"}};
         int fd = tar_build(e, ELEMENTSOF(e), TAR_GZIP);
         char d[DIGEST_STRING_SIZE];
         _cleanup_free_ char *err = NULL, *want = NULL;
@@ -376,11 +395,72 @@ static void test_layer_hostile_leaves_nothing(void **state) {
         assert_int_equal(count_dir(c, "tmp"), 0);
 }
 
+typedef struct EnsureArg {
+        Ctx *c;
+        const char *blob, *diff_id;
+        int r;
+        char *dir;
+} EnsureArg;
+
+static void *ensure_thread(void *p) {
+        EnsureArg *a = p;
+
+        a->r = image_store_layer_ensure(a->c->s, a->blob, NULL, a->diff_id, &a->dir, NULL, NULL);
+        return NULL;
+}
+
+/* The registry client unpacks layers from several threads sharing one ImageStore: the same layer
+ * from 4 threads is unpacked once (all get the same dir), two layers in parallel both land. */
+static void test_layer_ensure_threads(void **state) {
+        Ctx *c = *state;
+        TestImage img;
+        EnsureArg args[8];
+        pthread_t t[8];
+
+        char log_path[PATH_MAX], line[512];
+        int saved, logfd, unpacks = 0;
+        FILE *f;
+
+        make_image(c, "threads", &img);
+        /* Count the library's debug line per real unpack. */
+        snprintf(log_path, sizeof(log_path), "%s/log", c->dir);
+        logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(logfd >= 0);
+        fflush(stderr);
+        saved = dup(STDERR_FILENO);
+        assert_int_equal(dup2(logfd, STDERR_FILENO), STDERR_FILENO);
+        log_set_max_level(LOG_DEBUG);
+        for (int i = 0; i < 8; i++) {
+                args[i] = (EnsureArg){ .c = c, .blob = img.layers[i % 2], .diff_id = img.diff_ids[i % 2] };
+                assert_int_equal(pthread_create(&t[i], NULL, ensure_thread, &args[i]), 0);
+        }
+        for (int i = 0; i < 8; i++) {
+                assert_int_equal(pthread_join(t[i], NULL), 0);
+                assert_int_equal(args[i].r, 0);
+                assert_string_equal(args[i].dir, args[i % 2].dir);
+        }
+        fflush(stderr);
+        log_set_max_level(LOG_WARNING);
+        assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+        close(saved);
+        close(logfd);
+        f = fopen(log_path, "re");
+        assert_non_null(f);
+        while (fgets(line, sizeof(line), f))
+                unpacks += strstr(line, ": unpacking") != NULL;
+        fclose(f);
+        assert_int_equal(unpacks, 2);
+        for (int i = 0; i < 8; i++)
+                free(args[i].dir);
+        assert_int_equal(count_dir(c, "layers"), 2);
+        assert_int_equal(count_dir(c, "tmp"), 0);
+}
+
 static void test_image_commit_lookup(void **state) {
         Ctx *c = *state;
         TestImage img;
         char id[DIGEST_SHA256_HEX_LEN + 1], prefix[13];
-        char *names[] = { (char *) "busybox", (char *) "quay.io/a/b:1", NULL };
+        char *names[] = {(char *) "busybox", (char *) "quay.io/a/b:1", NULL};
         _cleanup_free_ char *err = NULL;
 
         make_image(c, "a", &img);
@@ -392,8 +472,15 @@ static void test_image_commit_lookup(void **state) {
         assert_string_equal(id, img.config + 7);
         snprintf(prefix, sizeof(prefix), "%.12s", id);
 
-        const char *refs[] = { "busybox", "busybox:latest", "docker.io/library/busybox:latest", "quay.io/a/b:1", id, prefix,
-                               img.config, img.manifest, "b:1" };
+        const char *refs[] = {"busybox",
+                              "busybox:latest",
+                              "docker.io/library/busybox:latest",
+                              "quay.io/a/b:1",
+                              id,
+                              prefix,
+                              img.config,
+                              img.manifest,
+                              "b:1"};
         for (size_t i = 0; i < ELEMENTSOF(refs); i++) {
                 _cleanup_(store_image_freep) StoreImage *si = NULL;
 
@@ -426,7 +513,7 @@ static void test_names_move_tag_untag_remove(void **state) {
         Ctx *c = *state;
         TestImage a, b;
         char ida[DIGEST_SHA256_HEX_LEN + 1], idb[DIGEST_SHA256_HEX_LEN + 1], rid[DIGEST_SHA256_HEX_LEN + 1];
-        char *na[] = { (char *) "x:1", NULL };
+        char *na[] = {(char *) "x:1", NULL};
         StoreImage **list = NULL;
         size_t n = 0;
         bool untagged;
@@ -481,7 +568,7 @@ static void test_prune(void **state) {
         Ctx *c = *state;
         TestImage a, b;
         char ida[DIGEST_SHA256_HEX_LEN + 1], idb[DIGEST_SHA256_HEX_LEN + 1];
-        char *nb[] = { (char *) "keep", NULL };
+        char *nb[] = {(char *) "keep", NULL};
         _cleanup_strv_free_ char **removed = NULL, **removed2 = NULL;
         _cleanup_free_ char *err = NULL;
         uint64_t bytes = 0;
@@ -519,20 +606,23 @@ static void test_records_parse(void **state) {
                 const char *in;
                 const char *msg;
         } bad[] = {
-                { "", "images.json: not valid JSON" },
-                { "{}", "images.json: \"images\" array missing" },
-                { "{\"images\":[1]}", "images.json: images[0].: not an object" },
-                { "{\"images\":[{\"id\":\"abc\"}]}", "images.json: images[0].id: not 64 hex digits" },
-                { "{\"images\":[{\"id\":\"" EMPTY_SHA256 "\"}]}", "images.json: images[0].id: not 64 hex digits" },
-                { "{\"images\":[{\"id\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
-                  "\"digest\":\"" EMPTY_SHA256 "\",\"config\":\"" EMPTY_SHA256 "\",\"names\":[1]}]}",
-                  "images.json: images[0].names: not an array of strings" },
-                { "{\"images\":[{\"id\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
-                  "\"digest\":\"" EMPTY_SHA256 "\",\"config\":\"sha256:0000000000000000000000000000000000000000000000000000000000000000\"}]}",
-                  "images.json: images[0].config: not the digest of the image id" },
-                { "{\"images\":[{\"id\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
-                  "\"digest\":\"" EMPTY_SHA256 "\",\"config\":\"" EMPTY_SHA256 "\",\"layers\":[\"" EMPTY_SHA256 "\"]}]}",
-                  "images.json: images[0].diffIds: not as many as layers" },
+                {"", "images.json: not valid JSON"},
+                {"{}", "images.json: \"images\" array missing"},
+                {"{\"images\":[1]}", "images.json: images[0].: not an object"},
+                {"{\"images\":[{\"id\":\"abc\"}]}", "images.json: images[0].id: not 64 hex digits"},
+                {"{\"images\":[{\"id\":\"" EMPTY_SHA256 "\"}]}",
+                 "images.json: images[0].id: not 64 hex digits"},
+                {"{\"images\":[{\"id\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
+                 "\"digest\":\"" EMPTY_SHA256 "\",\"config\":\"" EMPTY_SHA256 "\",\"names\":[1]}]}",
+                 "images.json: images[0].names: not an array of strings"},
+                {"{\"images\":[{\"id\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
+                 "\"digest\":\"" EMPTY_SHA256
+                 "\",\"config\":\"sha256:0000000000000000000000000000000000000000000000000000000000000000\"}]}",
+                 "images.json: images[0].config: not the digest of the image id"},
+                {"{\"images\":[{\"id\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
+                 "\"digest\":\"" EMPTY_SHA256 "\",\"config\":\"" EMPTY_SHA256
+                 "\",\"layers\":[\"" EMPTY_SHA256 "\"]}]}",
+                 "images.json: images[0].diffIds: not as many as layers"},
         };
         StoreImage **imgs = NULL;
         size_t n = 0;
@@ -540,7 +630,8 @@ static void test_records_parse(void **state) {
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 _cleanup_free_ char *err = NULL;
 
-                assert_int_equal(store_records_parse(bad[i].in, strlen(bad[i].in), &imgs, &n, &err), -EBADMSG);
+                assert_int_equal(store_records_parse(bad[i].in, strlen(bad[i].in), &imgs, &n, &err),
+                                 -EBADMSG);
                 assert_string_equal(err, bad[i].msg);
         }
         assert_int_equal(store_records_parse("{\"images\":[]}", 13, &imgs, &n, NULL), 0);
@@ -554,12 +645,12 @@ static void test_name_normalize(void **state) {
                 bool local;
                 const char *out;
         } cases[] = {
-                { "busybox", false, "docker.io/library/busybox:latest" },
-                { "busybox", true, "localhost/busybox:latest" },
-                { "a/b:1", true, "localhost/a/b:1" },
-                { "a/b:1", false, "docker.io/a/b:1" },
-                { "quay.io/x/y", true, "quay.io/x/y:latest" },
-                { "localhost:5000/z:t", true, "localhost:5000/z:t" },
+                {"busybox", false, "docker.io/library/busybox:latest"},
+                {"busybox", true, "localhost/busybox:latest"},
+                {"a/b:1", true, "localhost/a/b:1"},
+                {"a/b:1", false, "docker.io/a/b:1"},
+                {"quay.io/x/y", true, "quay.io/x/y:latest"},
+                {"localhost:5000/z:t", true, "localhost:5000/z:t"},
         };
         _cleanup_free_ char *err = NULL;
         char *out = NULL;
@@ -611,6 +702,7 @@ int main(void) {
                 T(test_layer_ensure),
                 T(test_layer_diff_id_mismatch),
                 T(test_layer_hostile_leaves_nothing),
+                T(test_layer_ensure_threads),
                 T(test_image_commit_lookup),
                 T(test_names_move_tag_untag_remove),
                 T(test_prune),

@@ -11,14 +11,12 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "unit-test.h"
-
-#include "image-test-util.h"
-
 #include "common/cleanup.h"
 #include "common/macro.h"
+#include "image-test-util.h"
 #include "image/digest.h"
 #include "image/unpack.h"
+#include "unit-test.h"
 
 typedef struct Ctx {
         char *dir;
@@ -58,7 +56,7 @@ static int unpack(Ctx *c, const TarEntry *e, size_t n, TarFilter f, UnpackFlags 
 
 static void diff_id_of(const TarEntry *e, size_t n, char out[static DIGEST_STRING_SIZE]) {
         int fd = tar_build(e, n, TAR_PLAIN);
-        size_t len;
+        size_t len = 0;
         char *buf = fd_read_all(fd, &len);
 
         assert_non_null(buf);
@@ -68,15 +66,15 @@ static void diff_id_of(const TarEntry *e, size_t n, char out[static DIGEST_STRIN
 }
 
 static const TarEntry basic[] = {
-        { .name = "bin", .type = AE_IFDIR },
-        { .name = "bin/tool", .type = AE_IFREG, .mode = 04755, .data = "#!/bin/sh\necho hi\n" },
-        { .name = "bin/link", .type = AE_IFLNK, .link = "tool" },
-        { .name = "bin/hard", .link = "bin/tool" },
-        { .name = "etc/conf", .type = AE_IFREG, .data = "x=1\n", .mtime = 1234567890 },
-        { .name = "ro", .type = AE_IFDIR, .mode = 0555, .mtime = 1111111111 },
-        { .name = "ro/inside", .type = AE_IFREG, .data = "written into a 0555 dir" },
-        { .name = "./dot/./slash//x", .type = AE_IFREG, .data = "normalised" },
-        { .name = "fifo", .type = AE_IFIFO, .mode = 0600 },
+        {.name = "bin", .type = AE_IFDIR},
+        {.name = "bin/tool", .type = AE_IFREG, .mode = 04755, .data = "#!/bin/sh\necho hi\n"},
+        {.name = "bin/link", .type = AE_IFLNK, .link = "tool"},
+        {.name = "bin/hard", .link = "bin/tool"},
+        {.name = "etc/conf", .type = AE_IFREG, .data = "x=1\n", .mtime = 1234567890},
+        {.name = "ro", .type = AE_IFDIR, .mode = 0555, .mtime = 1111111111},
+        {.name = "ro/inside", .type = AE_IFREG, .data = "written into a 0555 dir"},
+        {.name = "./dot/./slash//x", .type = AE_IFREG, .data = "normalised"},
+        {.name = "fifo", .type = AE_IFIFO, .mode = 0600},
 };
 
 static void check_basic_tree(Ctx *c) {
@@ -107,7 +105,7 @@ static void check_basic_tree(Ctx *c) {
 
 static void test_plain_gzip_zstd(void **state) {
         Ctx *c = *state;
-        const TarFilter filters[] = { TAR_PLAIN, TAR_GZIP, TAR_ZSTD };
+        const TarFilter filters[] = {TAR_PLAIN, TAR_GZIP, TAR_ZSTD};
         char want[DIGEST_STRING_SIZE];
 
         diff_id_of(basic, ELEMENTSOF(basic), want);
@@ -121,9 +119,10 @@ static void test_plain_gzip_zstd(void **state) {
                 assert_int_equal(mkdirat(c->fd, sub, 0755), 0);
                 fd = openat(c->fd, sub, O_RDONLY | O_DIRECTORY);
                 {
-                        Ctx sc = { .dir = NULL, .fd = fd };
+                        Ctx sc = {.dir = NULL, .fd = fd};
 
-                        assert_int_equal(unpack(&sc, basic, ELEMENTSOF(basic), filters[i], 0, &res, &err), 0);
+                        assert_int_equal(unpack(&sc, basic, ELEMENTSOF(basic), filters[i], 0, &res, &err),
+                                         0);
                         assert_null(err);
                         check_basic_tree(&sc);
                 }
@@ -137,9 +136,9 @@ static void test_plain_gzip_zstd(void **state) {
 static void test_ownership(void **state) {
         Ctx *c = *state;
         const TarEntry e[] = {
-                { .name = "d", .type = AE_IFDIR, .uid = 1234, .gid = 2345 },
-                { .name = "d/f", .type = AE_IFREG, .data = "x", .uid = 1000, .gid = 1001, .mode = 02755 },
-                { .name = "d/l", .type = AE_IFLNK, .link = "f", .uid = 7, .gid = 8 },
+                {.name = "d", .type = AE_IFDIR, .uid = 1234, .gid = 2345},
+                {.name = "d/f", .type = AE_IFREG, .data = "x", .uid = 1000, .gid = 1001, .mode = 02755},
+                {.name = "d/l", .type = AE_IFLNK, .link = "f", .uid = 7, .gid = 8},
         };
         struct stat st;
 
@@ -158,7 +157,7 @@ static void test_ownership(void **state) {
 
 static void test_no_chown(void **state) {
         Ctx *c = *state;
-        const TarEntry e[] = { { .name = "f", .type = AE_IFREG, .data = "x", .uid = 4321, .gid = 4321 } };
+        const TarEntry e[] = {{.name = "f", .type = AE_IFREG, .data = "x", .uid = 4321, .gid = 4321}};
         struct stat st;
 
         assert_int_equal(unpack(c, e, ELEMENTSOF(e), TAR_PLAIN, UNPACK_NO_CHOWN, NULL, NULL), 0);
@@ -169,11 +168,11 @@ static void test_no_chown(void **state) {
 static void test_whiteouts_and_opaque(void **state) {
         Ctx *c = *state;
         const TarEntry e[] = {
-                { .name = "etc", .type = AE_IFDIR },
-                { .name = "etc/.wh.passwd", .type = AE_IFREG },
-                { .name = "var/cache/.wh..wh..opq", .type = AE_IFREG },
-                { .name = "var/cache/new", .type = AE_IFREG, .data = "n" },
-                { .name = ".wh..wh.plnk", .type = AE_IFDIR }, /* aufs bookkeeping: ignored */
+                {.name = "etc", .type = AE_IFDIR},
+                {.name = "etc/.wh.passwd", .type = AE_IFREG},
+                {.name = "var/cache/.wh..wh..opq", .type = AE_IFREG},
+                {.name = "var/cache/new", .type = AE_IFREG, .data = "n"},
+                {.name = ".wh..wh.plnk", .type = AE_IFDIR}, /* aufs bookkeeping: ignored */
         };
         char v[8] = {};
         struct stat st;
@@ -198,7 +197,7 @@ static void test_whiteouts_and_opaque(void **state) {
 
 static void test_userns_opaque(void **state) {
         Ctx *c = *state;
-        const TarEntry e[] = { { .name = "d/.wh..wh..opq", .type = AE_IFREG } };
+        const TarEntry e[] = {{.name = "d/.wh..wh..opq", .type = AE_IFREG}};
         char v[8] = {};
         int fd;
 
@@ -216,7 +215,11 @@ static void test_userns_opaque(void **state) {
 static void test_xattrs(void **state) {
         Ctx *c = *state;
         const TarEntry e[] = {
-                { .name = "f", .type = AE_IFREG, .data = "x", .xattr_name = "user.skiff.test", .xattr_value = "hello" },
+                {.name = "f",
+                 .type = AE_IFREG,
+                 .data = "x",
+                 .xattr_name = "user.skiff.test",
+                 .xattr_value = "hello"},
         };
         char v[16] = {};
 
@@ -236,10 +239,10 @@ static void test_xattrs(void **state) {
 static void test_replace_file(void **state) {
         Ctx *c = *state;
         const TarEntry e[] = {
-                { .name = "f", .type = AE_IFREG, .data = "first" },
-                { .name = "f", .type = AE_IFREG, .data = "second" },
-                { .name = "l", .type = AE_IFLNK, .link = "/etc/shadow" },
-                { .name = "l", .type = AE_IFREG, .data = "a file now, written in the layer" },
+                {.name = "f", .type = AE_IFREG, .data = "first"},
+                {.name = "f", .type = AE_IFREG, .data = "second"},
+                {.name = "l", .type = AE_IFLNK, .link = "/etc/shadow"},
+                {.name = "l", .type = AE_IFREG, .data = "a file now, written in the layer"},
         };
         char buf[64] = {};
         int fd;
@@ -264,16 +267,22 @@ static void test_hostile_at_api(void **state) {
                 size_t n;
                 const char *msg;
         } cases[] = {
-                { { { .name = "../x", .type = AE_IFREG, .data = "x" } }, 1,
-                  "layer sha256:test: entry \"../x\": path escapes the layer" },
-                { { { .name = "/abs", .type = AE_IFREG, .data = "x" } }, 1,
-                  "layer sha256:test: entry \"/abs\": absolute path in a layer" },
-                { { { .name = "s", .type = AE_IFLNK, .link = "/" }, { .name = "s/x", .type = AE_IFREG, .data = "x" } }, 2,
-                  "layer sha256:test: entry \"s/x\": path goes through a symlink" },
-                { { { .name = "h", .link = "../../etc/passwd" } }, 1,
-                  "layer sha256:test: entry \"h\": hard link target path escapes the layer" },
-                { { { .name = "dev/null", .type = AE_IFCHR } }, 1,
-                  "layer sha256:test: entry \"dev/null\": device nodes are not allowed in a layer (char 0:0)" },
+                {{{.name = "../x", .type = AE_IFREG, .data = "x"}},
+                 1,
+                 "layer sha256:test: entry \"../x\": path escapes the layer"},
+                {{{.name = "/abs", .type = AE_IFREG, .data = "x"}},
+                 1,
+                 "layer sha256:test: entry \"/abs\": absolute path in a layer"},
+                {{{.name = "s", .type = AE_IFLNK, .link = "/"},
+                  {.name = "s/x", .type = AE_IFREG, .data = "x"}},
+                 2,
+                 "layer sha256:test: entry \"s/x\": path goes through a symlink"},
+                {{{.name = "h", .link = "../../etc/passwd"}},
+                 1,
+                 "layer sha256:test: entry \"h\": hard link target path escapes the layer"},
+                {{{.name = "dev/null", .type = AE_IFCHR}},
+                 1,
+                 "layer sha256:test: entry \"dev/null\": device nodes are not allowed in a layer (char 0:0)"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -302,9 +311,9 @@ static void test_not_a_layer(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                T(test_plain_gzip_zstd), T(test_ownership), T(test_no_chown), T(test_whiteouts_and_opaque),
-                T(test_userns_opaque),   T(test_xattrs),    T(test_replace_file), T(test_hostile_at_api),
-                T(test_not_a_layer),
+                T(test_plain_gzip_zstd),      T(test_ownership),      T(test_no_chown),
+                T(test_whiteouts_and_opaque), T(test_userns_opaque),  T(test_xattrs),
+                T(test_replace_file),         T(test_hostile_at_api), T(test_not_a_layer),
         };
 
         return unit_run_tests("image-unpack", tests, ELEMENTSOF(tests));

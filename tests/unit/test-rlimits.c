@@ -1,13 +1,11 @@
 /* --ulimit parsing, podman's defaults clamped to the caller, apply in a child. */
 
 #include <errno.h>
-
-#include "unit-test.h"
-
 #include <sys/resource.h>
 
 #include "common/macro.h"
 #include "runtime/rlimits.h"
+#include "unit-test.h"
 
 static void test_names(void **state) {
         assert_int_equal(rlimit_from_name("nofile"), RLIMIT_NOFILE);
@@ -57,9 +55,12 @@ static void test_parse_errors(void **state) {
         check_err("nofile=-2", "--ulimit \"nofile=-2\": invalid soft limit (a number, -1 or unlimited)");
         check_err("nofile=5:", "--ulimit \"nofile=5:\": invalid hard limit (a number, -1 or unlimited)");
         check_err("nofile=10:5", "--ulimit \"nofile=10:5\": soft limit 10 is above the hard limit 5");
-        check_err("nofile=unlimited:5",
-                  "--ulimit \"nofile=unlimited:5\": soft limit 18446744073709551615 is above the hard limit 5");
-        check_err("nofile=99999999999999999999999", "--ulimit \"nofile=99999999999999999999999\": invalid soft limit (a number, -1 or unlimited)");
+        check_err(
+                "nofile=unlimited:5",
+                "--ulimit \"nofile=unlimited:5\": soft limit 18446744073709551615 is above the hard limit 5");
+        check_err(
+                "nofile=99999999999999999999999",
+                "--ulimit \"nofile=99999999999999999999999\": invalid soft limit (a number, -1 or unlimited)");
 }
 
 static const Rlimit *find(const Rlimits *l, int res) {
@@ -93,9 +94,9 @@ static void test_ulimit_overrides(void **state) {
         RlimitHost h = {};
         Rlimits l;
         char *err = NULL;
-        char *u[] = { (char *) "nofile=100:200", (char *) "core=0", (char *) "nofile=50", NULL };
-        char *tooh[] = { (char *) "nofile=30000", NULL };
-        char *inf[] = { (char *) "nofile=-1", NULL };
+        char *u[] = {(char *) "nofile=100:200", (char *) "core=0", (char *) "nofile=50", NULL};
+        char *tooh[] = {(char *) "nofile=30000", NULL};
+        char *inf[] = {(char *) "nofile=-1", NULL};
 
         for (int i = 0; i < RLIM_NLIMITS; i++)
                 h.hard[i] = RLIM_INFINITY;
@@ -120,7 +121,7 @@ static void test_ulimit_overrides(void **state) {
 static void test_apply_child(void **state) {
         RlimitHost h;
         Rlimits l;
-        char *u[] = { (char *) "nofile=64:128", (char *) "core=0:0", NULL };
+        char *u[] = {(char *) "nofile=64:128", (char *) "core=0:0", NULL};
         int status;
         pid_t pid;
 

@@ -7,20 +7,19 @@
 #include <linux/netlink.h>
 #include <sched.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
-
-#include "unit-test.h"
 
 #include <sys/capability.h>
 
 #include "common/macro.h"
 #include "runtime/caps.h"
 #include "runtime/seccomp.h"
+#include "unit-test.h"
 
 static SeccompProfile *def;
 
@@ -55,7 +54,8 @@ static void test_default_content(void **state) {
         assert_int_equal(seccomp_profile_lookup(def, "clone3", admin), 1);
         /* capability-bound extras */
         assert_int_equal(seccomp_profile_lookup(def, "process_vm_readv", dflt), 0);
-        assert_int_equal(seccomp_profile_lookup(def, "process_vm_readv", dflt | CAP_MASK(CAP_SYS_PTRACE)), 1);
+        assert_int_equal(seccomp_profile_lookup(def, "process_vm_readv", dflt | CAP_MASK(CAP_SYS_PTRACE)),
+                         1);
         assert_int_equal(seccomp_profile_lookup(def, "init_module", dflt), 0);
         assert_int_equal(seccomp_profile_lookup(def, "init_module", CAP_MASK(CAP_SYS_MODULE)), 1);
         assert_int_equal(seccomp_profile_lookup(def, "reboot", dflt), 0);
@@ -148,52 +148,65 @@ static void check_parse_error(const char *json, const char *want) {
 
 static void test_parse_errors(void **state) {
         check_parse_error("", "seccomp profile x.json: invalid JSON at byte 0: unexpected end of input");
-        check_parse_error("{\"defaultAction\": ", "seccomp profile x.json: invalid JSON at byte 18: unexpected end of input");
+        check_parse_error("{\"defaultAction\": ",
+                          "seccomp profile x.json: invalid JSON at byte 18: unexpected end of input");
         check_parse_error("[]", "seccomp profile x.json: expected a JSON object");
         check_parse_error("{} x", "seccomp profile x.json: invalid JSON at byte 3: trailing data");
         check_parse_error("{}", "seccomp profile x.json: defaultAction: required");
-        check_parse_error("{\"defaultAction\": 1}", "seccomp profile x.json: defaultAction: expected a string");
+        check_parse_error("{\"defaultAction\": 1}",
+                          "seccomp profile x.json: defaultAction: expected a string");
         check_parse_error("{\"defaultAction\": \"SCMP_ACT_FOO\"}",
                           "seccomp profile x.json: defaultAction: unknown action \"SCMP_ACT_FOO\"");
-        check_parse_error("{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}",
-                          "seccomp profile x.json: defaultAction: SCMP_ACT_NOTIFY is not supported (no seccomp agent)");
+        check_parse_error(
+                "{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}",
+                "seccomp profile x.json: defaultAction: SCMP_ACT_NOTIFY is not supported (no seccomp agent)");
         check_parse_error("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"defaultErrnoRet\": 1}",
                           "seccomp profile x.json: defaultErrnoRet: only with defaultAction SCMP_ACT_ERRNO");
         check_parse_error("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": -1}",
                           "seccomp profile x.json: defaultErrnoRet: expected a non-negative integer");
         check_parse_error("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 5000}",
                           "seccomp profile x.json: defaultErrnoRet: 5000 is out of range (at most 4095)");
-        check_parse_error("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\"SCMP_ARCH_VAX\"]}",
-                          "seccomp profile x.json: architectures[0]: unknown architecture \"SCMP_ARCH_VAX\"");
+        check_parse_error(
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\"SCMP_ARCH_VAX\"]}",
+                "seccomp profile x.json: architectures[0]: unknown architecture \"SCMP_ARCH_VAX\"");
         check_parse_error("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": {}}",
                           "seccomp profile x.json: syscalls: expected an array");
-        check_parse_error("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"action\": \"SCMP_ACT_ALLOW\"}]}",
-                          "seccomp profile x.json: syscalls[0]: no \"names\"");
-        check_parse_error("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
-                          "\"action\": \"SCMP_ACT_ALLOW\"}, {\"names\": [\"read\", 3], \"action\": \"SCMP_ACT_ALLOW\"}]}",
-                          "seccomp profile x.json: syscalls[1].names[1]: expected a syscall name");
+        check_parse_error(
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"action\": \"SCMP_ACT_ALLOW\"}]}",
+                "seccomp profile x.json: syscalls[0]: no \"names\"");
+        check_parse_error(
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
+                "\"action\": \"SCMP_ACT_ALLOW\"}, {\"names\": [\"read\", 3], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+                "seccomp profile x.json: syscalls[1].names[1]: expected a syscall name");
         check_parse_error("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"]}]}",
                           "seccomp profile x.json: syscalls[0].action: required");
-        check_parse_error("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
-                          "\"action\": \"SCMP_ACT_ALLOW\", \"errnoRet\": 1}]}",
-                          "seccomp profile x.json: syscalls[0].errnoRet: only for SCMP_ACT_ERRNO and SCMP_ACT_TRACE");
-        check_parse_error("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
-                          "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 6, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}",
-                          "seccomp profile x.json: syscalls[0].args[0].index: 6 is out of range (at most 5)");
-        check_parse_error("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
-                          "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"op\": \"SCMP_CMP_XX\"}]}]}",
-                          "seccomp profile x.json: syscalls[0].args[0].op: unknown operator \"SCMP_CMP_XX\"");
-        check_parse_error("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
-                          "\"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"caps\": [\"CAP_FOO\"]}}]}",
-                          "seccomp profile x.json: syscalls[0].includes.caps[0]: unknown capability \"CAP_FOO\"");
-        check_parse_error("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
-                          "\"action\": \"SCMP_ACT_ALLOW\", \"excludes\": {\"arches\": [\"pdp11\"]}}]}",
-                          "seccomp profile x.json: syscalls[0].excludes.arches[0]: unknown architecture \"pdp11\"");
-        check_parse_error("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
-                          "\"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"minKernel\": \"new\"}}]}",
-                          "seccomp profile x.json: syscalls[0].includes.minKernel: expected a kernel version such as \"5.8\"");
-        check_parse_error("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"flags\": [\"SECCOMP_FILTER_FLAG_NEW_LISTENER\"]}",
-                          "seccomp profile x.json: flags[0]: unsupported flag \"SECCOMP_FILTER_FLAG_NEW_LISTENER\"");
+        check_parse_error(
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
+                "\"action\": \"SCMP_ACT_ALLOW\", \"errnoRet\": 1}]}",
+                "seccomp profile x.json: syscalls[0].errnoRet: only for SCMP_ACT_ERRNO and SCMP_ACT_TRACE");
+        check_parse_error(
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
+                "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 6, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+                "seccomp profile x.json: syscalls[0].args[0].index: 6 is out of range (at most 5)");
+        check_parse_error(
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
+                "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"op\": \"SCMP_CMP_XX\"}]}]}",
+                "seccomp profile x.json: syscalls[0].args[0].op: unknown operator \"SCMP_CMP_XX\"");
+        check_parse_error(
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
+                "\"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"caps\": [\"CAP_FOO\"]}}]}",
+                "seccomp profile x.json: syscalls[0].includes.caps[0]: unknown capability \"CAP_FOO\"");
+        check_parse_error(
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
+                "\"action\": \"SCMP_ACT_ALLOW\", \"excludes\": {\"arches\": [\"pdp11\"]}}]}",
+                "seccomp profile x.json: syscalls[0].excludes.arches[0]: unknown architecture \"pdp11\"");
+        check_parse_error(
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
+                "\"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"minKernel\": \"new\"}}]}",
+                "seccomp profile x.json: syscalls[0].includes.minKernel: expected a kernel version such as \"5.8\"");
+        check_parse_error(
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"flags\": [\"SECCOMP_FILTER_FLAG_NEW_LISTENER\"]}",
+                "seccomp profile x.json: flags[0]: unsupported flag \"SECCOMP_FILTER_FLAG_NEW_LISTENER\"");
 }
 
 /* podman's own profile, when the host has it: parses, and compiles for the default capabilities. */
@@ -214,7 +227,7 @@ static void test_parse_podman_profile(void **state) {
 
 static void test_cache(void **state) {
         char dir[] = "/tmp/test-seccomp-XXXXXX", cmd[128];
-        SeccompConfig c = { .kind = SECCOMP_KIND_DEFAULT };
+        SeccompConfig c = {.kind = SECCOMP_KIND_DEFAULT};
         SeccompBpf *a = NULL, *b = NULL;
 
         assert_non_null(mkdtemp(dir));
@@ -235,10 +248,10 @@ static void test_cache(void **state) {
 
 /* ---- a child under the filter ---- */
 
-#define EXPECT(cond, code)                 \
-        do {                               \
-                if (!(cond))               \
-                        _exit(code);       \
+#define EXPECT(cond, code)           \
+        do {                         \
+                if (!(cond))         \
+                        _exit(code); \
         } while (0)
 
 static int fails_with(long r, int e) {
@@ -247,7 +260,7 @@ static int fails_with(long r, int e) {
 
 static void child_default(void) {
         char buf[8];
-        struct iovec l = { buf, sizeof(buf) }, rm = { buf, sizeof(buf) };
+        struct iovec l = {buf, sizeof(buf)}, rm = {buf, sizeof(buf)};
         int s, status;
         pid_t pid;
 
@@ -330,7 +343,8 @@ static void child_admin(void) {
 static void test_child_admin(void **state) {
         SeccompBpf *b = NULL;
 
-        assert_int_equal(seccomp_bpf_build_profile(def, caps_default_mask() | CAP_MASK(CAP_SYS_ADMIN), &b, NULL), 0);
+        assert_int_equal(
+                seccomp_bpf_build_profile(def, caps_default_mask() | CAP_MASK(CAP_SYS_ADMIN), &b, NULL), 0);
         assert_int_equal(run_under(b, child_admin), 0);
         seccomp_bpf_free(b);
 }
@@ -346,11 +360,12 @@ static void child_custom(void) {
 }
 
 static void test_child_custom(void **state) {
-        const char *j = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\"],"
-                        "\"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":42},"
-                        "{\"names\":[\"dup\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":42,"
-                        "\"args\":[{\"index\":0,\"value\":100,\"op\":\"SCMP_CMP_EQ\"}]},"
-                        "{\"names\":[\"no_such_syscall\"],\"action\":\"SCMP_ACT_ERRNO\"}]}";
+        const char *j =
+                "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\"],"
+                "\"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":42},"
+                "{\"names\":[\"dup\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":42,"
+                "\"args\":[{\"index\":0,\"value\":100,\"op\":\"SCMP_CMP_EQ\"}]},"
+                "{\"names\":[\"no_such_syscall\"],\"action\":\"SCMP_ACT_ERRNO\"}]}";
         SeccompProfile *p = NULL;
         SeccompBpf *b = NULL;
         char *err = NULL;

@@ -1,22 +1,20 @@
 /* --sysctl validation (podman's namespaced list) and apply under a fake /proc. */
 
 #include <errno.h>
-
-#include "unit-test.h"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 
 #include "common/fileio.h"
 #include "common/macro.h"
 #include "runtime/sysctl.h"
+#include "unit-test.h"
 
-static const SysctlNamespaces all_private = { true, true, true };
+static const SysctlNamespaces all_private = {true, true, true};
 
 static void test_ok(void **state) {
-        char *in[] = { (char *) "net.ipv4.ip_forward=1", (char *) "kernel.shmmax=1000",
-                       (char *) "fs/mqueue/msg_max=20", (char *) "kernel.sem=250 32000 32 128",
-                       (char *) "net.ipv4.ip_forward=0", NULL };
+        char *in[] = {(char *) "net.ipv4.ip_forward=1", (char *) "kernel.shmmax=1000",
+                      (char *) "fs/mqueue/msg_max=20",  (char *) "kernel.sem=250 32000 32 128",
+                      (char *) "net.ipv4.ip_forward=0", NULL};
         Sysctls s;
         char *err = NULL;
 
@@ -37,7 +35,7 @@ static void test_ok(void **state) {
 
 static void check_err(const char *spec, const SysctlNamespaces *ns, const char *want) {
         /* a valid item first (when allowed), so that the failure path frees what was built */
-        char *in[] = { (char *) "kernel.msgmax=5", (char *) spec, NULL };
+        char *in[] = {(char *) "kernel.msgmax=5", (char *) spec, NULL};
         char **p = ns->private_ipc ? in : in + 1;
         Sysctls s = {};
         char *err = NULL;
@@ -50,8 +48,8 @@ static void check_err(const char *spec, const SysctlNamespaces *ns, const char *
 }
 
 static void test_errors(void **state) {
-        SysctlNamespaces host_net = { .private_ipc = true, .private_uts = true };
-        SysctlNamespaces host_ipc = { .private_net = true, .private_uts = true };
+        SysctlNamespaces host_net = {.private_ipc = true, .private_uts = true};
+        SysctlNamespaces host_ipc = {.private_net = true, .private_uts = true};
 
         check_err("vm.swappiness=1", &all_private,
                   "--sysctl \"vm.swappiness=1\": not a namespaced sysctl (it would change the host)");
@@ -75,10 +73,38 @@ static void test_errors(void **state) {
         check_err("kernel.shm*=1", &all_private, "--sysctl \"kernel.shm*=1\": invalid key");
 }
 
+static void test_defaults(void **state) {
+        char *in[] = {(char *) "kernel.shmmax=1000", NULL};
+        char *own[] = {(char *) "net.ipv4.ping_group_range=1 1", NULL};
+        SysctlNamespaces host_net = {.private_ipc = true, .private_uts = true};
+        Sysctls s;
+
+        assert_int_equal(sysctls_build(in, &all_private, &s, NULL), 0);
+        assert_int_equal(sysctls_add_defaults(&s, &all_private), 0);
+        assert_int_equal(s.n, 2);
+        assert_string_equal(s.items[0].key, "net.ipv4.ping_group_range");
+        assert_string_equal(s.items[0].value, "0 0");
+        assert_string_equal(s.items[1].key, "kernel.shmmax");
+        sysctls_done(&s);
+
+        /* the user's value wins */
+        assert_int_equal(sysctls_build(own, &all_private, &s, NULL), 0);
+        assert_int_equal(sysctls_add_defaults(&s, &all_private), 0);
+        assert_int_equal(s.n, 1);
+        assert_string_equal(s.items[0].value, "1 1");
+        sysctls_done(&s);
+
+        /* --network host: nothing */
+        assert_int_equal(sysctls_build(NULL, &host_net, &s, NULL), 0);
+        assert_int_equal(sysctls_add_defaults(&s, &host_net), 0);
+        assert_int_equal(s.n, 0);
+        sysctls_done(&s);
+}
+
 static void test_apply(void **state) {
         char dir[] = "/tmp/test-sysctl-XXXXXX";
-        char *in[] = { (char *) "net.ipv4.ip_forward=1", (char *) "kernel.shmmax=4096", NULL };
-        char *missing[] = { (char *) "net.nosuch=1", NULL };
+        char *in[] = {(char *) "net.ipv4.ip_forward=1", (char *) "kernel.shmmax=4096", NULL};
+        char *missing[] = {(char *) "net.nosuch=1", NULL};
         Sysctls s;
         size_t failed = 99;
         char *txt = NULL;
@@ -120,6 +146,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_ok),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_apply),
         };
 
