@@ -1270,20 +1270,28 @@ static uint64_t now_ms(void) {
 
 int cgroup_remove(int root_fd, char *const *paths, unsigned timeout_ms, char **ret_error) {
         uint64_t deadline = now_ms() + timeout_ms;
+        int first = 0;
 
+        /* Every path is tried even when one fails: a cgroup left in one hierarchy must not leave the
+         * others behind too. The first error is reported. */
         STRV_FOREACH(p, (char **) paths) {
                 for (;;) {
                         int r = walk(root_fd, *p, rmdir_one, NULL);
                         if (r >= 0 || r == -ENOENT)
                                 break;
                         /* EBUSY: a process is still leaving (exit is not instant); retry briefly. */
-                        if (r != -EBUSY || now_ms() >= deadline)
-                                return set_err(ret_error, r, "cgroup %s: remove: %s", *p,
-                                               r == -EBUSY ? "still has processes" : strerror(-r));
+                        if (r != -EBUSY || now_ms() >= deadline) {
+                                if (first == 0) {
+                                        first = r;
+                                        set_err(ret_error, r, "cgroup %s: remove: %s", *p,
+                                                r == -EBUSY ? "still has processes" : strerror(-r));
+                                }
+                                break;
+                        }
                         nanosleep(&(struct timespec){.tv_nsec = 5 * 1000 * 1000}, NULL);
                 }
         }
-        return 0;
+        return first;
 }
 
 /* First readable "file" among paths: its first number, "max" → -1. */

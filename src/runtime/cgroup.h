@@ -179,8 +179,9 @@ int cgroup_kill(int root_fd, char *const *paths, int sig);
 int cgroup_is_populated(int root_fd, char *const *paths);
 
 /* Removes the cgroups, depth first (child cgroups a container created itself go too), retrying while
- * the kernel says EBUSY (processes still exiting) for at most timeout_ms. Missing ones are fine.
- * Returns 0, -EBUSY (still populated after the timeout) or -errno, with *ret_error naming the path. */
+ * the kernel says EBUSY (processes still exiting) for at most timeout_ms in all. Missing ones are
+ * fine. Every path is tried even after one fails. Returns 0, or the first failure: -EBUSY (still
+ * populated after the timeout) or -errno, with *ret_error naming the path. */
 int cgroup_remove(int root_fd, char *const *paths, unsigned timeout_ms, char **ret_error);
 
 typedef struct CgroupStats {

@@ -482,6 +482,18 @@ static void test_join_kill_stats_remove(void **state) {
         char *rm[] = {(char *) "gone", (char *) "never-existed", NULL};
         assert_int_equal(cgroup_remove(tmp_fd, rm, 100, &err), 0);
         assert_int_equal(faccessat(tmp_fd, "gone", F_OK, 0), -1);
+
+        /* one path that cannot go (a directory with a file in it: ENOTEMPTY) does not keep the
+         * others: they are removed, the first error is returned */
+        mk("stuck");
+        put("stuck/file", "x");
+        mk("later");
+        char *rm2[] = {(char *) "stuck", (char *) "later", NULL};
+        assert_int_equal(cgroup_remove(tmp_fd, rm2, 20, &err), -ENOTEMPTY);
+        assert_string_equal(err, "cgroup stuck: remove: Directory not empty");
+        free(err);
+        err = NULL;
+        assert_int_equal(faccessat(tmp_fd, "later", F_OK, 0), -1);
         (void) p;
 }
 
