@@ -10,7 +10,8 @@
 int cli_open_store(SkiffContext *ctx, const char *verb, ContainerStore **ret);
 /* Resolves a name/id/prefix; on failure prints "skiff: VERB REF: no such container" (or "... matches
  * several containers") and returns -errno. */
-int cli_lookup(ContainerStore *s, const char *verb, const char *ref, char ret_id[static CONTAINER_ID_LEN + 1]);
+int cli_lookup(ContainerStore *s, const char *verb, const char *ref,
+               char ret_id[static CONTAINER_ID_LEN + 1]);
 /* Fills ImageInfo from the image store (or a --rootfs directory). -ENOENT: "REF: image not known". */
 int cli_image_info(SkiffContext *ctx, const char *ref, bool rootfs, ImageInfo *ret, char **ret_error);
 /* Stops a running container (timeout < 0: its own) and removes it. */

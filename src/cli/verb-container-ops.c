@@ -33,10 +33,12 @@ int cli_open_store(SkiffContext *ctx, const char *verb, ContainerStore **ret) {
         int r;
 
         if (ctx->paths_error < 0)
-                return log_error_errno(ctx->paths_error, "%s: cannot determine skiff's directories: %m", verb);
+                return log_error_errno(ctx->paths_error, "%s: cannot determine skiff's directories: %m",
+                                       verb);
         r = container_store_open(&ctx->paths, ret);
         if (r < 0)
-                return log_error_errno(r, "%s: open the container store under %s: %m", verb, ctx->paths.root);
+                return log_error_errno(r, "%s: open the container store under %s: %m", verb,
+                                       ctx->paths.root);
         return 0;
 }
 
@@ -59,7 +61,8 @@ const char *cli_monitor_helper(void) {
         return access(path, X_OK) == 0 ? path : NULL;
 }
 
-int cli_lookup(ContainerStore *s, const char *verb, const char *ref, char ret_id[static CONTAINER_ID_LEN + 1]) {
+int cli_lookup(ContainerStore *s, const char *verb, const char *ref,
+               char ret_id[static CONTAINER_ID_LEN + 1]) {
         int r = container_lookup(s, ref, ret_id);
 
         if (r == -ENOENT)
@@ -182,9 +185,12 @@ static bool ps_match(const PsFilter *f, const ContainerConfig *c, const Containe
 
 int verb_ps(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },   { "all", no_argument, NULL, 'a' },
-                { "quiet", no_argument, NULL, 'q' },  { "format", required_argument, NULL, 'F' },
-                { "filter", required_argument, NULL, 'f' }, { "no-trunc", no_argument, NULL, 'T' },
+                {"help", no_argument, NULL, 'h'},
+                {"all", no_argument, NULL, 'a'},
+                {"quiet", no_argument, NULL, 'q'},
+                {"format", required_argument, NULL, 'F'},
+                {"filter", required_argument, NULL, 'f'},
+                {"no-trunc", no_argument, NULL, 'T'},
                 {},
         };
         _cleanup_(container_store_freep) ContainerStore *store = NULL;
@@ -236,8 +242,9 @@ int verb_ps(SkiffContext *ctx, int argc, char *argv[]) {
                         else
                                 r = -EINVAL;
                         if (r < 0) {
-                                log_error("ps: --filter %s: expected name=, id=, label= or status= (created, running, stopping, exited)",
-                                          optarg);
+                                log_error(
+                                        "ps: --filter %s: expected name=, id=, label= or status= (created, running, stopping, exited)",
+                                        optarg);
                                 ret = 125;
                                 goto out;
                         }
@@ -267,8 +274,8 @@ int verb_ps(SkiffContext *ctx, int argc, char *argv[]) {
         if (json)
                 arr = json_object_new_array();
         else if (!quiet)
-                printf("%-12s  %-30s  %-20s  %-16s  %-26s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-                       "STATUS", "NAMES");
+                printf("%-12s  %-30s  %-20s  %-16s  %-26s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
+                       "CREATED", "STATUS", "NAMES");
         STRV_FOREACH(id, ids) {
                 _cleanup_(container_config_freep) ContainerConfig *cfg = NULL;
                 _cleanup_strv_free_ char **cmd = NULL;
@@ -292,7 +299,10 @@ int verb_ps(SkiffContext *ctx, int argc, char *argv[]) {
                         json_add_string(o, "Id", cfg->id);
                         json_add_object(o, "Names", names);
                         json_add_string(o, "Image", cfg->image);
-                        json_add_string(o, "ImageID", cfg->image_id ? (startswith(cfg->image_id, "sha256:") ?: cfg->image_id) : "");
+                        json_add_string(o, "ImageID",
+                                        cfg->image_id
+                                                ? (startswith(cfg->image_id, "sha256:") ?: cfg->image_id)
+                                                : "");
                         json_add_strv(o, "Command", cmd);
                         json_add_int(o, "Created", rfc_secs(cfg->created_at));
                         json_add_string(o, "CreatedAt", cfg->created_at);
@@ -313,14 +323,16 @@ int verb_ps(SkiffContext *ctx, int argc, char *argv[]) {
                 else {
                         human_duration(created, sizeof(created), time(NULL) - rfc_secs(cfg->created_at));
                         strcat(created, " ago");
-                        printf("%-12.*s  %-30s  %-20.20s  %-16s  %-26s  %s\n", notrunc ? CONTAINER_ID_LEN : 12, cfg->id,
-                               cfg->image, strempty(cmdline), created, stat, cfg->name);
+                        printf("%-12.*s  %-30s  %-20.20s  %-16s  %-26s  %s\n",
+                               notrunc ? CONTAINER_ID_LEN : 12, cfg->id, cfg->image, strempty(cmdline),
+                               created, stat, cfg->name);
                 }
                 container_state_done(&st);
         }
         if (json)
-                printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-                                                                           | JSON_C_TO_STRING_NOSLASHESCAPE));
+                printf("%s\n",
+                       json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+                                                                   | JSON_C_TO_STRING_NOSLASHESCAPE));
 out:
         strv_free(filter.names);
         strv_free(filter.labels);
@@ -331,7 +343,8 @@ out:
 
 /* --- inspect --- */
 
-static json_object *inspect_one(ContainerStore *store, const ContainerConfig *cfg, const ContainerState *st) {
+static json_object *inspect_one(ContainerStore *store, const ContainerConfig *cfg,
+                                const ContainerState *st) {
         json_object *o = json_object_new_object(), *state = json_object_new_object(),
                     *config = json_object_new_object(), *host = json_object_new_object(), *restart;
         _cleanup_strv_free_ char **cmd = plan_argv_of(cfg);
@@ -346,7 +359,8 @@ static json_object *inspect_one(ContainerStore *store, const ContainerConfig *cf
         if (!json_object_object_get_ex(o, "Args", &v) || !v)
                 json_add_object(o, "Args", json_object_new_array());
         json_add_string(state, "Status", container_status_to_string(st->status));
-        json_add_bool(state, "Running", IN_SET(st->status, CONTAINER_STATUS_RUNNING, CONTAINER_STATUS_STOPPING));
+        json_add_bool(state, "Running",
+                      IN_SET(st->status, CONTAINER_STATUS_RUNNING, CONTAINER_STATUS_STOPPING));
         json_add_bool(state, "Paused", false);
         json_add_bool(state, "Restarting", false);
         json_add_bool(state, "OOMKilled", false);
@@ -358,7 +372,8 @@ static json_object *inspect_one(ContainerStore *store, const ContainerConfig *cf
         json_add_string(state, "StartedAt", st->started_at ?: "0001-01-01T00:00:00Z");
         json_add_string(state, "FinishedAt", st->finished_at ?: "0001-01-01T00:00:00Z");
         json_add_object(o, "State", state);
-        json_add_string(o, "Image", cfg->image_id ? (startswith(cfg->image_id, "sha256:") ?: cfg->image_id) : "");
+        json_add_string(o, "Image",
+                        cfg->image_id ? (startswith(cfg->image_id, "sha256:") ?: cfg->image_id) : "");
         json_add_string(o, "ImageName", cfg->image);
         json_add_string(o, "Name", cfg->name);
         json_add_int(o, "RestartCount", st->restart_count);
@@ -366,7 +381,8 @@ static json_object *inspect_one(ContainerStore *store, const ContainerConfig *cf
         json_add_string(o, "LogPath", strempty(log_path));
 
         json_add_string(config, "Hostname", "");
-        if (plan && json_object_object_get_ex(plan, "hostname", &v) && json_object_is_type(v, json_type_string))
+        if (plan && json_object_object_get_ex(plan, "hostname", &v)
+            && json_object_is_type(v, json_type_string))
                 json_add_string(config, "Hostname", json_object_get_string(v));
         if (plan && json_object_object_get_ex(plan, "env", &v))
                 json_add_object(config, "Env", json_object_get(v));
@@ -438,8 +454,11 @@ static int render_template(const char *tmpl, json_object *o, FILE *out) {
                 for (char *k = strtok_r(e + 1, ".", &save); k; k = strtok_r(NULL, ".", &save))
                         if (!cur || !json_object_object_get_ex(cur, k, &cur))
                                 return -ENOENT;
-                if (as_json || json_object_is_type(cur, json_type_object) || json_object_is_type(cur, json_type_array))
-                        fputs(json_object_to_json_string_ext(cur, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), out);
+                if (as_json || json_object_is_type(cur, json_type_object)
+                    || json_object_is_type(cur, json_type_array))
+                        fputs(json_object_to_json_string_ext(cur, JSON_C_TO_STRING_PLAIN
+                                                                          | JSON_C_TO_STRING_NOSLASHESCAPE),
+                              out);
                 else if (cur)
                         fputs(json_object_get_string(cur), out);
                 else
@@ -452,9 +471,9 @@ static int render_template(const char *tmpl, json_object *o, FILE *out) {
 
 int verb_inspect(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "format", required_argument, NULL, 'f' },
-                { "type", required_argument, NULL, 't' },
+                {"help", no_argument, NULL, 'h'},
+                {"format", required_argument, NULL, 'f'},
+                {"type", required_argument, NULL, 't'},
                 {},
         };
         _cleanup_(container_store_freep) ContainerStore *store = NULL;
@@ -517,15 +536,17 @@ int verb_inspect(SkiffContext *ctx, int argc, char *argv[]) {
                         json_object_put(o);
                         if (r < 0) {
                                 log_error("inspect: --format %s: %s", format,
-                                          r == -ENOENT ? "no such field" : "unsupported template (use {{.Field.Sub}})");
+                                          r == -ENOENT ? "no such field"
+                                                       : "unsupported template (use {{.Field.Sub}})");
                                 return 125;
                         }
                 } else
                         json_object_array_add(arr, o);
         }
         if (!format)
-                printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-                                                                           | JSON_C_TO_STRING_NOSLASHESCAPE));
+                printf("%s\n",
+                       json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+                                                                   | JSON_C_TO_STRING_NOSLASHESCAPE));
         return ret;
 }
 
@@ -547,9 +568,12 @@ static int parse_timeout(const char *verb, const char *s, int *ret) {
 
 int verb_stop(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },    { "time", required_argument, NULL, 't' },
-                { "timeout", required_argument, NULL, 't' }, { "ignore", no_argument, NULL, 'i' },
-                { "all", no_argument, NULL, 'a' },     { "cidfile", required_argument, NULL, 'C' },
+                {"help", no_argument, NULL, 'h'},
+                {"time", required_argument, NULL, 't'},
+                {"timeout", required_argument, NULL, 't'},
+                {"ignore", no_argument, NULL, 'i'},
+                {"all", no_argument, NULL, 'a'},
+                {"cidfile", required_argument, NULL, 'C'},
                 {},
         };
         _cleanup_(container_store_freep) ContainerStore *store = NULL;
@@ -636,11 +660,10 @@ int verb_stop(SkiffContext *ctx, int argc, char *argv[]) {
 
 int verb_rm(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },   { "force", no_argument, NULL, 'f' },
-                { "ignore", no_argument, NULL, 'i' }, { "all", no_argument, NULL, 'a' },
-                { "time", required_argument, NULL, 't' }, { "volumes", no_argument, NULL, 'v' },
-                { "cidfile", required_argument, NULL, 'C' },
-                {},
+                {"help", no_argument, NULL, 'h'},          {"force", no_argument, NULL, 'f'},
+                {"ignore", no_argument, NULL, 'i'},        {"all", no_argument, NULL, 'a'},
+                {"time", required_argument, NULL, 't'},    {"volumes", no_argument, NULL, 'v'},
+                {"cidfile", required_argument, NULL, 'C'}, {},
         };
         _cleanup_(container_store_freep) ContainerStore *store = NULL;
         _cleanup_strv_free_ char **targets = NULL;
@@ -719,7 +742,8 @@ int verb_rm(SkiffContext *ctx, int argc, char *argv[]) {
                         ret = 1;
                         continue;
                 }
-                r = force ? cli_container_force_remove(store, id, timeout, &err) : container_destroy(store, id, &err);
+                r = force ? cli_container_force_remove(store, id, timeout, &err)
+                          : container_destroy(store, id, &err);
                 if (r == -EBUSY) {
                         /* podman's status for "container is running" */
                         log_error("rm %s: the container is running: stop it first or use --force", *t);
@@ -756,8 +780,8 @@ static int parse_signal(const char *s) {
 
 int verb_kill(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "signal", required_argument, NULL, 's' },
+                {"help", no_argument, NULL, 'h'},
+                {"signal", required_argument, NULL, 's'},
                 {},
         };
         _cleanup_(container_store_freep) ContainerStore *store = NULL;
@@ -800,7 +824,8 @@ int verb_kill(SkiffContext *ctx, int argc, char *argv[]) {
                         log_error("kill %s: the container is not running", argv[i]);
                         ret = 125;
                 } else if (kill(st.pid, sig) < 0) {
-                        log_error_errno(-errno, "kill %s: send signal %d to pid %d: %m", argv[i], sig, (int) st.pid);
+                        log_error_errno(-errno, "kill %s: send signal %d to pid %d: %m", argv[i], sig,
+                                        (int) st.pid);
                         ret = 125;
                 } else
                         printf("%s\n", argv[i]);
@@ -954,24 +979,28 @@ static bool container_active(ContainerStore *store, const char *id) {
 
         if (container_state_load(store, id, &st) < 0)
                 return false;
-        active = IN_SET(st.status, CONTAINER_STATUS_RUNNING, CONTAINER_STATUS_STOPPING) || st.monitor_pid > 0;
+        active =
+                IN_SET(st.status, CONTAINER_STATUS_RUNNING, CONTAINER_STATUS_STOPPING) || st.monitor_pid > 0;
         container_state_done(&st);
         return active;
 }
 
 int verb_logs(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },   { "follow", no_argument, NULL, 'f' },
-                { "since", required_argument, NULL, 'S' }, { "until", required_argument, NULL, 'U' },
-                { "tail", required_argument, NULL, 'n' }, { "timestamps", no_argument, NULL, 't' },
+                {"help", no_argument, NULL, 'h'},
+                {"follow", no_argument, NULL, 'f'},
+                {"since", required_argument, NULL, 'S'},
+                {"until", required_argument, NULL, 'U'},
+                {"tail", required_argument, NULL, 'n'},
+                {"timestamps", no_argument, NULL, 't'},
                 {},
         };
         _cleanup_(container_store_freep) ContainerStore *store = NULL;
         _cleanup_(container_config_freep) ContainerConfig *cfg = NULL;
         _cleanup_free_ char *path = NULL, *text = NULL;
         _cleanup_close_ int fd = -EBADF, ino = -EBADF;
-        LogsOpts o = { .tail = -1 };
-        bool follow = false, at_start[_CTR_STREAM_MAX] = { true, true };
+        LogsOpts o = {.tail = -1};
+        bool follow = false, at_start[_CTR_STREAM_MAX] = {true, true};
         char id[CONTAINER_ID_LEN + 1];
         size_t len = 0, off;
         int c, r;
@@ -994,8 +1023,8 @@ int verb_logs(SkiffContext *ctx, int argc, char *argv[]) {
                 case 'S':
                 case 'U':
                         if (parse_time_arg(optarg, c == 'S' ? &o.since : &o.until) < 0) {
-                                log_error("logs: --%s %s: expected RFC3339 time or a duration like 10m", c == 'S' ? "since" : "until",
-                                          optarg);
+                                log_error("logs: --%s %s: expected RFC3339 time or a duration like 10m",
+                                          c == 'S' ? "since" : "until", optarg);
                                 return 125;
                         }
                         break;
@@ -1026,9 +1055,10 @@ int verb_logs(SkiffContext *ctx, int argc, char *argv[]) {
         if (r < 0)
                 return log_error_errno(r, "logs %s: read the record: %m", argv[optind]), 125;
         if (cfg->log_driver != LOG_DRIVER_K8S_FILE) {
-                log_error("logs %s: the container logs to %s; skiff logs reads k8s-file logs only%s", argv[optind],
-                          log_driver_to_string(cfg->log_driver),
-                          cfg->log_driver == LOG_DRIVER_JOURNALD ? " (use journalctl CONTAINER_NAME=...)" : "");
+                log_error("logs %s: the container logs to %s; skiff logs reads k8s-file logs only%s",
+                          argv[optind], log_driver_to_string(cfg->log_driver),
+                          cfg->log_driver == LOG_DRIVER_JOURNALD ? " (use journalctl CONTAINER_NAME=...)"
+                                                                 : "");
                 return 125;
         }
         path = container_log_path(store, cfg);
@@ -1078,7 +1108,7 @@ int verb_logs(SkiffContext *ctx, int argc, char *argv[]) {
                         }
                         if (!active)
                                 break;
-                        struct pollfd p = { .fd = ino, .events = POLLIN };
+                        struct pollfd p = {.fd = ino, .events = POLLIN};
                         if (poll(&p, ino >= 0 ? 1 : 0, 250) > 0) {
                                 char ev[4096];
                                 (void) !read(ino, ev, sizeof(ev));
@@ -1092,11 +1122,15 @@ int verb_logs(SkiffContext *ctx, int argc, char *argv[]) {
 
 int verb_exec(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'H' },  { "interactive", no_argument, NULL, 'i' },
-                { "tty", no_argument, NULL, 't' },   { "env", required_argument, NULL, 'e' },
-                { "env-file", required_argument, NULL, 'E' }, { "user", required_argument, NULL, 'u' },
-                { "workdir", required_argument, NULL, 'w' }, { "privileged", no_argument, NULL, 'P' },
-                { "detach", no_argument, NULL, 'd' },
+                {"help", no_argument, NULL, 'H'},
+                {"interactive", no_argument, NULL, 'i'},
+                {"tty", no_argument, NULL, 't'},
+                {"env", required_argument, NULL, 'e'},
+                {"env-file", required_argument, NULL, 'E'},
+                {"user", required_argument, NULL, 'u'},
+                {"workdir", required_argument, NULL, 'w'},
+                {"privileged", no_argument, NULL, 'P'},
+                {"detach", no_argument, NULL, 'd'},
                 {},
         };
         _cleanup_(container_store_freep) ContainerStore *store = NULL;
@@ -1105,7 +1139,7 @@ int verb_exec(SkiffContext *ctx, int argc, char *argv[]) {
         _cleanup_free_ char *err = NULL;
         ExecOptions eo = {};
         SpawnStdio io = SPAWN_STDIO_INIT;
-        SpawnResult res = { .pidfd = -1, .pty_master = -1 };
+        SpawnResult res = {.pidfd = -1, .pty_master = -1};
         ContainerState st = {};
         bool interactive = false, detach = false;
         char id[CONTAINER_ID_LEN + 1];

@@ -24,17 +24,15 @@
 
 /* Flags that are not RunOptions: they concern skiff's handling of the container, not the plan. */
 typedef struct RunExtras {
-        bool rootfs;        /* --rootfs: the image argument is a directory */
-        char *log_path;     /* --log-opt path=FILE */
-        char *pull;         /* --pull: only never/missing make sense without a registry here */
+        bool rootfs;    /* --rootfs: the image argument is a directory */
+        char *log_path; /* --log-opt path=FILE */
+        char *pull;     /* --pull: only never/missing make sense without a registry here */
         bool quiet;
-        char *pod;          /* --pod, --pod-id-file: issue 5 */
 } RunExtras;
 
 static void run_extras_done(RunExtras *e) {
         free(e->log_path);
         free(e->pull);
-        free(e->pod);
 }
 
 static void run_help(const char *verb) {
@@ -125,110 +123,154 @@ static int set_str(char **p, const char *v) {
 }
 
 enum {
-        ARG_NAME = 0x100, ARG_RM, ARG_REPLACE, ARG_INIT, ARG_INIT_PATH, ARG_RESTART, ARG_STOP_SIGNAL,
-        ARG_STOP_TIMEOUT, ARG_CIDFILE, ARG_SDNOTIFY, ARG_LOG_DRIVER, ARG_LOG_OPT, ARG_ANNOTATION,
-        ARG_ENTRYPOINT, ARG_ENV_FILE, ARG_ENV_HOST, ARG_GROUP_ADD, ARG_TIMEZONE, ARG_MOUNT, ARG_TMPFS,
-        ARG_READ_ONLY, ARG_READ_ONLY_TMPFS, ARG_SHM_SIZE, ARG_PRIVILEGED, ARG_CAP_ADD, ARG_CAP_DROP,
-        ARG_SECURITY_OPT, ARG_SYSCTL, ARG_USERNS, ARG_UIDMAP, ARG_GIDMAP, ARG_PIDS_LIMIT, ARG_CPUS,
-        ARG_ULIMIT, ARG_CGROUPS, ARG_NETWORK, ARG_PID, ARG_IPC, ARG_UTS, ARG_ADD_HOST, ARG_DNS,
-        ARG_DNS_SEARCH, ARG_DNS_OPTION, ARG_ROOTFS, ARG_PULL, ARG_POD, ARG_POD_ID_FILE, ARG_HELP,
-        ARG_RETRY, ARG_EXPOSE, ARG_HTTP_PROXY, ARG_UNSUPPORTED,
+        ARG_NAME = 0x100,
+        ARG_RM,
+        ARG_REPLACE,
+        ARG_INIT,
+        ARG_INIT_PATH,
+        ARG_RESTART,
+        ARG_STOP_SIGNAL,
+        ARG_STOP_TIMEOUT,
+        ARG_CIDFILE,
+        ARG_SDNOTIFY,
+        ARG_LOG_DRIVER,
+        ARG_LOG_OPT,
+        ARG_ANNOTATION,
+        ARG_ENTRYPOINT,
+        ARG_ENV_FILE,
+        ARG_ENV_HOST,
+        ARG_GROUP_ADD,
+        ARG_TIMEZONE,
+        ARG_MOUNT,
+        ARG_TMPFS,
+        ARG_READ_ONLY,
+        ARG_READ_ONLY_TMPFS,
+        ARG_SHM_SIZE,
+        ARG_PRIVILEGED,
+        ARG_CAP_ADD,
+        ARG_CAP_DROP,
+        ARG_SECURITY_OPT,
+        ARG_SYSCTL,
+        ARG_USERNS,
+        ARG_UIDMAP,
+        ARG_GIDMAP,
+        ARG_PIDS_LIMIT,
+        ARG_CPUS,
+        ARG_ULIMIT,
+        ARG_CGROUPS,
+        ARG_NETWORK,
+        ARG_PID,
+        ARG_IPC,
+        ARG_UTS,
+        ARG_ADD_HOST,
+        ARG_DNS,
+        ARG_DNS_SEARCH,
+        ARG_DNS_OPTION,
+        ARG_ROOTFS,
+        ARG_PULL,
+        ARG_POD,
+        ARG_POD_ID_FILE,
+        ARG_HELP,
+        ARG_RETRY,
+        ARG_EXPOSE,
+        ARG_HTTP_PROXY,
+        ARG_UNSUPPORTED,
 };
 
 /* Parses run/create flags. Returns the index of the image argument in argv, or -1 after printing a
  * usage error, or 0 for --help (printed). */
 static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions *o, RunExtras *x) {
         static const struct option options[] = {
-                { "name", required_argument, NULL, ARG_NAME },
-                { "rm", optional_argument, NULL, ARG_RM },
-                { "detach", optional_argument, NULL, 'd' },
-                { "interactive", optional_argument, NULL, 'i' },
-                { "tty", optional_argument, NULL, 't' },
-                { "replace", optional_argument, NULL, ARG_REPLACE },
-                { "init", optional_argument, NULL, ARG_INIT },
-                { "init-path", required_argument, NULL, ARG_INIT_PATH },
-                { "restart", required_argument, NULL, ARG_RESTART },
-                { "stop-signal", required_argument, NULL, ARG_STOP_SIGNAL },
-                { "stop-timeout", required_argument, NULL, ARG_STOP_TIMEOUT },
-                { "cidfile", required_argument, NULL, ARG_CIDFILE },
-                { "sdnotify", required_argument, NULL, ARG_SDNOTIFY },
-                { "log-driver", required_argument, NULL, ARG_LOG_DRIVER },
-                { "log-opt", required_argument, NULL, ARG_LOG_OPT },
-                { "label", required_argument, NULL, 'l' },
-                { "annotation", required_argument, NULL, ARG_ANNOTATION },
-                { "entrypoint", required_argument, NULL, ARG_ENTRYPOINT },
-                { "env", required_argument, NULL, 'e' },
-                { "env-file", required_argument, NULL, ARG_ENV_FILE },
-                { "env-host", optional_argument, NULL, ARG_ENV_HOST },
-                { "workdir", required_argument, NULL, 'w' },
-                { "user", required_argument, NULL, 'u' },
-                { "group-add", required_argument, NULL, ARG_GROUP_ADD },
-                { "hostname", required_argument, NULL, 'h' },
-                { "timezone", required_argument, NULL, ARG_TIMEZONE },
-                { "volume", required_argument, NULL, 'v' },
-                { "mount", required_argument, NULL, ARG_MOUNT },
-                { "tmpfs", required_argument, NULL, ARG_TMPFS },
-                { "read-only", optional_argument, NULL, ARG_READ_ONLY },
-                { "read-only-tmpfs", optional_argument, NULL, ARG_READ_ONLY_TMPFS },
-                { "shm-size", required_argument, NULL, ARG_SHM_SIZE },
-                { "privileged", optional_argument, NULL, ARG_PRIVILEGED },
-                { "cap-add", required_argument, NULL, ARG_CAP_ADD },
-                { "cap-drop", required_argument, NULL, ARG_CAP_DROP },
-                { "security-opt", required_argument, NULL, ARG_SECURITY_OPT },
-                { "sysctl", required_argument, NULL, ARG_SYSCTL },
-                { "userns", required_argument, NULL, ARG_USERNS },
-                { "uidmap", required_argument, NULL, ARG_UIDMAP },
-                { "gidmap", required_argument, NULL, ARG_GIDMAP },
-                { "pids-limit", required_argument, NULL, ARG_PIDS_LIMIT },
-                { "memory", required_argument, NULL, 'm' },
-                { "cpus", required_argument, NULL, ARG_CPUS },
-                { "cpu-shares", required_argument, NULL, 'c' },
-                { "ulimit", required_argument, NULL, ARG_ULIMIT },
-                { "cgroups", required_argument, NULL, ARG_CGROUPS },
-                { "network", required_argument, NULL, ARG_NETWORK },
-                { "net", required_argument, NULL, ARG_NETWORK },
-                { "pid", required_argument, NULL, ARG_PID },
-                { "ipc", required_argument, NULL, ARG_IPC },
-                { "uts", required_argument, NULL, ARG_UTS },
-                { "add-host", required_argument, NULL, ARG_ADD_HOST },
-                { "dns", required_argument, NULL, ARG_DNS },
-                { "dns-search", required_argument, NULL, ARG_DNS_SEARCH },
-                { "dns-option", required_argument, NULL, ARG_DNS_OPTION },
-                { "rootfs", no_argument, NULL, ARG_ROOTFS },
-                { "pull", required_argument, NULL, ARG_PULL },
-                { "pod", required_argument, NULL, ARG_POD },
-                { "pod-id-file", required_argument, NULL, ARG_POD_ID_FILE },
-                { "quiet", no_argument, NULL, 'q' },
-                { "help", no_argument, NULL, ARG_HELP },
+                {"name", required_argument, NULL, ARG_NAME},
+                {"rm", optional_argument, NULL, ARG_RM},
+                {"detach", optional_argument, NULL, 'd'},
+                {"interactive", optional_argument, NULL, 'i'},
+                {"tty", optional_argument, NULL, 't'},
+                {"replace", optional_argument, NULL, ARG_REPLACE},
+                {"init", optional_argument, NULL, ARG_INIT},
+                {"init-path", required_argument, NULL, ARG_INIT_PATH},
+                {"restart", required_argument, NULL, ARG_RESTART},
+                {"stop-signal", required_argument, NULL, ARG_STOP_SIGNAL},
+                {"stop-timeout", required_argument, NULL, ARG_STOP_TIMEOUT},
+                {"cidfile", required_argument, NULL, ARG_CIDFILE},
+                {"sdnotify", required_argument, NULL, ARG_SDNOTIFY},
+                {"log-driver", required_argument, NULL, ARG_LOG_DRIVER},
+                {"log-opt", required_argument, NULL, ARG_LOG_OPT},
+                {"label", required_argument, NULL, 'l'},
+                {"annotation", required_argument, NULL, ARG_ANNOTATION},
+                {"entrypoint", required_argument, NULL, ARG_ENTRYPOINT},
+                {"env", required_argument, NULL, 'e'},
+                {"env-file", required_argument, NULL, ARG_ENV_FILE},
+                {"env-host", optional_argument, NULL, ARG_ENV_HOST},
+                {"workdir", required_argument, NULL, 'w'},
+                {"user", required_argument, NULL, 'u'},
+                {"group-add", required_argument, NULL, ARG_GROUP_ADD},
+                {"hostname", required_argument, NULL, 'h'},
+                {"timezone", required_argument, NULL, ARG_TIMEZONE},
+                {"volume", required_argument, NULL, 'v'},
+                {"mount", required_argument, NULL, ARG_MOUNT},
+                {"tmpfs", required_argument, NULL, ARG_TMPFS},
+                {"read-only", optional_argument, NULL, ARG_READ_ONLY},
+                {"read-only-tmpfs", optional_argument, NULL, ARG_READ_ONLY_TMPFS},
+                {"shm-size", required_argument, NULL, ARG_SHM_SIZE},
+                {"privileged", optional_argument, NULL, ARG_PRIVILEGED},
+                {"cap-add", required_argument, NULL, ARG_CAP_ADD},
+                {"cap-drop", required_argument, NULL, ARG_CAP_DROP},
+                {"security-opt", required_argument, NULL, ARG_SECURITY_OPT},
+                {"sysctl", required_argument, NULL, ARG_SYSCTL},
+                {"userns", required_argument, NULL, ARG_USERNS},
+                {"uidmap", required_argument, NULL, ARG_UIDMAP},
+                {"gidmap", required_argument, NULL, ARG_GIDMAP},
+                {"pids-limit", required_argument, NULL, ARG_PIDS_LIMIT},
+                {"memory", required_argument, NULL, 'm'},
+                {"cpus", required_argument, NULL, ARG_CPUS},
+                {"cpu-shares", required_argument, NULL, 'c'},
+                {"ulimit", required_argument, NULL, ARG_ULIMIT},
+                {"cgroups", required_argument, NULL, ARG_CGROUPS},
+                {"network", required_argument, NULL, ARG_NETWORK},
+                {"net", required_argument, NULL, ARG_NETWORK},
+                {"pid", required_argument, NULL, ARG_PID},
+                {"ipc", required_argument, NULL, ARG_IPC},
+                {"uts", required_argument, NULL, ARG_UTS},
+                {"add-host", required_argument, NULL, ARG_ADD_HOST},
+                {"dns", required_argument, NULL, ARG_DNS},
+                {"dns-search", required_argument, NULL, ARG_DNS_SEARCH},
+                {"dns-option", required_argument, NULL, ARG_DNS_OPTION},
+                {"rootfs", no_argument, NULL, ARG_ROOTFS},
+                {"pull", required_argument, NULL, ARG_PULL},
+                {"pod", required_argument, NULL, ARG_POD},
+                {"pod-id-file", required_argument, NULL, ARG_POD_ID_FILE},
+                {"quiet", no_argument, NULL, 'q'},
+                {"help", no_argument, NULL, ARG_HELP},
                 /* Written by skiff-generator (docs/generator-flags.md in the generator's tree) */
-                { "tz", required_argument, NULL, ARG_TIMEZONE },
-                { "retry", required_argument, NULL, ARG_RETRY },
-                { "retry-delay", required_argument, NULL, ARG_RETRY },
-                { "expose", required_argument, NULL, ARG_EXPOSE },
-                { "http-proxy", optional_argument, NULL, ARG_HTTP_PROXY },
+                {"tz", required_argument, NULL, ARG_TIMEZONE},
+                {"retry", required_argument, NULL, ARG_RETRY},
+                {"retry-delay", required_argument, NULL, ARG_RETRY},
+                {"expose", required_argument, NULL, ARG_EXPOSE},
+                {"http-proxy", optional_argument, NULL, ARG_HTTP_PROXY},
                 /* podman flags whose effect skiff cannot give yet: refused by name, never ignored */
-                { "publish", required_argument, NULL, 'p' },
-                { "ip", required_argument, NULL, ARG_UNSUPPORTED },
-                { "ip6", required_argument, NULL, ARG_UNSUPPORTED },
-                { "network-alias", required_argument, NULL, ARG_UNSUPPORTED },
-                { "device", required_argument, NULL, ARG_UNSUPPORTED },
-                { "secret", required_argument, NULL, ARG_UNSUPPORTED },
-                { "subuidname", required_argument, NULL, ARG_UNSUPPORTED },
-                { "subgidname", required_argument, NULL, ARG_UNSUPPORTED },
-                { "health-cmd", required_argument, NULL, ARG_UNSUPPORTED },
-                { "health-interval", required_argument, NULL, ARG_UNSUPPORTED },
-                { "health-on-failure", required_argument, NULL, ARG_UNSUPPORTED },
-                { "health-retries", required_argument, NULL, ARG_UNSUPPORTED },
-                { "health-start-period", required_argument, NULL, ARG_UNSUPPORTED },
-                { "health-timeout", required_argument, NULL, ARG_UNSUPPORTED },
-                { "health-log-destination", required_argument, NULL, ARG_UNSUPPORTED },
-                { "health-max-log-count", required_argument, NULL, ARG_UNSUPPORTED },
-                { "health-max-log-size", required_argument, NULL, ARG_UNSUPPORTED },
-                { "health-startup-cmd", required_argument, NULL, ARG_UNSUPPORTED },
-                { "health-startup-interval", required_argument, NULL, ARG_UNSUPPORTED },
-                { "health-startup-retries", required_argument, NULL, ARG_UNSUPPORTED },
-                { "health-startup-success", required_argument, NULL, ARG_UNSUPPORTED },
-                { "health-startup-timeout", required_argument, NULL, ARG_UNSUPPORTED },
+                {"publish", required_argument, NULL, 'p'},
+                {"ip", required_argument, NULL, ARG_UNSUPPORTED},
+                {"ip6", required_argument, NULL, ARG_UNSUPPORTED},
+                {"network-alias", required_argument, NULL, ARG_UNSUPPORTED},
+                {"device", required_argument, NULL, ARG_UNSUPPORTED},
+                {"secret", required_argument, NULL, ARG_UNSUPPORTED},
+                {"subuidname", required_argument, NULL, ARG_UNSUPPORTED},
+                {"subgidname", required_argument, NULL, ARG_UNSUPPORTED},
+                {"health-cmd", required_argument, NULL, ARG_UNSUPPORTED},
+                {"health-interval", required_argument, NULL, ARG_UNSUPPORTED},
+                {"health-on-failure", required_argument, NULL, ARG_UNSUPPORTED},
+                {"health-retries", required_argument, NULL, ARG_UNSUPPORTED},
+                {"health-start-period", required_argument, NULL, ARG_UNSUPPORTED},
+                {"health-timeout", required_argument, NULL, ARG_UNSUPPORTED},
+                {"health-log-destination", required_argument, NULL, ARG_UNSUPPORTED},
+                {"health-max-log-count", required_argument, NULL, ARG_UNSUPPORTED},
+                {"health-max-log-size", required_argument, NULL, ARG_UNSUPPORTED},
+                {"health-startup-cmd", required_argument, NULL, ARG_UNSUPPORTED},
+                {"health-startup-interval", required_argument, NULL, ARG_UNSUPPORTED},
+                {"health-startup-retries", required_argument, NULL, ARG_UNSUPPORTED},
+                {"health-startup-success", required_argument, NULL, ARG_UNSUPPORTED},
+                {"health-startup-timeout", required_argument, NULL, ARG_UNSUPPORTED},
                 {},
         };
         bool http_proxy = true;
@@ -278,9 +320,10 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
                         r = set_str(&o->cidfile, optarg);
                         break;
                 case ARG_SDNOTIFY:
-                        if (!IN_SET(0, strcmp(optarg, "conmon"), strcmp(optarg, "container"), strcmp(optarg, "healthy"),
-                                    strcmp(optarg, "ignore"))) {
-                                log_error("--sdnotify %s: expected conmon, container, healthy or ignore", optarg);
+                        if (!IN_SET(0, strcmp(optarg, "conmon"), strcmp(optarg, "container"),
+                                    strcmp(optarg, "healthy"), strcmp(optarg, "ignore"))) {
+                                log_error("--sdnotify %s: expected conmon, container, healthy or ignore",
+                                          optarg);
                                 return -1;
                         }
                         r = set_str(&o->sdnotify, optarg);
@@ -301,8 +344,9 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
                                 }
                                 r = set_str(&x->log_path, p);
                         } else if (!startswith(optarg, "max-size=") && !startswith(optarg, "tag=")) {
-                                log_error("--log-opt %s: supported: path=FILE (max-size= and tag= are accepted and ignored)",
-                                          optarg);
+                                log_error(
+                                        "--log-opt %s: supported: path=FILE (max-size= and tag= are accepted and ignored)",
+                                        optarg);
                                 return -1;
                         }
                         break;
@@ -432,8 +476,8 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
                         x->rootfs = true;
                         break;
                 case ARG_PULL:
-                        if (!IN_SET(0, strcmp(optarg, "never"), strcmp(optarg, "missing"), strcmp(optarg, "always"),
-                                    strcmp(optarg, "newer"))) {
+                        if (!IN_SET(0, strcmp(optarg, "never"), strcmp(optarg, "missing"),
+                                    strcmp(optarg, "always"), strcmp(optarg, "newer"))) {
                                 log_error("--pull %s: expected always, missing, never or newer", optarg);
                                 return -1;
                         }
@@ -441,8 +485,8 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
                         break;
                 case ARG_POD:
                 case ARG_POD_ID_FILE:
-                        log_error("%s %s: pods are not supported yet (issue 5)", c == ARG_POD ? "--pod" : "--pod-id-file",
-                                  optarg);
+                        log_error("%s %s: pods are not supported yet (issue 5)",
+                                  c == ARG_POD ? "--pod" : "--pod-id-file", optarg);
                         return -1;
                 case 'q':
                         x->quiet = true;
@@ -481,8 +525,8 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
         if (http_proxy) {
                 /* podman's default (--http-proxy=true): the caller's proxy settings go into the
                  * container, before -e so that -e wins. "-e NAME" takes NAME from our environment. */
-                static const char *const proxies[] = { "http_proxy", "https_proxy", "ftp_proxy", "no_proxy",
-                                                       "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY" };
+                static const char *const proxies[] = {"http_proxy", "https_proxy", "ftp_proxy", "no_proxy",
+                                                      "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY"};
                 char **l = NULL;
                 for (size_t i = 0; i < ELEMENTSOF(proxies); i++)
                         if (getenv(proxies[i]) && strv_extend(&l, proxies[i]) < 0) {
@@ -515,7 +559,7 @@ int cli_image_info(SkiffContext *ctx, const char *ref, bool rootfs, ImageInfo *r
                         (void) asprintf(ret_error, "--rootfs %s: %s", ref, strerror(-r));
                         return r;
                 }
-                *ret = (ImageInfo) { .rootfs = p, .name = strdup(ref) };
+                *ret = (ImageInfo){.rootfs = p, .name = strdup(ref)};
                 return ret->name ? 0 : -ENOMEM;
         }
         r = image_store_open(ctx->paths.root, 0, &s, ret_error);
@@ -603,7 +647,8 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         int r;
 
         if (x->pull && streq(x->pull, "always")) {
-                log_error("%s %s: --pull=always: pulling is not available here; use 'skiff pull' first", verb, image);
+                log_error("%s %s: --pull=always: pulling is not available here; use 'skiff pull' first",
+                          verb, image);
                 return 125;
         }
         r = cli_image_info(ctx, image, x->rootfs, &info, &err);
@@ -623,8 +668,9 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         if (!o->id)
                 goto oom;
         if (o->name && !container_name_is_valid(o->name)) {
-                log_error("%s: --name %s: invalid name (letters, digits, '_', '.', '-'; starting with a letter or digit)",
-                          verb, o->name);
+                log_error(
+                        "%s: --name %s: invalid name (letters, digits, '_', '.', '-'; starting with a letter or digit)",
+                        verb, o->name);
                 r = -EINVAL;
                 goto fail;
         }
@@ -634,7 +680,8 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
                         goto oom;
         }
         if (o->cidfile && access(o->cidfile, F_OK) == 0) {
-                log_error("%s: --cidfile %s: the file exists; another container may be using it", verb, o->cidfile);
+                log_error("%s: --cidfile %s: the file exists; another container may be using it", verb,
+                          o->cidfile);
                 r = -EEXIST;
                 goto fail;
         }
@@ -659,8 +706,8 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
                 if (container_config_load(store, holder, &old) >= 0 && streq(old->name, o->name)) {
                         r = cli_container_force_remove(store, holder, -1, &rerr);
                         if (r < 0 && r != -ENOENT) {
-                                log_error("%s: --replace: remove container %s (%.12s): %s", verb, o->name, holder,
-                                          rerr ?: strerror(-r));
+                                log_error("%s: --replace: remove container %s (%.12s): %s", verb, o->name,
+                                          holder, rerr ?: strerror(-r));
                                 goto fail;
                         }
                 }
@@ -815,9 +862,9 @@ int verb_create(SkiffContext *ctx, int argc, char *argv[]) {
 
 int verb_start(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "attach", no_argument, NULL, 'a' },
-                { "interactive", no_argument, NULL, 'i' },
+                {"help", no_argument, NULL, 'h'},
+                {"attach", no_argument, NULL, 'a'},
+                {"interactive", no_argument, NULL, 'i'},
                 {},
         };
         _cleanup_(container_store_freep) ContainerStore *store = NULL;
@@ -871,10 +918,19 @@ int verb_start(SkiffContext *ctx, int argc, char *argv[]) {
                                 printf("%s\n", argv[i]);
                         continue;
                 }
+                if (r >= 0 && st.status == CONTAINER_STATUS_REMOVING) {
+                        container_state_done(&st);
+                        log_error("start %s: the container is being removed; run 'skiff rm %s' to finish",
+                                  argv[i], argv[i]);
+                        ret = 125;
+                        continue;
+                }
                 container_state_done(&st);
                 if (attach) {
-                        MonitorAttach a = { .interactive = interactive, .stdin_fd = STDIN_FILENO,
-                                            .stdout_fd = STDOUT_FILENO, .stderr_fd = STDERR_FILENO };
+                        MonitorAttach a = {.interactive = interactive,
+                                           .stdin_fd = STDIN_FILENO,
+                                           .stdout_fd = STDOUT_FILENO,
+                                           .stderr_fd = STDERR_FILENO};
                         int class;
                         r = monitor_run_attached(&ctx->paths, id, &a, &class, &err);
                         if (r < 0) {

@@ -1,5 +1,7 @@
 /* CRI-format container logs: writer (the monitor) and line parser (`skiff logs`). */
 
+#include "runtime/ctr-log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,7 +11,6 @@
 #include <systemd/sd-journal.h>
 
 #include "common/macro.h"
-#include "runtime/ctr-log.h"
 
 struct CtrLog {
         LogDriver driver;
@@ -76,7 +77,8 @@ static void timestamp_now(char buf[static 40]) {
         rfc3339_nanos_now(buf, 40);
 }
 
-size_t ctr_log_format(char *buf, const char *timestamp, CtrStream s, bool partial, const char *msg, size_t len) {
+size_t ctr_log_format(char *buf, const char *timestamp, CtrStream s, bool partial, const char *msg,
+                      size_t len) {
         size_t n = 0, tl = strlen(timestamp), sl = strlen(stream_names[s]);
 
         memcpy(buf + n, timestamp, tl);

@@ -50,16 +50,17 @@ int ctr_log_write(CtrLog *l, CtrStream s, const char *data, size_t len);
 int ctr_log_flush(CtrLog *l, CtrStream s);
 
 /* Formats one record into buf (size >= 40 + len + 2). Returns the length. Pure. */
-size_t ctr_log_format(char *buf, const char *timestamp, CtrStream s, bool partial, const char *msg, size_t len);
+size_t ctr_log_format(char *buf, const char *timestamp, CtrStream s, bool partial, const char *msg,
+                      size_t len);
 
 /* One parsed record; pointers borrow from the parsed line. */
 typedef struct CtrLogRecord {
-        const char *timestamp;  /* not NUL-terminated: timestamp_len bytes */
+        const char *timestamp; /* not NUL-terminated: timestamp_len bytes */
         size_t timestamp_len;
-        int64_t time_nsec;      /* since the epoch */
+        int64_t time_nsec; /* since the epoch */
         CtrStream stream;
         bool partial;
-        const char *msg;        /* not NUL-terminated; excludes the newline */
+        const char *msg; /* not NUL-terminated; excludes the newline */
         size_t msg_len;
 } CtrLogRecord;
 

@@ -1,5 +1,7 @@
 /* The container monitor (see monitor.h for the design and the stop protocol). */
 
+#include "runtime/monitor.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -23,7 +25,6 @@
 #include "common/macro.h"
 #include "common/strv.h"
 #include "runtime/container-plan.h"
-#include "runtime/monitor.h"
 #include "runtime/spawn.h"
 
 #define MAX_CONTAINERS_DEFAULT 4
@@ -37,7 +38,7 @@ struct MonitorLoop {
         bool attached;
         /* attached mode */
         bool tty;
-        int stdin_fd;        /* copied to the pty master (tty + interactive) */
+        int stdin_fd; /* copied to the pty master (tty + interactive) */
         bool stdin_eof;
         bool forward_signals;
 };
@@ -170,6 +171,10 @@ static void edit_exited(ContainerState *st, void *userdata) {
         }
 }
 
+static void edit_removing(ContainerState *st, void *userdata) {
+        st->status = CONTAINER_STATUS_REMOVING;
+}
+
 static void edit_stopping(ContainerState *st, void *userdata) {
         if (st->status == CONTAINER_STATUS_RUNNING)
                 st->status = CONTAINER_STATUS_STOPPING;
@@ -194,12 +199,12 @@ static int timer_rearm(MonitorLoop *l) {
         return timerfd_settime(l->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0 ? -errno : 0;
 }
 
-static const int loop_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+static const int loop_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 int monitor_loop_new(ContainerStore *store, MonitorLoop **ret) {
         MonitorLoop *l;
         sigset_t mask;
-        struct epoll_event ev = { .events = EPOLLIN };
+        struct epoll_event ev = {.events = EPOLLIN};
 
         l = calloc(1, sizeof(*l));
         if (!l)
@@ -307,7 +312,7 @@ char *container_log_path(ContainerStore *s, const ContainerConfig *c) {
 }
 
 static int watch_fd(MonitoredContainer *c, int fd, int kind) {
-        struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_TAG(kind, c->index) };
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_TAG(kind, c->index)};
 
         if (fd < 0)
                 return 0;
@@ -320,7 +325,7 @@ int mctr_start(MonitoredContainer *c, char **ret_error, int *ret_exit_class) {
         _cleanup_free_ char *log_path = NULL;
         _cleanup_close_ int out_w = -EBADF, err_w = -EBADF;
         SpawnStdio io = SPAWN_STDIO_INIT;
-        SpawnResult res = { .pidfd = -1, .pty_master = -1 };
+        SpawnResult res = {.pidfd = -1, .pty_master = -1};
         int p[2], r;
 
         *ret_exit_class = EXIT_SETUP_FAILED;
@@ -336,7 +341,8 @@ int mctr_start(MonitoredContainer *c, char **ret_error, int *ret_exit_class) {
                 r = ctr_log_open(c->config->log_driver, log_path, c->config->name, c->config->id, &c->log);
                 if (r < 0) {
                         if (ret_error)
-                                (void) asprintf(ret_error, "open log %s: %s", strempty(log_path), strerror(-r));
+                                (void) asprintf(ret_error, "open log %s: %s", strempty(log_path),
+                                                strerror(-r));
                         return r;
                 }
         } else
@@ -391,8 +397,9 @@ int mctr_start(MonitoredContainer *c, char **ret_error, int *ret_exit_class) {
         (void) watch_fd(c, c->out_fd, EV_OUT);
         (void) watch_fd(c, c->err_fd, EV_ERR);
 
-        StartedInfo info = { .c = c, .res = &(SpawnResult) { .pid = c->pid, .cgroup_paths = c->cgroup_paths },
-                             .log_path = log_path };
+        StartedInfo info = {.c = c,
+                            .res = &(SpawnResult){.pid = c->pid, .cgroup_paths = c->cgroup_paths},
+                            .log_path = log_path};
         r = state_edit(l->store, c->config->id, edit_started, &info);
         if (r < 0) {
                 /* Without a record nobody could stop it: don't leave it running. */
@@ -433,7 +440,7 @@ static void tee_write(int fd, const char *buf, size_t n) {
                         if (errno == EINTR)
                                 continue;
                         if (errno == EAGAIN) {
-                                struct pollfd p = { .fd = fd, .events = POLLOUT };
+                                struct pollfd p = {.fd = fd, .events = POLLOUT};
                                 (void) poll(&p, 1, 1000);
                                 continue;
                         }
@@ -476,11 +483,11 @@ int mctr_handle_output(MonitoredContainer *c, int fd) {
 
 int mctr_handle_exit(MonitoredContainer *c, int wstatus) {
         _cleanup_free_ char *err = NULL;
-        ExitInfo info = { .c = c };
+        ExitInfo info = {.c = c};
         bool restart;
         int r;
 
-        c->exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
+        c->exit_code = WIFEXITED(wstatus)     ? WEXITSTATUS(wstatus)
                        : WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus)
                                               : 255;
         c->pid = 0;
@@ -488,13 +495,13 @@ int mctr_handle_exit(MonitoredContainer *c, int wstatus) {
          * unterminated rest of each stream becomes a P record. */
         if (c->out_fd >= 0)
                 while (mctr_handle_output(c, c->out_fd) == 0 && c->out_fd >= 0) {
-                        struct pollfd p = { .fd = c->out_fd, .events = POLLIN };
+                        struct pollfd p = {.fd = c->out_fd, .events = POLLIN};
                         if (poll(&p, 1, 0) <= 0)
                                 break;
                 }
         if (c->err_fd >= 0)
                 while (mctr_handle_output(c, c->err_fd) == 0 && c->err_fd >= 0) {
-                        struct pollfd p = { .fd = c->err_fd, .events = POLLIN };
+                        struct pollfd p = {.fd = c->err_fd, .events = POLLIN};
                         if (poll(&p, 1, 0) <= 0)
                                 break;
                 }
@@ -543,7 +550,7 @@ int mctr_handle_timer(MonitoredContainer *c) {
                 c->timer_due_usec = 0;
                 r = mctr_start(c, &err, &class);
                 if (r < 0) {
-                        ExitInfo info = { .c = c, .reason = err };
+                        ExitInfo info = {.c = c, .reason = err};
                         c->exit_code = class;
                         c->state = MCTR_DONE;
                         (void) state_edit(c->loop->store, c->config->id, edit_exited, &info);
@@ -701,6 +708,13 @@ int container_destroy(ContainerStore *s, const char *id, char **ret_error) {
                 container_state_done(&st);
                 return -EBUSY;
         }
+        /* From here on the container is on its way out: if the cleanup fails or we crash, it shows as
+         * "removing", cannot be started, and the next `rm` finishes. */
+        r = state_edit(s, id, edit_removing, NULL);
+        if (r < 0) {
+                container_state_done(&st);
+                return r;
+        }
         if (plan_load(c, &plan, NULL) >= 0) {
                 r = container_spawn_cleanup(plan, st.cgroup_paths, SPAWN_CLEANUP_STORAGE, &err);
                 if (r < 0) {
@@ -772,7 +786,7 @@ int container_stop(ContainerStore *s, const char *id, int timeout, char **ret_er
 
         /* Wait for the monitor to finish (it records the exit first). */
         t = (timeout < 0 ? c->stop_timeout : (unsigned) timeout) + 10;
-        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
         r = poll(&p, 1, (int) MIN(t * 1000ULL, (unsigned long long) INT32_MAX));
         if (r == 0) {
                 if (ret_error)
@@ -839,7 +853,7 @@ _Noreturn void monitor_main(const SkiffPaths *paths, const char *id, int report_
         auto_remove = config->auto_remove;
         r = mctr_start(c, &err, &class);
         if (r < 0) {
-                ExitInfo info = { .c = c, .reason = err };
+                ExitInfo info = {.c = c, .reason = err};
                 c->exit_code = class;
                 (void) state_edit(store, id, edit_exited, &info);
                 report(report_fd, "ERR %d %s\n", class, err ?: strerror(-r));
@@ -865,7 +879,7 @@ int monitor_launch(const SkiffPaths *paths, const char *id, const char *helper, 
         int p[2], status, class;
         pid_t pid;
 
-        *ret = (MonitorLaunchResult) { .exit_class = EXIT_SETUP_FAILED };
+        *ret = (MonitorLaunchResult){.exit_class = EXIT_SETUP_FAILED};
         if (pipe2(p, O_CLOEXEC) < 0)
                 return -errno;
         fflush(stdout);
@@ -956,8 +970,8 @@ int monitor_launch(const SkiffPaths *paths, const char *id, const char *helper, 
 
 /* --- foreground --- */
 
-int monitor_run_attached(const SkiffPaths *paths, const char *id, const MonitorAttach *a, int *ret_exit_class,
-                         char **ret_error) {
+int monitor_run_attached(const SkiffPaths *paths, const char *id, const MonitorAttach *a,
+                         int *ret_exit_class, char **ret_error) {
         _cleanup_(container_store_freep) ContainerStore *store = NULL;
         _cleanup_(monitor_loop_freep) MonitorLoop *l = NULL;
         ContainerConfig *config = NULL;
@@ -991,7 +1005,7 @@ int monitor_run_attached(const SkiffPaths *paths, const char *id, const MonitorA
 
         r = mctr_start(c, ret_error, &class);
         if (r < 0) {
-                ExitInfo info = { .c = c, .reason = ret_error ? *ret_error : NULL };
+                ExitInfo info = {.c = c, .reason = ret_error ? *ret_error : NULL};
                 c->exit_code = class;
                 (void) state_edit(store, id, edit_exited, &info);
                 *ret_exit_class = class;
@@ -1008,7 +1022,7 @@ int monitor_run_attached(const SkiffPaths *paths, const char *id, const MonitorA
                 }
                 copy_winsize(l);
                 if (a->interactive && a->stdin_fd >= 0) {
-                        struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_STDIN };
+                        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_STDIN};
                         if (epoll_ctl(l->epoll_fd, EPOLL_CTL_ADD, a->stdin_fd, &ev) < 0) {
                                 /* a regular file as stdin cannot be polled: treat as no stdin */
                                 l->stdin_fd = -EBADF;

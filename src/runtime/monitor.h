@@ -6,12 +6,12 @@
  * the child calls setsid() and forks again (so the monitor is not the launcher's child and has no
  * controlling terminal), the grandchild becomes a child subreaper (PR_SET_CHILD_SUBREAPER: processes the
  * container leaves behind are reparented to it, not to PID 1, and are reaped), points stdio at
- * /dev/null and execs the small skiff-monitor binary, which runs monitor_main() (or runs it itself). It spawns the container with rtcore's container_spawn(), reads the
- * container's stdout/stderr pipes and writes them to the log (ctr-log.h), records the exit in the
- * container's state, applies --restart with back-off, handles stop requests, and with --rm removes the
- * container when it is gone. Over a pipe it tells the launcher either "started PID" (after execve()
- * succeeded) or the spawn error and its exit class, so `skiff run -d` prints the id only once the
- * command really runs.
+ * /dev/null and execs the small skiff-monitor binary, which runs monitor_main() (or runs it itself). It
+ * spawns the container with rtcore's container_spawn(), reads the container's stdout/stderr pipes and writes
+ * them to the log (ctr-log.h), records the exit in the container's state, applies --restart with back-off,
+ * handles stop requests, and with --rm removes the container when it is gone. Over a pipe it tells the
+ * launcher either "started PID" (after execve() succeeded) or the spawn error and its exit class, so `skiff
+ * run -d` prints the id only once the command really runs.
  *
  * The foreground `skiff run` uses the same code in the calling process: monitor_run_attached() copies
  * the output to the caller's stdout/stderr as well as to the log, and with a tty gives the container a
@@ -39,9 +39,9 @@
 
 /* The exit statuses skiff uses as podman does (a spawn failure's class). */
 enum {
-        EXIT_SETUP_FAILED = 125,   /* skiff's or the runtime's own error */
-        EXIT_CANNOT_INVOKE = 126,  /* the command exists but cannot be executed */
-        EXIT_NOT_FOUND = 127,      /* the command was not found */
+        EXIT_SETUP_FAILED = 125,  /* skiff's or the runtime's own error */
+        EXIT_CANNOT_INVOKE = 126, /* the command exists but cannot be executed */
+        EXIT_NOT_FOUND = 127,     /* the command was not found */
 };
 
 /* The sigqueue() value of a stop request: MONITOR_STOP_MAGIC | timeout seconds (0xffff: the
@@ -52,28 +52,28 @@ enum {
 typedef struct MonitorLoop MonitorLoop;
 
 typedef enum MonitoredState {
-        MCTR_IDLE,         /* not started, or waiting for a restart back-off */
+        MCTR_IDLE, /* not started, or waiting for a restart back-off */
         MCTR_RUNNING,
-        MCTR_STOPPING,     /* stop signal sent, kill timer armed */
-        MCTR_DONE,         /* exited and will not be restarted */
+        MCTR_STOPPING, /* stop signal sent, kill timer armed */
+        MCTR_DONE,     /* exited and will not be restarted */
 } MonitoredState;
 
 /* One container under a monitor. Owned by its loop once added. */
 typedef struct MonitoredContainer {
-        MonitorLoop *loop;           /* borrowed back-pointer */
-        size_t index;                /* in the loop */
-        ContainerConfig *config;     /* owned */
-        ContainerPlan *plan;         /* owned; loaded from config->plan_json at the first start */
-        char **cgroup_paths;         /* owned; from the last SpawnResult */
+        MonitorLoop *loop;       /* borrowed back-pointer */
+        size_t index;            /* in the loop */
+        ContainerConfig *config; /* owned */
+        ContainerPlan *plan;     /* owned; loaded from config->plan_json at the first start */
+        char **cgroup_paths;     /* owned; from the last SpawnResult */
         MonitoredState state;
-        pid_t pid;                   /* container's init, 0 when not running */
-        int pidfd;                   /* -EBADF when not running */
-        int out_fd, err_fd;          /* read ends of the stdout/stderr pipes (or the pty master in out_fd) */
-        CtrLog *log;                 /* owned */
+        pid_t pid;          /* container's init, 0 when not running */
+        int pidfd;          /* -EBADF when not running */
+        int out_fd, err_fd; /* read ends of the stdout/stderr pipes (or the pty master in out_fd) */
+        CtrLog *log;        /* owned */
         unsigned restart_count;
-        uint64_t timer_due_usec;     /* CLOCK_MONOTONIC: kill deadline or restart time; 0 = none */
-        unsigned stop_timeout;       /* effective timeout for the current stop */
-        int exit_code;               /* last exit (128+N for signals) */
+        uint64_t timer_due_usec; /* CLOCK_MONOTONIC: kill deadline or restart time; 0 = none */
+        unsigned stop_timeout;   /* effective timeout for the current stop */
+        int exit_code;           /* last exit (128+N for signals) */
         bool stop_requested;
         /* Attached mode: where output is copied besides the log (-EBADF: nowhere). Borrowed fds. */
         int tee_out_fd, tee_err_fd;
@@ -83,7 +83,7 @@ typedef struct MonitoredContainer {
 typedef struct MonitorLaunchResult {
         pid_t monitor_pid;
         pid_t container_pid;
-        int exit_class;              /* on failure: 125, 126 or 127 */
+        int exit_class; /* on failure: 125, 126 or 127 */
 } MonitorLaunchResult;
 
 /* Starts a detached monitor for container id (its record must exist and not run). Returns 0 once the
@@ -107,8 +107,8 @@ typedef struct MonitorAttach {
 /* Runs container id in the calling process until it exits (restart policies apply). Returns the
  * container's exit status (0..255) as `skiff run` exits with it, or -errno with *ret_error and
  * *ret_exit_class (125/126/127) when it could not be started. */
-int monitor_run_attached(const SkiffPaths *paths, const char *id, const MonitorAttach *a, int *ret_exit_class,
-                         char **ret_error);
+int monitor_run_attached(const SkiffPaths *paths, const char *id, const MonitorAttach *a,
+                         int *ret_exit_class, char **ret_error);
 
 /* The k8s-file log of c: config->log_path or ROOT/containers/<id>/ctr.log; NULL for the other drivers
  * (or OOM). New string. */

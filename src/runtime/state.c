@@ -1,5 +1,7 @@
 /* Container records: see state.h for the layout and the crash rules. */
 
+#include "runtime/state.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -21,11 +23,10 @@
 #include "common/json-util.h"
 #include "common/macro.h"
 #include "common/strv.h"
-#include "runtime/state.h"
 
 struct ContainerStore {
-        char *root;     /* ROOT/containers */
-        char *runroot;  /* RUNROOT/containers */
+        char *root;    /* ROOT/containers */
+        char *runroot; /* RUNROOT/containers */
         int root_fd, runroot_fd, names_fd;
 };
 
@@ -138,7 +139,7 @@ void container_state_done(ContainerState *s) {
         free(s->exit_reason);
         free(s->log_path);
         strv_free(s->cgroup_paths);
-        *s = (ContainerState) {};
+        *s = (ContainerState){};
 }
 
 /* --- time and /proc helpers --- */
@@ -188,7 +189,8 @@ int rfc3339_parse(const char *s, int64_t *ret_nsec) {
         else if (IN_SET(*p, '+', '-')) {
                 int hh, mm;
                 n = 0;
-                if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5 || p[6] != 0 || hh > 23 || mm > 59)
+                if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5 || p[6] != 0 || hh > 23
+                    || mm > 59)
                         return -EINVAL;
                 off = (hh * 60 + mm) * 60 * (*p == '-' ? -1 : 1);
         } else
@@ -227,7 +229,8 @@ int proc_starttime(pid_t pid, uint64_t *ret) {
         /* fields 3..22: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
          * cutime cstime priority nice threads itrealvalue starttime */
         if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-                   &st) != 1)
+                   &st)
+            != 1)
                 return -EBADMSG;
         if (p[2] == 'Z' || p[2] == 'X')
                 /* a zombie is gone for our purposes: it runs nothing and will be reaped */
@@ -322,7 +325,8 @@ static int rm_rf_children(int dfd, dev_t dev) {
                         int cfd;
 
                         if (st.st_dev != dev) {
-                                /* A mount point (an overlay left mounted by a crash): not ours to descend. */
+                                /* A mount point (an overlay left mounted by a crash): not ours to descend.
+                                 */
                                 ret = -EBUSY;
                                 continue;
                         }
@@ -630,7 +634,8 @@ int container_lookup(ContainerStore *s, const char *ref, char ret_id[static CONT
         if (!d)
                 return -errno;
         while ((de = readdir(d)))
-                if (id_is_valid(de->d_name) && strncmp(de->d_name, ref, l) == 0 && config_exists(s, de->d_name)) {
+                if (id_is_valid(de->d_name) && strncmp(de->d_name, ref, l) == 0
+                    && config_exists(s, de->d_name)) {
                         matches++;
                         memcpy(found, de->d_name, CONTAINER_ID_LEN + 1);
                 }
@@ -689,7 +694,8 @@ static int get_strv(json_object *o, const char *key, char ***ret) {
         }
         for (size_t i = 0; i < json_object_array_length(a); i++) {
                 json_object *e = json_object_array_get_idx(a, i);
-                if (!json_object_is_type(e, json_type_string) || strv_extend(&l, json_object_get_string(e)) < 0) {
+                if (!json_object_is_type(e, json_type_string)
+                    || strv_extend(&l, json_object_get_string(e)) < 0) {
                         strv_free(l);
                         return json_object_is_type(e, json_type_string) ? -ENOMEM : -EBADMSG;
                 }
@@ -780,12 +786,14 @@ static int config_from_json(json_object *o, ContainerConfig **ret) {
                 return -EBADMSG;
         memcpy(c->id, id, CONTAINER_ID_LEN + 1);
         if ((r = get_str(o, "name", &c->name)) < 0 || (r = get_str(o, "image", &c->image)) < 0
-            || (r = get_str(o, "imageId", &c->image_id)) < 0 || (r = get_kv_strv(o, "labels", &c->labels)) < 0
+            || (r = get_str(o, "imageId", &c->image_id)) < 0
+            || (r = get_kv_strv(o, "labels", &c->labels)) < 0
             || (r = get_kv_strv(o, "annotations", &c->annotations)) < 0
             || (r = get_strv(o, "createCommand", &c->create_argv)) < 0
             || (r = get_str(o, "createdAt", &c->created_at)) < 0 || (r = get_str(o, "podId", &c->pod_id)) < 0
             || (r = get_str(o, "restartPolicy", &restart)) < 0 || (r = get_str(o, "logDriver", &driver)) < 0
-            || (r = get_str(o, "logPath", &c->log_path)) < 0 || (r = get_str(o, "sdnotify", &c->sdnotify)) < 0)
+            || (r = get_str(o, "logPath", &c->log_path)) < 0
+            || (r = get_str(o, "sdnotify", &c->sdnotify)) < 0)
                 return r;
         if (!c->name)
                 return -EBADMSG;
@@ -840,7 +848,8 @@ static int state_from_json(json_object *o, ContainerState *ret) {
                 return -EBADMSG;
         if ((r = get_str(o, "status", &status)) < 0 || (r = get_str(o, "startedAt", &st.started_at)) < 0
             || (r = get_str(o, "finishedAt", &st.finished_at)) < 0
-            || (r = get_str(o, "exitReason", &st.exit_reason)) < 0 || (r = get_str(o, "logPath", &st.log_path)) < 0
+            || (r = get_str(o, "exitReason", &st.exit_reason)) < 0
+            || (r = get_str(o, "logPath", &st.log_path)) < 0
             || (r = get_strv(o, "cgroupPaths", &st.cgroup_paths)) < 0) {
                 container_state_done(&st);
                 return r;
@@ -868,7 +877,7 @@ int container_create(ContainerStore *s, const ContainerConfig *config, char **re
         _cleanup_json_ json_object *o = NULL;
         _cleanup_close_ int lock = -EBADF, tfd = -EBADF;
         char tmp[CONTAINER_ID_LEN + 8], holder[CONTAINER_ID_LEN + 1];
-        ContainerState st = { .status = CONTAINER_STATUS_CREATED };
+        ContainerState st = {.status = CONTAINER_STATUS_CREATED};
         int r;
 
         if (!id_is_valid(config->id) || !container_name_is_valid(config->name))
@@ -881,8 +890,8 @@ int container_create(ContainerStore *s, const ContainerConfig *config, char **re
                 return lock;
         if (name_to_id(s, config->name, holder) >= 0) {
                 if (ret_error)
-                        (void) asprintf(ret_error, "the container name \"%s\" is already in use by %s", config->name,
-                                        holder);
+                        (void) asprintf(ret_error, "the container name \"%s\" is already in use by %s",
+                                        config->name, holder);
                 return -EEXIST;
         }
         /* A stale link (its container is gone) may still sit there; name_to_id() said it is not valid. */
@@ -968,7 +977,7 @@ static int state_read(ContainerStore *s, const char *id, ContainerState *ret) {
         r = read_full_file_at(s->runroot_fd, path, 1 << 20, &text, NULL);
         if (r == -ENOENT) {
                 /* Never started, or RUNROOT (a tmpfs) was lost to a reboot: nothing runs. */
-                *ret = (ContainerState) { .status = CONTAINER_STATUS_CREATED };
+                *ret = (ContainerState){.status = CONTAINER_STATUS_CREATED};
                 return 0;
         }
         if (r < 0)

@@ -80,22 +80,23 @@ LogDriver log_driver_from_string(const char *s);
 typedef struct ContainerConfig {
         char id[CONTAINER_ID_LEN + 1];
         char *name;
-        char *image;       /* the reference as the user gave it */
-        char *image_id;    /* sha256 hex of the image config, NULL if unknown */
-        char **labels;     /* "KEY=VALUE" strv, may be NULL */
+        char *image;        /* the reference as the user gave it */
+        char *image_id;     /* sha256 hex of the image config, NULL if unknown */
+        char **labels;      /* "KEY=VALUE" strv, may be NULL */
         char **annotations; /* "KEY=VALUE" strv, may be NULL */
         char **create_argv; /* the full `skiff run|create ...` argv, for `generate systemd --new` */
-        char *plan_json;   /* container_plan_to_json() output */
-        char *created_at;  /* RFC3339 with nanoseconds, UTC */
-        char *pod_id;      /* NULL unless the container belongs to a pod (issue 5) */
+        char *plan_json;    /* container_plan_to_json() output */
+        char *created_at;   /* RFC3339 with nanoseconds, UTC */
+        char *pod_id;       /* NULL unless the container belongs to a pod (issue 5) */
         RestartPolicy restart;
         unsigned restart_max; /* on-failure:N; 0 = unlimited */
         LogDriver log_driver;
-        char *log_path;    /* --log-opt path=; NULL: ROOT/containers/<id>/ctr.log (persistent, as podman's userdata/ctr.log) */
-        bool auto_remove;  /* --rm */
-        int stop_signal;   /* default SIGTERM */
+        char *log_path;   /* --log-opt path=; NULL: ROOT/containers/<id>/ctr.log (persistent, as podman's
+                             userdata/ctr.log) */
+        bool auto_remove; /* --rm */
+        int stop_signal;  /* default SIGTERM */
         unsigned stop_timeout; /* seconds, default 10 */
-        char *sdnotify;    /* conmon|container|healthy|ignore, NULL = conmon */
+        char *sdnotify;        /* conmon|container|healthy|ignore, NULL = conmon */
 } ContainerConfig;
 
 ContainerConfig *container_config_free(ContainerConfig *c);
@@ -104,18 +105,19 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ContainerConfig *, container_config_free);
 /* Volatile record (state.json). */
 typedef struct ContainerState {
         ContainerStatus status;
-        pid_t pid;                   /* container's init (host pid), 0 if not running */
-        pid_t monitor_pid;           /* 0 if none */
-        uint64_t monitor_starttime;  /* /proc/PID/stat field 22, guards against pid reuse */
+        pid_t pid;                  /* container's init (host pid), 0 if not running */
+        pid_t monitor_pid;          /* 0 if none */
+        uint64_t monitor_starttime; /* /proc/PID/stat field 22, guards against pid reuse */
         uint64_t pid_starttime;
-        int exit_code;               /* valid when status is EXITED; 128+N for a signal, as podman */
-        char *started_at;            /* RFC3339 nanos UTC, NULL if never started */
-        char *finished_at;           /* NULL unless exited */
-        char *exit_reason;           /* free text when the exit was not the process's own (e.g. "monitor gone"), or the spawn error */
+        int exit_code;     /* valid when status is EXITED; 128+N for a signal, as podman */
+        char *started_at;  /* RFC3339 nanos UTC, NULL if never started */
+        char *finished_at; /* NULL unless exited */
+        char *exit_reason; /* free text when the exit was not the process's own (e.g. "monitor gone"), or the
+                              spawn error */
         unsigned restart_count;
-        bool stop_requested;         /* set by stop: no restart afterwards */
-        char *log_path;              /* where the monitor writes (NULL for none/journald) */
-        char **cgroup_paths;         /* from SpawnResult, for cleanup after a crash */
+        bool stop_requested; /* set by stop: no restart afterwards */
+        char *log_path;      /* where the monitor writes (NULL for none/journald) */
+        char **cgroup_paths; /* from SpawnResult, for cleanup after a crash */
 } ContainerState;
 
 void container_state_done(ContainerState *s);

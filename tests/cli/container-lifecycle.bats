@@ -343,13 +343,14 @@ PY
         require_spawn
         command -v script >/dev/null || skip "script(1) (util-linux) is needed to give skiff a terminal"
         (sleep 1; printf 'typed-line\n'; sleep 1) | timeout 20 script -qec \
-                "stty cols 101 rows 33; $BATS_FILE_TMPDIR/skiff-in-cgroup run --rm -it $CTR_IMAGE sh -c 'read x; echo got:\$x; stty size; [ -t 0 ] && echo stdin-is-a-tty; exit 5'" \
+                "stty cols 101 rows 33; $BATS_FILE_TMPDIR/skiff-in-cgroup run --rm -it $CTR_IMAGE sh -c 'read x; echo got:\$x; stty size; [ -t 0 ] && echo stdin-is-a-tty; echo tty=\$(tty); exit 5'" \
                 "$BATS_TEST_TMPDIR/typescript" >"$BATS_TEST_TMPDIR/out" || rc=$?
         out=$(tr -d '\r' <"$BATS_TEST_TMPDIR/out")
         echo "$out"
         [[ $out == *"got:typed-line"* ]] || die "the input did not reach the container"
         [[ $out == *"33 101"* ]] || die "the window size was not passed on"
         [[ $out == *"stdin-is-a-tty"* ]] || die "the container's stdin is not a terminal"
+        [[ $out == *"tty=/dev/pts/"[0-9]* ]] || die "tty(1) in the container does not name its terminal"
         is "${rc:-0}" 5 "script exits with skiff's status, the container's"
 }
 
@@ -415,4 +416,18 @@ PY
         is "$stderr" "skiff: kill kw: the container is not running"
         run_skiff 125 kill -s NOSUCH kw
         run_skiff rm kw
+}
+
+@test "foreground run forwards signals to the container and exits with its status" {
+        require_spawn
+        "$BATS_FILE_TMPDIR/skiff-in-cgroup" run --rm --name fg "$CTR_IMAGE" \
+                sh -c 'trap "echo got-usr1; exit 9" USR1; echo ready; while :; do sleep 0.1; done' \
+                >"$BATS_TEST_TMPDIR/out" 2>&1 3>/dev/null &
+        pid=$!
+        for i in $(seq 50); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+        kill -USR1 $pid
+        rc=0
+        wait $pid || rc=$?
+        is "$(<"$BATS_TEST_TMPDIR/out")" $'ready\ngot-usr1'
+        is "$rc" 9
 }

@@ -4,10 +4,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +17,13 @@
 
 #include <cmocka.h>
 
-#include "unit-test.h"
-
 #include "common/fileio.h"
 #include "common/macro.h"
 #include "common/strv.h"
 #include "runtime/ctr-log.h"
 #include "runtime/monitor.h"
 #include "runtime/state.h"
+#include "unit-test.h"
 
 typedef struct Fixture {
         char dir[PATH_MAX];
@@ -183,7 +182,8 @@ static void test_remove_leaves_nothing(void **state) {
 /* Simulated crashes: the debris each step can leave is repaired by the next open. */
 static void test_crash_repair(void **state) {
         Fixture *f = *state;
-        _cleanup_(container_config_freep) ContainerConfig *c = new_config("crashy"), *d = new_config("orphan");
+        _cleanup_(container_config_freep) ContainerConfig *c = new_config("crashy"),
+                                                          *d = new_config("orphan");
         _cleanup_strv_free_ char **l = NULL;
         char from[PATH_MAX * 2], to[PATH_MAX * 2], id[CONTAINER_ID_LEN + 1];
 
@@ -217,7 +217,7 @@ static void test_crash_repair(void **state) {
 static void test_stale_running_becomes_exited(void **state) {
         Fixture *f = *state;
         _cleanup_(container_config_freep) ContainerConfig *c = new_config("stale");
-        ContainerState st = { .status = CONTAINER_STATUS_RUNNING }, back = {};
+        ContainerState st = {.status = CONTAINER_STATUS_RUNNING}, back = {};
         pid_t dead, victim;
         int status;
 
@@ -250,7 +250,9 @@ static void test_stale_running_becomes_exited(void **state) {
 static void test_state_roundtrip_live(void **state) {
         Fixture *f = *state;
         _cleanup_(container_config_freep) ContainerConfig *c = new_config("live");
-        ContainerState st = { .status = CONTAINER_STATUS_RUNNING, .monitor_pid = getpid(), .restart_count = 2 },
+        ContainerState st = {.status = CONTAINER_STATUS_RUNNING,
+                             .monitor_pid = getpid(),
+                             .restart_count = 2},
                        back = {};
 
         assert_int_equal(proc_starttime(getpid(), &st.monitor_starttime), 0);
@@ -337,13 +339,10 @@ static void test_ctr_log_write_parse(void **state) {
                 size_t len;
                 const char *msg;
         } want[] = {
-                { CTR_STREAM_STDOUT, true, 3, "hel" },
-                { CTR_STREAM_STDERR, false, 3, "err" },
-                { CTR_STREAM_STDOUT, false, 2, "lo" },
-                { CTR_STREAM_STDOUT, false, 0, "" },
-                { CTR_STREAM_STDOUT, true, 1, "x" },
-                { CTR_STREAM_STDOUT, true, CTR_LOG_LINE_MAX, NULL },
-                { CTR_STREAM_STDOUT, true, 10, NULL },
+                {CTR_STREAM_STDOUT, true, 3, "hel"}, {CTR_STREAM_STDERR, false, 3, "err"},
+                {CTR_STREAM_STDOUT, false, 2, "lo"}, {CTR_STREAM_STDOUT, false, 0, ""},
+                {CTR_STREAM_STDOUT, true, 1, "x"},   {CTR_STREAM_STDOUT, true, CTR_LOG_LINE_MAX, NULL},
+                {CTR_STREAM_STDOUT, true, 10, NULL},
         };
         for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
                 assert_true(n < (int) ELEMENTSOF(want));
@@ -359,9 +358,13 @@ static void test_ctr_log_write_parse(void **state) {
 
 static void test_ctr_log_parse_bad(void **state) {
         CtrLogRecord rec;
-        const char *bad[] = { "", "x", "2026-11-23T12:00:00Z", "2026-11-23T12:00:00Z stdin F x",
-                              "2026-11-23T12:00:00Z stdout X x", "2026-11-23T12:00:00Z stdout Fx",
-                              "notatime stdout F x" };
+        const char *bad[] = {"",
+                             "x",
+                             "2026-11-23T12:00:00Z",
+                             "2026-11-23T12:00:00Z stdin F x",
+                             "2026-11-23T12:00:00Z stdout X x",
+                             "2026-11-23T12:00:00Z stdout Fx",
+                             "notatime stdout F x"};
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 assert_int_equal(ctr_log_parse_line(bad[i], strlen(bad[i]), &rec), -EBADMSG);
@@ -374,18 +377,12 @@ static void test_ctr_log_parse_bad(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                T(test_create_load_roundtrip),
-                T(test_name_unique),
-                cmocka_unit_test(test_invalid_names),
-                T(test_prefix_lookup),
-                T(test_remove_leaves_nothing),
-                T(test_crash_repair),
-                T(test_stale_running_becomes_exited),
-                T(test_state_roundtrip_live),
-                cmocka_unit_test(test_restart_policy),
-                cmocka_unit_test(test_rfc3339),
-                T(test_ctr_log_write_parse),
-                cmocka_unit_test(test_ctr_log_parse_bad),
+                T(test_create_load_roundtrip),         T(test_name_unique),
+                cmocka_unit_test(test_invalid_names),  T(test_prefix_lookup),
+                T(test_remove_leaves_nothing),         T(test_crash_repair),
+                T(test_stale_running_becomes_exited),  T(test_state_roundtrip_live),
+                cmocka_unit_test(test_restart_policy), cmocka_unit_test(test_rfc3339),
+                T(test_ctr_log_write_parse),           cmocka_unit_test(test_ctr_log_parse_bad),
         };
 
         return unit_run_tests("container-state", tests, ELEMENTSOF(tests));
