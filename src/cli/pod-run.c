@@ -449,6 +449,11 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                 r = -ENOMEM;
                 goto finish;
         }
+        /* If the supervisor is killed, its pod dies with it: no orphans (the kernel's parent-death
+         * signal, kept across exec for pods). */
+        for (size_t i = 0; i < n; i++)
+                m[i].plan->parent_death_signal = SIGKILL;
+        infra.plan->parent_death_signal = SIGKILL;
         /* One /etc/hosts for the whole pod. */
         if (!o->no_hosts && (hosts = pod_etc_hosts(pod))) {
                 for (size_t i = 0; i < n; i++) {

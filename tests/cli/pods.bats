@@ -509,10 +509,20 @@ spec:
 EOF
         run_ctr 0 kube play "$Y"
         wait_for_log killsup "^up"
-        local sup
+        local sup ctr infra i
         sup=$(pod_field killsup supervisorPid)
+        ctr=$(ctr_field killsup c pid)
+        infra=$(pod_field killsup infraPid)
+        [[ -d /proc/$ctr && -d /proc/$infra ]] || die "container $ctr or infra $infra not running"
         kill -KILL "$sup"
-        sleep 0.3
+        # its containers die with it: no orphans
+        for ((i = 0; i < 30; i++)); do
+                [[ $(ps -o stat= -p "$ctr" 2>/dev/null) == Z* || ! -d /proc/$ctr ]] &&
+                        [[ $(ps -o stat= -p "$infra" 2>/dev/null) == Z* || ! -d /proc/$infra ]] && break
+                sleep 0.1
+        done
+        [[ $(ps -o stat= -p "$ctr" 2>/dev/null) == Z* || ! -d /proc/$ctr ]] || die "container $ctr outlived its supervisor"
+        [[ $(ps -o stat= -p "$infra" 2>/dev/null) == Z* || ! -d /proc/$infra ]] || die "infra $infra outlived its supervisor"
         run_skiff 0 pod ps
         is "$stdout" ".*killsup  *Exited .*supervisor gone.*"
         run_skiff 0 kube down "$Y"
