@@ -453,7 +453,7 @@ int verb_kube_down(SkiffContext *ctx, int argc, char *argv[]) {
                 _cleanup_free_ char *err = NULL;
 
                 if (o->kind == KUBE_PVC && force && o->metadata && o->metadata->name.v) {
-                        _cleanup_free_ char *dir = NULL, *cmd = NULL;
+                        _cleanup_free_ char *dir = NULL;
                         if (asprintf(&dir, "%s/volumes/%s", ctx->paths.root, o->metadata->name.v) >= 0) {
                                 r = rm_rf_path(dir);
                                 if (r < 0) {

@@ -215,7 +215,6 @@ static void repair(PodStore *s) {
 
 int pod_store_open(const SkiffPaths *paths, PodStore **ret) {
         _cleanup_(pod_store_freep) PodStore *s = calloc(1, sizeof(PodStore));
-        _cleanup_free_ char *names = NULL;
         int r;
 
         if (!s)

@@ -134,7 +134,7 @@ static bool all_ready(Sup *s);
 static void report(Sup *s, const char *fmt, ...) _printf_(2, 3);
 
 static void save(Sup *s) {
-        _cleanup_close_ int lock = pod_lock(s->pods, s->config->id);
+        _cleanup_close_ _unused_ int lock = pod_lock(s->pods, s->config->id);
 
         /* --wait: `kube play` returns once every container is ready, whichever transition made it so. */
         if (s->report_fd >= 0 && s->wait_ready && s->phase == PHASE_RUNNING && all_ready(s))
@@ -1064,7 +1064,7 @@ static _Noreturn void supervisor_main(const PodSupervisorSetup *setup, int repor
         s->state.infra_pid = 0;
         set_reason(&s->state.finished_at, now_rfc3339(ts));
         {
-                _cleanup_close_ int lock = pod_lock(s->pods, s->config->id);
+                _cleanup_close_ _unused_ int lock = pod_lock(s->pods, s->config->id);
                 (void) pod_state_save(s->pods, s->config->id, &s->state);
         }
         _exit(r < 0 ? 1 : 0);
