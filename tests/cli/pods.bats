@@ -13,6 +13,13 @@ IMG=localhost/bats-busybox:latest
 
 setup_file() {
         container_setup_file
+        # The infra runs skiff-pause from an empty root: it must be static. A sanitizer build links it
+        # dynamically; SKIFF_PAUSE may point at a static one from another build.
+        local pause=${SKIFF_PAUSE:-$(dirname "$SKIFF")/../pause/skiff-pause}
+        if [[ -n ${SKIFF_ROOT:-} ]] && readelf -l "$pause" 2>/dev/null | grep -q 'program interpreter'; then
+                echo "skiff-pause ($pause) is dynamically linked (a sanitizer build?): set SKIFF_PAUSE to a static one" \
+                        >"$BATS_FILE_TMPDIR/no-pause"
+        fi
         # what the setup's own probe container left is repaired away now, not in the middle of a test
         "$SKIFF" rm -f --all >/dev/null 2>&1 || true
         "$SKIFF" ps -a >/dev/null 2>&1 || true
@@ -32,6 +39,9 @@ teardown_file() {
 setup() {
         [[ -n ${SKIFF_ROOT:-} ]] || skip "pod tests need root (namespaces, overlay, cgroups)"
         require_spawn
+        if [[ -f $BATS_FILE_TMPDIR/no-pause ]]; then
+                skip "$(<"$BATS_FILE_TMPDIR/no-pause")"
+        fi
         pod_snapshot >"$BATS_TEST_TMPDIR/before"
 }
 
