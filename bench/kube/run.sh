@@ -21,6 +21,8 @@ cleanup() {
         "$skiff" kube down "$tmp/pod.yaml" >/dev/null 2>&1 || true
         if [[ ${BENCH_PODMAN:-1} != 0 ]] && command -v podman >/dev/null; then
                 podman "${pm[@]}" kube down "$tmp/pod.yaml" >/dev/null 2>&1 || true
+                podman "${pm[@]}" system reset -f >/dev/null 2>&1 || true
+                grep -o "$tmp/[^ ]*" /proc/self/mountinfo | sort -ru | xargs -r -n1 umount -l 2>/dev/null || true
         fi
         rm -rf "$tmp"
 }
@@ -69,7 +71,9 @@ events_logger = "file"
 CONF
         export CONTAINERS_CONF=$tmp/containers.conf
         podman "${pm[@]}" load -i "$tmp/bb.tar" >/dev/null
-        cmds+=(-n podman-play -p "podman ${pm[*]} kube down $tmp/pod.yaml" "podman ${pm[*]} kube play $tmp/pod.yaml")
+        # podman's down fails when there is nothing to take down: the prepare step must not
+        cmds+=(-n podman-play -p "sh -c 'podman ${pm[*]} kube down $tmp/pod.yaml >/dev/null 2>&1 || true'"
+                "podman ${pm[*]} kube play $tmp/pod.yaml")
         down+=(-n podman-down -p "podman ${pm[*]} kube play $tmp/pod.yaml" "podman ${pm[*]} kube down $tmp/pod.yaml")
 fi
 hyperfine -N -w 2 -r 10 --export-json "$tmp/play.json" "${cmds[@]}"
