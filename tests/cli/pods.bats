@@ -575,3 +575,36 @@ EOF
                 expect_nothing_left
         done
 }
+
+@test "--start=false creates; pod start, stop, restart, rm (refused while running), rm -f" {
+        yaml sf <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: sf}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: c, image: $IMG, command: [sh, -c, "echo run; exec sleep 1000"]}
+EOF
+        run_ctr 0 kube play --start=false "$Y"
+        local id=${lines[1]}
+        run_skiff 0 pod ps
+        is "$stdout" ".*${id:0:12}  sf  *Created  *0/1 .*"
+        run_ctr 0 pod start sf
+        is "$stdout" "$id"
+        wait_for_log sf "^run$"
+        run_skiff 0 pod ps
+        is "$stdout" ".*sf  *Running  *1/1 .*"
+        run_skiff 0 pod stop sf
+        run_skiff 0 pod ps
+        is "$stdout" ".*sf  *Exited  *0/1 .*stopped.*"
+        run_ctr 0 pod restart sf
+        run_skiff 0 pod ps
+        is "$stdout" ".*sf  *Running  *1/1 .*"
+        run_skiff 125 pod rm sf
+        is "$stderr" "skiff: pod rm sf: the pod is running; stop it first or use --force"
+        run_skiff 0 pod rm -f sf
+        run_skiff 125 pod inspect sf
+        is "$stderr" ".*skiff: pod inspect sf: no such pod"
+        expect_nothing_left
+}
