@@ -24,6 +24,7 @@ static int verb_play(SkiffContext *ctx, int argc, char *argv[]);
 static const Verb verbs[] = {
         { "kube", "Check and plan Kubernetes YAML (kube play)", verb_kube },
         { "play", "Alias: `skiff play kube` is `skiff kube play`", verb_play },
+        { "pod", "Manage pods: ps, inspect, start, stop, rm, logs", verb_pod },
         { "run", "Run a command in a new container", verb_run },
         { "create", "Create a container without starting it", verb_create },
         { "start", "Start containers", verb_start },

@@ -15,6 +15,9 @@
 #include "common/strv.h"
 #include "play/kube-model.h"
 #include "play/kube-plan.h"
+#include "cli/pod-common.h"
+#include "pod/pod-state.h"
+#include "runtime/state.h"
 
 /* Larger than any YAML a person writes; bounds memory for a mistaken `skiff kube play /dev/zero`. */
 #define INPUT_MAX (64u * 1024u * 1024u)
@@ -25,7 +28,8 @@ static void kube_usage(FILE *f) {
               "Kubernetes YAML: Pod, Deployment, ConfigMap, Secret, PersistentVolumeClaim.\n"
               "\n"
               "Commands:\n"
-              "  play       Check Kubernetes YAML and show (--dry-run) the pods it describes\n"
+              "  play       Create and start the pods Kubernetes YAML describes (--dry-run: show the plan)\n"
+              "  down       Stop and remove the pods Kubernetes YAML describes\n"
               "\n"
               "Run 'skiff kube COMMAND --help' for a command's options.\n",
               f);
@@ -42,6 +46,8 @@ int verb_kube(SkiffContext *ctx, int argc, char *argv[]) {
         }
         if (streq(argv[1], "play"))
                 return verb_kube_play(ctx, argc - 1, argv + 1);
+        if (streq(argv[1], "down"))
+                return verb_kube_down(ctx, argc - 1, argv + 1);
         log_error("kube: unknown command '%s'. See 'skiff kube --help'.", argv[1]);
         return 1;
 }
@@ -50,20 +56,29 @@ static void play_usage(FILE *f) {
         fputs("Usage: skiff kube play [OPTIONS] FILE...|-\n"
               "\n"
               "Read Kubernetes YAML (several documents, `kind: List`, several files, or - for standard input),\n"
-              "check it against Kubernetes' validation rules, and report every problem as\n"
-              "FILE:LINE:COLUMN: FIELD.PATH: MESSAGE.\n"
+              "check it against Kubernetes' validation rules (every problem is reported as\n"
+              "FILE:LINE:COLUMN: FIELD.PATH: MESSAGE), then create and start its pods: an infra container\n"
+              "holding the pod's namespaces, the containers, and one supervisor process per pod.\n"
               "\n"
               "Options:\n"
               "      --dry-run           Print the plan (containers, argv rule, resolved env, mounts,\n"
               "                          ports, security, resources) instead of running it\n"
+              "      --replace           Replace pods (and containers) of the same names, whatever state\n"
+              "                          they are in\n"
+              "      --start=BOOL        Start the pods (default true); false only creates them\n"
+              "  -w, --wait              Return only once every container is ready (readiness probes)\n"
               "      --configmap FILE    Also read ConfigMaps from FILE (repeatable, or comma-separated)\n"
+              "      --log-driver DRIVER k8s-file (default), journald or none\n"
+              "      --annotation K=V    Add an annotation to every container (repeatable)\n"
+              "      --no-hosts          Do not write the pod's /etc/hosts\n"
               "      --format FORMAT     Plan output: text (default) or json\n"
               "      --show-secrets      Show Secret values in the plan instead of \"(secret)\"\n"
               "  -q, --quiet             Print errors only, not warnings\n"
               "  -h, --help              Show this help\n"
               "\n"
-              "Exit status: 0 when the input is valid (with --dry-run), 1 when it is not or on a usage error,\n"
-              "125 when skiff itself fails (without --dry-run: this build cannot run pods yet).\n",
+              "Exit status: 0 on success, 1 when the input is invalid or on a usage error, 125 when a pod\n"
+              "could not be created or started (nothing of it is left then), 126/127 when a container's\n"
+              "command cannot be executed or was not found.\n",
               f);
 }
 
@@ -115,8 +130,98 @@ static void print_diags(DiagList *diags, bool quiet) {
         }
 }
 
+/* Reads and checks every input. Returns 0 with the set, 1 when the input is invalid (diagnostics
+ * printed), 125 on skiff's own failure. */
+static int load_inputs(char **configmaps, char **files, bool quiet, KubeSet **ret) {
+        _cleanup_(kube_set_freep) KubeSet *set = kube_set_new();
+        DiagList diags = DIAG_LIST_INIT;
+        bool failed = false, unreadable = false;
+        int r;
+
+        if (!set)
+                return log_oom(), 125;
+        /* Read everything first, so every problem in every file is reported at once. A syntax error
+         * stops that file only. */
+        STRV_FOREACH(f, configmaps) {
+                r = load_file(set, *f, true, &diags);
+                if (r == -ENOMEM)
+                        goto finish_oom;
+                if (r < 0)
+                        failed = true;
+                if (r != -EINVAL && r < 0)
+                        unreadable = true;
+        }
+        STRV_FOREACH(f, files) {
+                r = load_file(set, *f, false, &diags);
+                if (r == -ENOMEM)
+                        goto finish_oom;
+                if (r < 0)
+                        failed = true;
+                /* -EINVAL: read, with errors in the content; anything else: not read at all. */
+                if (r != -EINVAL && r < 0)
+                        unreadable = true;
+        }
+        /* Check the content even when decoding found errors, so every problem is reported at once;
+         * but not when a whole file could not be read (references into it would all look dangling). */
+        if (!unreadable) {
+                r = kube_set_validate(set, &diags);
+                if (r == -ENOMEM)
+                        goto finish_oom;
+                if (r < 0)
+                        failed = true;
+        }
+        print_diags(&diags, quiet);
+        diag_list_done(&diags);
+        if (failed)
+                return 1;
+        {
+                size_t n = 0;
+                for (size_t i = 0; i < set->n_objects; i++)
+                        if (IN_SET(set->objects[i].kind, KUBE_POD, KUBE_DEPLOYMENT, KUBE_PVC))
+                                n++;
+                if (n == 0) {
+                        /* podman says the same: ConfigMaps and Secrets alone run nothing. */
+                        _cleanup_free_ char *inputs = strv_join(files, ", ");
+                        log_error("kube play: no Pod, Deployment or PersistentVolumeClaim in %s (ConfigMaps and "
+                                  "Secrets are only used by the pods that refer to them)",
+                                  inputs ? (streq(inputs, "-") ? "<stdin>" : inputs) : "the input");
+                        return 1;
+                }
+        }
+        *ret = TAKE_PTR(set);
+        return 0;
+
+finish_oom:
+        diag_list_done(&diags);
+        log_oom();
+        return 125;
+}
+
+static int parse_bool_arg(const char *flag, const char *v, bool *ret) {
+        if (!v || streq(v, "true") || streq(v, "1") || streq(v, "yes")) {
+                *ret = true;
+                return 0;
+        }
+        if (streq(v, "false") || streq(v, "0") || streq(v, "no")) {
+                *ret = false;
+                return 0;
+        }
+        log_error("kube play: invalid %s '%s': use true or false", flag, v);
+        return -EINVAL;
+}
+
+static int check_paths(SkiffContext *ctx, const char *verb) {
+        if (ctx->paths_error < 0) {
+                log_error("%s: cannot determine skiff's directories (set --root/--runroot, or HOME and "
+                          "XDG_RUNTIME_DIR)", verb);
+                return -1;
+        }
+        return 0;
+}
+
 int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
-        enum { ARG_DRY_RUN = 0x100, ARG_CONFIGMAP, ARG_FORMAT, ARG_SHOW_SECRETS };
+        enum { ARG_DRY_RUN = 0x100, ARG_CONFIGMAP, ARG_FORMAT, ARG_SHOW_SECRETS, ARG_REPLACE, ARG_START, ARG_LOG_DRIVER,
+               ARG_ANNOTATION, ARG_NO_HOSTS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "dry-run", no_argument, NULL, ARG_DRY_RUN },
@@ -124,19 +229,25 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 { "format", required_argument, NULL, ARG_FORMAT },
                 { "show-secrets", no_argument, NULL, ARG_SHOW_SECRETS },
                 { "quiet", no_argument, NULL, 'q' },
+                { "replace", no_argument, NULL, ARG_REPLACE },
+                { "start", optional_argument, NULL, ARG_START },
+                { "wait", no_argument, NULL, 'w' },
+                { "log-driver", required_argument, NULL, ARG_LOG_DRIVER },
+                { "annotation", required_argument, NULL, ARG_ANNOTATION },
+                { "no-hosts", no_argument, NULL, ARG_NO_HOSTS },
                 {},
         };
         _cleanup_(kube_set_freep) KubeSet *set = NULL;
-        _cleanup_strv_free_ char **configmaps = NULL;
+        _cleanup_strv_free_ char **configmaps = NULL, **annotations = NULL, **files = NULL;
         _cleanup_(json_object_putp) json_object *plan = NULL;
-        DiagList diags = DIAG_LIST_INIT;
-        bool dry_run = false, json = false, quiet = false, failed = false, unreadable = false;
+        bool dry_run = false, json = false, quiet = false;
         PlanOptions popts = {};
+        PodPlayOptions play = { .start = true };
         PlanHost host;
         char hostname[256];
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "hq", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "hqw", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         play_usage(stdout);
@@ -144,8 +255,36 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 case 'q':
                         quiet = true;
                         break;
+                case 'w':
+                        play.wait = true;
+                        break;
                 case ARG_DRY_RUN:
                         dry_run = true;
+                        break;
+                case ARG_REPLACE:
+                        play.replace = true;
+                        break;
+                case ARG_START:
+                        if (parse_bool_arg("--start", optarg, &play.start) < 0)
+                                return 1;
+                        break;
+                case ARG_NO_HOSTS:
+                        play.no_hosts = true;
+                        break;
+                case ARG_LOG_DRIVER:
+                        if (log_driver_from_string(optarg) < 0) {
+                                log_error("kube play: invalid --log-driver '%s': use k8s-file, journald or none", optarg);
+                                return 1;
+                        }
+                        play.log_driver = optarg;
+                        break;
+                case ARG_ANNOTATION:
+                        if (!strchr(optarg, '=') || optarg[0] == '=') {
+                                log_error("kube play: invalid --annotation '%s': expected KEY=VALUE", optarg);
+                                return 1;
+                        }
+                        if (strv_extend(&annotations, optarg) < 0)
+                                return log_oom(), 125;
                         break;
                 case ARG_CONFIGMAP: {
                         _cleanup_free_ char *copy = strdup(optarg);
@@ -180,79 +319,187 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 log_error("kube play: no input: give one or more YAML files, or - for standard input");
                 return 1;
         }
+        for (int i = optind; i < argc; i++)
+                if (strv_extend(&files, argv[i]) < 0)
+                        return log_oom(), 125;
 
-        set = kube_set_new();
-        if (!set)
-                return log_oom(), 125;
-        /* Read everything first, so every problem in every file is reported at once. A syntax error
-         * stops that file only. */
-        STRV_FOREACH(f, configmaps) {
-                r = load_file(set, *f, true, &diags);
-                if (r == -ENOMEM)
-                        goto finish_oom;
-                if (r < 0)
-                        failed = true;
-                if (r != -EINVAL && r < 0)
-                        unreadable = true;
-        }
-        for (int i = optind; i < argc; i++) {
-                r = load_file(set, argv[i], false, &diags);
-                if (r == -ENOMEM)
-                        goto finish_oom;
-                if (r < 0)
-                        failed = true;
-                /* -EINVAL: read, with errors in the content; anything else: not read at all. */
-                if (r != -EINVAL && r < 0)
-                        unreadable = true;
-        }
-        /* Check the content even when decoding found errors, so every problem is reported at once;
-         * but not when a whole file could not be read (references into it would all look dangling). */
-        if (!unreadable) {
-                r = kube_set_validate(set, &diags);
-                if (r == -ENOMEM)
-                        goto finish_oom;
-                if (r < 0)
-                        failed = true;
-        }
-        print_diags(&diags, quiet);
-        diag_list_done(&diags);
-        if (failed)
-                return 1;
-
-        {
-                size_t n = 0;
-                for (size_t i = 0; i < set->n_objects; i++)
-                        if (IN_SET(set->objects[i].kind, KUBE_POD, KUBE_DEPLOYMENT, KUBE_PVC))
-                                n++;
-                if (n == 0) {
-                        /* podman says the same: ConfigMaps and Secrets alone run nothing. */
-                        _cleanup_free_ char *inputs = strv_join(argv + optind, ", ");
-                        log_error("kube play: no Pod, Deployment or PersistentVolumeClaim in %s (ConfigMaps and "
-                                  "Secrets are only used by the pods that refer to them)",
-                                  inputs ? (streq(inputs, "-") ? "<stdin>" : inputs) : "the input");
-                        return 1;
-                }
-        }
-
-        if (!dry_run) {
-                log_error("kube play: this build of skiff checks and plans pods but cannot run them yet (the "
-                          "runtime lands with the runtime and pod issues); use --dry-run to see the plan");
-                return 125;
-        }
+        r = load_inputs(configmaps, files, quiet, &set);
+        if (r != 0)
+                return r;
 
         host_facts(&host, hostname, sizeof(hostname));
+        if (dry_run) {
+                r = kube_plan_build(set, &host, &popts, &plan);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to build the plan: %m"), 125;
+                if (json)
+                        printf("%s\n", json_object_to_json_string_ext(plan, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                                                  JSON_C_TO_STRING_NOSLASHESCAPE));
+                else
+                        kube_plan_print(plan, stdout);
+                return 0;
+        }
+
+        if (check_paths(ctx, "kube play") < 0)
+                return 125;
+        popts.show_secrets = true;
+        popts.runtime = true;
         r = kube_plan_build(set, &host, &popts, &plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to build the plan: %m"), 125;
-        if (json)
-                printf("%s\n", json_object_to_json_string_ext(plan, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                                          JSON_C_TO_STRING_NOSLASHESCAPE));
-        else
-                kube_plan_print(plan, stdout);
-        return 0;
+        play.annotations = annotations;
+        play.sources = files;
+        {
+                json_object *pods = NULL;
+                size_t n;
+                _cleanup_strv_free_ char **ids = NULL;
+                int ret = 0;
 
-finish_oom:
-        diag_list_done(&diags);
-        log_oom();
-        return 125;
+                (void) json_object_object_get_ex(plan, "pods", &pods);
+                n = pods ? json_object_array_length(pods) : 0;
+                for (size_t i = 0; i < n; i++) {
+                        json_object *pod = json_object_array_get_idx(pods, i);
+                        _cleanup_free_ char *err = NULL;
+                        char id[POD_ID_LEN + 1];
+                        int code = 125;
+
+                        r = cli_pod_play(ctx, pod, &play, id, &err, &code);
+                        if (r < 0) {
+                                log_error("kube play: %s", err ?: strerror(-r));
+                                ret = code;
+                                break; /* podman also stops at the first pod that fails */
+                        }
+                        if (strv_extend(&ids, id) < 0)
+                                return log_oom(), 125;
+                }
+                /* podman's output: the pod ids, then its containers' (here: the pods only) */
+                STRV_FOREACH(id, ids)
+                        printf("Pod:\n%s\n", *id);
+                return ret;
+        }
+}
+
+static void down_usage(FILE *f) {
+        fputs("Usage: skiff kube down [OPTIONS] FILE...|-\n"
+              "\n"
+              "Stop and remove the pods that the Kubernetes YAML describes (as `kube play` created them):\n"
+              "their containers, supervisors, cgroups, mounts, state and emptyDir/configMap/secret\n"
+              "volumes. Volumes of PersistentVolumeClaims stay unless --force.\n"
+              "\n"
+              "Options:\n"
+              "      --force    Also remove the PersistentVolumeClaims' volumes\n"
+              "  -h, --help     Show this help\n"
+              "\n"
+              "Exit status: 0 on success (a pod that does not exist is not an error), 1 on invalid input,\n"
+              "125 when a pod could not be removed.\n",
+              f);
+}
+
+int verb_kube_down(SkiffContext *ctx, int argc, char *argv[]) {
+        enum { ARG_FORCE = 0x100 };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "force", no_argument, NULL, ARG_FORCE },
+                {},
+        };
+        _cleanup_(kube_set_freep) KubeSet *set = NULL;
+        _cleanup_strv_free_ char **files = NULL;
+        _cleanup_(pod_store_freep) PodStore *pods = NULL;
+        bool force = false;
+        int c, r, ret = 0;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        down_usage(stdout);
+                        return 0;
+                case ARG_FORCE:
+                        force = true;
+                        break;
+                default:
+                        fputs("See 'skiff kube down --help'.\n", stderr);
+                        return 1;
+                }
+        }
+        if (optind >= argc) {
+                log_error("kube down: no input: give one or more YAML files, or - for standard input");
+                return 1;
+        }
+        for (int i = optind; i < argc; i++)
+                if (strv_extend(&files, argv[i]) < 0)
+                        return log_oom(), 125;
+        r = load_inputs(NULL, files, true, &set);
+        if (r != 0)
+                return r;
+        if (check_paths(ctx, "kube down") < 0)
+                return 125;
+        r = pod_store_open(&ctx->paths, &pods);
+        if (r < 0)
+                return log_error_errno(r, "kube down: open the pod records: %m"), 125;
+
+        /* Debris of killed plays goes too: a `kube down` leaves nothing half-made behind. */
+        {
+                _cleanup_strv_free_ char **all = NULL;
+                (void) pod_list(pods, &all);
+                STRV_FOREACH(id, all)
+                        if (pod_play_incomplete(pods, *id, false)) {
+                                _cleanup_free_ char *err = NULL;
+                                (void) cli_pod_teardown(ctx, pods, *id, true, &err);
+                        }
+        }
+        for (size_t i = 0; i < set->n_objects; i++) {
+                const KubeObject *o = &set->objects[i];
+                char id[POD_ID_LEN + 1];
+                _cleanup_free_ char *err = NULL;
+
+                if (o->kind == KUBE_PVC && force && o->metadata && o->metadata->name.v) {
+                        _cleanup_free_ char *dir = NULL;
+                        if (asprintf(&dir, "%s/volumes/%s", ctx->paths.root, o->metadata->name.v) >= 0) {
+                                r = rm_rf_path(dir);
+                                if (r < 0) {
+                                        log_error_errno(r, "kube down: volume %s: remove %s: %m", o->metadata->name.v, dir);
+                                        ret = 125;
+                                } else
+                                        printf("Volume removed: %s\n", o->metadata->name.v);
+                        }
+                        continue;
+                }
+                if (!IN_SET(o->kind, KUBE_POD, KUBE_DEPLOYMENT) || !o->pod_name)
+                        continue;
+                if (pod_lookup(pods, o->pod_name, id) < 0)
+                        continue; /* already gone: down is idempotent */
+                r = cli_pod_teardown(ctx, pods, id, true, &err);
+                if (r < 0) {
+                        log_error("kube down: pod %s: %s", o->pod_name, err ?: strerror(-r));
+                        ret = 125;
+                        continue;
+                }
+                printf("Pod removed: %s (%s)\n", o->pod_name, id);
+        }
+        /* PVC volumes used by the pods but not declared: also only with --force */
+        if (force) {
+                PlanHost host;
+                char hostname[256];
+                _cleanup_(json_object_putp) json_object *plan = NULL;
+                json_object *ps = NULL;
+
+                host_facts(&host, hostname, sizeof(hostname));
+                if (kube_plan_build(set, &host, &(PlanOptions) {}, &plan) >= 0 && json_object_object_get_ex(plan, "pods", &ps))
+                        for (size_t i = 0; i < json_object_array_length(ps); i++) {
+                                json_object *vols = NULL, *pod = json_object_array_get_idx(ps, i);
+                                (void) json_object_object_get_ex(pod, "volumes", &vols);
+                                for (size_t j = 0; vols && j < json_object_array_length(vols); j++) {
+                                        json_object *v = json_object_array_get_idx(vols, j), *t, *nm;
+                                        _cleanup_free_ char *dir = NULL;
+                                        if (!json_object_object_get_ex(v, "type", &t) ||
+                                            !streq(json_object_get_string(t), "persistentVolumeClaim") ||
+                                            !json_object_object_get_ex(v, "volume", &nm))
+                                                continue;
+                                        if (asprintf(&dir, "%s/volumes/%s", ctx->paths.root, json_object_get_string(nm)) >= 0 &&
+                                            access(dir, F_OK) == 0 && rm_rf_path(dir) >= 0)
+                                                printf("Volume removed: %s\n", json_object_get_string(nm));
+                                }
+                        }
+        }
+        return ret;
 }

@@ -12,6 +12,8 @@ typedef struct SkiffContext {
  * status (0, 1 for usage and input errors, 125 for skiff's own failures). */
 int verb_kube(SkiffContext *ctx, int argc, char *argv[]);
 int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]);
+int verb_kube_down(SkiffContext *ctx, int argc, char *argv[]);
+int verb_pod(SkiffContext *ctx, int argc, char *argv[]);
 
 /* Containers (verb-container.c, verb-container-ops.c). Exit statuses as podman's: 125 for skiff's own
  * errors, 126/127 when the command cannot be run or found, else the container's status. */

@@ -596,7 +596,56 @@ static int64_t port_number(const KContainer *c, const KIntOrStr *port) {
         return 0;
 }
 
-static json_object *probe_json(const KContainer *c, const KProbe *p) {
+/* The handler of a probe or lifecycle hook as the supervisor runs it: a named port resolved to its
+ * number, headers as "Name: value" lines. */
+static json_object *target_json(const KContainer *c, const KHTTPGetAction *h, const KTCPSocketAction *t) {
+        json_object *o = json_object_new_object();
+
+        if (!o)
+                return NULL;
+        if (h) {
+                json_object *hdr = json_object_new_array();
+                json_add_string(o, "type", "httpGet");
+                json_add_string(o, "host", h->host.v);
+                json_add_int(o, "port", port_number(c, &h->port));
+                json_add_string(o, "path", h->path.v ?: "/");
+                json_add_string(o, "scheme", h->scheme.v ?: "HTTP");
+                for (size_t i = 0; hdr && i < h->http_headers.n; i++) {
+                        _cleanup_free_ char *line = NULL;
+                        if (asprintf(&line, "%s: %s", strempty(h->http_headers.v[i].name.v),
+                                     strempty(h->http_headers.v[i].value.v)) >= 0)
+                                json_array_add(hdr, json_object_new_string(line));
+                }
+                json_add_object(o, "headers", hdr);
+        } else if (t) {
+                json_add_string(o, "type", "tcpSocket");
+                json_add_string(o, "host", t->host.v);
+                json_add_int(o, "port", port_number(c, &t->port));
+        }
+        return o;
+}
+
+static json_object *handler_json(const KContainer *c, const KLifecycleHandler *h) {
+        json_object *o;
+
+        if (!h)
+                return NULL;
+        if (h->http_get || h->tcp_socket)
+                return target_json(c, h->http_get, h->tcp_socket);
+        o = json_object_new_object();
+        if (!o)
+                return NULL;
+        if (h->exec) {
+                json_add_string(o, "type", "exec");
+                json_add_object(o, "command", strlist_json(&h->exec->command, NULL, true));
+        } else if (h->sleep) {
+                json_add_string(o, "type", "sleep");
+                json_add_int(o, "seconds", h->sleep->seconds.v);
+        }
+        return o;
+}
+
+static json_object *probe_json(const KContainer *c, const KProbe *p, const PlanOptions *opts) {
         json_object *o;
 
         if (!p)
@@ -604,6 +653,8 @@ static json_object *probe_json(const KContainer *c, const KProbe *p) {
         o = json_object_new_object();
         if (!o)
                 return NULL;
+        if (opts->runtime && (p->http_get || p->tcp_socket))
+                json_add_object(o, "target", target_json(c, p->http_get, p->tcp_socket));
         if (p->exec)
                 json_add_object(o, "exec", strlist_json(&p->exec->command, NULL, true));
         else if (p->http_get) {
@@ -678,11 +729,21 @@ static int add_container(json_object *list, const KubeSet *set, const KubeObject
         if (r >= 0)
                 r = add_resources(c, k);
         if (r >= 0 && k->liveness_probe)
-                r = json_add_object(c, "livenessProbe", probe_json(k, k->liveness_probe));
+                r = json_add_object(c, "livenessProbe", probe_json(k, k->liveness_probe, opts));
         if (r >= 0 && k->readiness_probe)
-                r = json_add_object(c, "readinessProbe", probe_json(k, k->readiness_probe));
+                r = json_add_object(c, "readinessProbe", probe_json(k, k->readiness_probe, opts));
         if (r >= 0 && k->startup_probe)
-                r = json_add_object(c, "startupProbe", probe_json(k, k->startup_probe));
+                r = json_add_object(c, "startupProbe", probe_json(k, k->startup_probe, opts));
+        if (r >= 0 && opts->runtime && k->lifecycle) {
+                json_object *l = json_object_new_object();
+                if (l && k->lifecycle->post_start)
+                        json_add_object(l, "postStart", handler_json(k, k->lifecycle->post_start));
+                if (l && k->lifecycle->pre_stop)
+                        json_add_object(l, "preStop", handler_json(k, k->lifecycle->pre_stop));
+                if (l && k->lifecycle->stop_signal.v)
+                        json_add_string(l, "stopSignal", k->lifecycle->stop_signal.v);
+                r = json_add_object(c, "lifecycle", l);
+        }
         if (r >= 0 && (k->tty.v || k->stdin_.v)) {
                 r = json_add_bool(c, "tty", k->tty.v);
                 if (r >= 0)
@@ -692,6 +753,23 @@ static int add_container(json_object *list, const KubeSet *set, const KubeObject
         if (r < 0)
                 return r;
         return json_array_add(list, TAKE_PTR(c));
+}
+
+/* The bytes of one key of a ConfigMap (data, or binaryData decoded) or Secret, as base64 "data". */
+static void add_file_data(json_object *f, const KubeObject *src, const char *key, bool secret) {
+        _cleanup_free_ char *val = NULL, *b64 = NULL;
+        size_t len = 0;
+        const KStr *s;
+
+        if (!secret && (s = kstrmap_get(&src->config_map->binary_data, key))) {
+                b64 = strdup(strempty(s->v)); /* already base64 */
+        } else {
+                if (object_value(src, key, &val, &len) < 0)
+                        return; /* a key that is not there: validation reported it */
+                b64 = base64_encode(val, len);
+        }
+        if (b64)
+                json_add_string(f, "data", b64);
 }
 
 static json_object *items_json(const KubeObject *src, const void *items_any, size_t n, int64_t mode, bool secret,
@@ -709,6 +787,8 @@ static json_object *items_json(const KubeObject *src, const void *items_any, siz
                         json_add_string(f, "path", strempty(items[i].path.v));
                         json_add_string(f, "key", strempty(items[i].key.v));
                         json_add_int(f, "mode", items[i].mode.set ? items[i].mode.v : mode);
+                        if (opts->runtime)
+                                add_file_data(f, src, strempty(items[i].key.v), secret);
                         json_array_add(a, f);
                 }
                 return a;
@@ -728,10 +808,11 @@ static json_object *items_json(const KubeObject *src, const void *items_any, siz
                                 json_add_string(f, "path", maps[m]->v[i].key.v);
                                 json_add_string(f, "key", maps[m]->v[i].key.v);
                                 json_add_int(f, "mode", mode);
+                                if (opts->runtime)
+                                        add_file_data(f, src, maps[m]->v[i].key.v, secret);
                                 json_array_add(a, f);
                         }
         }
-        (void) opts;
         return a;
 }
 
@@ -816,6 +897,12 @@ static int add_pod(json_object *pods, const KubeSet *set, const KubeObject *o, c
                 for (size_t i = 0; l && i < meta->labels.n; i++)
                         json_add_string(l, meta->labels.v[i].key.v, strempty(meta->labels.v[i].value.v));
                 r = json_add_object(p, "labels", l);
+        }
+        if (r >= 0 && opts->runtime && meta && meta->annotations.n) {
+                json_object *l = json_object_new_object();
+                for (size_t i = 0; l && i < meta->annotations.n; i++)
+                        json_add_string(l, meta->annotations.v[i].key.v, strempty(meta->annotations.v[i].value.v));
+                r = json_add_object(p, "annotations", l);
         }
         if (r >= 0 && spec->host_aliases.n) {
                 a = json_object_new_array();

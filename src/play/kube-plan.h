@@ -26,6 +26,11 @@ typedef struct PlanHost {
 
 typedef struct PlanOptions {
         bool show_secrets; /* print Secret values (and values expanded from them) instead of "(secret)" */
+        /* Add what running the pod needs beyond what a person reads (skiff's pod code sets it, with
+         * show_secrets): per probe and lifecycle handler a "target" {host, port, path, scheme, headers},
+         * per container "lifecycle" {postStart, preStop, stopSignal}, per configMap/secret volume file
+         * its "data" (base64), per pod "annotations". */
+        bool runtime;
 } PlanOptions;
 
 /* Builds the plan of every pod in set, which must have passed kube_set_validate(). Returns 0 and a new

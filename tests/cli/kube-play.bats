@@ -118,9 +118,14 @@ EOF2
         is "$stderr" "" "--quiet hides warnings"
 }
 
-@test "kube play without --dry-run says running is not in this build" {
-        run_skiff 125 kube play "$SKIFF_SRCDIR/examples/deployment.yaml"
-        is "$stderr" ".*use --dry-run.*" "points at --dry-run"
+@test "kube --help lists play and down; kube down --help" {
+        run_skiff 0 kube --help
+        is "$stdout" ".*  play  .*" "play is listed"
+        is "$stdout" ".*  down  .*" "down is listed"
+        run_skiff 0 kube down --help
+        is "$stdout" "Usage: skiff kube down.*--force.*" "down has its own help"
+        run_skiff 1 kube down
+        is "$stderr" "skiff: kube down: no input: give one or more YAML files, or - for standard input" "no input"
 }
 
 @test "play kube is an alias of kube play" {

@@ -1,0 +1,43 @@
+#pragma once
+
+/* Shared by `skiff kube play/down` and `skiff pod ...`: creating a pod's records from a kube plan,
+ * starting its supervisor from the records, and tearing a pod down (also what a killed play or a killed
+ * supervisor left). Each prints nothing; errors come back as one line in *ret_error. */
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "cli/verbs.h"
+#include "pod/pod-state.h"
+#include "runtime/state.h"
+
+typedef struct PodPlayOptions {
+        bool replace;
+        bool start;
+        bool wait;
+        bool no_hosts;
+        const char *log_driver;  /* NULL: k8s-file */
+        char **annotations;      /* --annotation K=V */
+        char **sources;          /* the input files, for the record */
+} PodPlayOptions;
+
+/* Plays one pod of a runtime kube plan (pod = an element of plan["pods"]). Everything that can be
+ * checked is checked before anything is created (images, plans, hostPath types, the name); then the
+ * records, volumes and the supervisor. On failure nothing of this pod is left. Returns 0 with the pod's
+ * id in ret_id, or -errno with *ret_error; *ret_exit is the exit status to use (125, 126, 127). */
+int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, char ret_id[static POD_ID_LEN + 1],
+                 char **ret_error, int *ret_exit);
+
+/* Starts the supervisor of a created pod from its records. */
+int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, int play_lock_fd, char **ret_error,
+                  int *ret_exit);
+
+/* Stops a pod (supervisor stop, then whatever survived it, through the recorded cgroups and pids), and
+ * with remove also removes it whole: containers' records and storage, volumes, the pod record. Works on
+ * debris too (a killed play, a killed supervisor). Returns 0 or -errno with *ret_error. */
+int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool remove, char **ret_error);
+
+/* The skiff-pause binary: $SKIFF_PAUSE, next to skiff (build tree: ../pause/skiff-pause), or
+ * LIBEXECDIR/skiff/skiff-pause. NULL when none is found. Static storage. */
+const char *cli_pause_path(void);

@@ -1,0 +1,816 @@
+/* kube play's apply step and the pod teardown: see pod-common.h. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/container-common.h"
+#include "cli/pod-common.h"
+#include "common/base64.h"
+#include "common/fileio.h"
+#include "common/json-util.h"
+#include "common/macro.h"
+#include "common/strv.h"
+#include "pod/pod-convert.h"
+#include "pod/supervisor.h"
+#include "runtime/cgroup.h"
+#include "runtime/container-plan.h"
+#include "runtime/monitor.h"
+#include "runtime/spawn.h"
+
+static json_object *jget(json_object *o, const char *key) {
+        json_object *v;
+        return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static const char *jstr(json_object *o, const char *key) {
+        json_object *v = jget(o, key);
+        return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static int errorf(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
+static int errorf(char **ret_error, int r, const char *fmt, ...) {
+        va_list ap;
+
+        free(*ret_error);
+        va_start(ap, fmt);
+        if (vasprintf(ret_error, fmt, ap) < 0)
+                *ret_error = NULL;
+        va_end(ap);
+        return r;
+}
+
+const char *cli_pause_path(void) {
+        static char buf[PATH_MAX + 64];
+        const char *e = getenv("SKIFF_PAUSE");
+        char self[PATH_MAX];
+        ssize_t n;
+
+        if (e && *e)
+                return access(e, X_OK) == 0 ? e : NULL;
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n > 0) {
+                char *slash;
+
+                self[n] = 0;
+                slash = strrchr(self, '/');
+                if (slash) {
+                        *slash = 0;
+                        /* the build tree: build/src/cli/skiff next to build/src/pause/skiff-pause */
+                        snprintf(buf, sizeof(buf), "%s/../pause/skiff-pause", self);
+                        if (access(buf, X_OK) == 0)
+                                return buf;
+                        snprintf(buf, sizeof(buf), "%s/skiff-pause", self);
+                        if (access(buf, X_OK) == 0)
+                                return buf;
+                        snprintf(buf, sizeof(buf), "%s/../libexec/skiff/skiff-pause", self);
+                        if (access(buf, X_OK) == 0)
+                                return buf;
+                }
+        }
+        for (const char *const *p = (const char *const[]) { "/usr/libexec/skiff/skiff-pause",
+                                                           "/usr/local/libexec/skiff/skiff-pause", NULL };
+             *p; p++)
+                if (access(*p, X_OK) == 0)
+                        return *p;
+        return NULL;
+}
+
+/* ---- the pod's /dev/shm ---- */
+
+/* The pod's /dev/shm is one tmpfs at RUNROOT/pods/<id>/shm, bound into every container, as the
+ * kubelet shares the infra's: POSIX shared memory between the containers of a pod works. */
+static char *shm_dir(SkiffContext *ctx, const char *pod_id) {
+        char *p;
+        return asprintf(&p, "%s/pods/%s/shm", ctx->paths.runroot, pod_id) < 0 ? NULL : p;
+}
+
+static bool is_mountpoint(const char *path) {
+        _cleanup_free_ char *parent = NULL;
+        struct stat a, b;
+
+        if (asprintf(&parent, "%s/..", path) < 0 || stat(path, &a) < 0 || stat(parent, &b) < 0)
+                return false;
+        return a.st_dev != b.st_dev;
+}
+
+static int shm_mount(const char *dir) {
+        int r = mkdir_p(dir, 0700);
+
+        if (r < 0)
+                return r;
+        if (is_mountpoint(dir))
+                return 0;
+        if (mount("shm", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") < 0)
+                return -errno;
+        return 0;
+}
+
+static void shm_umount(const char *dir) {
+        while (dir && is_mountpoint(dir) && umount2(dir, MNT_DETACH) >= 0)
+                ;
+}
+
+/* Points the plan's /dev/shm at the pod's (a private ipc namespace only: hostIPC keeps the host's). */
+static int plan_use_pod_shm(ContainerPlan *p, const char *dir) {
+        if (p->ns[NS_IPC].mode == NS_MODE_HOST)
+                return 0;
+        for (size_t i = 0; i < p->n_mounts; i++) {
+                PlanMount *m = &p->mounts[i];
+
+                if (!streq_ptr(m->destination, "/dev/shm"))
+                        continue;
+                free(m->type);
+                free(m->source);
+                free(m->data);
+                m->data = NULL;
+                m->type = strdup("bind");
+                m->source = strdup(dir);
+                m->flags = MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+                return m->type && m->source ? 0 : -ENOMEM;
+        }
+        return 0;
+}
+
+/* ---- checks before anything is created ---- */
+
+static int check_host_paths(json_object *pod, char **ret_error) {
+        json_object *vols = jget(pod, "volumes");
+
+        for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
+                json_object *v = json_object_array_get_idx(vols, i);
+                const char *type = jstr(v, "hostPathType"), *path = jstr(v, "path"), *name = jstr(v, "name");
+                struct stat st;
+                bool exists;
+
+                if (!streq_ptr(jstr(v, "type"), "hostPath") || isempty(type))
+                        continue;
+                exists = stat(path, &st) >= 0;
+                if (streq(type, "DirectoryOrCreate") || streq(type, "FileOrCreate")) {
+                        bool dir = streq(type, "DirectoryOrCreate");
+                        if (exists && dir != !!S_ISDIR(st.st_mode))
+                                return errorf(ret_error, -EINVAL, "pod %s: volume %s: hostPath %s exists and is not a %s (type %s)",
+                                              jstr(pod, "name"), name, path, dir ? "directory" : "file", type);
+                        continue;
+                }
+                if (!exists)
+                        return errorf(ret_error, -ENOENT, "pod %s: volume %s: hostPath %s does not exist (type %s)",
+                                      jstr(pod, "name"), name, path, type);
+                if ((streq(type, "Directory") && !S_ISDIR(st.st_mode)) || (streq(type, "File") && !S_ISREG(st.st_mode)) ||
+                    (streq(type, "Socket") && !S_ISSOCK(st.st_mode)) || (streq(type, "CharDevice") && !S_ISCHR(st.st_mode)) ||
+                    (streq(type, "BlockDevice") && !S_ISBLK(st.st_mode)))
+                        return errorf(ret_error, -EINVAL, "pod %s: volume %s: hostPath %s is not a %s", jstr(pod, "name"), name,
+                                      path, type);
+        }
+        return 0;
+}
+
+/* ---- volumes ---- */
+
+static int write_volume_files(json_object *v, const char *dir, char **ret_error) {
+        json_object *files = jget(v, "files");
+
+        for (size_t i = 0; files && i < json_object_array_length(files); i++) {
+                json_object *f = json_object_array_get_idx(files, i);
+                const char *path = jstr(f, "path"), *b64 = jstr(f, "data");
+                _cleanup_free_ char *full = NULL, *data = NULL;
+                size_t len = 0;
+                mode_t mode = (mode_t) json_object_get_int(jget(f, "mode")) & 07777;
+                int r;
+
+                if (!path || strstr(path, "..") || path[0] == '/')
+                        continue; /* validation refuses these already */
+                if (b64 && base64_decode(b64, strlen(b64), &data, &len, NULL) < 0)
+                        continue;
+                if (asprintf(&full, "%s/%s", dir, path) < 0)
+                        return -ENOMEM;
+                {
+                        char *slash = strrchr(full, '/');
+                        *slash = 0;
+                        r = mkdir_p(full, 0755);
+                        *slash = '/';
+                        if (r < 0)
+                                return errorf(ret_error, r, "volume %s: create %s: %s", jstr(v, "name"), full, strerror(-r));
+                }
+                r = write_file_atomic_at(AT_FDCWD, full, data ?: "", len, mode ?: 0644);
+                if (r < 0)
+                        return errorf(ret_error, r, "volume %s: write %s: %s", jstr(v, "name"), full, strerror(-r));
+        }
+        return 0;
+}
+
+/* Creates what the volumes need; every path created outside the pod's own directory is added to
+ * *created, so a failed play can take it away again. */
+static int prepare_volumes(json_object *pod, const PodFacts *f, char ***created, char **ret_error) {
+        json_object *vols = jget(pod, "volumes");
+
+        for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
+                json_object *v = json_object_array_get_idx(vols, i);
+                const char *type = strempty(jstr(v, "type")), *name = jstr(v, "name");
+                _cleanup_free_ char *src = NULL;
+                int r;
+
+                r = pod_volume_source(pod, name, f, &src);
+                if (r < 0)
+                        return r;
+                if ((streq(type, "hostPath") || streq(type, "persistentVolumeClaim")) && access(src, F_OK) < 0 &&
+                    !(streq(type, "hostPath") && !strstr(strempty(jstr(v, "hostPathType")), "OrCreate")))
+                        (void) strv_extend(created, src);
+                if (streq(type, "hostPath")) {
+                        const char *ht = strempty(jstr(v, "hostPathType"));
+                        if (streq(ht, "DirectoryOrCreate"))
+                                r = mkdir_p(src, 0755);
+                        else if (streq(ht, "FileOrCreate") && access(src, F_OK) < 0) {
+                                int fd = open(src, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+                                r = fd < 0 ? -errno : 0;
+                                if (fd >= 0)
+                                        close(fd);
+                        }
+                } else if (streq(type, "emptyDir")) {
+                        r = mkdir_p(src, 0777);
+                        /* Kubernetes' emptyDir is world-writable, whatever the umask says */
+                        if (r >= 0 && chmod(src, 0777) < 0)
+                                r = -errno;
+                } else if (streq(type, "configMap") || streq(type, "secret")) {
+                        r = mkdir_p(src, 0755);
+                        if (r >= 0)
+                                r = write_volume_files(v, src, ret_error);
+                        if (r < 0 && *ret_error)
+                                return r;
+                } else if (streq(type, "persistentVolumeClaim"))
+                        r = mkdir_p(src, 0755);
+                if (r < 0)
+                        return errorf(ret_error, r, "pod %s: volume %s: create %s: %s", jstr(pod, "name"), name, src,
+                                      strerror(-r));
+        }
+        return 0;
+}
+
+/* ---- play ---- */
+
+typedef struct Member {
+        json_object *json;
+        PodContainerRole role;
+        char id[POD_ID_LEN + 1];
+        RunOptions opts;
+        ImageInfo image;
+        ContainerPlan *plan;
+} Member;
+
+static void member_done(Member *m) {
+        run_options_done(&m->opts);
+        image_info_done(&m->image);
+        container_plan_free(m->plan);
+}
+
+static int image_missing_error(const char *image, const char *policy, char **ret_error) {
+        return errorf(ret_error, -ENOENT, "image %s: not in the local image store%s", image,
+                      streq_ptr(policy, "Never") ? " (imagePullPolicy Never)"
+                                                 : "; pulling from a registry is not available in this build yet "
+                                                   "(load it with skiff image load)");
+}
+
+static int create_ctr_record(ContainerStore *cs, const char *pod_id, const char *id, const char *name, const ContainerPlan *plan,
+                             const ImageInfo *img, const char *log_driver, char **ret_error) {
+        _cleanup_(container_config_freep) ContainerConfig *c = calloc(1, sizeof(ContainerConfig));
+        char ts[64];
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        memcpy(c->id, id, CONTAINER_ID_LEN + 1);
+        c->name = strdup(name);
+        c->image = strdup(img->name ?: "skiff-pause");
+        c->image_id = img->id ? strdup(startswith(img->id, "sha256:") ?: img->id) : NULL;
+        c->created_at = strdup(rfc3339_nanos_now(ts, sizeof(ts)));
+        c->pod_id = strdup(pod_id);
+        c->restart = RESTART_NO;
+        c->log_driver = log_driver ? log_driver_from_string(log_driver) : LOG_DRIVER_K8S_FILE;
+        if (c->log_driver < 0)
+                c->log_driver = LOG_DRIVER_K8S_FILE;
+        c->stop_signal = plan->stop_signal > 0 ? plan->stop_signal : SIGTERM;
+        c->stop_timeout = plan->stop_timeout;
+        if (!c->name || !c->image || !c->created_at || !c->pod_id)
+                return -ENOMEM;
+        r = strv_copy(plan->labels, &c->labels);
+        if (r >= 0)
+                r = strv_copy(plan->annotations, &c->annotations);
+        if (r >= 0)
+                r = container_plan_to_string(plan, &c->plan_json);
+        if (r < 0)
+                return r;
+        return container_create(cs, c, ret_error);
+}
+
+int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, char ret_id[static POD_ID_LEN + 1],
+                 char **ret_error, int *ret_exit) {
+        _cleanup_(pod_store_freep) PodStore *pods = NULL;
+        _cleanup_(container_store_freep) ContainerStore *cs = NULL;
+        _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
+        _cleanup_free_ char *voldir = NULL, *named = NULL, *empty_root = NULL, *hosts = NULL, *ns_dir = NULL, *pod_dir = NULL,
+                            *shm = NULL;
+        _cleanup_strv_free_ char **created_paths = NULL;
+        _cleanup_close_ int lock = -EBADF, play_fd = -EBADF;
+        const char *name = jstr(pod, "name");
+        json_object *inits = jget(pod, "initContainers"), *apps = jget(pod, "containers");
+        size_t n_init = inits ? json_object_array_length(inits) : 0, n_app = apps ? json_object_array_length(apps) : 0;
+        size_t n = n_init + n_app;
+        Member *m = NULL, infra = {};
+        char pod_id[POD_ID_LEN + 1], existing[POD_ID_LEN + 1];
+        PodFacts f = {};
+        bool created = false;
+        int r;
+
+        *ret_exit = 125;
+        m = calloc(n ?: 1, sizeof(Member));
+        if (!m)
+                return -ENOMEM;
+        /* Images first: a missing one fails the play before anything exists. (And before any store of
+         * ours is open: see REQUESTS-store.md, image_store_free() closes stray fds.) */
+        for (size_t i = 0; i < n; i++) {
+                json_object *cj = i < n_init ? json_object_array_get_idx(inits, i) : json_object_array_get_idx(apps, i - n_init);
+                const char *image = jstr(cj, "image");
+
+                free(*ret_error);
+                *ret_error = NULL;
+                r = cli_image_info(ctx, image, false, &m[i].image, ret_error);
+                if (r == -ENOENT) {
+                        r = image_missing_error(image, jstr(cj, "pullPolicy"), ret_error);
+                        goto finish;
+                }
+                if (r < 0) {
+                        if (!*ret_error)
+                                errorf(ret_error, r, "image %s: %s", image, strerror(-r));
+                        goto finish;
+                }
+        }
+        r = pod_store_open(&ctx->paths, &pods);
+        if (r < 0) {
+                r = errorf(ret_error, r, "open the pod records under %s: %s", ctx->paths.root, strerror(-r));
+                goto finish;
+        }
+        r = container_store_open(&ctx->paths, &cs);
+        if (r < 0) {
+                r = errorf(ret_error, r, "open the container records under %s: %s", ctx->paths.root, strerror(-r));
+                goto finish;
+        }
+        /* A pod of that name: refused without --replace, before anything else happens. */
+        if (pod_lookup(pods, name, existing) >= 0 && !o->replace) {
+                r = errorf(ret_error, -EEXIST, "pod %s already exists (%.12s); use --replace or skiff kube down first",
+                           name, existing);
+                goto finish;
+        }
+        r = container_id_generate(pod_id);
+        if (r < 0)
+                goto finish;
+        if (asprintf(&voldir, "%s/pods/%s/volumes", ctx->paths.root, pod_id) < 0 ||
+            asprintf(&named, "%s/volumes", ctx->paths.root) < 0 || asprintf(&empty_root, "%s/pods/.empty-root", ctx->paths.root) < 0 ||
+            asprintf(&ns_dir, "/proc/0/ns") < 0) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        f = (PodFacts) { .pod_id = pod_id, .ns_dir = ns_dir, .volumes_dir = voldir, .named_volumes_dir = named,
+                         .log_driver = o->log_driver, .annotations = o->annotations, .pause_path = cli_pause_path(),
+                         .infra_rootfs = empty_root };
+        if (!f.pause_path) {
+                r = errorf(ret_error, -ENOENT, "pod %s: skiff-pause not found (set SKIFF_PAUSE or install it in "
+                                               "/usr/libexec/skiff)", name);
+                goto finish;
+        }
+
+        r = check_host_paths(pod, ret_error);
+        if (r < 0)
+                goto finish;
+        /* The volumes' directories must exist for the container plans (which check every bind source):
+         * they are made now, under the new pod's own directory (or, for PVCs and *OrCreate hostPaths,
+         * listed in created_paths), and taken away again if anything below fails. */
+        if (asprintf(&pod_dir, "%s/pods/%s", ctx->paths.root, pod_id) < 0) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        /* The play marker first: from here on a killed play leaves a pod that kube down and --replace
+         * recognise as debris and remove. */
+        play_fd = pod_play_begin(pods, pod_id);
+        if (play_fd < 0) {
+                r = errorf(ret_error, play_fd, "pod %s: record the play: %s", name, strerror(-play_fd));
+                goto finish;
+        }
+        created = true;
+        r = prepare_volumes(pod, &f, &created_paths, ret_error);
+        if (r < 0)
+                goto finish;
+
+        /* Every container's image and plan, before anything exists. */
+        for (size_t i = 0; i < n; i++) {
+                Member *x = &m[i];
+
+                x->json = i < n_init ? json_object_array_get_idx(inits, i) : json_object_array_get_idx(apps, i - n_init);
+                x->role = i >= n_init ? POD_ROLE_APP
+                          : streq_ptr(jstr(x->json, "type"), "sidecar") ? POD_ROLE_SIDECAR
+                                                                         : POD_ROLE_INIT;
+                r = container_id_generate(x->id);
+                if (r < 0)
+                        goto finish;
+                r = pod_container_options(pod, x->json, &f, x->id, &x->opts, ret_error);
+                if (r < 0)
+                        goto finish;
+                r = container_plan_build(&x->opts, &x->image, &ctx->paths, &x->plan, ret_error);
+                if (r < 0) {
+                        _cleanup_free_ char *e = TAKE_PTR(*ret_error);
+                        r = errorf(ret_error, r, "pod %s: container %s: %s", name, jstr(x->json, "containerName"),
+                                   e ?: strerror(-r));
+                        goto finish;
+                }
+        }
+        r = container_id_generate(infra.id);
+        if (r >= 0)
+                r = pod_infra_options(pod, &f, infra.id, &infra.opts, &infra.image, ret_error);
+        if (r >= 0)
+                r = mkdir_p(empty_root, 0755);
+        if (r >= 0)
+                r = container_plan_build(&infra.opts, &infra.image, &ctx->paths, &infra.plan, ret_error);
+        if (r < 0) {
+                _cleanup_free_ char *e = TAKE_PTR(*ret_error);
+                r = errorf(ret_error, r, "pod %s: infra container: %s", name, e ?: strerror(-r));
+                goto finish;
+        }
+        /* skiff-pause alone is the infra's program (the --init binding put it in place). */
+        strv_free(infra.plan->argv);
+        infra.plan->argv = NULL;
+        if (strv_extend(&infra.plan->argv, "/run/skiff-init") < 0) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        /* If the supervisor is killed, its pod dies with it: no orphans (the kernel's parent-death
+         * signal, kept across exec for pods). */
+        for (size_t i = 0; i < n; i++)
+                m[i].plan->parent_death_signal = SIGKILL;
+        infra.plan->parent_death_signal = SIGKILL;
+        /* One /etc/hosts for the whole pod. */
+        if (!o->no_hosts && (hosts = pod_etc_hosts(pod))) {
+                for (size_t i = 0; i < n; i++) {
+                        free(m[i].plan->etc_hosts);
+                        m[i].plan->etc_hosts = strdup(hosts);
+                }
+                free(infra.plan->etc_hosts);
+                infra.plan->etc_hosts = strdup(hosts);
+        }
+
+        shm = shm_dir(ctx, pod_id);
+        if (!shm) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = plan_use_pod_shm(m[i].plan, shm);
+        if (r < 0)
+                goto finish;
+
+        /* --- from here on, records are created; any failure removes them all again --- */
+        lock = pod_store_lock(pods);
+        if (lock < 0) {
+                r = errorf(ret_error, lock, "lock the pod records: %s", strerror(-lock));
+                goto finish;
+        }
+        if (o->replace) {
+                /* --replace converges from whatever a killed play left: every pod whose play marker
+                 * names a process that is gone is removed whole, named or not yet. */
+                _cleanup_strv_free_ char **all = NULL;
+                (void) pod_list(pods, &all);
+                STRV_FOREACH(pid_, all)
+                        if (!streq(*pid_, pod_id) && pod_play_incomplete(pods, *pid_, false)) {
+                                _cleanup_free_ char *e = NULL;
+                                (void) cli_pod_teardown(ctx, pods, *pid_, true, &e);
+                        }
+        }
+        if (pod_lookup(pods, name, existing) >= 0) {
+                if (!o->replace) {
+                        r = errorf(ret_error, -EEXIST, "pod %s already exists (%.12s); use --replace", name, existing);
+                        goto finish;
+                }
+                r = cli_pod_teardown(ctx, pods, existing, true, ret_error);
+                if (r < 0)
+                        goto finish;
+        }
+        /* Containers with the names we need, left by anything else: --replace takes them over. */
+        for (size_t i = 0; i <= n; i++) {
+                const char *cname = i < n ? m[i].opts.name : infra.opts.name;
+                char cid[CONTAINER_ID_LEN + 1];
+
+                if (container_lookup(cs, cname, cid) < 0)
+                        continue;
+                if (!o->replace) {
+                        r = errorf(ret_error, -EEXIST, "pod %s: container name %s is in use by container %.12s; use --replace",
+                                   name, cname, cid);
+                        goto finish;
+                }
+                r = cli_container_force_remove(cs, cid, 0, ret_error);
+                if (r < 0)
+                        goto finish;
+        }
+
+        cfg = calloc(1, sizeof(PodConfig));
+        if (!cfg) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        {
+                char ts[64];
+                memcpy(cfg->id, pod_id, sizeof(pod_id));
+                memcpy(cfg->infra_id, infra.id, sizeof(infra.id));
+                cfg->name = strdup(name);
+                cfg->created_at = strdup(rfc3339_nanos_now(ts, sizeof(ts)));
+                cfg->kind = strdup(strempty(jstr(pod, "kind")));
+                cfg->infra_name = strdup(infra.opts.name);
+                cfg->plan = json_object_get(pod);
+                cfg->restart_policy = pod_restart_policy_from_string(jstr(pod, "restartPolicy"));
+                if (cfg->restart_policy < 0)
+                        cfg->restart_policy = POD_RESTART_ALWAYS;
+                (void) strv_copy(o->sources, &cfg->sources);
+                (void) strv_copy(infra.opts.labels, &cfg->labels);
+                (void) strv_copy(infra.opts.annotations, &cfg->annotations);
+                cfg->members = calloc(n ?: 1, sizeof(PodMember));
+                if (!cfg->name || !cfg->members) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                for (size_t i = 0; i < n; i++) {
+                        cfg->members[i].name = strdup(strempty(jstr(m[i].json, "containerName")));
+                        cfg->members[i].full_name = strdup(m[i].opts.name);
+                        memcpy(cfg->members[i].id, m[i].id, sizeof(m[i].id));
+                        cfg->members[i].role = m[i].role;
+                        cfg->n_members++;
+                }
+        }
+        r = create_ctr_record(cs, pod_id, infra.id, infra.opts.name, infra.plan, &infra.image, "none", ret_error);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = create_ctr_record(cs, pod_id, m[i].id, m[i].opts.name, m[i].plan, &m[i].image, o->log_driver, ret_error);
+        if (r < 0) {
+                if (!*ret_error)
+                        errorf(ret_error, r, "pod %s: create the container records: %s", name, strerror(-r));
+                goto finish;
+        }
+        r = pod_create(pods, cfg, ret_error);
+        if (r < 0)
+                goto finish;
+        close(TAKE_FD(lock));
+
+        if (o->start) {
+                r = cli_pod_start(ctx, pods, pod_id, o->wait, play_fd, ret_error, ret_exit);
+                if (r < 0)
+                        goto finish;
+        }
+        (void) pod_play_end(pods, pod_id, TAKE_FD(play_fd));
+        memcpy(ret_id, pod_id, sizeof(pod_id));
+        r = 0;
+
+finish:
+        if (r < 0 && created) {
+                _cleanup_free_ char *e2 = NULL;
+                /* our own marker lock would make the teardown wait for us */
+                if (play_fd >= 0)
+                        close(TAKE_FD(play_fd));
+                (void) cli_pod_teardown(ctx, pods, pod_id, true, &e2);
+        }
+        if (r < 0) {
+                /* what prepare_volumes() made, newest first */
+                for (size_t i = strv_length(created_paths); i > 0; i--)
+                        (void) remove(created_paths[i - 1]);
+                if (pod_dir)
+                        (void) rm_rf_path(pod_dir);
+        }
+        for (size_t i = 0; i < n; i++)
+                member_done(&m[i]);
+        member_done(&infra);
+        free(m);
+        if (r == -ENOMEM && !*ret_error)
+                *ret_error = strdup("out of memory");
+        return r;
+}
+
+/* ---- start from the records ---- */
+
+static int load_plan(ContainerStore *cs, const char *id, ContainerPlan **ret, char **ret_log, LogDriver *ret_driver,
+                     char **ret_error) {
+        _cleanup_(container_config_freep) ContainerConfig *c = NULL;
+        int r;
+
+        r = container_config_load(cs, id, &c);
+        if (r < 0)
+                return errorf(ret_error, r, "container %.12s: load its record: %s", id, strerror(-r));
+        r = container_plan_from_string(c->plan_json, ret, ret_error);
+        if (r < 0)
+                return r;
+        if (ret_log)
+                *ret_log = c->log_driver == LOG_DRIVER_K8S_FILE ? container_log_path(cs, c) : NULL;
+        if (ret_driver)
+                *ret_driver = c->log_driver;
+        return 0;
+}
+
+int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, int play_lock_fd, char **ret_error,
+                  int *ret_exit) {
+        _cleanup_(container_store_freep) ContainerStore *cs = NULL;
+        _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
+        _cleanup_(container_plan_freep) ContainerPlan *infra = NULL;
+        ContainerPlan **plans = NULL;
+        char **logs = NULL;
+        PodState st = {};
+        PodSupervisorSetup setup = {};
+        pid_t pid;
+        int r;
+
+        *ret_exit = 125;
+        r = pod_config_load(pods, id, &cfg);
+        if (r < 0)
+                return errorf(ret_error, r, "pod %.12s: load its record: %s", id, strerror(-r));
+        r = pod_state_load(pods, id, cfg->n_members, &st);
+        if (r >= 0 && IN_SET(st.status, POD_STATUS_RUNNING, POD_STATUS_DEGRADED, POD_STATUS_STOPPING)) {
+                pod_state_done(&st);
+                return errorf(ret_error, -EBUSY, "pod %s is already running", cfg->name);
+        }
+        pod_state_done(&st);
+        r = container_store_open(&ctx->paths, &cs);
+        if (r < 0)
+                return errorf(ret_error, r, "open the container records: %s", strerror(-r));
+        plans = calloc(cfg->n_members + 1, sizeof(ContainerPlan *));
+        logs = calloc(cfg->n_members + 1, sizeof(char *));
+        if (!plans || !logs) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        r = load_plan(cs, cfg->infra_id, &infra, NULL, NULL, ret_error);
+        for (size_t i = 0; r >= 0 && i < cfg->n_members; i++)
+                r = load_plan(cs, cfg->members[i].id, &plans[i], &logs[i], i == 0 ? &setup.log_driver : NULL, ret_error);
+        if (r < 0)
+                goto finish;
+        {
+                _cleanup_free_ char *shm = shm_dir(ctx, id);
+                if (!shm) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                r = shm_mount(shm);
+                if (r < 0) {
+                        errorf(ret_error, r, "pod %s: mount the pod's /dev/shm on %s: %s", cfg->name, shm, strerror(-r));
+                        goto finish;
+                }
+        }
+        setup.paths = &ctx->paths;
+        setup.config = cfg;
+        setup.infra_plan = infra;
+        setup.plans = plans;
+        setup.log_paths = logs;
+        setup.wait_ready = wait;
+        setup.play_lock_fd = play_lock_fd;
+        /* Tests scale Kubernetes' back-off down (10 s doubling to 5 min is too slow for a test suite). */
+        if (getenv("SKIFF_TEST_BACKOFF_MS")) {
+                setup.backoff_initial_ms = (unsigned) atoi(getenv("SKIFF_TEST_BACKOFF_MS"));
+                setup.backoff_max_ms = setup.backoff_initial_ms * 30;
+        }
+        r = pod_supervisor_start(&setup, &pid, ret_error, ret_exit);
+finish:
+        for (size_t i = 0; plans && i < cfg->n_members; i++) {
+                container_plan_free(plans[i]);
+                free(logs[i]);
+        }
+        free(plans);
+        free(logs);
+        if (r == -ENOMEM && !*ret_error)
+                *ret_error = strdup("out of memory");
+        return r;
+}
+
+/* ---- teardown ---- */
+
+static void kill_leftovers(const char *const *cgroups_list[], size_t n, pid_t *pids, size_t n_pids) {
+        int root = cgroup_root_open();
+
+        for (size_t i = 0; i < n_pids; i++)
+                if (pids[i] > 0)
+                        (void) kill(pids[i], SIGKILL);
+        for (size_t i = 0; root >= 0 && i < n; i++)
+                if (cgroups_list[i])
+                        (void) cgroup_kill(root, (char *const *) cgroups_list[i], SIGKILL);
+        if (root >= 0)
+                close(root);
+}
+
+static int pod_member_ids(ContainerStore *cs, const char *pod_id, char ***ret) {
+        _cleanup_strv_free_ char **all = NULL, **mine = NULL;
+        int r;
+
+        r = container_list(cs, &all);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(id, all) {
+                _cleanup_(container_config_freep) ContainerConfig *c = NULL;
+                if (container_config_load(cs, *id, &c) >= 0 && streq_ptr(c->pod_id, pod_id) && strv_extend(&mine, *id) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(mine);
+        return 0;
+}
+
+int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool remove, char **ret_error) {
+        _cleanup_(container_store_freep) ContainerStore *cs = NULL;
+        _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
+        _cleanup_strv_free_ char **ctr_ids = NULL;
+        PodState st = {};
+        int r, first = 0;
+        unsigned grace = 30;
+
+        r = container_store_open(&ctx->paths, &cs);
+        if (r < 0)
+                return errorf(ret_error, r, "open the container records: %s", strerror(-r));
+        /* A play of this pod in progress (or the supervisor of a killed one, until it recorded itself)
+         * finishes first: then whatever it started is in the records. */
+        (void) pod_play_wait(pods, id, 30000);
+        if (pod_config_load(pods, id, &cfg) >= 0) {
+                json_object *g = jget(cfg->plan, "terminationGracePeriodSeconds");
+                if (g)
+                        grace = (unsigned) json_object_get_int(g);
+        }
+        (void) pod_state_load(pods, id, cfg ? cfg->n_members : 0, &st);
+
+        /* 1. the supervisor stops its pod (preStop, stop signal, grace period, SIGKILL) */
+        if (st.supervisor_pid > 0) {
+                r = pod_supervisor_stop(st.supervisor_pid, st.supervisor_starttime, grace + 10);
+                if (r == -ETIMEDOUT)
+                        (void) kill(st.supervisor_pid, SIGKILL);
+        }
+        /* 2. whatever outlived it (a killed supervisor): the infra (pid and cgroups in the pod's state),
+         * then the containers by their records, pids and cgroups */
+        pod_state_done(&st);
+        (void) pod_state_load(pods, id, cfg ? cfg->n_members : 0, &st);
+        if (st.infra_pid > 0 || st.infra_cgroup_paths) {
+                const char *const *cg[1] = { (const char *const *) st.infra_cgroup_paths };
+                pid_t ip = st.infra_pid;
+                char comm[64] = {}, path[64];
+                _cleanup_free_ char *text = NULL;
+
+                /* a recorded pid is only ours if it still runs skiff-pause */
+                snprintf(path, sizeof(path), "/proc/%d/comm", (int) ip);
+                if (ip > 0 && (read_full_file_at(AT_FDCWD, path, sizeof(comm), &text, NULL) < 0 || !startswith(text, "skiff-")))
+                        ip = 0;
+                kill_leftovers(cg, 1, &ip, 1);
+        }
+        {
+                /* the infra's cgroups and run dir */
+                _cleanup_(container_plan_freep) ContainerPlan *plan = NULL;
+                _cleanup_(container_config_freep) ContainerConfig *cc = NULL;
+                _cleanup_free_ char *e = NULL;
+                if (cfg && container_config_load(cs, cfg->infra_id, &cc) >= 0 &&
+                    container_plan_from_string(cc->plan_json, &plan, &e) >= 0) {
+                        for (int i = 0; i < 50 && st.infra_pid > 0 && kill(st.infra_pid, 0) == 0; i++)
+                                (void) poll(NULL, 0, 20);
+                        (void) container_spawn_cleanup(plan, st.infra_cgroup_paths, 0, NULL) /* storage goes with container_remove() */;
+                }
+        }
+        pod_state_done(&st);
+        (void) pod_member_ids(cs, id, &ctr_ids);
+        STRV_FOREACH(cid, ctr_ids) {
+                ContainerState cst = {};
+                _cleanup_(container_config_freep) ContainerConfig *cc = NULL;
+                _cleanup_(container_plan_freep) ContainerPlan *plan = NULL;
+                _cleanup_free_ char *e = NULL;
+
+                if (container_state_load(cs, *cid, &cst) >= 0) {
+                        pid_t pid = cst.pid;
+                        const char *const *cg[1] = { (const char *const *) cst.cgroup_paths };
+
+                        if (pid > 0 && !proc_alive(pid, cst.pid_starttime))
+                                pid = 0;
+                        kill_leftovers(cg, 1, &pid, 1);
+                        for (int i = 0; pid > 0 && i < 50 && proc_alive(pid, cst.pid_starttime); i++)
+                                (void) poll(NULL, 0, 20);
+                        if (container_config_load(cs, *cid, &cc) >= 0 &&
+                            container_plan_from_string(cc->plan_json, &plan, &e) >= 0)
+                                (void) container_spawn_cleanup(plan, cst.cgroup_paths, 0, NULL) /* storage goes with container_remove() */;
+                        container_state_done(&cst);
+                }
+                if (remove) {
+                        r = container_remove(cs, *cid);
+                        if (r < 0 && r != -ENOENT && first == 0)
+                                first = errorf(ret_error, r, "container %.12s: remove: %s", *cid, strerror(-r));
+                }
+        }
+        {
+                _cleanup_free_ char *shm = shm_dir(ctx, id);
+                shm_umount(shm);
+        }
+        if (remove) {
+                r = pod_remove(pods, id);
+                if (r < 0 && first == 0)
+                        first = errorf(ret_error, r, "pod %.12s: remove its record: %s", id, strerror(-r));
+        }
+        return first;
+}

@@ -1,0 +1,1192 @@
+/* The pod supervisor: see supervisor.h. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/macro.h"
+#include "common/strv.h"
+#include "pod/backoff.h"
+#include "pod/probe.h"
+#include "pod/supervisor.h"
+#include "runtime/ctr-log.h"
+#include "runtime/spawn.h"
+
+#define USEC_PER_SEC 1000000ULL
+
+typedef enum CtrRun {
+        RUN_WAITING,  /* not started yet, or in back-off */
+        RUN_RUNNING,
+        RUN_STOPPING, /* stop signal sent, kill deadline armed */
+        RUN_DONE,     /* exited and will not run again */
+} CtrRun;
+
+typedef enum Phase {
+        PHASE_INIT,     /* running init containers, one after the other */
+        PHASE_RUNNING,  /* containers started */
+        PHASE_STOPPING, /* stop requested: waiting for every container to go */
+} Phase;
+
+typedef struct Sup Sup;
+
+typedef struct Ctr {
+        Sup *sup;
+        size_t index;
+        const PodMember *member; /* borrowed from the config */
+        ContainerPlan *plan;     /* borrowed (our copy after the fork) */
+        const char *log_path;
+        CtrRun run;
+        pid_t pid;
+        uint64_t pid_starttime;
+        int out_fd, err_fd;
+        CtrLog *log;
+        char **cgroup_paths;
+        Backoff backoff;
+        uint64_t timer_due; /* restart time (WAITING) or kill deadline (STOPPING); 0: none */
+        bool restart_after_kill; /* a failed liveness/startup probe or postStart: restart when it exits */
+        bool started_once;
+        int exit_code;
+        /* probes */
+        ProbeSpec specs[_PROBE_KIND_MAX];
+        ProbeSet probes;
+        ProbeConn *conn;        /* a running httpGet/tcpSocket probe */
+        ProbeKind conn_kind;
+        pid_t exec_pid;         /* a running exec probe */
+        ProbeKind exec_kind;
+        uint64_t exec_deadline;
+        /* hooks */
+        pid_t hook_pid;          /* a running exec postStart/preStop hook */
+        bool in_post_start;
+} Ctr;
+
+struct Sup {
+        const PodSupervisorSetup *setup;
+        const PodConfig *config;
+        PodStore *pods;
+        ContainerStore *ctrs_store;
+        PodState state;
+        Phase phase;
+        size_t next_init;
+        Ctr *ctrs;
+        size_t n_ctrs;
+        ContainerPlan *infra_plan;
+        pid_t infra_pid;
+        char **infra_cgroups;
+        int netns_fd;
+        int epoll_fd, signal_fd, timer_fd;
+        int report_fd; /* to `kube play` until the first report; -1 after */
+        bool wait_ready;
+        uint64_t grace_usec;
+        bool infra_gone;
+};
+
+/* epoll data: kind in the top byte, container index below, stream in bit 0 */
+enum { EV_SIGNAL = 1, EV_TIMER, EV_OUT, EV_ERR, EV_PROBE };
+#define EV(kind, idx) (((uint64_t) (kind) << 56) | (uint64_t) (idx))
+
+static char *now_rfc3339(char buf[static 64]) {
+        return rfc3339_nanos_now(buf, 64);
+}
+
+/* ---- state ---- */
+
+static PodMemberState *mstate(Ctr *c) {
+        return &c->sup->state.members[c->index];
+}
+
+static void set_reason(char **field, const char *s) {
+        free(*field);
+        *field = s ? strdup(s) : NULL;
+}
+
+static void pod_status_update(Sup *s) {
+        bool all = true;
+
+        if (s->phase == PHASE_STOPPING) {
+                s->state.status = POD_STATUS_STOPPING;
+                return;
+        }
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                Ctr *c = &s->ctrs[i];
+                if (c->member->role == POD_ROLE_INIT)
+                        continue;
+                if (c->run != RUN_RUNNING)
+                        all = false;
+        }
+        s->state.status = s->phase == PHASE_RUNNING && all ? POD_STATUS_RUNNING : POD_STATUS_DEGRADED;
+}
+
+/* Rewrites state.json, and the container records `skiff ps` reads. Failures to write are ignored: the
+ * supervisor goes on running the pod (a full disk must not kill the containers). */
+static bool all_ready(Sup *s);
+static void report(Sup *s, const char *fmt, ...) _printf_(2, 3);
+
+static void save(Sup *s) {
+        _cleanup_close_ _unused_ int lock = pod_lock(s->pods, s->config->id);
+
+        /* --wait: `kube play` returns once every container is ready, whichever transition made it so. */
+        if (s->report_fd >= 0 && s->wait_ready && s->phase == PHASE_RUNNING && all_ready(s))
+                report(s, "R");
+        pod_status_update(s);
+        (void) pod_state_save(s->pods, s->config->id, &s->state);
+}
+
+static void save_ctr(Ctr *c) {
+        ContainerState cs = {};
+        PodMemberState *m = mstate(c);
+        _cleanup_close_ int lock = -EBADF;
+
+        if (!c->sup->ctrs_store)
+                return;
+        lock = container_lock(c->sup->ctrs_store, c->member->id);
+        cs.status = c->run == RUN_RUNNING ? CONTAINER_STATUS_RUNNING
+                    : c->run == RUN_STOPPING ? CONTAINER_STATUS_STOPPING
+                    : c->started_once     ? CONTAINER_STATUS_EXITED
+                                          : CONTAINER_STATUS_CREATED;
+        cs.pid = c->run == RUN_RUNNING || c->run == RUN_STOPPING ? c->pid : 0;
+        cs.pid_starttime = c->pid_starttime;
+        cs.monitor_pid = getpid();
+        (void) proc_starttime(getpid(), &cs.monitor_starttime);
+        cs.exit_code = c->exit_code;
+        cs.started_at = m->started_at;
+        cs.finished_at = m->finished_at;
+        cs.exit_reason = m->message;
+        cs.restart_count = c->backoff.restarts;
+        cs.log_path = (char *) c->log_path;
+        cs.cgroup_paths = c->cgroup_paths;
+        (void) container_state_save(c->sup->ctrs_store, c->member->id, &cs);
+}
+
+/* ---- report to `kube play` ---- */
+
+static void report(Sup *s, const char *fmt, ...) _printf_(2, 3);
+static void report(Sup *s, const char *fmt, ...) {
+        char buf[1024];
+        va_list ap;
+        int n;
+
+        if (s->report_fd < 0)
+                return;
+        va_start(ap, fmt);
+        n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                n = 0;
+        if ((size_t) n > sizeof(buf) - 2)
+                n = (int) sizeof(buf) - 2;
+        buf[n++] = '\n';
+        (void) !write(s->report_fd, buf, (size_t) n);
+        close(s->report_fd);
+        s->report_fd = -1;
+}
+
+/* ---- timers ---- */
+
+static void arm_timer(Sup *s) {
+        uint64_t best = 0;
+        struct itimerspec its = {};
+
+#define CONSIDER(t)                                    \
+        do {                                           \
+                uint64_t _t = (t);                     \
+                if (_t && (best == 0 || _t < best))    \
+                        best = _t;                     \
+        } while (0)
+
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                Ctr *c = &s->ctrs[i];
+                uint64_t due;
+
+                CONSIDER(c->timer_due);
+                if (c->run == RUN_RUNNING && !c->in_post_start && probe_set_next_due(&c->probes, &due))
+                        CONSIDER(due ?: 1);
+                if (c->conn)
+                        CONSIDER(probe_conn_deadline(c->conn));
+                if (c->exec_pid > 0)
+                        CONSIDER(c->exec_deadline);
+        }
+#undef CONSIDER
+        if (best) {
+                its.it_value.tv_sec = (time_t) (best / USEC_PER_SEC);
+                its.it_value.tv_nsec = (long) (best % USEC_PER_SEC) * 1000;
+        }
+        (void) timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* ---- containers ---- */
+
+static void close_output(Sup *s, int *fd) {
+        if (*fd < 0)
+                return;
+        (void) epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, *fd, NULL);
+        close(*fd);
+        *fd = -EBADF;
+}
+
+static void drain(Ctr *c, int *fd, CtrStream stream) {
+        char buf[16384];
+
+        for (;;) {
+                ssize_t n = read(*fd, buf, sizeof(buf));
+
+                if (n > 0) {
+                        if (c->log)
+                                (void) ctr_log_write(c->log, stream, buf, (size_t) n);
+                        continue;
+                }
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        return;
+                /* EOF or error: the stream is over */
+                if (c->log)
+                        (void) ctr_log_flush(c->log, stream);
+                close_output(c->sup, fd);
+                return;
+        }
+}
+
+static void probe_specs_load(Ctr *c) {
+        static const char *const keys[_PROBE_KIND_MAX] = {
+                [PROBE_STARTUP] = "startupProbe", [PROBE_LIVENESS] = "livenessProbe", [PROBE_READINESS] = "readinessProbe",
+        };
+        json_object *pod = c->sup->config->plan, *list, *cj = NULL;
+        const char *lname = c->member->role == POD_ROLE_APP ? "containers" : "initContainers";
+
+        if (json_object_object_get_ex(pod, lname, &list))
+                for (size_t i = 0; i < json_object_array_length(list); i++) {
+                        json_object *e = json_object_array_get_idx(list, i), *n;
+                        if (json_object_object_get_ex(e, "containerName", &n) &&
+                            streq(json_object_get_string(n), c->member->name))
+                                cj = e;
+                }
+        for (int k = 0; k < _PROBE_KIND_MAX; k++) {
+                json_object *p, *v, *t;
+                ProbeSpec *sp = &c->specs[k];
+
+                if (!cj || !json_object_object_get_ex(cj, keys[k], &p))
+                        continue;
+                sp->set = true;
+#define GETU(key, field, def)                                                                  \
+        sp->field = json_object_object_get_ex(p, key, &v) ? (unsigned) json_object_get_int(v) : (def)
+                GETU("initialDelaySeconds", initial_delay_sec, 0);
+                GETU("periodSeconds", period_sec, 10);
+                GETU("timeoutSeconds", timeout_sec, 1);
+                GETU("successThreshold", success_threshold, 1);
+                GETU("failureThreshold", failure_threshold, 3);
+#undef GETU
+                if (sp->period_sec == 0)
+                        sp->period_sec = 10;
+                if (sp->timeout_sec == 0)
+                        sp->timeout_sec = 1;
+                if (json_object_object_get_ex(p, "exec", &v)) {
+                        sp->handler = PROBE_HANDLER_EXEC;
+                        for (size_t i = 0; i < json_object_array_length(v); i++)
+                                (void) strv_extend(&sp->exec_argv, json_object_get_string(json_object_array_get_idx(v, i)));
+                } else if (json_object_object_get_ex(p, "target", &t)) {
+                        json_object *x;
+                        bool http = json_object_object_get_ex(t, "type", &x) && streq(json_object_get_string(x), "httpGet");
+
+                        sp->handler = http ? PROBE_HANDLER_HTTP_GET : PROBE_HANDLER_TCP_SOCKET;
+                        if (json_object_object_get_ex(t, "host", &x) && json_object_is_type(x, json_type_string))
+                                sp->target.host = strdup(json_object_get_string(x));
+                        if (json_object_object_get_ex(t, "port", &x))
+                                sp->target.port = (uint16_t) json_object_get_int(x);
+                        if (json_object_object_get_ex(t, "path", &x))
+                                sp->target.path = strdup(json_object_get_string(x));
+                        if (json_object_object_get_ex(t, "scheme", &x))
+                                sp->target.https = streq(json_object_get_string(x), "HTTPS");
+                        if (json_object_object_get_ex(t, "headers", &x))
+                                for (size_t i = 0; i < json_object_array_length(x); i++)
+                                        (void) strv_extend(&sp->target.headers,
+                                                           json_object_get_string(json_object_array_get_idx(x, i)));
+                } else
+                        sp->set = false; /* grpc: validation refused it already */
+        }
+}
+
+/* The container's lifecycle hook of that name ("postStart", "preStop"), or NULL. */
+static json_object *hook(Ctr *c, const char *name) {
+        json_object *pod = c->sup->config->plan, *list, *lc, *h;
+        const char *lname = c->member->role == POD_ROLE_APP ? "containers" : "initContainers";
+
+        if (!json_object_object_get_ex(pod, lname, &list))
+                return NULL;
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+                json_object *e = json_object_array_get_idx(list, i), *n;
+                if (json_object_object_get_ex(e, "containerName", &n) && streq(json_object_get_string(n), c->member->name) &&
+                    json_object_object_get_ex(e, "lifecycle", &lc) && json_object_object_get_ex(lc, name, &h))
+                        return h;
+        }
+        return NULL;
+}
+
+static pid_t exec_in(Ctr *c, char **argv) {
+        ExecOptions eo = { .argv = argv };
+        SpawnStdio io = SPAWN_STDIO_INIT;
+        SpawnResult res = {};
+        _cleanup_free_ char *err = NULL;
+        pid_t pid;
+
+        if (container_exec(c->plan, c->pid, &eo, &io, &res, &err) < 0)
+                return -1;
+        pid = res.pid;
+        res.cgroup_paths = strv_free(res.cgroup_paths);
+        spawn_result_done(&res);
+        return pid;
+}
+
+/* Runs a hook to its end, blocking: exec hooks wait for the process (up to timeout), httpGet/tcpSocket
+ * hooks make the request, sleep sleeps. Returns true on success. Hooks are rare and short, and the
+ * kubelet, too, holds the container's start (postStart) or stop (preStop) until the hook is done. */
+static bool run_hook(Ctr *c, json_object *h, unsigned timeout_sec) {
+        json_object *t;
+        const char *type = json_object_object_get_ex(h, "type", &t) ? json_object_get_string(t) : "";
+
+        if (streq(type, "exec")) {
+                _cleanup_strv_free_ char **argv = NULL;
+                json_object *cmd;
+                pid_t pid;
+                uint64_t deadline = now_usec() + (uint64_t) timeout_sec * USEC_PER_SEC;
+
+                if (json_object_object_get_ex(h, "command", &cmd))
+                        for (size_t i = 0; i < json_object_array_length(cmd); i++)
+                                (void) strv_extend(&argv, json_object_get_string(json_object_array_get_idx(cmd, i)));
+                if (!argv)
+                        return false;
+                pid = exec_in(c, argv);
+                if (pid <= 0)
+                        return false;
+                for (;;) {
+                        int st;
+                        pid_t r = waitpid(pid, &st, WNOHANG);
+                        if (r == pid)
+                                return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+                        if (r < 0)
+                                return false;
+                        if (now_usec() >= deadline) {
+                                (void) kill(pid, SIGKILL);
+                                (void) waitpid(pid, NULL, 0);
+                                return false;
+                        }
+                        (void) poll(NULL, 0, 20);
+                }
+        }
+        if (streq(type, "httpGet") || streq(type, "tcpSocket")) {
+                ProbeSpec sp = {};
+                ProbeResult res;
+                json_object *x;
+                bool ok;
+
+                if (json_object_object_get_ex(h, "host", &x) && json_object_is_type(x, json_type_string))
+                        sp.target.host = strdup(json_object_get_string(x));
+                if (json_object_object_get_ex(h, "port", &x))
+                        sp.target.port = (uint16_t) json_object_get_int(x);
+                if (json_object_object_get_ex(h, "path", &x))
+                        sp.target.path = strdup(json_object_get_string(x));
+                ok = probe_run(&sp.target, streq(type, "httpGet"), c->sup->netns_fd, timeout_sec * 1000, &res) >= 0 &&
+                     res.success;
+                probe_spec_done(&sp);
+                return ok;
+        }
+        if (streq(type, "sleep")) {
+                json_object *x;
+                unsigned sec = json_object_object_get_ex(h, "seconds", &x) ? (unsigned) json_object_get_int(x) : 0;
+                (void) poll(NULL, 0, (int) MIN(sec, timeout_sec) * 1000);
+                return true;
+        }
+        return true;
+}
+
+static void ctr_stop(Ctr *c, unsigned timeout_sec, bool restart_after);
+
+static int ctr_start(Ctr *c, char **ret_error) {
+        Sup *s = c->sup;
+        int out[2] = { -1, -1 }, err[2] = { -1, -1 };
+        SpawnStdio io = SPAWN_STDIO_INIT;
+        SpawnResult res = {};
+        PodMemberState *m = mstate(c);
+        char ts[64];
+        int r;
+
+        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+                r = -errno;
+                goto fail_pipes;
+        }
+        io.stdout_fd = out[1];
+        io.stderr_fd = err[1];
+        if (!c->log && c->log_path) {
+                r = ctr_log_open(s->setup->log_driver, c->log_path, c->member->full_name, c->member->id, &c->log);
+                if (r < 0)
+                        c->log = NULL; /* no log is no reason not to run */
+        } else if (!c->log && s->setup->log_driver != LOG_DRIVER_K8S_FILE)
+                (void) ctr_log_open(s->setup->log_driver, NULL, c->member->full_name, c->member->id, &c->log);
+        r = container_spawn(c->plan, &io, &res, ret_error);
+        close(out[1]);
+        close(err[1]);
+        if (r < 0) {
+                close(out[0]);
+                close(err[0]);
+                c->exit_code = res.exit_code ?: 125;
+                m->phase = POD_CTR_TERMINATED;
+                set_reason(&m->reason, "StartError");
+                set_reason(&m->message, ret_error ? *ret_error : NULL);
+                m->exit_code = c->exit_code;
+                set_reason(&m->finished_at, now_rfc3339(ts));
+                return r;
+        }
+        c->pid = res.pid;
+        (void) proc_starttime(c->pid, &c->pid_starttime);
+        strv_free(c->cgroup_paths);
+        c->cgroup_paths = TAKE_PTR(res.cgroup_paths);
+        spawn_result_done(&res);
+        c->out_fd = out[0];
+        c->err_fd = err[0];
+        (void) fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
+        (void) fcntl(c->err_fd, F_SETFL, O_NONBLOCK);
+        (void) epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, c->out_fd,
+                         &(struct epoll_event) { .events = EPOLLIN, .data.u64 = EV(EV_OUT, c->index) });
+        (void) epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, c->err_fd,
+                         &(struct epoll_event) { .events = EPOLLIN, .data.u64 = EV(EV_ERR, c->index) });
+        c->run = RUN_RUNNING;
+        c->started_once = true;
+        c->timer_due = 0;
+        backoff_started(&c->backoff, now_usec());
+        m->phase = POD_CTR_RUNNING;
+        m->pid = c->pid;
+        m->restarts = c->backoff.restarts;
+        set_reason(&m->reason, NULL);
+        set_reason(&m->message, NULL);
+        set_reason(&m->started_at, now_rfc3339(ts));
+        set_reason(&m->finished_at, NULL);
+        strv_free(m->cgroup_paths);
+        (void) strv_copy(c->cgroup_paths, &m->cgroup_paths);
+
+        /* postStart: the kubelet does not call the container running before it returned; a failed
+         * hook kills the container (and the restart policy decides). */
+        {
+                json_object *h = hook(c, "postStart");
+                if (h) {
+                        c->in_post_start = true;
+                        if (!run_hook(c, h, (unsigned) (s->grace_usec / USEC_PER_SEC) ?: 30)) {
+                                c->in_post_start = false;
+                                set_reason(&m->message, "postStart hook failed");
+                                ctr_stop(c, 0, true);
+                                save(s);
+                                save_ctr(c);
+                                return 0;
+                        }
+                        c->in_post_start = false;
+                }
+        }
+        {
+                const ProbeSpec *specs[_PROBE_KIND_MAX];
+                for (int k = 0; k < _PROBE_KIND_MAX; k++)
+                        specs[k] = c->specs[k].set ? &c->specs[k] : NULL;
+                (void) probe_set_reset(&c->probes, specs, now_usec());
+                m->ready = c->probes.ready && c->member->role != POD_ROLE_INIT;
+                m->started = c->probes.started;
+        }
+        save(s);
+        save_ctr(c);
+        return 0;
+
+fail_pipes:
+        for (int i = 0; i < 2; i++) {
+                if (out[i] >= 0)
+                        close(out[i]);
+                if (err[i] >= 0)
+                        close(err[i]);
+        }
+        if (ret_error)
+                *ret_error = strdup("cannot create the output pipes");
+        return r;
+}
+
+static void probe_cancel(Ctr *c) {
+        if (c->conn) {
+                (void) epoll_ctl(c->sup->epoll_fd, EPOLL_CTL_DEL, probe_conn_fd(c->conn), NULL);
+                c->conn = probe_conn_free(c->conn);
+        }
+        if (c->exec_pid > 0)
+                (void) kill(c->exec_pid, SIGKILL); /* reaped by the SIGCHLD loop as an unknown child */
+        c->exec_pid = 0;
+        probe_set_stop(&c->probes);
+}
+
+/* Sends the stop signal; SIGKILL after timeout_sec. With restart_after, the exit leads to a restart
+ * (the restart policy still decides), as after a failed liveness probe. */
+static void ctr_stop(Ctr *c, unsigned timeout_sec, bool restart_after) {
+        if (c->run == RUN_WAITING) {
+                c->run = RUN_DONE;
+                c->timer_due = 0;
+                return;
+        }
+        if (c->run != RUN_RUNNING)
+                return;
+        probe_cancel(c);
+        c->restart_after_kill = restart_after;
+        (void) kill(c->pid, c->plan->stop_signal > 0 ? c->plan->stop_signal : SIGTERM);
+        c->run = RUN_STOPPING;
+        c->timer_due = now_usec() + (uint64_t) timeout_sec * USEC_PER_SEC;
+        if (timeout_sec == 0)
+                (void) kill(c->pid, SIGKILL);
+}
+
+static bool all_done(Sup *s) {
+        for (size_t i = 0; i < s->n_ctrs; i++)
+                if (s->ctrs[i].run != RUN_DONE)
+                        return false;
+        return true;
+}
+
+static void start_apps(Sup *s);
+static void start_next_init(Sup *s);
+
+static void ctr_exited(Ctr *c, int wstatus) {
+        Sup *s = c->sup;
+        PodMemberState *m = mstate(c);
+        bool restart;
+        char ts[64];
+
+        c->exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+        if (c->out_fd >= 0)
+                drain(c, &c->out_fd, CTR_STREAM_STDOUT);
+        if (c->err_fd >= 0)
+                drain(c, &c->err_fd, CTR_STREAM_STDERR);
+        close_output(s, &c->out_fd);
+        close_output(s, &c->err_fd);
+        probe_cancel(c);
+        (void) container_spawn_cleanup(c->plan, c->cgroup_paths, 0, NULL);
+        c->pid = 0;
+        m->pid = 0;
+        m->ready = false;
+        m->exit_code = c->exit_code;
+        m->phase = POD_CTR_TERMINATED;
+        set_reason(&m->finished_at, now_rfc3339(ts));
+        if (!m->message || !strstr(m->message, "hook"))
+                set_reason(&m->reason, c->exit_code == 0 ? "Completed" : c->exit_code == 137 ? "Killed" : "Error");
+
+        if (s->phase == PHASE_STOPPING) {
+                c->run = RUN_DONE;
+                restart = false;
+        } else if (c->restart_after_kill)
+                restart = s->config->restart_policy != POD_RESTART_NEVER || c->member->role == POD_ROLE_SIDECAR;
+        else
+                restart = pod_should_restart(s->config->restart_policy, c->member->role, c->exit_code);
+        c->restart_after_kill = false;
+
+        if (restart) {
+                uint64_t delay = backoff_next_delay(&c->backoff, now_usec());
+                c->run = RUN_WAITING;
+                c->timer_due = now_usec() + delay;
+                m->phase = POD_CTR_WAITING;
+                /* restartCount counts restarts that happened, as the kubelet's does: the next start */
+                set_reason(&m->reason, "CrashLoopBackOff");
+        } else
+                c->run = RUN_DONE;
+
+        if (s->phase == PHASE_INIT && c->member->role == POD_ROLE_INIT && c->run == RUN_DONE) {
+                if (c->exit_code == 0) {
+                        s->next_init = c->index + 1;
+                        start_next_init(s);
+                } else {
+                        /* restartPolicy Never: the pod has failed */
+                        set_reason(&s->state.reason, "init container failed");
+                        report(s, "E%d init container %s exited with %d", 1, c->member->name, c->exit_code);
+                        s->phase = PHASE_STOPPING;
+                        for (size_t i = 0; i < s->n_ctrs; i++)
+                                ctr_stop(&s->ctrs[i], 0, false);
+                }
+        }
+        save(s);
+        save_ctr(c);
+}
+
+static void start_one_or_fail(Sup *s, Ctr *c) {
+        _cleanup_free_ char *err = NULL;
+
+        if (ctr_start(c, &err) >= 0)
+                return;
+        /* A start error is the container's exit for the restart policy (Kubernetes: StartError). */
+        if (s->report_fd >= 0 && !s->wait_ready && s->phase != PHASE_RUNNING) {
+                /* during the play: fail the play, as a missing command does */
+        }
+        if (s->report_fd >= 0) {
+                report(s, "E%d container %s: %s", c->exit_code, c->member->name, err ?: "cannot start");
+                s->phase = PHASE_STOPPING;
+                for (size_t i = 0; i < s->n_ctrs; i++)
+                        ctr_stop(&s->ctrs[i], 0, false);
+                c->run = RUN_DONE;
+                save(s);
+                save_ctr(c);
+                return;
+        }
+        if (pod_should_restart(s->config->restart_policy, c->member->role, c->exit_code)) {
+                uint64_t delay = backoff_next_delay(&c->backoff, now_usec());
+                c->run = RUN_WAITING;
+                c->timer_due = now_usec() + delay;
+        } else
+                c->run = RUN_DONE;
+        save(s);
+        save_ctr(c);
+}
+
+static void start_next_init(Sup *s) {
+        for (; s->next_init < s->n_ctrs; s->next_init++) {
+                Ctr *c = &s->ctrs[s->next_init];
+
+                if (c->member->role == POD_ROLE_APP)
+                        break;
+                start_one_or_fail(s, c);
+                if (s->phase != PHASE_INIT)
+                        return;
+                if (c->member->role == POD_ROLE_INIT)
+                        return; /* wait for it to exit */
+                /* a sidecar: started is enough */
+        }
+        start_apps(s);
+}
+
+static bool all_ready(Sup *s) {
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                Ctr *c = &s->ctrs[i];
+                if (c->member->role != POD_ROLE_INIT && !mstate(c)->ready)
+                        return false;
+        }
+        return true;
+}
+
+static void start_apps(Sup *s) {
+        s->phase = PHASE_RUNNING;
+        for (size_t i = 0; i < s->n_ctrs && s->phase == PHASE_RUNNING; i++)
+                if (s->ctrs[i].member->role == POD_ROLE_APP)
+                        start_one_or_fail(s, &s->ctrs[i]);
+        if (s->phase != PHASE_RUNNING)
+                return;
+        if (!s->wait_ready || all_ready(s))
+                report(s, "S");
+        save(s);
+}
+
+/* ---- probes ---- */
+
+static void probe_done(Ctr *c, ProbeKind kind, bool success) {
+        Sup *s = c->sup;
+        PodMemberState *m = mstate(c);
+        ProbeEvent ev = probe_set_result(&c->probes, kind, success, now_usec());
+
+        switch (ev) {
+        case PROBE_EVENT_RESTART:
+                set_reason(&m->message, kind == PROBE_STARTUP ? "startup probe failed" : "liveness probe failed");
+                ctr_stop(c, (unsigned) (s->grace_usec / USEC_PER_SEC), true);
+                break;
+        case PROBE_EVENT_READY:
+        case PROBE_EVENT_UNREADY:
+        case PROBE_EVENT_STARTED:
+                break;
+        default:
+                return;
+        }
+        m->ready = c->probes.ready && c->run == RUN_RUNNING;
+        m->started = c->probes.started;
+        if (ev == PROBE_EVENT_READY && s->wait_ready && s->phase == PHASE_RUNNING && all_ready(s))
+                report(s, "R");
+        save(s);
+        save_ctr(c);
+}
+
+static void probes_run_due(Ctr *c) {
+        uint64_t now = now_usec();
+        ProbeKind k;
+
+        if (c->run != RUN_RUNNING || c->in_post_start)
+                return;
+        while ((k = probe_set_take_due(&c->probes, now)) >= 0) {
+                const ProbeSpec *sp = &c->specs[k];
+                uint64_t deadline = now + (uint64_t) sp->timeout_sec * USEC_PER_SEC;
+
+                if (sp->handler == PROBE_HANDLER_EXEC) {
+                        if (c->exec_pid > 0) {
+                                probe_done(c, k, false); /* one exec probe at a time */
+                                continue;
+                        }
+                        c->exec_pid = exec_in(c, sp->exec_argv);
+                        if (c->exec_pid <= 0) {
+                                c->exec_pid = 0;
+                                probe_done(c, k, false);
+                                continue;
+                        }
+                        c->exec_kind = k;
+                        c->exec_deadline = deadline;
+                } else {
+                        ProbeResult res;
+                        ProbeConn *conn = NULL;
+                        int r;
+
+                        if (c->conn) {
+                                probe_done(c, k, false);
+                                continue;
+                        }
+                        r = probe_conn_start(&sp->target, sp->handler == PROBE_HANDLER_HTTP_GET, c->sup->netns_fd, deadline,
+                                             &conn, &res);
+                        if (r != 0) {
+                                probe_done(c, k, r > 0 && res.success);
+                                continue;
+                        }
+                        c->conn = conn;
+                        c->conn_kind = k;
+                        (void) epoll_ctl(c->sup->epoll_fd, EPOLL_CTL_ADD, probe_conn_fd(conn),
+                                         &(struct epoll_event) { .events = (uint32_t) probe_conn_events(conn),
+                                                                 .data.u64 = EV(EV_PROBE, c->index) });
+                }
+                if (c->run != RUN_RUNNING)
+                        return;
+        }
+}
+
+static void probe_conn_progress(Ctr *c) {
+        ProbeResult res;
+        ProbeKind k = c->conn_kind;
+
+        if (!c->conn)
+                return;
+        if (probe_conn_step(c->conn, now_usec(), &res) == 0) {
+                (void) epoll_ctl(c->sup->epoll_fd, EPOLL_CTL_MOD, probe_conn_fd(c->conn),
+                                 &(struct epoll_event) { .events = (uint32_t) probe_conn_events(c->conn),
+                                                         .data.u64 = EV(EV_PROBE, c->index) });
+                return;
+        }
+        (void) epoll_ctl(c->sup->epoll_fd, EPOLL_CTL_DEL, probe_conn_fd(c->conn), NULL);
+        c->conn = probe_conn_free(c->conn);
+        probe_done(c, k, res.success);
+}
+
+/* ---- stop ---- */
+
+static void stop_pod(Sup *s, const char *reason) {
+        if (s->phase == PHASE_STOPPING)
+                return;
+        s->phase = PHASE_STOPPING;
+        if (reason && !s->state.reason)
+                set_reason(&s->state.reason, reason);
+        /* preStop hooks first, each within the grace period, then the stop signals. */
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                Ctr *c = &s->ctrs[i];
+                json_object *h = c->run == RUN_RUNNING ? hook(c, "preStop") : NULL;
+                if (h)
+                        (void) run_hook(c, h, (unsigned) (s->grace_usec / USEC_PER_SEC) ?: 1);
+        }
+        for (size_t i = 0; i < s->n_ctrs; i++)
+                ctr_stop(&s->ctrs[i], (unsigned) (s->grace_usec / USEC_PER_SEC), false);
+        save(s);
+}
+
+/* ---- the loop ---- */
+
+static void reap(Sup *s) {
+        for (;;) {
+                int st;
+                pid_t pid = waitpid(-1, &st, WNOHANG);
+
+                if (pid <= 0)
+                        return;
+                if (pid == s->infra_pid) {
+                        s->infra_pid = 0;
+                        s->infra_gone = true;
+                        stop_pod(s, "the infra container exited");
+                        continue;
+                }
+                for (size_t i = 0; i < s->n_ctrs; i++) {
+                        Ctr *c = &s->ctrs[i];
+
+                        if (c->exec_pid == pid) {
+                                c->exec_pid = 0;
+                                probe_done(c, c->exec_kind, WIFEXITED(st) && WEXITSTATUS(st) == 0);
+                                break;
+                        }
+                        if (c->pid == pid && IN_SET(c->run, RUN_RUNNING, RUN_STOPPING)) {
+                                ctr_exited(c, st);
+                                break;
+                        }
+                }
+                /* anything else: an orphan the containers left, reaped as a subreaper must */
+        }
+}
+
+static void on_timer(Sup *s) {
+        uint64_t now = now_usec();
+
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                Ctr *c = &s->ctrs[i];
+
+                if (c->timer_due && c->timer_due <= now) {
+                        c->timer_due = 0;
+                        if (c->run == RUN_STOPPING)
+                                (void) kill(c->pid, SIGKILL);
+                        else if (c->run == RUN_WAITING && s->phase != PHASE_STOPPING) {
+                                /* an init container's retry keeps the init phase going */
+                                start_one_or_fail(s, c);
+                        }
+                }
+                if (c->exec_pid > 0 && c->exec_deadline <= now) {
+                        (void) kill(c->exec_pid, SIGKILL);
+                        /* its exit is reported as a failure */
+                }
+                if (c->conn && probe_conn_deadline(c->conn) <= now)
+                        probe_conn_progress(c);
+                probes_run_due(c);
+        }
+}
+
+static int loop(Sup *s) {
+        for (;;) {
+                struct epoll_event ev[16];
+                int n;
+
+                if (s->phase == PHASE_STOPPING && all_done(s))
+                        return 0;
+                if (s->phase == PHASE_RUNNING && all_done(s)) {
+                        /* OnFailure/Never: everything finished, nothing will run again. */
+                        set_reason(&s->state.reason, "all containers exited");
+                        return 0;
+                }
+                arm_timer(s);
+                n = epoll_wait(s->epoll_fd, ev, ELEMENTSOF(ev), -1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                for (int i = 0; i < n; i++) {
+                        uint64_t d = ev[i].data.u64;
+                        unsigned kind = (unsigned) (d >> 56);
+                        size_t idx = (size_t) (d & 0xffffffffffffffULL);
+
+                        switch (kind) {
+                        case EV_SIGNAL: {
+                                struct signalfd_siginfo si;
+                                while (read(s->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+                                        if (si.ssi_signo == SIGCHLD)
+                                                reap(s);
+                                        else if (IN_SET((int) si.ssi_signo, SIGTERM, SIGINT, SIGHUP))
+                                                stop_pod(s, "stopped");
+                                }
+                                break;
+                        }
+                        case EV_TIMER: {
+                                uint64_t x;
+                                (void) !read(s->timer_fd, &x, sizeof(x));
+                                on_timer(s);
+                                break;
+                        }
+                        case EV_OUT:
+                                if (idx < s->n_ctrs && s->ctrs[idx].out_fd >= 0)
+                                        drain(&s->ctrs[idx], &s->ctrs[idx].out_fd, CTR_STREAM_STDOUT);
+                                break;
+                        case EV_ERR:
+                                if (idx < s->n_ctrs && s->ctrs[idx].err_fd >= 0)
+                                        drain(&s->ctrs[idx], &s->ctrs[idx].err_fd, CTR_STREAM_STDERR);
+                                break;
+                        case EV_PROBE:
+                                if (idx < s->n_ctrs)
+                                        probe_conn_progress(&s->ctrs[idx]);
+                                break;
+                        }
+                }
+        }
+}
+
+static int set_ns_paths(ContainerPlan *p, pid_t infra) {
+        static const NsKind kinds[] = { NS_NET, NS_IPC, NS_UTS, NS_PID };
+
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+                PlanNamespace *ns = &p->ns[kinds[i]];
+                if (ns->mode != NS_MODE_JOIN)
+                        continue;
+                free(ns->path);
+                if (asprintf(&ns->path, "/proc/%d/ns/%s", (int) infra, ns_kind_to_string(kinds[i])) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static void stop_infra(Sup *s) {
+        if (s->infra_pid > 0) {
+                (void) kill(s->infra_pid, SIGKILL);
+                (void) waitpid(s->infra_pid, NULL, 0);
+                s->infra_pid = 0;
+        }
+        if (s->infra_plan)
+                (void) container_spawn_cleanup(s->infra_plan, s->infra_cgroups, 0, NULL);
+}
+
+static _Noreturn void supervisor_main(const PodSupervisorSetup *setup, int report_fd) {
+        Sup sup = { .setup = setup, .config = setup->config, .report_fd = report_fd, .netns_fd = -EBADF,
+                    .wait_ready = setup->wait_ready };
+        Sup *s = &sup;
+        sigset_t mask;
+        char ts[64];
+        int r;
+        _cleanup_free_ char *err = NULL;
+
+        (void) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        (void) prctl(PR_SET_NAME, "skiff-pod", 0, 0, 0);
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        s->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        if (s->signal_fd < 0 || s->timer_fd < 0 || s->epoll_fd < 0) {
+                report(s, "E125 supervisor: cannot set up its event loop: %s", strerror(errno));
+                _exit(1);
+        }
+        (void) epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->signal_fd,
+                         &(struct epoll_event) { .events = EPOLLIN, .data.u64 = EV(EV_SIGNAL, 0) });
+        (void) epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->timer_fd,
+                         &(struct epoll_event) { .events = EPOLLIN, .data.u64 = EV(EV_TIMER, 0) });
+
+        r = pod_store_open(setup->paths, &s->pods);
+        if (r < 0) {
+                report(s, "E125 supervisor: cannot open the pod records: %s", strerror(-r));
+                _exit(1);
+        }
+        (void) container_store_open(setup->paths, &s->ctrs_store);
+
+        s->n_ctrs = s->config->n_members;
+        s->ctrs = calloc(s->n_ctrs ?: 1, sizeof(Ctr));
+        s->state = (PodState) { .status = POD_STATUS_CREATED, .supervisor_pid = getpid() };
+        s->state.members = calloc(s->n_ctrs ?: 1, sizeof(PodMemberState));
+        s->state.n_members = s->n_ctrs;
+        if (!s->ctrs || !s->state.members) {
+                report(s, "E125 supervisor: out of memory");
+                _exit(1);
+        }
+        (void) proc_starttime(getpid(), &s->state.supervisor_starttime);
+        set_reason(&s->state.started_at, now_rfc3339(ts));
+        {
+                json_object *g;
+                s->grace_usec = (json_object_object_get_ex(s->config->plan, "terminationGracePeriodSeconds", &g)
+                                         ? (uint64_t) json_object_get_int64(g)
+                                         : 30) *
+                                USEC_PER_SEC;
+        }
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                Ctr *c = &s->ctrs[i];
+                *c = (Ctr) { .sup = s, .index = i, .member = &s->config->members[i], .plan = setup->plans[i],
+                             .log_path = setup->log_paths ? setup->log_paths[i] : NULL, .out_fd = -EBADF,
+                             .err_fd = -EBADF };
+                c->backoff.initial_usec = (uint64_t) setup->backoff_initial_ms * 1000ULL;
+                c->backoff.max_usec = (uint64_t) setup->backoff_max_ms * 1000ULL;
+                probe_specs_load(c);
+        }
+        save(s);
+        /* Recorded: a teardown now finds this supervisor by the pod's state; the play marker's lock
+         * (inherited from `kube play`) may go. */
+        if (setup->play_lock_fd >= 0)
+                (void) close(4);
+
+        /* The infra first: everything else joins its namespaces. */
+        s->infra_plan = setup->infra_plan;
+        {
+                SpawnStdio io = SPAWN_STDIO_INIT;
+                SpawnResult res = {};
+
+                r = container_spawn(s->infra_plan, &io, &res, &err);
+                if (r < 0) {
+                        set_reason(&s->state.reason, err ?: "infra container failed to start");
+                        s->state.status = POD_STATUS_EXITED;
+                        (void) pod_state_save(s->pods, s->config->id, &s->state);
+                        report(s, "E125 infra container: %s", err ?: strerror(-r));
+                        _exit(1);
+                }
+                s->infra_pid = res.pid;
+                s->infra_cgroups = TAKE_PTR(res.cgroup_paths);
+                spawn_result_done(&res);
+                s->state.infra_pid = s->infra_pid;
+                (void) strv_copy(s->infra_cgroups, &s->state.infra_cgroup_paths);
+        }
+        {
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) s->infra_pid);
+                s->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
+                /* The pod's containers talk over loopback: up it goes (a new namespace has it down). */
+                if (s->infra_plan->ns[NS_NET].mode == NS_MODE_NEW) {
+                        r = s->netns_fd < 0 ? -errno : netns_loopback_up(s->netns_fd);
+                        if (r < 0) {
+                                report(s, "E125 pod %s: bring up loopback in the pod's network namespace: %s",
+                                       s->config->name, strerror(-r));
+                                stop_infra(s);
+                                _exit(1);
+                        }
+                }
+        }
+        for (size_t i = 0; i < s->n_ctrs; i++)
+                if (set_ns_paths(s->ctrs[i].plan, s->infra_pid) < 0) {
+                        report(s, "E125 supervisor: out of memory");
+                        stop_infra(s);
+                        _exit(1);
+                }
+        save(s);
+
+        s->phase = PHASE_INIT;
+        s->next_init = 0;
+        start_next_init(s);
+
+        r = loop(s);
+        if (s->report_fd >= 0)
+                report(s, "E125 pod %s ended before it was up", s->config->name);
+        stop_infra(s);
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                Ctr *c = &s->ctrs[i];
+                if (c->log)
+                        c->log = ctr_log_free(c->log);
+                mstate(c)->ready = false;
+                save_ctr(c);
+        }
+        s->phase = PHASE_STOPPING;
+        s->state.status = POD_STATUS_EXITED;
+        s->state.infra_pid = 0;
+        set_reason(&s->state.finished_at, now_rfc3339(ts));
+        {
+                _cleanup_close_ _unused_ int lock = pod_lock(s->pods, s->config->id);
+                (void) pod_state_save(s->pods, s->config->id, &s->state);
+        }
+        _exit(r < 0 ? 1 : 0);
+}
+
+int pod_supervisor_start(const PodSupervisorSetup *setup, pid_t *ret_pid, char **ret_error, int *ret_exit_class) {
+        int p[2], status;
+        pid_t child, sup_pid = 0;
+        char buf[1100];
+        size_t len = 0;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        child = fork();
+        if (child < 0) {
+                int r = -errno;
+                close(p[0]);
+                close(p[1]);
+                return r;
+        }
+        if (child == 0) {
+                pid_t grand;
+                int null;
+
+                close(p[0]);
+                (void) setsid();
+                grand = fork();
+                if (grand < 0)
+                        _exit(1);
+                if (grand > 0) {
+                        /* tell the launcher the supervisor's pid, then get out of its way */
+                        (void) !write(p[1], &grand, sizeof(grand));
+                        _exit(0);
+                }
+                /* Nothing of the launcher's outlives it in the supervisor: its locks (the play
+                 * marker's flock above all) and store fds are closed; the report pipe moves to 3. */
+                if (p[1] != 3) {
+                        if (dup3(p[1], 3, O_CLOEXEC) < 0)
+                                _exit(1);
+                        p[1] = 3;
+                }
+                if (setup->play_lock_fd >= 0 && setup->play_lock_fd != 4 && dup3(setup->play_lock_fd, 4, O_CLOEXEC) < 0)
+                        _exit(1);
+                if (syscall(SYS_close_range, setup->play_lock_fd >= 0 ? 5U : 4U, ~0U, 0U) < 0)
+                        for (int fd = setup->play_lock_fd >= 0 ? 5 : 4; fd < 1024; fd++)
+                                (void) close(fd); /* FIXME: drop once close_range (Linux 5.9) is the baseline */
+                null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null >= 0) {
+                        (void) dup2(null, STDIN_FILENO);
+                        (void) dup2(null, STDOUT_FILENO);
+                        if (!getenv("SKIFF_SUPERVISOR_STDERR"))
+                                (void) dup2(null, STDERR_FILENO);
+                }
+                supervisor_main(setup, p[1]);
+        }
+        close(p[1]);
+        (void) waitpid(child, &status, 0);
+        while (len < sizeof(buf) - 1) {
+                ssize_t n = read(p[0], buf + len, sizeof(buf) - 1 - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t) n;
+        }
+        close(p[0]);
+        buf[len] = 0;
+        if (len >= sizeof(pid_t))
+                memcpy(&sup_pid, buf, sizeof(pid_t));
+        if (len <= sizeof(pid_t)) {
+                if (ret_error)
+                        *ret_error = strdup("the pod supervisor exited without reporting");
+                return -ECHILD;
+        }
+        {
+                const char *msg = buf + sizeof(pid_t);
+                char *nl = strchr(msg, '\n');
+
+                if (nl)
+                        *nl = 0;
+                if (msg[0] == 'S' || msg[0] == 'R') {
+                        *ret_pid = sup_pid;
+                        return 0;
+                }
+                if (ret_error) {
+                        const char *sp = strchr(msg, ' ');
+                        *ret_error = strdup(sp ? sp + 1 : msg);
+                }
+                if (ret_exit_class) {
+                        int code = msg[0] == 'E' ? atoi(msg + 1) : 0;
+                        *ret_exit_class = IN_SET(code, 126, 127) ? code : 125;
+                }
+                return -EIO;
+        }
+}
+
+int pod_supervisor_stop(pid_t pid, uint64_t starttime, unsigned timeout_sec) {
+        int pidfd;
+        struct pollfd p;
+        int r;
+
+        if (pid <= 0 || !proc_alive(pid, starttime))
+                return -ESRCH;
+        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (kill(pid, SIGTERM) < 0) {
+                if (pidfd >= 0)
+                        close(pidfd);
+                return -errno;
+        }
+        if (pidfd < 0) {
+                /* FIXME: drop once pidfd_open (Linux 5.3) is the baseline */
+                for (unsigned i = 0; i < timeout_sec * 10; i++) {
+                        if (!proc_alive(pid, starttime))
+                                return 0;
+                        (void) poll(NULL, 0, 100);
+                }
+                return -ETIMEDOUT;
+        }
+        p = (struct pollfd) { .fd = pidfd, .events = POLLIN };
+        r = poll(&p, 1, (int) timeout_sec * 1000);
+        close(pidfd);
+        if (r == 0)
+                return -ETIMEDOUT;
+        return r < 0 ? -errno : 0;
+}
