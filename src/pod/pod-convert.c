@@ -235,7 +235,7 @@ static int add_argv(json_object *c, RunOptions *o) {
 
 static int add_security(json_object *pod, json_object *c, RunOptions *o, const char *cname, char **ret_error) {
         json_object *sec = jget(c, "security"), *v;
-        int64_t uid, gid;
+        int64_t uid = 0, gid = 0;
         bool has_uid = jhas_int(sec, "runAsUser", &uid), has_gid = jhas_int(sec, "runAsGroup", &gid);
         const char *seccomp = jstr(sec, "seccomp");
         int r = 0;

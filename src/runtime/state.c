@@ -389,7 +389,10 @@ char *container_store_state_dir(const ContainerStore *s, const char *id) {
 static bool config_exists(ContainerStore *s, const char *id) {
         char path[CONTAINER_ID_LEN + 16];
 
-        snprintf(path, sizeof(path), "%s/config.json", id);
+        /* Callers pass valid ids (64 hex digits); anything longer cannot name a container. */
+        if (strlen(id) > CONTAINER_ID_LEN)
+                return false;
+        (void) snprintf(path, sizeof(path), "%.*s/config.json", CONTAINER_ID_LEN, id);
         return faccessat(s->root_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 

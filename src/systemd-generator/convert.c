@@ -1098,7 +1098,7 @@ static void convert_container(Conv *c) {
                 _cleanup_strv_free_ char **w = NULL;
                 const UnitEntry *e;
                 (void) get(c, "ReloadCmd", &e);
-                w = split_words(c, e);
+                w = e ? split_words(c, e) : NULL; /* e is set: reload_cmd was found */
                 /* By name, as quadlet does: exec and kill need not know --cidfile. */
                 cmd_start(c, "exec", NULL);
                 add_arg(c, name);

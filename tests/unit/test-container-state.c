@@ -77,10 +77,10 @@ static ContainerConfig *new_config(const char *name) {
 }
 
 static bool exists(Fixture *f, const char *sub) {
-        char p[PATH_MAX * 2];
+        _cleanup_free_ char *p = NULL;
         struct stat st;
 
-        snprintf(p, sizeof(p), "%s/%s", f->dir, sub);
+        assert_true(asprintf(&p, "%s/%s", f->dir, sub) >= 0);
         return lstat(p, &st) == 0;
 }
 
