@@ -1,7 +1,7 @@
 #!/bin/bash
 # Print the path of a runnable reference quadlet (Debian 13's podman 5), fetching it first if needed.
 #
-#   bench/lib/get-quadlet.sh [--wrapper]
+#   bench/lib/get-quadlet.sh
 #
 # The quadlet binary comes from a minimal debootstrapped trixie rootfs kept in a cache directory outside
 # the repository (SKIFF_BENCH_CACHE, default /var/cache/skiff-bench; the rootfs is $SKIFF_BENCH_CACHE/trixie).
