@@ -91,6 +91,7 @@ AccuracySec=10ms"
         cat >"$UM_GENERATOR_DIR/test-generator" <<'EOF'
 #!/bin/sh
 out=${1:?}
+echo "test-generator: $# output dirs, SYSTEMD_SCOPE=$SYSTEMD_SCOPE" >&2
 cat > "$out/from-generator.service" <<UNIT
 [Service]
 ExecStart=/bin/sh -c 'echo \$\$ > \$HOME/from-generator.pid; exec sleep 1000'
@@ -110,6 +111,8 @@ EOF
         [[ $output == "$UM_RUNTIME_DIR/systemd/generator/from-generator.service" ]]
         run user_systemctl show -P WantedBy from-generator.service
         [[ $output == *default.target* ]]
+        # Generators run with the manager's environment and stderr: their messages land in UM_LOG.
+        grep -qx "test-generator: 3 output dirs, SYSTEMD_SCOPE=user" "$UM_LOG"
 
         # daemon-reload runs the generators again, and a new unit they write appears.
         sed -i 's/from-generator/from-reload/g' "$UM_GENERATOR_DIR/test-generator"
