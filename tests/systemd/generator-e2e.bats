@@ -13,8 +13,6 @@
 
 load user-manager
 
-# What the generator must write into ExecStart: the skiff under test, handed to the generator by its
-# SKIFF* environment (the harness passes every SKIFF* variable to the manager and its generators).
 E2E_IMAGE=localhost/busybox:e2e
 E2E_WEB_PORT=${E2E_WEB_PORT:-18080}
 
@@ -25,6 +23,8 @@ setup() {
                 skip "needs skiff-generator (issue 6): not built${gen:+ at $gen}"
         fi
         [[ -n ${SKIFF:-} && -x $SKIFF ]] || skip "SKIFF is not set to the skiff binary"
+        # The generator writes this skiff into ExecStart= (its run-time override of the install path).
+        export SKIFF_GENERATOR_BINARY=$SKIFF
         user_manager_setup
         user_has_generator
         Q=$UM_CONFIG_HOME/containers/systemd

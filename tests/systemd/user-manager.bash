@@ -27,7 +27,8 @@
 #   UM_RUNTIME_DIR=$UM_ROOT/run         XDG_RUNTIME_DIR (0700); systemd/private is the manager's socket
 #   UM_GENERATOR_DIR=$UM_ROOT/generators  first in SYSTEMD_GENERATOR_PATH (the trailing ':' keeps
 #                                       systemd's own); holds skiff-generator when it is built (copied from
-#                                       $SKIFF_GENERATOR, or $SKIFF_BUILDDIR/src/systemd-generator/)
+#                                       $SKIFF_GENERATOR, or $SKIFF_BUILDDIR/src/systemd-generator/, as
+#                                       skiff-user-generator, its installed user-mode name)
 #   UM_LOG=$UM_ROOT/manager.log         the manager's stdout/stderr, which units and generators inherit
 #                                       (--default-standard-output=inherit: there is no journal). The
 #                                       manager's own messages do not show up there: with no journal it
@@ -122,8 +123,9 @@ user_manager_setup() {
                 gen=$SKIFF_BUILDDIR/src/systemd-generator/skiff-generator
         fi
         if [[ -n $gen && -x $gen ]]; then
-                # A copy the user can surely read, under the name systemd would install it as.
-                cp "$gen" "$UM_GENERATOR_DIR/skiff-generator"
+                # A copy the user can surely read, under the name meson installs it as in systemd's
+                # user-generators directory (the name tells it to run in user mode).
+                cp "$gen" "$UM_GENERATOR_DIR/skiff-user-generator"
         fi
         : >"$UM_LOG"
         chown -R "$UM_UID:$UM_GID" "$UM_ROOT"
@@ -131,7 +133,7 @@ user_manager_setup() {
 
 # user_has_generator: is skiff-generator in this manager's generator path?
 user_has_generator() {
-        [[ -x $UM_GENERATOR_DIR/skiff-generator ]]
+        [[ -x $UM_GENERATOR_DIR/skiff-user-generator ]]
 }
 
 # Hierarchies to make our cgroup in: "mountpoint caller-path" lines.
