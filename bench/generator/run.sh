@@ -26,7 +26,8 @@
 # --quadlet-only measures the reference alone (until skiff-generator can translate the input).
 #
 # Environment: FILES (1000), SEED, RUNS (hyperfine runs, 20), WARMUP (3), WORKDIR (default a temp dir,
-# removed at the end unless KEEP=1), SKIFF_BENCH_CACHE (where get-quadlet.sh keeps the rootfs).
+# removed at the end unless KEEP=1), OUTBASE (where the output dirs go, default a tmpfs dir in
+# /dev/shm), SKIFF_BENCH_CACHE (where get-quadlet.sh keeps the rootfs).
 set -euo pipefail
 
 srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -122,9 +123,15 @@ echo
 echo "drop-ins: $(find "$in" -name '*.conf' | wc -l), kube YAML: $(find "$in" -name '*.yaml' | wc -l), bytes: $(find "$in" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')"
 export QUADLET_UNIT_DIRS=$in
 
-# The two commands, in the chosen mode.
-out_q=$work/out-quadlet
-out_s=$work/out-skiff
+# The two commands, in the chosen mode. systemd hands generators directories under /run/systemd, a
+# tmpfs on a systemd host; this machine's /run is on disk, so the output goes to a tmpfs of its own
+# choosing (OUTBASE, default a directory in /dev/shm): on ext4, creating 1000 files costs more than
+# translating them and would hide both tools behind the file system.
+outbase=${OUTBASE:-$(mktemp -d /dev/shm/bench-generator.XXXXXX)}
+mkdir -p "$outbase"
+cleanup() { [[ -n ${KEEP:-} ]] || rm -rf "$work" "$outbase"; }
+out_q=$outbase/out-quadlet
+out_s=$outbase/out-skiff
 if [[ $mode == dryrun ]]; then
         cmd_q="$quadlet -no-kmsg-log -dryrun"
         cmd_s="$generator -dryrun"
@@ -189,7 +196,8 @@ stat() {  # stat NAME FIELD: seconds -> ms
 med_q=$(stat quadlet median)
 printf 'machine: %s, %s vCPUs, %s (shared with other work while this ran)\n' \
         "$(uname -r)" "$(nproc)" "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
-printf 'input: %s unit files (%s), seed %s; mode: %s\n' "$nunits" "$in" "$SEED" "$mode"
+printf 'input: %s unit files (%s), seed %s; mode: %s%s\n' "$nunits" "$in" "$SEED" "$mode" \
+        "$([[ $mode == outdir ]] && echo " (into $outbase, $(findmnt -no FSTYPE -T "$outbase" | head -n1))")"
 printf '%-16s %10s %10s %10s %14s %12s %8s\n' tool "median ms" "mean ms" "min ms" "per file µs" "peak RSS" units
 row() {  # row NAME HF-NAME RSS UNITS
         local med
