@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,7 +37,7 @@ UnitFile *unit_file_free(UnitFile *uf) {
         return NULL;
 }
 
-static UnitFile *unit_file_new(const char *filename) {
+UnitFile *unit_file_new(const char *filename) {
         UnitFile *uf = calloc(1, sizeof(UnitFile));
 
         if (!uf)
@@ -60,7 +61,7 @@ const UnitSection *unit_file_find_section(const UnitFile *uf, const char *name) 
 }
 
 /* Returns the section called name, creating it at the end; NULL on OOM. */
-static UnitSection *unit_file_ensure_section(UnitFile *uf, const char *name, size_t len, unsigned line) {
+static UnitSection *section_ensure_n(UnitFile *uf, const char *name, size_t len, unsigned line) {
         UnitSection *s;
 
         for (s = uf->sections; s; s = s->next)
@@ -83,17 +84,33 @@ static UnitSection *unit_file_ensure_section(UnitFile *uf, const char *name, siz
         return s;
 }
 
-static int unit_section_append(UnitFile *uf, UnitSection *s, const char *key, const char *value,
-                               unsigned line) {
+static UnitEntry *entry_new(UnitFile *uf, const char *key, const char *value, unsigned line,
+                            const char *file) {
         UnitEntry *e = arena_alloc(uf->arena, sizeof(UnitEntry));
 
         if (!e)
-                return -ENOMEM;
+                return NULL;
         e->key = arena_strdup(uf->arena, key);
         e->value = arena_strdup(uf->arena, value);
         if (!e->key || !e->value)
-                return -ENOMEM;
+                return NULL;
         e->line = line;
+        if (file && uf->filename && streq(file, uf->filename))
+                e->file = uf->filename;
+        else if (file) {
+                e->file = arena_strdup(uf->arena, file);
+                if (!e->file)
+                        return NULL;
+        }
+        return e;
+}
+
+static int unit_section_append(UnitFile *uf, UnitSection *s, const char *key, const char *value,
+                               unsigned line, const char *file) {
+        UnitEntry *e = entry_new(uf, key, value, line, file);
+
+        if (!e)
+                return -ENOMEM;
         if (s->entries_tail)
                 s->entries_tail->next = e;
         else
@@ -192,7 +209,7 @@ static int parse_line(Parser *p, char *l, unsigned line) {
                         p->section_invalid = true;
                         return parser_error(p, line, "Invalid section header '%.80s'", l);
                 }
-                p->section = unit_file_ensure_section(p->uf, l + 1, n - 2, line);
+                p->section = section_ensure_n(p->uf, l + 1, n - 2, line);
                 if (!p->section)
                         return -ENOMEM;
                 p->section_invalid = false;
@@ -214,7 +231,7 @@ static int parse_line(Parser *p, char *l, unsigned line) {
         *e = 0;
         key = strstrip(l);
         value = strstrip(e + 1);
-        return unit_section_append(p->uf, p->section, key, value, line);
+        return unit_section_append(p->uf, p->section, key, value, line, p->uf->filename);
 }
 
 static int parse_text(Parser *p, const char *text, size_t len) {
@@ -322,12 +339,12 @@ int unit_file_parse(const char *text, size_t len, const char *filename, UnitFile
 
 int unit_file_merge(UnitFile *base, const UnitFile *dropin) {
         for (const UnitSection *ds = dropin->sections; ds; ds = ds->next) {
-                UnitSection *bs = unit_file_ensure_section(base, ds->name, strlen(ds->name), ds->line);
+                UnitSection *bs = section_ensure_n(base, ds->name, strlen(ds->name), ds->line);
 
                 if (!bs)
                         return -ENOMEM;
                 for (const UnitEntry *e = ds->entries; e; e = e->next)
-                        if (unit_section_append(base, bs, e->key, e->value, e->line) < 0)
+                        if (unit_section_append(base, bs, e->key, e->value, e->line, e->file ?: dropin->filename) < 0)
                                 return -ENOMEM;
         }
         return 0;
@@ -567,4 +584,144 @@ int unit_value_parse_boolean(const char *v) {
                 if (strcasecmp(v, no[i]) == 0)
                         return 0;
         return -EINVAL;
+}
+
+UnitSection *unit_file_ensure_section(UnitFile *uf, const char *name, bool at_start) {
+        UnitSection *s;
+
+        for (s = uf->sections; s; s = s->next)
+                if (streq(s->name, name))
+                        return s;
+        if (!at_start)
+                return section_ensure_n(uf, name, strlen(name), 0);
+
+        s = arena_alloc(uf->arena, sizeof(UnitSection));
+        if (!s)
+                return NULL;
+        s->name = arena_strdup(uf->arena, name);
+        if (!s->name)
+                return NULL;
+        s->next = uf->sections;
+        uf->sections = s;
+        if (!uf->sections_tail)
+                uf->sections_tail = s;
+        uf->n_sections++;
+        return s;
+}
+
+int unit_file_rename_section(UnitFile *uf, const char *from, const char *to) {
+        for (UnitSection *s = uf->sections; s; s = s->next)
+                if (streq(s->name, from)) {
+                        s->name = arena_strdup(uf->arena, to);
+                        return s->name ? 0 : -ENOMEM;
+                }
+        return 0;
+}
+
+int unit_file_add(UnitFile *uf, const char *section, const char *key, const char *value) {
+        UnitSection *s = unit_file_ensure_section(uf, section, false);
+
+        if (!s)
+                return -ENOMEM;
+        return unit_section_append(uf, s, key, value, 0, NULL);
+}
+
+int unit_file_addf(UnitFile *uf, const char *section, const char *key, const char *fmt, ...) {
+        _cleanup_free_ char *v = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&v, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                v = NULL;
+                return -ENOMEM;
+        }
+        return unit_file_add(uf, section, key, v);
+}
+
+int unit_file_prepend(UnitFile *uf, const char *section, const char *key, const char *value) {
+        UnitSection *s = unit_file_ensure_section(uf, section, false);
+        UnitEntry *e;
+
+        if (!s)
+                return -ENOMEM;
+        e = entry_new(uf, key, value, 0, NULL);
+        if (!e)
+                return -ENOMEM;
+        e->next = s->entries;
+        s->entries = e;
+        if (!s->entries_tail)
+                s->entries_tail = e;
+        s->n_entries++;
+        return 0;
+}
+
+void unit_file_unset(UnitFile *uf, const char *section, const char *key) {
+        for (UnitSection *s = uf->sections; s; s = s->next) {
+                UnitEntry **p, *prev = NULL;
+
+                if (!streq(s->name, section))
+                        continue;
+                for (p = &s->entries; *p;) {
+                        if (streq((*p)->key, key)) {
+                                *p = (*p)->next;
+                                s->n_entries--;
+                        } else {
+                                prev = *p;
+                                p = &(*p)->next;
+                        }
+                }
+                s->entries_tail = prev;
+        }
+}
+
+bool unit_file_has_key(const UnitFile *uf, const char *section, const char *key) {
+        return unit_file_get_last(uf, section, key) != NULL;
+}
+
+int unit_file_write(const UnitFile *uf, StrBuf *out) {
+        for (const UnitSection *s = uf->sections; s; s = s->next) {
+                (void) strbuf_addf(out, "%s[%s]\n", s == uf->sections ? "" : "\n", s->name);
+                for (const UnitEntry *e = s->entries; e; e = e->next)
+                        (void) strbuf_addf(out, "%s=%s\n", e->key, e->value);
+        }
+        return strbuf_ok(out) ? 0 : -ENOMEM;
+}
+
+int unit_value_quote_word(StrBuf *out, const char *word) {
+        bool plain = *word != 0;
+
+        for (const unsigned char *c = (const unsigned char *) word; *c && plain; c++)
+                if (*c <= ' ' || *c == 0x7f || strchr("\"'\\", *c))
+                        plain = false;
+        if (plain)
+                return strbuf_puts(out, word);
+
+        (void) strbuf_putc(out, '"');
+        for (const unsigned char *c = (const unsigned char *) word; *c; c++)
+                switch (*c) {
+                case '"':
+                        (void) strbuf_puts(out, "\\\"");
+                        break;
+                case '\\':
+                        (void) strbuf_puts(out, "\\\\");
+                        break;
+                case '\n':
+                        (void) strbuf_puts(out, "\\n");
+                        break;
+                case '\t':
+                        (void) strbuf_puts(out, "\\t");
+                        break;
+                case '\r':
+                        (void) strbuf_puts(out, "\\r");
+                        break;
+                default:
+                        if (*c < ' ' || *c == 0x7f)
+                                (void) strbuf_addf(out, "\\x%02x", *c);
+                        else
+                                (void) strbuf_putc(out, (char) *c);
+                }
+        return strbuf_putc(out, '"');
 }

@@ -21,6 +21,7 @@
 #include "common/arena.h"
 #include "common/cleanup.h"
 #include "common/diag.h"
+#include "common/strbuf.h"
 
 /* systemd's LONG_LINE_MAX: the longest physical line, and the longest line after joining
  * continuations. */
@@ -34,6 +35,8 @@ typedef struct UnitEntry {
         const char *key;   /* whitespace-stripped, never empty */
         const char *value; /* whitespace-stripped; "" for an empty assignment ("Key="), a reset */
         unsigned line;     /* as systemd reports it: the last physical line of a continued line */
+        const char *file;  /* the file the entry was read from (a drop-in's after unit_file_merge());
+                            * may be NULL */
 } UnitEntry;
 
 typedef struct UnitSection {
@@ -76,6 +79,40 @@ const UnitSection *unit_file_find_section(const UnitFile *uf, const char *name);
  * after base's own entries: systemd's drop-in semantics, where a drop-in adds to list settings and
  * an empty assignment in it resets them. Returns 0 or -ENOMEM (base may then hold part of dropin). */
 int unit_file_merge(UnitFile *base, const UnitFile *dropin);
+
+/* Returns a new UnitFile without sections (free with unit_file_free()), or NULL on OOM. */
+UnitFile *unit_file_new(const char *filename);
+
+/* Returns the section called name, creating it at the end (at the start with at_start) when it is
+ * missing; NULL on OOM. */
+UnitSection *unit_file_ensure_section(UnitFile *uf, const char *name, bool at_start);
+
+/* Renames a section (no-op when missing). When another section already has the new name, the two stay
+ * separate; callers rename to names that cannot occur. Returns 0 or -ENOMEM. */
+int unit_file_rename_section(UnitFile *uf, const char *from, const char *to);
+
+/* Appends (unit_file_add) or prepends (unit_file_prepend) key=value to section, creating the section
+ * at the end when missing. The strings are copied. Returns 0 or -ENOMEM. */
+int unit_file_add(UnitFile *uf, const char *section, const char *key, const char *value);
+int unit_file_addf(UnitFile *uf, const char *section, const char *key, const char *fmt, ...) _printf_(4, 5);
+int unit_file_prepend(UnitFile *uf, const char *section, const char *key, const char *value);
+
+/* Removes every entry of key in section. */
+void unit_file_unset(UnitFile *uf, const char *section, const char *key);
+
+/* Returns whether key is assigned in section at all (an empty assignment counts). */
+bool unit_file_has_key(const UnitFile *uf, const char *section, const char *key);
+
+/* Writes uf as unit-file text: "[Section]" lines, "Key=Value" lines, one empty line between sections;
+ * sections without entries are written too (their header only). Values are written as stored, which
+ * is how they were read (after joining continuation lines). Returns 0 or -ENOMEM. */
+int unit_file_write(const UnitFile *uf, StrBuf *out);
+
+/* Quotes one word for an ExecStart=-style command line so that systemd's word splitting gives it back
+ * unchanged (see unit_value_split_words()): words without whitespace, quotes, backslashes or control
+ * characters are written as they are; others are double-quoted with C escapes. Specifiers ('%') are
+ * left alone: they are for systemd to expand. Returns 0 or -ENOMEM. */
+int unit_value_quote_word(StrBuf *out, const char *word);
 
 /* Returns the value of the last assignment of key in section (borrowed from uf; "" when that was an
  * empty assignment), or NULL when the key is not set at all. */

@@ -1,0 +1,453 @@
+/* Where quadlet files are found: the search path, the walk of each directory, and drop-ins. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/fileio.h"
+#include "common/strv.h"
+#include "systemd-generator/quadlet-internal.h"
+
+static const char *const type_names[_QUADLET_TYPE_MAX] = {
+        [QUADLET_CONTAINER] = "container", [QUADLET_VOLUME] = "volume", [QUADLET_NETWORK] = "network",
+        [QUADLET_IMAGE] = "image",         [QUADLET_KUBE] = "kube",     [QUADLET_POD] = "pod",
+};
+
+const char *quadlet_type_to_string(QuadletType t) {
+        if (t < 0 || t >= _QUADLET_TYPE_MAX)
+                return NULL;
+        return type_names[t];
+}
+
+QuadletType quadlet_type_from_filename(const char *name) {
+        const char *dot = strrchr(name, '.');
+
+        if (!dot || dot == name)
+                return _QUADLET_TYPE_INVALID;
+        for (QuadletType t = 0; t < _QUADLET_TYPE_MAX; t++)
+                if (streq(dot + 1, type_names[t]))
+                        return t;
+        return _QUADLET_TYPE_INVALID;
+}
+
+static int add_dir(char ***l, const char *root, const char *a, const char *b) {
+        return strv_extendf(l, "%s%s%s", root, a, b);
+}
+
+int quadlet_search_path(bool user, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        const char *env = secure_getenv("QUADLET_UNIT_DIRS");
+        const char *root = secure_getenv("SKIFF_GENERATOR_ROOT") ?: "";
+        int r = 0;
+
+        if (env) {
+                _cleanup_free_ char *copy = strdup(env);
+                char *save = NULL;
+
+                if (!copy)
+                        return -ENOMEM;
+                for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+                        if (d[0] != '/')
+                                return -EINVAL;
+                        if (strv_extend(&l, d) < 0)
+                                return -ENOMEM;
+                }
+        } else if (!user) {
+                r |= add_dir(&l, root, "/run/containers/systemd", "");
+                r |= add_dir(&l, root, "/etc/containers/systemd", "");
+                r |= add_dir(&l, root, "/usr/share/containers/systemd", "");
+        } else {
+                const char *runtime = secure_getenv("XDG_RUNTIME_DIR");
+                const char *config = secure_getenv("XDG_CONFIG_HOME");
+                const char *home = secure_getenv("HOME");
+                const char *uid_env = secure_getenv("SKIFF_GENERATOR_UID");
+                char uid[32];
+
+                if (uid_env)
+                        snprintf(uid, sizeof(uid), "%s", uid_env);
+                else
+                        snprintf(uid, sizeof(uid), "%u", (unsigned) getuid());
+
+                if (!isempty(runtime))
+                        r |= add_dir(&l, runtime, "/containers/systemd", "");
+                if (!isempty(config))
+                        r |= add_dir(&l, config, "/containers/systemd", "");
+                else if (!isempty(home))
+                        r |= add_dir(&l, home, "/.config/containers/systemd", "");
+                r |= strv_extendf(&l, "%s/etc/containers/systemd/users/%s", root, uid);
+                r |= add_dir(&l, root, "/etc/containers/systemd/users", "");
+                r |= strv_extendf(&l, "%s/usr/share/containers/systemd/users/%s", root, uid);
+                r |= add_dir(&l, root, "/usr/share/containers/systemd/users", "");
+        }
+        if (r < 0)
+                return -ENOMEM;
+        if (!l && !(l = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static bool is_number(const char *s) {
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (*s < '0' || *s > '9')
+                        return false;
+        return true;
+}
+
+static int name_cmp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Lists dir's entries, sorted, without "." and "..". Returns 0 (an empty list for a missing dir),
+ * or -errno. */
+static int list_dir(const char *dir, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        size_t n = 0, alloc = 0;
+
+        if (!d)
+                return -errno;
+        while ((errno = 0, de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (n + 2 > alloc) {
+                        char **m = realloc(l, sizeof(char *) * (alloc = alloc ? alloc * 2 : 16));
+                        if (!m) {
+                                closedir(d);
+                                return -ENOMEM;
+                        }
+                        l = m;
+                }
+                l[n] = strdup(de->d_name);
+                if (!l[n]) {
+                        closedir(d);
+                        return -ENOMEM;
+                }
+                l[++n] = NULL;
+        }
+        closedir(d);
+        if (!l && !(l = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        qsort(l, n, sizeof(char *), name_cmp);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+typedef struct Walk {
+        QuadletSet *set;
+        DiagList *diags;
+        bool user;
+        const char *etc_users, *share_users;
+        dev_t *seen_dev;
+        ino_t *seen_ino;
+        size_t n_seen;
+} Walk;
+
+static int set_add(QuadletSet *set, QuadletType type, const char *dir, const char *name) {
+        Quadlet *q;
+        const char *at, *dot;
+
+        for (size_t i = 0; i < set->n; i++)
+                if (streq(set->items[i].name, name))
+                        return 0; /* an earlier directory wins */
+        if (set->n == set->alloc) {
+                Quadlet *m = realloc(set->items, sizeof(Quadlet) * (set->alloc = set->alloc ? set->alloc * 2 : 32));
+                if (!m)
+                        return -ENOMEM;
+                set->items = m;
+        }
+        q = &set->items[set->n];
+        *q = (Quadlet){.type = type};
+        q->name = arena_strdup(set->arena, name);
+        q->path = arena_printf(set->arena, "%s/%s", dir, name);
+        q->dir = arena_strdup(set->arena, dir);
+        if (!q->name || !q->path || !q->dir)
+                return -ENOMEM;
+        dot = strrchr(name, '.');
+        at = strchr(name, '@');
+        if (at && at < dot) {
+                q->prefix = arena_strndup(set->arena, name, (size_t) (at - name));
+                q->instance = arena_strndup(set->arena, at + 1, (size_t) (dot - at - 1));
+                if (!q->prefix || !q->instance)
+                        return -ENOMEM;
+        } else if (!(q->prefix = arena_strndup(set->arena, name, (size_t) (dot - name))))
+                return -ENOMEM;
+        set->n++;
+        return 0;
+}
+
+/* Walks dir recursively. Search dirs themselves are never filtered, only what is found below them. */
+static int walk(Walk *w, const char *dir) {
+        _cleanup_strv_free_ char **names = NULL;
+        struct stat st;
+        int r;
+
+        if (stat(dir, &st) < 0) {
+                if (errno == ENOENT || errno == ENOTDIR)
+                        return 0;
+                return diag_list_add(w->diags, DIAG_WARNING, dir, 0, 0, NULL, "cannot read directory: %s, ignoring",
+                                     strerror(errno));
+        }
+        if (!S_ISDIR(st.st_mode))
+                return 0;
+        /* Symlinks are followed; a directory reached twice (a loop, or two links) is walked once. */
+        for (size_t i = 0; i < w->n_seen; i++)
+                if (w->seen_dev[i] == st.st_dev && w->seen_ino[i] == st.st_ino)
+                        return 0;
+        {
+                dev_t *d = realloc(w->seen_dev, sizeof(dev_t) * (w->n_seen + 1));
+                if (!d)
+                        return -ENOMEM;
+                w->seen_dev = d;
+                ino_t *i = realloc(w->seen_ino, sizeof(ino_t) * (w->n_seen + 1));
+                if (!i)
+                        return -ENOMEM;
+                w->seen_ino = i;
+                w->seen_dev[w->n_seen] = st.st_dev;
+                w->seen_ino[w->n_seen++] = st.st_ino;
+        }
+
+        r = list_dir(dir, &names);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return diag_list_add(w->diags, DIAG_WARNING, dir, 0, 0, NULL, "cannot read directory: %s, ignoring",
+                                     strerror(-r));
+        if (strv_extend(&w->set->dirs, dir) < 0)
+                return -ENOMEM;
+
+        STRV_FOREACH(n, names) {
+                _cleanup_free_ char *p = NULL;
+                QuadletType t;
+
+                if (asprintf(&p, "%s/%s", dir, *n) < 0) {
+                        p = NULL;
+                        return -ENOMEM;
+                }
+                if (stat(p, &st) < 0)
+                        continue; /* dangling symlink */
+                if (S_ISDIR(st.st_mode)) {
+                        /* NAME.d holds drop-ins, not units. */
+                        if (endswith(*n, ".d"))
+                                continue;
+                        if (!w->user && (streq(p, w->etc_users) || streq(p, w->share_users)))
+                                continue;
+                        if (w->user && (streq(dir, w->etc_users) || streq(dir, w->share_users))
+                            && is_number(*n))
+                                continue;
+                        r = walk(w, p);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (!S_ISREG(st.st_mode))
+                        continue;
+                t = quadlet_type_from_filename(*n);
+                if (t < 0 || (*n)[0] == '.')
+                        continue;
+                r = set_add(w->set, t, dir, *n);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int quadlet_set_find(QuadletSet *set, char **search, bool user, DiagList *diags) {
+        _cleanup_free_ char *etc_users = NULL, *share_users = NULL;
+        const char *root = secure_getenv("SKIFF_GENERATOR_ROOT") ?: "";
+        Walk w = {.set = set, .diags = diags, .user = user};
+        int r = 0;
+
+        if (asprintf(&etc_users, "%s/etc/containers/systemd/users", root) < 0
+            || asprintf(&share_users, "%s/usr/share/containers/systemd/users", root) < 0)
+                return -ENOMEM;
+        if (!set->arena && !(set->arena = arena_new()))
+                return -ENOMEM;
+
+        /* The root generator must not read users' units; a user generator reads the shared users/
+         * dirs but not the per-uid dirs of others (its own is on the path by itself). Applied to
+         * /usr/share as to /etc (quadlet filters /etc only). */
+        w.etc_users = etc_users;
+        w.share_users = share_users;
+        STRV_FOREACH(d, search) {
+                r = walk(&w, *d);
+                if (r < 0)
+                        break;
+        }
+        free(w.seen_dev);
+        free(w.seen_ino);
+        return r;
+}
+
+void quadlet_set_done(QuadletSet *set) {
+        for (size_t i = 0; i < set->n; i++) {
+                unit_file_free(set->items[i].uf);
+                strv_free(set->items[i].pod_members);
+        }
+        free(set->items);
+        strv_free(set->dirs);
+        arena_free(set->arena);
+        *set = (QuadletSet){};
+}
+
+const Quadlet *quadlet_set_lookup(const QuadletSet *set, const char *name) {
+        for (size_t i = 0; i < set->n; i++)
+                if (streq(set->items[i].name, name))
+                        return &set->items[i];
+        return NULL;
+}
+
+static int read_unit(const char *path, const char *display, UnitFile **ret, DiagList *diags) {
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        int r;
+
+        r = read_full_file_at(AT_FDCWD, path, UNIT_FILE_SIZE_MAX + 1, &text, &size);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                (void) diag_list_add(diags, DIAG_ERROR, display, 0, 0, NULL, "cannot read file: %s", strerror(-r));
+                return 1;
+        }
+        r = unit_file_parse(text, size, display, ret, diags);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return 1;
+        if (r > 0) {
+                *ret = unit_file_free(*ret);
+                return 1;
+        }
+        return 0;
+}
+
+typedef struct DropIn {
+        const char *name; /* "10-x.conf", borrowed */
+        char *path;
+} DropIn;
+
+static int dropin_cmp(const void *a, const void *b) {
+        return strcmp(((const DropIn *) a)->name, ((const DropIn *) b)->name);
+}
+
+/* The drop-in directory names for q, most specific first: NAME.d, then (instances) the template's,
+ * then the dash-truncated prefixes ("foo-bar-.container.d", "foo-.container.d"), then "container.d". */
+static int dropin_dir_names(QuadletSet *set, const Quadlet *q, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        const char *ext = quadlet_type_to_string(q->type);
+        int r = 0;
+
+        r |= strv_extendf(&l, "%s.d", q->name);
+        if (q->instance && *q->instance)
+                r |= strv_extendf(&l, "%s@.%s.d", q->prefix, ext);
+        for (size_t i = strlen(q->prefix); i > 0; i--)
+                if (q->prefix[i - 1] == '-')
+                        r |= strv_extendf(&l, "%.*s.%s.d", (int) i, q->prefix, ext);
+        r |= strv_extendf(&l, "%s.d", ext);
+        if (r < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
+        _cleanup_strv_free_ char **dirnames = NULL;
+        _cleanup_strv_free_ char **seen = NULL;
+        DropIn *dropins = NULL;
+        size_t n_dropins = 0;
+        const char *src = q->path;
+        _cleanup_free_ char *template_path = NULL;
+        struct stat st;
+        int r;
+
+        /* An empty instance file stands for its template (systemd's own instances need no file, but
+         * [Install] of an instance does): read the template found on the search path. */
+        if (q->instance && *q->instance && stat(q->path, &st) == 0 && st.st_size == 0) {
+                _cleanup_free_ char *tname = NULL;
+                const Quadlet *t;
+
+                if (asprintf(&tname, "%s@.%s", q->prefix, quadlet_type_to_string(q->type)) < 0)
+                        return -ENOMEM;
+                t = quadlet_set_lookup(set, tname);
+                if (t)
+                        src = t->path;
+        }
+
+        r = read_unit(src, q->path, &q->uf, diags);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                q->failed = true;
+                return 0;
+        }
+
+        r = dropin_dir_names(set, q, &dirnames);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(dn, dirnames)
+                STRV_FOREACH(d, set->dirs) {
+                        _cleanup_strv_free_ char **files = NULL;
+                        _cleanup_free_ char *dpath = NULL;
+
+                        if (asprintf(&dpath, "%s/%s", *d, *dn) < 0) {
+                                dpath = NULL;
+                                r = -ENOMEM;
+                                goto out;
+                        }
+                        if (list_dir(dpath, &files) < 0)
+                                continue;
+                        STRV_FOREACH(f, files) {
+                                DropIn *m;
+
+                                if (!endswith(*f, ".conf") || strv_contains(seen, *f))
+                                        continue;
+                                if (strv_extend(&seen, *f) < 0) {
+                                        r = -ENOMEM;
+                                        goto out;
+                                }
+                                m = realloc(dropins, sizeof(DropIn) * (n_dropins + 1));
+                                if (!m) {
+                                        r = -ENOMEM;
+                                        goto out;
+                                }
+                                dropins = m;
+                                dropins[n_dropins].name = seen[strv_length(seen) - 1];
+                                if (asprintf(&dropins[n_dropins].path, "%s/%s", dpath, *f) < 0) {
+                                        r = -ENOMEM;
+                                        goto out;
+                                }
+                                n_dropins++;
+                        }
+                }
+
+        qsort(dropins, n_dropins, sizeof(DropIn), dropin_cmp);
+        for (size_t i = 0; i < n_dropins; i++) {
+                _cleanup_unit_file_free_ UnitFile *d = NULL;
+
+                r = read_unit(dropins[i].path, dropins[i].path, &d, diags);
+                if (r < 0)
+                        goto out;
+                if (r > 0) {
+                        /* A broken drop-in makes the unit's meaning unknown: skip the unit. */
+                        q->failed = true;
+                        continue;
+                }
+                r = unit_file_merge(q->uf, d);
+                if (r < 0)
+                        goto out;
+        }
+        r = 0;
+out:
+        for (size_t i = 0; i < n_dropins; i++)
+                free(dropins[i].path);
+        free(dropins);
+        return r;
+}
