@@ -155,10 +155,10 @@ check() {  # check NAME PREP CMD OUTDIR
         else
                 n=$(find "$dir" -maxdepth 1 -type f | wc -l)
         fi
-        echo "$name: exit $rc, $n units, $(grep -vc 'Loading source unit file' "$work/$name.stderr" || true) lines of messages"
+        echo "$name: exit $rc, $n units, $(grep -vc 'Loading source ' "$work/$name.stderr" || true) lines of messages"
         if ((rc != 0 || n != nunits)); then
                 echo "  WARNING: $name did not translate every file; its first messages:"
-                grep -v 'Loading source unit file' "$work/$name.stderr" | head -n 5 | sed 's/^/    /'
+                grep -v 'Loading source ' "$work/$name.stderr" | head -n 5 | sed 's/^/    /'
         fi
         eval "units_$name=$n rc_$name=$rc"
 }
