@@ -186,12 +186,17 @@ static void add_optf(Conv *c, const char *flag, const char *fmt, ...) {
                 c->oom = true;
 }
 
-static void add_dep(Conv *c, const char *service) {
-        if (!strv_contains(c->deps, service) && strv_extend(&c->deps, service) < 0)
-                c->oom = true;
-}
-
 static void unit_add(Conv *c, const char *key, const char *value);
+
+/* Requires= and After= a referenced unit's service, where quadlet puts them: as the reference is met. */
+static void add_dep(Conv *c, const char *service) {
+        if (strv_contains(c->deps, service))
+                return;
+        if (strv_extend(&c->deps, service) < 0)
+                c->oom = true;
+        unit_add(c, "Requires", service);
+        unit_add(c, "After", service);
+}
 
 /* RequiresMountsFor= right away, as quadlet: before the Requires= lines. */
 static void add_mount(Conv *c, const char *path) {
@@ -212,6 +217,19 @@ static const char *get(Conv *c, const char *key, const UnitEntry **ret_e) {
                                 last = e;
         if (ret_e)
                 *ret_e = last;
+        return last ? last->value : NULL;
+}
+
+/* The last assignment of key in another section of the source (NULL when unset). */
+static const char *get_in(Conv *c, const char *section, const char *key, const UnitEntry **ret_e) {
+        const UnitSection *s = unit_file_find_section(c->q->uf, section);
+        const UnitEntry *last = NULL;
+
+        if (s)
+                for (const UnitEntry *e = s->entries; e; e = e->next)
+                        if (streq(e->key, key))
+                                last = e;
+        *ret_e = last;
         return last ? last->value : NULL;
 }
 
@@ -294,19 +312,16 @@ static void add_all_strings(Conv *c, const char *key, const char *flag) {
 }
 
 
-/* flag when key is true. */
-static void add_bool_flag(Conv *c, const char *key, const char *flag) {
-        if (get_bool(c, key, false, NULL) == 1)
-                add_arg(c, flag);
-}
 
-/* flag=true|false when key is set. */
-static void add_bool_eq(Conv *c, const char *key, const char *flag) {
+/* flag when key is true, flag=false when it is false (quadlet's booleans). */
+static void add_bool(Conv *c, const char *key, const char *flag) {
         const UnitEntry *e;
         int b = get_bool(c, key, -1, &e);
 
-        if (b >= 0)
-                add_argf(c, "%s=%s", flag, b ? "true" : "false");
+        if (b == 1)
+                add_arg(c, flag);
+        else if (b == 0)
+                add_argf(c, "%s=false", flag);
 }
 
 /* Every word of every value, as arguments (PodmanArgs=, GlobalArgs=). */
@@ -652,13 +667,9 @@ static void service_default(Conv *c, const char *key, const char *value) {
 
 /* The start of every command: skiff [--module=…] [GlobalArgs] VERB… */
 static void cmd_start(Conv *c, const char *verb1, const char *verb2) {
-        FOREACH_VALUE(c, "ContainersConfModule", e) {
-                _cleanup_free_ char *p = resolve_path(c, e->value);
-                if (!p)
-                        c->oom = true;
-                else
-                        add_argf(c, "--module=%s", p);
-        }
+        /* Not resolved against the unit's dir: a relative module is looked up in containers.conf.d. */
+        FOREACH_VALUE(c, "ContainersConfModule", e)
+                add_argf(c, "--module=%s", e->value);
         add_all_words(c, "GlobalArgs");
         add_arg(c, verb1);
         if (verb2)
@@ -687,14 +698,12 @@ static void init_service(Conv *c) {
                         c->oom = true;
         }
         unit_add(c, "SourcePath", c->q->path);
-        unit_add(c, "RequiresMountsFor", "%t/containers");
+        /* A container adds it once its image is resolved (quadlet's order). */
+        if (c->q->type != QUADLET_CONTAINER)
+                unit_add(c, "RequiresMountsFor", "%t/containers");
 }
 
 static void finish_unit(Conv *c) {
-        STRV_FOREACH(d, c->deps) {
-                unit_add(c, "Requires", *d);
-                unit_add(c, "After", *d);
-        }
         if (c->binds_to) {
                 unit_add(c, "BindsTo", c->binds_to);
                 unit_add(c, "After", c->binds_to);
@@ -832,7 +841,7 @@ static void add_userns(Conv *c, bool allow_manual) {
                 return;
         }
         if (userns)
-                add_optf(c, "--userns", "%s", userns);
+                add_args(c, "--userns", userns);
         for (size_t i = 0; i < ELEMENTSOF(maps); i++)
                 FOREACH_VALUE(c, maps[i], e)
                         add_args(c, flags[i], e->value);
@@ -843,9 +852,9 @@ static void add_userns(Conv *c, bool allow_manual) {
                 if (size)
                         add_optf(c, "--userns", "auto:size=%s", size);
                 else
-                        add_arg(c, "--userns=auto");
+                        add_args(c, "--userns", "auto");
         } else if (streq(remap, "keep-id"))
-                add_arg(c, "--userns=keep-id");
+                add_args(c, "--userns", "keep-id");
         else if (streq(remap, "manual") && allow_manual) {
                 FOREACH_VALUE(c, "RemapUid", e)
                         add_optf(c, "--uidmap", "%s", e->value);
@@ -961,10 +970,11 @@ static void convert_container(Conv *c) {
         const char *user = get_nonempty(c, "User", &e_user);
         const char *group = get_nonempty(c, "Group", &e_group);
         const char *notify = get_nonempty(c, "Notify", &e_notify);
-        const char *killmode = unit_file_get_last(c->q->uf, "Service", "KillMode");
-        const char *type = unit_file_get_last(c->q->uf, "Service", "Type");
+        const char *killmode = get_in(c, "Service", "KillMode", &e_kill);
+        const char *type = get_in(c, "Service", "Type", &e_type);
         const char *reload_cmd = get_nonempty(c, "ReloadCmd", NULL);
-        const char *reload_sig = get_nonempty(c, "ReloadSignal", NULL);
+        const UnitEntry *e_reload;
+        const char *reload_sig = get_nonempty(c, "ReloadSignal", &e_reload);
         const char *entrypoint;
         const UnitEntry *e_ep, *e_exec, *e_pod;
         _cleanup_free_ char *image_name = NULL, *name = NULL, *pod = NULL;
@@ -973,8 +983,6 @@ static void convert_container(Conv *c) {
         static const char *const cgmodes[] = {"split", "enabled", "disabled", "no-conmon", NULL};
         static const char *const onfail[] = {"none", "kill", "restart", "stop", NULL};
 
-        (void) e_kill;
-        (void) e_type;
         (void) e_pull;
 
         if (image && rootfs)
@@ -985,6 +993,7 @@ static void convert_container(Conv *c) {
                 image_name = ref_resource(c, e_image, image, QUADLET_IMAGE);
         else if (image && !(image_name = strdup(image)))
                 c->oom = true;
+        unit_add(c, "RequiresMountsFor", "%t/containers");
         if (group && !user)
                 conv_error(c, e_group, "Group=%s needs User= (the group of which user?)", group);
         if (notify && !streq(notify, "healthy")) {
@@ -996,11 +1005,11 @@ static void convert_container(Conv *c) {
         } else if (notify)
                 sdnotify = "healthy";
         if (killmode && !streq(killmode, "mixed") && !streq(killmode, "control-group"))
-                conv_error(c, NULL, "[Service] KillMode=%s: must be mixed or control-group (the container's processes must all be stopped)", killmode);
+                conv_error(c, e_kill, "[Service] KillMode=%s: must be mixed or control-group (all of the container's processes must be stopped)", killmode);
         if (type && !streq(type, "notify") && !streq(type, "oneshot"))
-                conv_error(c, NULL, "[Service] Type=%s: must be notify or oneshot", type);
+                conv_error(c, e_type, "[Service] Type=%s: must be notify or oneshot", type);
         if (reload_cmd && reload_sig)
-                conv_error(c, NULL, "ReloadCmd= and ReloadSignal= cannot both be set");
+                conv_error(c, e_reload, "ReloadCmd= and ReloadSignal= cannot both be set");
         (void) check_enum(c, "Pull", pulls, "always, missing, never or newer");
         (void) check_enum(c, "HealthOnFailure", onfail, "none, kill, restart or stop");
         (void) check_enum(c, "CgroupsMode", cgmodes, "split, enabled, disabled or no-conmon");
@@ -1045,7 +1054,7 @@ static void convert_container(Conv *c) {
                 add_args(c, "--signal", reload_sig);
                 set_cmd(c, "ExecReload");
         }
-        service_default(c, "Delegate", "yes");
+        service_add(c, "Delegate", "yes"); /* always: skiff needs the cgroup */
         if (!type) {
                 service_add(c, "Type", "notify");
                 service_add(c, "NotifyAccess", "all");
@@ -1093,17 +1102,16 @@ static void convert_container(Conv *c) {
                 add_args(c, "--tmpfs", "/tmp:rw,size=512M,mode=1777");
         add_all_strings(c, "NetworkAlias", "--network-alias");
         add_all_strings(c, "Ulimit", "--ulimit");
-        add_bool_flag(c, "RunInit", "--init");
-        add_bool_flag(c, "EnvironmentHost", "--env-host");
-        add_bool_eq(c, "ReadOnlyTmpfs", "--read-only-tmpfs");
-        add_bool_eq(c, "HttpProxy", "--http-proxy");
+        add_bool(c, "RunInit", "--init");
+        add_bool(c, "EnvironmentHost", "--env-host");
+        add_bool(c, "ReadOnlyTmpfs", "--read-only-tmpfs");
+        add_bool(c, "HttpProxy", "--http-proxy");
         add_networks(c, true);
-        if (!type || streq(type, "notify"))
+        /* A oneshot runs in the foreground: the unit is done when the container exits. */
+        if (!type || !streq(type, "oneshot")) {
                 add_argf(c, "--sdnotify=%s", sdnotify);
-        else
-                add_arg(c, "--sdnotify=ignore"); /* oneshot: nothing waits for READY=1 */
-        if (!type || !streq(type, "oneshot"))
                 add_arg(c, "-d");
+        }
 
         /* security */
         if (get_bool(c, "NoNewPrivileges", false, NULL) == 1)
@@ -1178,7 +1186,7 @@ static void convert_container(Conv *c) {
                         add_args(c, "--sysctl", *s);
                 }
         }
-        add_bool_flag(c, "ReadOnly", "--read-only");
+        add_bool(c, "ReadOnly", "--read-only");
         if (user)
                 add_optf(c, "--user", "%s%s%s", user, group ? ":" : "", group ?: "");
         add_userns(c, true);
@@ -1277,7 +1285,8 @@ static void convert_container(Conv *c) {
 
 static void convert_kube(Conv *c) {
         _cleanup_strv_free_ char **yamls = NULL, **down = NULL;
-        const char *type = unit_file_get_last(c->q->uf, "Service", "Type");
+        const UnitEntry *e_type;
+        const char *type = get_in(c, "Service", "Type", &e_type);
         static const char *const ecp[] = {"all", "any", "none", NULL};
         static const char *const swd[] = {"yaml", "unit", NULL};
         const char *prop = check_enum(c, "ExitCodePropagation", ecp, "all, any or none");
@@ -1293,7 +1302,7 @@ static void convert_kube(Conv *c) {
         if (strv_length(yamls) == 0)
                 conv_error(c, NULL, "[Kube] needs Yaml=");
         if (type && !streq(type, "notify") && !streq(type, "oneshot"))
-                conv_error(c, NULL, "[Service] Type=%s: must be notify or oneshot", type);
+                conv_error(c, e_type, "[Service] Type=%s: must be notify or oneshot", type);
         if (wd && streq(wd, "yaml") && strv_length(yamls) > 1)
                 conv_error(c, e_swd, "SetWorkingDirectory=yaml: ambiguous with %zu Yaml= files", strv_length(yamls));
         {
@@ -1344,8 +1353,7 @@ static void convert_kube(Conv *c) {
         set_cmd(c, "ExecStart");
 
         cmd_start(c, "kube", "down");
-        if (get_bool(c, "KubeDownForce", false, NULL) == 1)
-                add_arg(c, "--force");
+        add_bool(c, "KubeDownForce", "--force");
         STRV_FOREACH(y, yamls)
                 add_arg(c, *y);
         set_cmd(c, "ExecStopPost");
@@ -1369,7 +1377,8 @@ static void convert_kube(Conv *c) {
 /* ---- .pod ---------------------------------------------------------------------------------------- */
 
 static void convert_pod(Conv *c) {
-        const char *type = unit_file_get_last(c->q->uf, "Service", "Type");
+        const UnitEntry *e_type;
+        const char *type = get_in(c, "Service", "Type", &e_type);
         const char *name = get_nonempty(c, "PodName", NULL) ?: c->q->resource;
         static const char *const policies[] = {"stop", "continue", NULL};
         const char *policy = check_enum(c, "ExitPolicy", policies, "stop or continue");
@@ -1377,7 +1386,7 @@ static void convert_pod(Conv *c) {
         const char *timeout = get_nonempty(c, "StopTimeout", &e_to);
 
         if (type && !streq(type, "forking"))
-                conv_error(c, NULL, "[Service] Type=%s: a .pod unit must be Type=forking", type);
+                conv_error(c, e_type, "[Service] Type=%s: a .pod unit must be Type=forking", type);
         if (timeout && strspn(timeout, "0123456789") != strlen(timeout))
                 conv_error(c, e_to, "StopTimeout=%s: must be a number of seconds", timeout);
 
@@ -1460,8 +1469,10 @@ static void convert_volume(Conv *c) {
                 conv_error(c, e_type, "Type=%s needs Device=", vtype);
         if (driver && streq(driver, "image") && !image)
                 conv_error(c, e_driver, "Driver=image needs Image=");
-        if (image && !(driver && streq(driver, "image")))
-                conv_error(c, e_image, "Image= needs Driver=image");
+        if (image && !(driver && streq(driver, "image"))) {
+                conv_warning(c, e_image, "Image= is only used with Driver=image, ignoring");
+                image = NULL;
+        }
         if (image && endswith(image, ".image"))
                 image_name = ref_resource(c, e_image, image, QUADLET_IMAGE);
         else if (image && !(image_name = strdup(image)))
@@ -1583,8 +1594,8 @@ static void convert_image(Conv *c) {
         add_string(c, "Retry", "--retry");
         add_string(c, "RetryDelay", "--retry-delay");
         add_string(c, "Variant", "--variant");
-        add_bool_flag(c, "AllTags", "--all-tags");
-        add_bool_eq(c, "TLSVerify", "--tls-verify");
+        add_bool(c, "AllTags", "--all-tags");
+        add_bool(c, "TLSVerify", "--tls-verify");
         add_all_words(c, "PodmanArgs");
         if (image)
                 add_arg(c, image);

@@ -140,6 +140,7 @@ int main(int argc, char *argv[]) {
         opts.debug = arg_verbose ? log_debug_line : NULL;
 
         r = generate_units(&opts, out_dir, &diags);
+        diag_list_sort(&diags);
         for (size_t i = 0; i < diags.n; i++) {
                 _cleanup_free_ char *m = diag_format(&diags.items[i]);
                 if (m)

@@ -251,7 +251,7 @@ static int walk(Walk *w, const char *dir) {
                 if (!S_ISREG(st.st_mode))
                         continue;
                 t = quadlet_type_from_filename(*n);
-                if (t < 0 || (*n)[0] == '.')
+                if (t < 0)
                         continue;
                 r = set_add(w->set, t, dir, *n);
                 if (r < 0)

@@ -197,7 +197,7 @@ static int parse_line(Parser *p, char *l, unsigned line) {
 
         /* systemd checks after stripping and ignores the line with a warning. */
         if (!utf8_is_valid(l))
-                return parser_error(p, line, "Invalid UTF-8, ignoring line.");
+                return parser_error(p, line, "invalid UTF-8");
 
         if (*l == '[') {
                 size_t n = strlen(l);
@@ -207,7 +207,7 @@ static int parse_line(Parser *p, char *l, unsigned line) {
                 if (n < 3 || l[n - 1] != ']') {
                         p->section = NULL;
                         p->section_invalid = true;
-                        return parser_error(p, line, "Invalid section header '%.80s'", l);
+                        return parser_error(p, line, "invalid section header '%.80s'", l);
                 }
                 p->section = section_ensure_n(p->uf, l + 1, n - 2, line);
                 if (!p->section)
@@ -219,14 +219,14 @@ static int parse_line(Parser *p, char *l, unsigned line) {
         if (!p->section) {
                 if (p->section_invalid)
                         return 0;
-                return parser_error(p, line, "Assignment outside of section, ignoring.");
+                return parser_error(p, line, "assignment outside of any [section]");
         }
 
         e = strchr(l, '=');
         if (!e)
-                return parser_error(p, line, "Missing '=', ignoring line.");
+                return parser_error(p, line, "missing '=' in an assignment");
         if (e == l)
-                return parser_error(p, line, "Missing key name before '=', ignoring line.");
+                return parser_error(p, line, "missing key name before '='");
 
         *e = 0;
         key = strstrip(l);

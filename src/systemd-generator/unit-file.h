@@ -57,7 +57,7 @@ typedef struct UnitFile {
 /* Parses len bytes of text (which need not be NUL-terminated).
  *
  * Problems with single lines are added to diags (when not NULL) as DIAG_ERROR "FILE:LINE: message"
- * and the line is ignored, the way systemd warns and goes on: a line without '=' or without a key,
+ * and the line is ignored, as systemd does (which only warns; the generator skips such a unit): a line without '=' or without a key,
  * an assignment before any section, a section header with anything after ']' (the entries after it,
  * up to the next valid header, are dropped too: systemd refuses such a file as a whole), invalid
  * UTF-8. Then returns the number of such errors (>= 0) and a new UnitFile in *ret (free with

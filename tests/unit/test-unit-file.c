@@ -215,9 +215,9 @@ static void test_errors_with_line_numbers(void **state) {
 
         assert_int_equal(diags.n, 3);
         assert_int_equal(diags.n_errors, 3);
-        assert_diag(&diags, 0, "t.container:3: Missing '=', ignoring line.");
-        assert_diag(&diags, 1, "t.container:5: Missing key name before '=', ignoring line.");
-        assert_diag(&diags, 2, "t.container:7: Missing '=', ignoring line.");
+        assert_diag(&diags, 0, "t.container:3: missing '=' in an assignment");
+        assert_diag(&diags, 1, "t.container:5: missing key name before '='");
+        assert_diag(&diags, 2, "t.container:7: missing '=' in an assignment");
         /* Parsing went on past every error. */
         assert_int_equal(uf->sections->n_entries, 3);
         assert_string_equal(unit_file_get_last(uf, "Unit", "Before"), "c");
@@ -228,7 +228,7 @@ static void test_entry_before_section(void **state) {
         DiagList diags = DIAG_LIST_INIT;
         _cleanup_unit_file_free_ UnitFile *uf = parse_ok("# c\nImage=x\n[Container]\nImage=y\n", 1, &diags);
 
-        assert_diag(&diags, 0, "t.container:2: Assignment outside of section, ignoring.");
+        assert_diag(&diags, 0, "t.container:2: assignment outside of any [section]");
         assert_int_equal(uf->n_sections, 1);
         assert_int_equal(uf->sections->n_entries, 1);
         assert_string_equal(unit_file_get_last(uf, "Container", "Image"), "y");
@@ -240,9 +240,9 @@ static void test_bad_section_header(void **state) {
         _cleanup_unit_file_free_ UnitFile *uf = parse_ok(
                 "[Unit]\nA=1\n[Service] # comment\nB=2\nC=3\n[Install\n[]\n[Install]\nD=4\n", 3, &diags);
 
-        assert_diag(&diags, 0, "t.container:3: Invalid section header '[Service] # comment'");
-        assert_diag(&diags, 1, "t.container:6: Invalid section header '[Install'");
-        assert_diag(&diags, 2, "t.container:7: Invalid section header '[]'");
+        assert_diag(&diags, 0, "t.container:3: invalid section header '[Service] # comment'");
+        assert_diag(&diags, 1, "t.container:6: invalid section header '[Install'");
+        assert_diag(&diags, 2, "t.container:7: invalid section header '[]'");
         /* The entries under the bad header are dropped without more noise. */
         assert_null(unit_file_find_section(uf, "Service"));
         assert_null(unit_file_get_last(uf, "Unit", "B"));
@@ -318,8 +318,8 @@ static void test_utf8(void **state) {
         assert_string_equal(uf->sections->name, "Unit");
         assert_string_equal(unit_file_get_last(uf, "Unit", "Description"), "caf\xC3\xA9 \xF0\x9F\x98\x80");
         assert_int_equal(uf->sections->n_entries, 1);
-        assert_diag(&diags, 0, "t.container:3: Invalid UTF-8, ignoring line.");
-        assert_diag(&diags, 3, "t.container:6: Invalid UTF-8, ignoring line.");
+        assert_diag(&diags, 0, "t.container:3: invalid UTF-8");
+        assert_diag(&diags, 3, "t.container:6: invalid UTF-8");
         diag_list_done(&diags);
 }
 
