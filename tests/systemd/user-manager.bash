@@ -13,7 +13,8 @@
 #                                        UM_RUNTIME_DIR UM_GENERATOR_DIR UM_LOG (see below)
 #   user_manager_start                   start the manager, wait for it to be running; sets UM_PID
 #   user_manager_stop                    stop it, kill what is left, remove its cgroups and directories;
-#                                        fails if a process or a cgroup is left behind
+#                                        fails if a process or a cgroup is left behind, or if a sanitizer
+#                                        report is in the log
 #   user_systemctl ARG...                `systemctl --user ARG...` as the user, against this manager
 #   user_exec CMD...                     run CMD as the user, in the manager's environment and namespace
 #   user_wait_state UNIT STATE [SECS]    wait until `systemctl --user show -P ActiveState UNIT` is STATE
@@ -45,7 +46,7 @@
 #    /run/systemd/system (systemd 252 refuses a user manager on a host not booted with systemd without
 #    it). Nothing outside the namespace sees either.
 # 3. setpriv to the user, `env -i` with only HOME, USER, LOGNAME, SHELL, PATH, XDG_RUNTIME_DIR,
-#    XDG_CONFIG_HOME, SYSTEMD_GENERATOR_PATH (and the SKIFF* variables tests pass on), then
+#    XDG_CONFIG_HOME, SYSTEMD_GENERATOR_PATH (and the SKIFF* and *SAN_OPTIONS variables tests pass on), then
 #    `/lib/systemd/systemd --user`. Ready when $XDG_RUNTIME_DIR/systemd/private answers and
 #    SystemState is running (or degraded: a test may start it with a failing unit on purpose).
 # 4. Stop: SIGTERM (the user manager runs exit.target, stopping every unit), then SIGKILL after a few
@@ -192,8 +193,8 @@ _um_env() {
         )
         local v
         # Tests pass skiff's own settings (which binary the units run, where its storage is) through.
-        for v in $(compgen -e SKIFF); do
-                e+=("$v=${!v}")
+        for v in $(compgen -e SKIFF) ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+                [[ -n ${!v+set} ]] && e+=("$v=${!v}")
         done
         printf '%s\0' "${e[@]}"
 }
@@ -347,6 +348,14 @@ user_manager_stop() {
                 sleep 0.02
         done
         _um_remove_cgroups
+        # Generators and units write to the log: a sanitizer report there (an ASan build of
+        # skiff-generator or skiff run by the manager) fails the test, whatever the units' states.
+        if [[ -n ${UM_LOG:-} && -f $UM_LOG ]] &&
+                grep -qE 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:' "$UM_LOG"; then
+                echo "user-manager: sanitizer report in $UM_LOG:" >&2
+                grep -E -A20 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:' "$UM_LOG" | sed 's/^/#   /' >&2
+                rc=1
+        fi
         local leftovers
         leftovers=$(user_manager_leftovers)
         if [[ -n $leftovers ]]; then
