@@ -160,8 +160,10 @@ check() {  # check NAME PREP CMD OUTDIR
                 echo "  WARNING: $name did not translate every file; its first messages:"
                 grep -v 'Loading source ' "$work/$name.stderr" | head -n 5 | sed 's/^/    /'
         fi
-        eval "units_$name=$n rc_$name=$rc"
+        printf -v "units_$name" %s "$n"
+        printf -v "rc_$name" %s "$rc"
 }
+units_quadlet=0 rc_quadlet=0 units_skiff=0 rc_skiff=0
 check quadlet "$prep_q" "$cmd_q" "$out_q"
 [[ -n $quadlet_only ]] || check skiff "$prep_s" "$cmd_s" "$out_s"
 
@@ -217,4 +219,7 @@ if [[ -z $quadlet_only ]]; then
         if ((units_skiff != nunits || rc_skiff != 0)); then
                 echo "NOTE: skiff-generator wrote $units_skiff of $nunits units (exit $rc_skiff): the comparison is not like for like"
         fi
+fi
+if ((units_quadlet != nunits || rc_quadlet != 0)); then
+        echo "NOTE: quadlet wrote $units_quadlet of $nunits units (exit $rc_quadlet): the input is not one it fully accepts"
 fi

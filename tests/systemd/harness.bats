@@ -151,11 +151,12 @@ TimeoutStopSec=1"
         user_wait_state stubborn.service active
 
         local pids dirs
-        pids=$(user_exec sh -c 'true' && _um_pids | sort -un)
+        pids=$(_um_pids | sort -un)
         # The manager and its units: at least the manager, two sleeps and a shell, and the stubborn loop.
         (($(wc -w <<<"$pids") >= 5))
         dirs=("${UM_CGROUP_DIRS[@]}")
-        [[ -d ${dirs[0]}/app.slice ]] || find "${dirs[0]}" -name 'busy.service' | grep -q .
+        # The manager made its own cgroup tree below ours, which teardown must take apart depth first.
+        find "${dirs[@]}" -mindepth 2 -type d -name busy.service | grep -q .
 
         user_manager_stop
 

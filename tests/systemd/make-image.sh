@@ -14,7 +14,7 @@ out=${1:?usage: make-image.sh OUT.tar NAME:TAG [KEY=VALUE...]}
 ref=${2:?usage: make-image.sh OUT.tar NAME:TAG [KEY=VALUE...]}
 shift 2
 busybox=${BUSYBOX:-/bin/busybox}
-if ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked'; then
+if [[ ! -x $busybox ]] || ldd "$busybox" 2>/dev/null | grep -q '=>'; then
         echo "make-image.sh: $busybox is not a static busybox (apt-get install busybox-static)" >&2
         exit 1
 fi

@@ -312,13 +312,13 @@ _um_remove_cgroups() {
         for dir in "${UM_CGROUP_DIRS[@]}"; do
                 [[ -d $dir ]] || continue
                 # Depth first: a cgroup can only go once its children are gone.
-                for sub in $(find "$dir" -depth -type d); do
+                while IFS= read -r sub; do
                         for ((tries = 0; tries < 50; tries++)); do
                                 rmdir "$sub" 2>/dev/null && break
                                 [[ -d $sub ]] || break
                                 sleep 0.02
                         done
-                done
+                done < <(find "$dir" -depth -type d)
         done
 }
 
