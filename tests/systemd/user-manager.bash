@@ -264,9 +264,11 @@ user_wait_state() {
         for ((i = 0; i < secs * 20; i++)); do
                 state=$(user_systemctl show -P ActiveState "$unit" 2>/dev/null) || state=
                 [[ $state == "$want" ]] && return 0
+                # failed is final until someone acts: no point waiting for another state.
+                [[ $state == failed ]] && break
                 sleep 0.05
         done
-        echo "user-manager: $unit is '$state' after ${secs}s, expected '$want'" >&2
+        echo "user-manager: $unit is '$state', expected '$want' (waited up to ${secs}s)" >&2
         user_systemctl status "$unit" >&2 || true
         return 1
 }
