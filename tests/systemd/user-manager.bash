@@ -353,9 +353,9 @@ user_manager_stop() {
         # Generators and units write to the log: a sanitizer report there (an ASan build of
         # skiff-generator or skiff run by the manager) fails the test, whatever the units' states.
         if [[ -n ${UM_LOG:-} && -f $UM_LOG ]] &&
-                grep -qE 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:' "$UM_LOG"; then
+                grep -qE 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|:[0-9]+:[0-9]+: runtime error: ' "$UM_LOG"; then
                 echo "user-manager: sanitizer report in $UM_LOG:" >&2
-                grep -E -A20 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:' "$UM_LOG" | sed 's/^/#   /' >&2
+                grep -E -A20 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|:[0-9]+:[0-9]+: runtime error: ' "$UM_LOG" | sed 's/^/#   /' >&2
                 rc=1
         fi
         local leftovers
