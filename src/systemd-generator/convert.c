@@ -129,6 +129,7 @@ typedef struct Conv {
         char **deps;            /* services to Require and order After, in order of first mention */
         char **mounts;          /* RequiresMountsFor= paths */
         char *binds_to;         /* the pod's service */
+        char **scratch;         /* strings that live as long as the conversion */
         unsigned n_errors;
         bool oom;
 } Conv;
@@ -450,12 +451,13 @@ static const Quadlet *resolve_ref(Conv *c, const UnitEntry *e, const char *name,
                         return NULL;
                 }
                 t = quadlet_set_lookup(c->set, tname);
-                if (t)
-                        *ret_instance = t->instance && !*t->instance ? at + 1 : NULL;
-                if (t && *ret_instance) {
-                        static __thread char inst[256];
-                        snprintf(inst, sizeof(inst), "%.*s", (int) (dot - at - 1), at + 1);
-                        *ret_instance = inst;
+                if (t && t->instance && !*t->instance) {
+                        /* The instance name lives as long as the conversion. */
+                        if (strv_consume(&c->scratch, strndup(at + 1, (size_t) (dot - at - 1))) < 0) {
+                                c->oom = true;
+                                return NULL;
+                        }
+                        *ret_instance = c->scratch[strv_length(c->scratch) - 1];
                 }
         }
         if (!t) {
@@ -495,6 +497,19 @@ static char *with_instance(const char *s, const char *instance) {
         return strbuf_detach(&sb);
 }
 
+/* The service of a template's instance: "data-volume@.service" → "data-volume@INSTANCE.service".
+ * Returns a new string. */
+static char *instance_service(const char *service, const char *instance) {
+        const char *at = strchr(service, '@');
+        char *r;
+
+        if (!instance || !at || at[1] != '.')
+                return strdup(service);
+        if (asprintf(&r, "%.*s%s%s", (int) (at - service + 1), service, instance, at + 1) < 0)
+                return NULL;
+        return r;
+}
+
 /* For a reference to another unit from e: records the dependency on its service and returns its
  * resource name (new string), or NULL after an error. */
 static char *ref_resource(Conv *c, const UnitEntry *e, const char *name, QuadletType want) {
@@ -514,7 +529,7 @@ static char *ref_resource(Conv *c, const UnitEntry *e, const char *name, Quadlet
                                                      : "ImageTag=");
                 return NULL;
         }
-        svc = with_instance(t->service, inst);
+        svc = instance_service(t->service, inst);
         res = with_instance(t->resource, inst);
         if (!svc || !res) {
                 free(res);
@@ -610,7 +625,7 @@ static void rewrite_unit_deps(Conv *c) {
                         target = resolve_ref(c, e, *word, t, &inst);
                         if (!target)
                                 continue;
-                        svc = with_instance(target->service, inst);
+                        svc = instance_service(target->service, inst);
                         if (!svc || strv_extend(&outw, svc) < 0)
                                 c->oom = true;
                         changed = true;
@@ -977,7 +992,7 @@ static void convert_container(Conv *c) {
         const char *reload_sig = get_nonempty(c, "ReloadSignal", &e_reload);
         const char *entrypoint;
         const UnitEntry *e_ep, *e_exec, *e_pod;
-        _cleanup_free_ char *image_name = NULL, *name = NULL, *pod = NULL;
+        _cleanup_free_ char *image_name = NULL, *name = NULL;
         const char *sdnotify = "conmon";
         static const char *const pulls[] = {"always", "missing", "never", "newer", NULL};
         static const char *const cgmodes[] = {"split", "enabled", "disabled", "no-conmon", NULL};
@@ -1249,7 +1264,7 @@ static void convert_container(Conv *c) {
                                 const char *inst;
                                 const Quadlet *t = resolve_ref(c, e_pod, p, QUADLET_POD, &inst);
                                 if (t) {
-                                        _cleanup_free_ char *svc = with_instance(t->service, inst);
+                                        _cleanup_free_ char *svc = instance_service(t->service, inst);
                                         if (!svc)
                                                 c->oom = true;
                                         else {
@@ -1284,7 +1299,7 @@ static void convert_container(Conv *c) {
 /* ---- .kube --------------------------------------------------------------------------------------- */
 
 static void convert_kube(Conv *c) {
-        _cleanup_strv_free_ char **yamls = NULL, **down = NULL;
+        _cleanup_strv_free_ char **yamls = NULL;
         const UnitEntry *e_type;
         const char *type = get_in(c, "Service", "Type", &e_type);
         static const char *const ecp[] = {"all", "any", "none", NULL};
@@ -1719,6 +1734,7 @@ int quadlet_convert(const QuadletSet *set, const Quadlet *q, const GeneratorOpti
         strv_free(c.deps);
         strv_free(c.mounts);
         free(c.binds_to);
+        strv_free(c.scratch);
         if (c.oom)
                 return -ENOMEM;
         if (c.n_errors > 0)

@@ -8,6 +8,7 @@
 #include "common/arena.h"
 #include "common/diag.h"
 #include "systemd-generator/quadlet.h"
+#include "systemd-generator/str-index.h"
 #include "systemd-generator/unit-file.h"
 
 /* One source file found on the search path. Strings live in the run's arena. */
@@ -31,7 +32,11 @@ typedef struct QuadletSet {
         Quadlet *items;
         size_t n, alloc;
         char **dirs; /* every directory walked, in precedence order: drop-ins are looked up there */
+        StrIndex by_name; /* file name → index into items */
 } QuadletSet;
+
+/* Rebuilds set->by_name after items were reordered. Returns 0 or -ENOMEM. */
+int quadlet_set_reindex(QuadletSet *set);
 
 /* unit-dirs.c: finds the files and drop-in dirs. Returns 0 or -ENOMEM; unreadable directories are
  * reported to diags as warnings and skipped. */

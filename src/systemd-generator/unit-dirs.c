@@ -155,9 +155,8 @@ static int set_add(QuadletSet *set, QuadletType type, const char *dir, const cha
         Quadlet *q;
         const char *at, *dot;
 
-        for (size_t i = 0; i < set->n; i++)
-                if (streq(set->items[i].name, name))
-                        return 0; /* an earlier directory wins */
+        if (str_index_get(&set->by_name, name, NULL))
+                return 0; /* an earlier directory wins */
         if (set->n == set->alloc) {
                 Quadlet *m = realloc(set->items, sizeof(Quadlet) * (set->alloc = set->alloc ? set->alloc * 2 : 32));
                 if (!m)
@@ -180,7 +179,17 @@ static int set_add(QuadletSet *set, QuadletType type, const char *dir, const cha
                         return -ENOMEM;
         } else if (!(q->prefix = arena_strndup(set->arena, name, (size_t) (dot - name))))
                 return -ENOMEM;
+        if (str_index_put(&set->by_name, q->name, set->n) < 0)
+                return -ENOMEM;
         set->n++;
+        return 0;
+}
+
+int quadlet_set_reindex(QuadletSet *set) {
+        str_index_done(&set->by_name);
+        for (size_t i = 0; i < set->n; i++)
+                if (str_index_put(&set->by_name, set->items[i].name, i) < 0)
+                        return -ENOMEM;
         return 0;
 }
 
@@ -294,15 +303,15 @@ void quadlet_set_done(QuadletSet *set) {
         }
         free(set->items);
         strv_free(set->dirs);
+        str_index_done(&set->by_name);
         arena_free(set->arena);
         *set = (QuadletSet){};
 }
 
 const Quadlet *quadlet_set_lookup(const QuadletSet *set, const char *name) {
-        for (size_t i = 0; i < set->n; i++)
-                if (streq(set->items[i].name, name))
-                        return &set->items[i];
-        return NULL;
+        size_t i;
+
+        return str_index_get(&set->by_name, name, &i) ? &set->items[i] : NULL;
 }
 
 static int read_unit(const char *path, const char *display, UnitFile **ret, DiagList *diags) {
@@ -364,7 +373,6 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
         DropIn *dropins = NULL;
         size_t n_dropins = 0;
         const char *src = q->path;
-        _cleanup_free_ char *template_path = NULL;
         struct stat st;
         int r;
 
@@ -428,7 +436,8 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
                         }
                 }
 
-        qsort(dropins, n_dropins, sizeof(DropIn), dropin_cmp);
+        if (n_dropins > 0)
+                qsort(dropins, n_dropins, sizeof(DropIn), dropin_cmp);
         for (size_t i = 0; i < n_dropins; i++) {
                 _cleanup_unit_file_free_ UnitFile *d = NULL;
 

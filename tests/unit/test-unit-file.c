@@ -459,6 +459,74 @@ static void test_booleans(void **state) {
         assert_false(unit_value_is_false(NULL));
 }
 
+
+/* The generator's writer side: building a unit, writing it, and quoting Exec words so that systemd's
+ * splitting (unit_value_split_words(), the same rules) gives every word back unchanged. */
+static void test_build_and_write(void **state) {
+        DiagList diags = DIAG_LIST_INIT;
+        _cleanup_unit_file_free_ UnitFile *uf = parse_ok("[Container]\nImage=a\n\n[Install]\nWantedBy=x\n", 0, &diags);
+        StrBuf sb = STRBUF_INIT;
+        _cleanup_free_ char *text = NULL;
+
+        assert_int_equal(unit_file_rename_section(uf, "Container", "X-Container"), 0);
+        assert_int_equal(unit_file_add(uf, "Unit", "SourcePath", "/x/a.container"), 0);
+        assert_int_equal(unit_file_prepend(uf, "Unit", "Wants", "network-online.target"), 0);
+        assert_int_equal(unit_file_addf(uf, "Service", "ExecStart", "%s run %d", "/usr/bin/skiff", 1), 0);
+        assert_true(unit_file_has_key(uf, "Unit", "Wants"));
+        assert_false(unit_file_has_key(uf, "Container", "Image"));
+        assert_int_equal(unit_file_write(uf, &sb), 0);
+        text = strbuf_detach(&sb);
+        assert_string_equal(text, "[X-Container]\nImage=a\n\n[Install]\nWantedBy=x\n\n[Unit]\n"
+                                  "Wants=network-online.target\nSourcePath=/x/a.container\n\n[Service]\n"
+                                  "ExecStart=/usr/bin/skiff run 1\n");
+        unit_file_unset(uf, "Unit", "Wants");
+        assert_false(unit_file_has_key(uf, "Unit", "Wants"));
+        assert_int_equal(unit_file_add(uf, "Unit", "After", "b"), 0);
+        assert_string_equal(unit_file_get_last(uf, "Unit", "After"), "b");
+        {
+                const UnitSection *first = unit_file_ensure_section(uf, "First", true);
+                assert_ptr_equal(first, uf->sections);
+                assert_string_equal(first->name, "First");
+                assert_ptr_equal(unit_file_ensure_section(uf, "Unit", true), unit_file_find_section(uf, "Unit"));
+        }
+}
+
+static void test_merge_keeps_origin(void **state) {
+        DiagList diags = DIAG_LIST_INIT;
+        _cleanup_unit_file_free_ UnitFile *base = parse_ok("[Container]\nImage=a\n", 0, &diags);
+        _cleanup_unit_file_free_ UnitFile *d = NULL;
+
+        assert_int_equal(unit_file_parse("\n[Container]\nLabel=x\n", 19, "d/10.conf", &d, &diags), 0);
+        assert_int_equal(unit_file_merge(base, d), 0);
+        assert_string_equal(base->sections->entries->file, "t.container");
+        assert_string_equal(base->sections->entries->next->file, "d/10.conf");
+        assert_int_equal(base->sections->entries->next->line, 3);
+}
+
+static void test_quote_word_round_trip(void **state) {
+        static const char *const words[] = {
+                "plain", "--flag=value", "%t/%N.cid", "a b", "", "say \"hi\"", "back\\slash", "it's",
+                "tab\there", "new\nline", "\001ctl", "utf-8 é", "$HOME", "semi;colon",
+        };
+        StrBuf sb = STRBUF_INIT;
+        _cleanup_free_ char *line = NULL;
+        _cleanup_strv_free_ char **back = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(words); i++) {
+                if (i > 0)
+                        assert_int_equal(strbuf_putc(&sb, ' '), 0);
+                assert_int_equal(unit_value_quote_word(&sb, words[i]), 0);
+        }
+        line = strbuf_detach(&sb);
+        assert_non_null(line);
+        assert_int_equal(unit_value_split_words(line, &back), 0);
+        assert_int_equal(strv_length(back), ELEMENTSOF(words));
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                assert_string_equal(back[i], words[i]);
+        /* Plain words stay as they are: quadlet's output is recognisable. */
+        assert_non_null(strstr(line, "plain --flag=value %t/%N.cid \"a b\" \"\" "));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_sections_in_order),
@@ -480,6 +548,9 @@ int main(void) {
                 cmocka_unit_test(test_split_words_errors),
                 cmocka_unit_test(test_specifiers_untouched),
                 cmocka_unit_test(test_booleans),
+                cmocka_unit_test(test_build_and_write),
+                cmocka_unit_test(test_merge_keeps_origin),
+                cmocka_unit_test(test_quote_word_round_trip),
         };
 
         return unit_run_tests("unit-file", tests, ELEMENTSOF(tests));
