@@ -169,6 +169,7 @@ check quadlet "$prep_q" "$cmd_q" "$out_q"
 
 # ---- 5. Wall time --------------------------------------------------------------------------------------
 header "Wall time: hyperfine, $WARMUP warm-up runs, $RUNS runs each"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 hf=(hyperfine --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$work/hyperfine.json" -i)
 if [[ -z $quadlet_only ]]; then
         hf+=(--command-name skiff-generator --prepare "$prep_s" "$cmd_s")
@@ -200,11 +201,13 @@ printf 'machine: %s, %s vCPUs, %s (shared with other work while this ran)\n' \
         "$(uname -r)" "$(nproc)" "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 printf 'input: %s unit files (%s), seed %s; mode: %s%s\n' "$nunits" "$in" "$SEED" "$mode" \
         "$([[ $mode == outdir ]] && echo " (into $outbase, $(findmnt -no FSTYPE -T "$outbase" | head -n1))")"
-printf '%-16s %10s %10s %10s %14s %12s %8s\n' tool "median ms" "mean ms" "min ms" "per file µs" "peak RSS" units
+echo "load average before the runs: $load_before (CPU time, user+sys, moves less than wall time on a busy machine)"
+printf '%-16s %10s %10s %10s %12s %14s %12s %8s\n' tool "median ms" "mean ms" "min ms" "user+sys ms" "per file µs" "peak RSS" units
 row() {  # row NAME HF-NAME RSS UNITS
         local med
         med=$(stat "$2" median)
-        printf '%-16s %10s %10s %10s %14s %9s MiB %8s\n' "$1" "$med" "$(stat "$2" mean)" "$(stat "$2" min)" \
+        printf '%-16s %10s %10s %10s %12s %14s %9s MiB %8s\n' "$1" "$med" "$(stat "$2" mean)" "$(stat "$2" min)" \
+                "$(awk -v u="$(stat "$2" user)" -v s="$(stat "$2" system)" 'BEGIN {printf "%.1f", u + s}')" \
                 "$(awk -v m="$med" -v n="$nunits" 'BEGIN {printf "%.1f", m * 1000 / n}')" \
                 "$(awk -v k="$3" 'BEGIN {printf "%.1f", k / 1024}')" "$4"
 }
