@@ -16,6 +16,7 @@
 
 /* ---- the keys of each group ---------------------------------------------------------------------- */
 
+/* clang-format off */
 static const char *const container_keys[] = {
         "AddCapability", "AddDevice", "AddHost", "Annotation", "AppArmor", "AutoUpdate", "CgroupsMode",
         "ContainerName", "ContainersConfModule", "DNS", "DNSOption", "DNSSearch", "DropCapability",
@@ -60,18 +61,20 @@ static const char *const image_keys[] = {
         "ServiceName", "TLSVerify", "Variant", NULL,
 };
 static const char *const quadlet_keys[] = { "DefaultDependencies", NULL };
+/* clang-format on */
 
 static const char *const *const type_keys[_QUADLET_TYPE_MAX] = {
-        [QUADLET_CONTAINER] = container_keys, [QUADLET_VOLUME] = volume_keys, [QUADLET_NETWORK] = network_keys,
-        [QUADLET_IMAGE] = image_keys,         [QUADLET_KUBE] = kube_keys,     [QUADLET_POD] = pod_keys,
+        [QUADLET_CONTAINER] = container_keys, [QUADLET_VOLUME] = volume_keys,
+        [QUADLET_NETWORK] = network_keys,     [QUADLET_IMAGE] = image_keys,
+        [QUADLET_KUBE] = kube_keys,           [QUADLET_POD] = pod_keys,
 };
 static const char *const group_names[_QUADLET_TYPE_MAX] = {
         [QUADLET_CONTAINER] = "Container", [QUADLET_VOLUME] = "Volume", [QUADLET_NETWORK] = "Network",
         [QUADLET_IMAGE] = "Image",         [QUADLET_KUBE] = "Kube",     [QUADLET_POD] = "Pod",
 };
 static const char *const service_suffix[_QUADLET_TYPE_MAX] = {
-        [QUADLET_CONTAINER] = "", [QUADLET_VOLUME] = "-volume", [QUADLET_NETWORK] = "-network",
-        [QUADLET_IMAGE] = "-image", [QUADLET_KUBE] = "", [QUADLET_POD] = "-pod",
+        [QUADLET_CONTAINER] = "",   [QUADLET_VOLUME] = "-volume", [QUADLET_NETWORK] = "-network",
+        [QUADLET_IMAGE] = "-image", [QUADLET_KUBE] = "",          [QUADLET_POD] = "-pod",
 };
 
 static bool strv_has(const char *const *l, const char *s) {
@@ -92,7 +95,9 @@ static size_t edit_distance(const char *a, const char *b) {
         for (size_t i = 1; i <= la; i++) {
                 cur[0] = i;
                 for (size_t j = 1; j <= lb; j++) {
-                        size_t sub = prev[j - 1] + (tolower((unsigned char) a[i - 1]) != tolower((unsigned char) b[j - 1]));
+                        size_t sub =
+                                prev[j - 1]
+                                + (tolower((unsigned char) a[i - 1]) != tolower((unsigned char) b[j - 1]));
                         cur[j] = MIN(MIN(prev[j] + 1, cur[j - 1] + 1), sub);
                 }
                 memcpy(prev, cur, sizeof(size_t) * (lb + 1));
@@ -125,11 +130,11 @@ typedef struct Conv {
         const UnitSection *sec; /* the type's group, may be NULL */
         const char *group;      /* "Container" */
         UnitFile *out;
-        char **cmd;             /* the command line being built */
-        char **deps;            /* services to Require and order After, in order of first mention */
-        char **mounts;          /* RequiresMountsFor= paths */
-        char *binds_to;         /* the pod's service */
-        char **scratch;         /* strings that live as long as the conversion */
+        char **cmd;     /* the command line being built */
+        char **deps;    /* services to Require and order After, in order of first mention */
+        char **mounts;  /* RequiresMountsFor= paths */
+        char *binds_to; /* the pod's service */
+        char **scratch; /* strings that live as long as the conversion */
         unsigned n_errors;
         bool oom;
 } Conv;
@@ -266,9 +271,9 @@ static size_t get_all(Conv *c, const char *key, const UnitEntry ***ret) {
         return n;
 }
 
-#define FOREACH_VALUE(c, key, e)                                                                   \
-        for (const UnitEntry **_l_ = NULL, **_p_ = NULL, *e = NULL; !_p_;                            \
-             free(_l_), _p_ = (const UnitEntry **) 1)                                               \
+#define FOREACH_VALUE(c, key, e)                                          \
+        for (const UnitEntry **_l_ = NULL, **_p_ = NULL, *e = NULL; !_p_; \
+             free(_l_), _p_ = (const UnitEntry **) 1)                     \
                 for (size_t _n_ = get_all(c, key, &_l_), _i_ = 0; _i_ < _n_ && ((e = _l_[_i_]), 1); _i_++)
 
 static int get_bool(Conv *c, const char *key, int def, const UnitEntry **ret_e) {
@@ -309,10 +314,8 @@ static void add_string(Conv *c, const char *key, const char *flag) {
 /* flag VALUE for each value of a list key. */
 static void add_all_strings(Conv *c, const char *key, const char *flag) {
         FOREACH_VALUE(c, key, e)
-                add_args(c, flag, e->value);
+        add_args(c, flag, e->value);
 }
-
-
 
 /* flag when key is true, flag=false when it is false (quadlet's booleans). */
 static void add_bool(Conv *c, const char *key, const char *flag) {
@@ -472,8 +475,8 @@ static const Quadlet *resolve_ref(Conv *c, const UnitEntry *e, const char *name,
         if (t->instance && !*t->instance && !*ret_instance) {
                 /* A template referenced by name: only meaningful from a template or an instance. */
                 if (!c->q->instance) {
-                        conv_error(c, e, "%s=%s: '%s' is a template; name an instance (%s%s)", e->key, e->value,
-                                   name, t->prefix, "@NAME...");
+                        conv_error(c, e, "%s=%s: '%s' is a template; name an instance (%s%s)", e->key,
+                                   e->value, name, t->prefix, "@NAME...");
                         return NULL;
                 }
                 *ret_instance = *c->q->instance ? c->q->instance : "%i";
@@ -521,7 +524,8 @@ static char *ref_resource(Conv *c, const UnitEntry *e, const char *name, Quadlet
         if (!t)
                 return NULL;
         if (!t->resource) {
-                conv_error(c, e, "%s=%s: the name of '%s' depends on specifiers; set its %s", e->key, e->value, name,
+                conv_error(c, e, "%s=%s: the name of '%s' depends on specifiers; set its %s", e->key,
+                           e->value, name,
                            want == QUADLET_CONTAINER ? "ContainerName= without them"
                            : want == QUADLET_POD     ? "PodName= without them"
                            : want == QUADLET_VOLUME  ? "VolumeName= without them"
@@ -556,13 +560,15 @@ static void check_keys(Conv *c) {
                                 continue;
                         for (QuadletType t = 0; t < _QUADLET_TYPE_MAX; t++)
                                 if (t != c->q->type && strv_has(type_keys[t], e->key)) {
-                                        conv_error(c, e, "key '%s' belongs in [%s] (a .%s file), not in [%s]", e->key,
-                                                   group_names[t], quadlet_type_to_string(t), c->group);
+                                        conv_error(
+                                                c, e, "key '%s' belongs in [%s] (a .%s file), not in [%s]",
+                                                e->key, group_names[t], quadlet_type_to_string(t), c->group);
                                         goto next;
                                 }
                         hint = did_you_mean(keys, e->key);
                         if (hint)
-                                conv_error(c, e, "unknown key '%s' in [%s]; did you mean '%s'?", e->key, c->group, hint);
+                                conv_error(c, e, "unknown key '%s' in [%s]; did you mean '%s'?", e->key,
+                                           c->group, hint);
                         else
                                 conv_error(c, e, "unknown key '%s' in [%s]", e->key, c->group);
                 next:;
@@ -575,25 +581,42 @@ static void check_keys(Conv *c) {
         for (const UnitSection *s = c->q->uf->sections; s; s = s->next)
                 for (QuadletType t = 0; t < _QUADLET_TYPE_MAX; t++)
                         if (t != c->q->type && streq(s->name, group_names[t]))
-                                conv_warning(c, NULL, "section [%s] belongs in a .%s file; passed on to systemd, which ignores it",
-                                             s->name, quadlet_type_to_string(t));
+                                conv_warning(
+                                        c, NULL,
+                                        "section [%s] belongs in a .%s file; passed on to systemd, which ignores it",
+                                        s->name, quadlet_type_to_string(t));
 
         {
                 const UnitSection *svc = unit_file_find_section(c->q->uf, "Service");
                 if (svc)
                         for (const UnitEntry *e = svc->entries; e; e = e->next)
-                                if (streq(e->key, "User") || streq(e->key, "Group") || streq(e->key, "DynamicUser"))
-                                        conv_warning(c, e, "[Service] %s= runs skiff as another user, whose containers are not "
-                                                     "this manager's; use the user search path instead", e->key);
+                                if (streq(e->key, "User") || streq(e->key, "Group")
+                                    || streq(e->key, "DynamicUser"))
+                                        conv_warning(
+                                                c, e,
+                                                "[Service] %s= runs skiff as another user, whose containers are not "
+                                                "this manager's; use the user search path instead",
+                                                e->key);
         }
 }
 
 /* [Unit] keys naming quadlet files are rewritten to the services those files generate. */
-static const char *const unit_dep_keys[] = {
-        "After", "Before", "BindsTo", "Conflicts", "OnFailure", "OnSuccess", "PartOf", "PropagatesReloadTo",
-        "PropagatesStopTo", "ReloadPropagatedFrom", "Requires", "Requisite", "StopPropagatedFrom", "Upholds",
-        "Wants", "Upholds", NULL,
-};
+static const char *const unit_dep_keys[] = {"After",
+                                            "Before",
+                                            "BindsTo",
+                                            "Conflicts",
+                                            "OnFailure",
+                                            "OnSuccess",
+                                            "PartOf",
+                                            "PropagatesReloadTo",
+                                            "PropagatesStopTo",
+                                            "ReloadPropagatedFrom",
+                                            "Requires",
+                                            "Requisite",
+                                            "StopPropagatedFrom",
+                                            "Upholds",
+                                            "Wants",
+                                            NULL};
 
 static void rewrite_unit_deps(Conv *c) {
         UnitSection *s = NULL;
@@ -684,7 +707,7 @@ static void service_default(Conv *c, const char *key, const char *value) {
 static void cmd_start(Conv *c, const char *verb1, const char *verb2) {
         /* Not resolved against the unit's dir: a relative module is looked up in containers.conf.d. */
         FOREACH_VALUE(c, "ContainersConfModule", e)
-                add_argf(c, "--module=%s", e->value);
+        add_argf(c, "--module=%s", e->value);
         add_all_words(c, "GlobalArgs");
         add_arg(c, verb1);
         if (verb2)
@@ -707,9 +730,11 @@ static void init_service(Conv *c) {
         if (dd && unit_value_parse_boolean(dd) < 0)
                 conv_error(c, NULL, "[Quadlet] DefaultDependencies=%s: not a boolean", dd);
         if (!dd || unit_value_parse_boolean(dd) != 0) {
-                const char *target = c->opts->user ? "skiff-user-wait-network-online.service" : "network-online.target";
+                const char *target =
+                        c->opts->user ? "skiff-user-wait-network-online.service" : "network-online.target";
 
-                if (unit_file_prepend(uf, "Unit", "After", target) < 0 || unit_file_prepend(uf, "Unit", "Wants", target) < 0)
+                if (unit_file_prepend(uf, "Unit", "After", target) < 0
+                    || unit_file_prepend(uf, "Unit", "Wants", target) < 0)
                         c->oom = true;
         }
         unit_add(c, "SourcePath", c->q->path);
@@ -781,7 +806,9 @@ static bool publish_port_valid(const char *v) {
 static void add_publish(Conv *c) {
         FOREACH_VALUE(c, "PublishPort", e) {
                 if (!publish_port_valid(e->value)) {
-                        conv_error(c, e, "PublishPort=%s: expected [[IP:][HOSTPORT]:]CONTAINERPORT[/tcp|udp|sctp]", e->value);
+                        conv_error(c, e,
+                                   "PublishPort=%s: expected [[IP:][HOSTPORT]:]CONTAINERPORT[/tcp|udp|sctp]",
+                                   e->value);
                         continue;
                 }
                 add_args(c, "--publish", e->value);
@@ -807,7 +834,8 @@ static const char *check_enum(Conv *c, const char *key, const char *const *allow
 static void add_networks(Conv *c, bool allow_container) {
         FOREACH_VALUE(c, "Network", e) {
                 const char *colon = strchr(e->value, ':');
-                _cleanup_free_ char *name = colon ? strndup(e->value, (size_t) (colon - e->value)) : strdup(e->value);
+                _cleanup_free_ char *name =
+                        colon ? strndup(e->value, (size_t) (colon - e->value)) : strdup(e->value);
 
                 if (!name) {
                         c->oom = true;
@@ -821,11 +849,15 @@ static void add_networks(Conv *c, bool allow_container) {
                         _cleanup_free_ char *res = NULL;
 
                         if (!allow_container) {
-                                conv_error(c, e, "Network=%s: only a .container can share another container's network", e->value);
+                                conv_error(
+                                        c, e,
+                                        "Network=%s: only a .container can share another container's network",
+                                        e->value);
                                 continue;
                         }
                         if (colon) {
-                                conv_error(c, e, "Network=%s: a .container network takes no options", e->value);
+                                conv_error(c, e, "Network=%s: a .container network takes no options",
+                                           e->value);
                                 continue;
                         }
                         res = ref_resource(c, e, name, QUADLET_CONTAINER);
@@ -859,7 +891,7 @@ static void add_userns(Conv *c, bool allow_manual) {
                 add_args(c, "--userns", userns);
         for (size_t i = 0; i < ELEMENTSOF(maps); i++)
                 FOREACH_VALUE(c, maps[i], e)
-                        add_args(c, flags[i], e->value);
+        add_args(c, flags[i], e->value);
         if (!remap)
                 return;
         if (streq(remap, "auto")) {
@@ -872,17 +904,18 @@ static void add_userns(Conv *c, bool allow_manual) {
                 add_args(c, "--userns", "keep-id");
         else if (streq(remap, "manual") && allow_manual) {
                 FOREACH_VALUE(c, "RemapUid", e)
-                        add_optf(c, "--uidmap", "%s", e->value);
+                add_optf(c, "--uidmap", "%s", e->value);
                 FOREACH_VALUE(c, "RemapGid", e)
-                        add_optf(c, "--gidmap", "%s", e->value);
+                add_optf(c, "--gidmap", "%s", e->value);
         } else
-                conv_error(c, re, "RemapUsers=%s: must be %s", remap, allow_manual ? "auto, keep-id or manual" : "auto or keep-id");
+                conv_error(c, re, "RemapUsers=%s: must be %s", remap,
+                           allow_manual ? "auto, keep-id or manual" : "auto or keep-id");
 }
 
 static void add_log(Conv *c) {
         add_string(c, "LogDriver", "--log-driver");
         FOREACH_VALUE(c, "LogOpt", e)
-                add_optf(c, "--log-opt", "%s", e->value);
+        add_optf(c, "--log-opt", "%s", e->value);
 }
 
 /* Volume=SRC:DST[:OPTS] for containers and pods. */
@@ -1020,7 +1053,10 @@ static void convert_container(Conv *c) {
         } else if (notify)
                 sdnotify = "healthy";
         if (killmode && !streq(killmode, "mixed") && !streq(killmode, "control-group"))
-                conv_error(c, e_kill, "[Service] KillMode=%s: must be mixed or control-group (all of the container's processes must be stopped)", killmode);
+                conv_error(
+                        c, e_kill,
+                        "[Service] KillMode=%s: must be mixed or control-group (all of the container's processes must be stopped)",
+                        killmode);
         if (type && !streq(type, "notify") && !streq(type, "oneshot"))
                 conv_error(c, e_type, "[Service] Type=%s: must be notify or oneshot", type);
         if (reload_cmd && reload_sig)
@@ -1036,7 +1072,9 @@ static void convert_container(Conv *c) {
         }
 
         /* The container's name: ContainerName= or systemd-%N (systemd-%p_%i for templates). */
-        name = strdup(get_nonempty(c, "ContainerName", NULL) ?: c->q->instance ? "systemd-%p_%i" : "systemd-%N");
+        name = strdup(get_nonempty(c, "ContainerName", NULL)
+                              ?: c->q->instance ? "systemd-%p_%i"
+                                                : "systemd-%N");
         if (!name)
                 c->oom = true;
 
@@ -1136,8 +1174,10 @@ static void convert_container(Conv *c) {
         if (get_bool(c, "SecurityLabelNested", false, NULL) == 1)
                 add_args(c, "--security-opt", "label=nested");
         {
-                const char *t = get_nonempty(c, "SecurityLabelType", NULL), *l = get_nonempty(c, "SecurityLabelLevel", NULL),
-                           *f = get_nonempty(c, "SecurityLabelFileType", NULL), *aa = get_nonempty(c, "AppArmor", NULL);
+                const char *t = get_nonempty(c, "SecurityLabelType", NULL),
+                           *l = get_nonempty(c, "SecurityLabelLevel", NULL),
+                           *f = get_nonempty(c, "SecurityLabelFileType", NULL),
+                           *aa = get_nonempty(c, "AppArmor", NULL);
                 if (t)
                         add_optf(c, "--security-opt", "label=type:%s", t);
                 if (f)
@@ -1225,9 +1265,9 @@ static void convert_container(Conv *c) {
         add_keyvals(c, "Label", "--label");
         add_keyvals(c, "Annotation", "--annotation");
         FOREACH_VALUE(c, "Mask", e)
-                add_optf(c, "--security-opt", "mask=%s", e->value);
+        add_optf(c, "--security-opt", "mask=%s", e->value);
         FOREACH_VALUE(c, "Unmask", e)
-                add_optf(c, "--security-opt", "unmask=%s", e->value);
+        add_optf(c, "--security-opt", "unmask=%s", e->value);
         FOREACH_VALUE(c, "EnvironmentFile", e) {
                 _cleanup_free_ char *p = resolve_path(c, e->value);
                 if (!p)
@@ -1319,7 +1359,8 @@ static void convert_kube(Conv *c) {
         if (type && !streq(type, "notify") && !streq(type, "oneshot"))
                 conv_error(c, e_type, "[Service] Type=%s: must be notify or oneshot", type);
         if (wd && streq(wd, "yaml") && strv_length(yamls) > 1)
-                conv_error(c, e_swd, "SetWorkingDirectory=yaml: ambiguous with %zu Yaml= files", strv_length(yamls));
+                conv_error(c, e_swd, "SetWorkingDirectory=yaml: ambiguous with %zu Yaml= files",
+                           strv_length(yamls));
         {
                 const char *r = get_nonempty(c, "RemapUsers", NULL);
                 if (r && streq(r, "manual"))
@@ -1346,11 +1387,14 @@ static void convert_kube(Conv *c) {
                 const char *slash = strchr(e->value, '/');
                 const char *policy = slash ? slash + 1 : e->value;
                 if (!streq(policy, "registry") && !streq(policy, "local")) {
-                        conv_error(c, e, "AutoUpdate=%s: must be registry, local or CONTAINER/registry|local", e->value);
+                        conv_error(c, e,
+                                   "AutoUpdate=%s: must be registry, local or CONTAINER/registry|local",
+                                   e->value);
                         continue;
                 }
                 if (slash)
-                        add_argf(c, "--annotation=io.containers.autoupdate/%.*s=%s", (int) (slash - e->value), e->value, policy);
+                        add_argf(c, "--annotation=io.containers.autoupdate/%.*s=%s",
+                                 (int) (slash - e->value), e->value, policy);
                 else
                         add_argf(c, "--annotation=io.containers.autoupdate=%s", policy);
         }
@@ -1536,12 +1580,19 @@ static void convert_volume(Conv *c) {
 
 static void convert_network(Conv *c) {
         const UnitEntry **subnets = NULL, **gws = NULL, **ranges = NULL;
-        size_t ns = get_all(c, "Subnet", &subnets), ng = get_all(c, "Gateway", &gws), nr = get_all(c, "IPRange", &ranges);
+        size_t ns = get_all(c, "Subnet", &subnets), ng = get_all(c, "Gateway", &gws),
+               nr = get_all(c, "IPRange", &ranges);
 
         if (ng > ns)
-                conv_error(c, gws[ns], "Gateway=%s: more gateways than subnets (each Gateway= pairs with the Subnet= in the same position)", gws[ns]->value);
+                conv_error(
+                        c, gws[ns],
+                        "Gateway=%s: more gateways than subnets (each Gateway= pairs with the Subnet= in the same position)",
+                        gws[ns]->value);
         if (nr > ns)
-                conv_error(c, ranges[ns], "IPRange=%s: more ranges than subnets (each IPRange= pairs with the Subnet= in the same position)", ranges[ns]->value);
+                conv_error(
+                        c, ranges[ns],
+                        "IPRange=%s: more ranges than subnets (each IPRange= pairs with the Subnet= in the same position)",
+                        ranges[ns]->value);
 
         cmd_start(c, "network", "create");
         add_arg(c, "--ignore");
@@ -1563,7 +1614,7 @@ static void convert_network(Conv *c) {
                         add_args(c, "--ip-range", ranges[i]->value);
         }
         FOREACH_VALUE(c, "Options", e)
-                add_optf(c, "--opt", "%s", e->value);
+        add_optf(c, "--opt", "%s", e->value);
         add_keyvals(c, "Label", "--label");
         add_all_words(c, "PodmanArgs");
         add_arg(c, get_nonempty(c, "NetworkName", NULL) ?: c->q->resource);
@@ -1620,15 +1671,17 @@ static void convert_image(Conv *c) {
 
 /* ---- names, entry point -------------------------------------------------------------------------- */
 
-int quadlet_names(QuadletSet *set, Quadlet *q, DiagList *diags) {
+int quadlet_names(QuadletSet *set, Quadlet *q) {
         const char *group = group_names[q->type];
         const char *svcname = q->uf ? unit_file_get_last(q->uf, group, "ServiceName") : NULL;
         const char *base = !isempty(svcname) ? svcname : NULL;
         const char *inst_part = q->instance ? "@" : "";
         const char *inst = q->instance ?: "";
         static const char *const name_keys[_QUADLET_TYPE_MAX] = {
-                [QUADLET_CONTAINER] = "ContainerName", [QUADLET_VOLUME] = "VolumeName",
-                [QUADLET_NETWORK] = "NetworkName", [QUADLET_POD] = "PodName",
+                [QUADLET_CONTAINER] = "ContainerName",
+                [QUADLET_VOLUME] = "VolumeName",
+                [QUADLET_NETWORK] = "NetworkName",
+                [QUADLET_POD] = "PodName",
         };
         const char *explicit = NULL;
 
@@ -1653,7 +1706,8 @@ int quadlet_names(QuadletSet *set, Quadlet *q, DiagList *diags) {
                                 break;
                         }
                 if (ok) {
-                        q->resource = q->instance && *q->instance ? with_instance(explicit, q->instance) : strdup(explicit);
+                        q->resource = q->instance && *q->instance ? with_instance(explicit, q->instance)
+                                                                  : strdup(explicit);
                         if (!q->resource)
                                 return -ENOMEM;
                         /* kept in the arena like every other string of q */
@@ -1673,9 +1727,11 @@ int quadlet_names(QuadletSet *set, Quadlet *q, DiagList *diags) {
                 if (!q->instance)
                         q->resource = arena_printf(set->arena, "systemd-%s", q->prefix);
                 else if (q->type == QUADLET_CONTAINER)
-                        q->resource = arena_printf(set->arena, "systemd-%s_%s", q->prefix, *inst ? inst : "%i");
+                        q->resource =
+                                arena_printf(set->arena, "systemd-%s_%s", q->prefix, *inst ? inst : "%i");
                 else
-                        q->resource = arena_printf(set->arena, "systemd-%s-%s", q->prefix, *inst ? inst : "%i");
+                        q->resource =
+                                arena_printf(set->arena, "systemd-%s-%s", q->prefix, *inst ? inst : "%i");
                 if (!q->resource)
                         return -ENOMEM;
                 break;
@@ -1689,7 +1745,6 @@ int quadlet_names(QuadletSet *set, Quadlet *q, DiagList *diags) {
         default:
                 break;
         }
-        (void) diags;
         return 0;
 }
 

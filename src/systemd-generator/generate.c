@@ -55,6 +55,21 @@ static int write_unit(int dir_fd, const char *name, const char *text) {
         return 0;
 }
 
+/* systemd's unit_name_is_valid() for what we generate: [A-Za-z0-9:_.\\-] and at most one '@'
+ * (which must not start the name), at most 255 bytes, ending in ".service". */
+static bool service_name_is_valid(const char *name) {
+        const char *at = strchr(name, '@');
+
+        if (strlen(name) > 255 || !endswith(name, ".service") || name[0] == '.' || at == name)
+                return false;
+        if (at && strchr(at + 1, '@'))
+                return false;
+        for (const char *p = name; *p; p++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\@", *p))
+                        return false;
+        return true;
+}
+
 /* Processing order, so that the units others refer to come first (quadlet's order): images, then
  * volumes and networks, then containers and kube units, pods last (they collect their members). */
 static int type_rank(QuadletType t) {
@@ -86,13 +101,26 @@ static unsigned blame_line(const Quadlet *q, const char *key, const char **ret_f
 
         *ret_file = q->path;
         switch (q->type) {
-        case QUADLET_CONTAINER: group = "Container"; break;
-        case QUADLET_POD: group = "Pod"; break;
-        case QUADLET_KUBE: group = "Kube"; break;
-        case QUADLET_VOLUME: group = "Volume"; break;
-        case QUADLET_NETWORK: group = "Network"; break;
-        case QUADLET_IMAGE: group = "Image"; break;
-        default: break;
+        case QUADLET_CONTAINER:
+                group = "Container";
+                break;
+        case QUADLET_POD:
+                group = "Pod";
+                break;
+        case QUADLET_KUBE:
+                group = "Kube";
+                break;
+        case QUADLET_VOLUME:
+                group = "Volume";
+                break;
+        case QUADLET_NETWORK:
+                group = "Network";
+                break;
+        case QUADLET_IMAGE:
+                group = "Image";
+                break;
+        default:
+                break;
         }
         s = group && q->uf ? unit_file_find_section(q->uf, group) : NULL;
         if (!s)
@@ -115,10 +143,10 @@ static int apply_install(const GeneratorOptions *opts, const Quadlet *q, const U
         static const struct {
                 const char *key, *suffix;
         } kinds[] = {
-                { "WantedBy", ".wants" },
-                { "RequiredBy", ".requires" },
-                { "UpheldBy", ".upholds" },
-                { "Alias", NULL },
+                {"WantedBy", ".wants"},
+                {"RequiredBy", ".requires"},
+                {"UpheldBy", ".upholds"},
+                {"Alias", NULL},
         };
         const UnitSection *s = unit_file_find_section(uf, "Install");
         _cleanup_free_ char *link_name = NULL;
@@ -227,7 +255,7 @@ int generate_units(const GeneratorOptions *opts, const char *out_dir, DiagList *
                         goto out;
         }
         for (size_t i = 0; i < set.n; i++) {
-                r = quadlet_names(&set, &set.items[i], diags);
+                r = quadlet_names(&set, &set.items[i]);
                 if (r < 0)
                         goto out;
         }
@@ -241,6 +269,15 @@ int generate_units(const GeneratorOptions *opts, const char *out_dir, DiagList *
 
                 if (!b->uf)
                         continue;
+                if (!service_name_is_valid(b->service)) {
+                        line = blame_line(b, "ServiceName", &file);
+                        (void) diag_list_add(
+                                diags, DIAG_ERROR, file, line, 0, NULL,
+                                "'%s' is not a valid systemd unit name (letters, digits, \":-_.\\\" and one '@' only)",
+                                b->service);
+                        b->failed = true;
+                        continue;
+                }
                 if (!str_index_get(&services, b->service, &j)) {
                         if (str_index_put(&services, b->service, i) < 0) {
                                 r = -ENOMEM;
@@ -249,8 +286,8 @@ int generate_units(const GeneratorOptions *opts, const char *out_dir, DiagList *
                         continue;
                 }
                 line = blame_line(b, "ServiceName", &file);
-                (void) diag_list_add(diags, DIAG_ERROR, file, line, 0, NULL, "generates %s, as %s does already",
-                                     b->service, set.items[j].path);
+                (void) diag_list_add(diags, DIAG_ERROR, file, line, 0, NULL,
+                                     "generates %s, as %s does already", b->service, set.items[j].path);
                 b->failed = true;
         }
 
@@ -309,7 +346,8 @@ int generate_units(const GeneratorOptions *opts, const char *out_dir, DiagList *
                         r = write_unit(out_fd, q->service, text);
                         if (r < 0) {
                                 (void) diag_list_add(diags, DIAG_ERROR, q->path, 0, 0, NULL,
-                                                     "cannot write %s/%s: %s", out_dir, q->service, strerror(-r));
+                                                     "cannot write %s/%s: %s", out_dir, q->service,
+                                                     strerror(-r));
                                 n_failed++;
                                 continue;
                         }

@@ -48,7 +48,8 @@ static void help(const char *name) {
 static void log_line(int level, const char *msg) {
         fprintf(stderr, "%s\n", msg);
         if (arg_kmsg_fd >= 0)
-                (void) dprintf(arg_kmsg_fd, "<%d>skiff-generator[%d]: %s\n", LOG_DAEMON | level, (int) getpid(), msg);
+                (void) dprintf(arg_kmsg_fd, "<%d>skiff-generator[%d]: %s\n", LOG_DAEMON | level,
+                               (int) getpid(), msg);
 }
 
 static void log_debug_line(const char *msg) {
@@ -108,13 +109,16 @@ int main(int argc, char *argv[]) {
                 }
         }
         if (!arg_dryrun && n_pos != 1 && n_pos != 3) {
-                fprintf(stderr, "%s: expected 1 or 3 output directories (or -dryrun), got %zu\n", name, n_pos);
+                fprintf(stderr, "%s: expected 1 or 3 output directories (or -dryrun), got %zu\n", name,
+                        n_pos);
                 return 1;
         }
         out_dir = n_pos > 0 ? pos[0] : NULL;
 
         if (!arg_dryrun && !arg_no_kmsg)
-                arg_kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+                /* SKIFF_GENERATOR_KMSG: a file standing in for the kernel log, for tests. */
+                arg_kmsg_fd = open(secure_getenv("SKIFF_GENERATOR_KMSG") ?: "/dev/kmsg",
+                                   O_WRONLY | O_CLOEXEC | O_NOCTTY | O_APPEND);
 
         r = quadlet_search_path(arg_user, &dirs);
         if (r == -EINVAL) {
@@ -149,7 +153,8 @@ int main(int argc, char *argv[]) {
         diag_list_done(&diags);
         if (r < 0) {
                 _cleanup_free_ char *m = NULL;
-                if (asprintf(&m, "skiff-generator: %s: %s", out_dir ? out_dir : "-dryrun", strerror(-r)) >= 0)
+                if (asprintf(&m, "skiff-generator: %s: %s", out_dir ? out_dir : "-dryrun", strerror(-r))
+                    >= 0)
                         log_line(LOG_ERR, m);
                 return 1;
         }

@@ -31,7 +31,7 @@ typedef struct QuadletSet {
         Arena *arena;
         Quadlet *items;
         size_t n, alloc;
-        char **dirs; /* every directory walked, in precedence order: drop-ins are looked up there */
+        char **dirs;      /* every directory walked, in precedence order: drop-ins are looked up there */
         StrIndex by_name; /* file name → index into items */
 } QuadletSet;
 
@@ -48,7 +48,7 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags);
 
 /* convert.c */
 /* Computes q->service and q->resource (after quadlet_load()). Returns 0 or -ENOMEM. */
-int quadlet_names(QuadletSet *set, Quadlet *q, DiagList *diags);
+int quadlet_names(QuadletSet *set, Quadlet *q);
 /* Translates q. Returns 0 and the generated unit in *ret (free with unit_file_free()), 1 when q has
  * errors (reported in diags; *ret untouched), or -ENOMEM. */
 int quadlet_convert(const QuadletSet *set, const Quadlet *q, const GeneratorOptions *opts, UnitFile **ret,

@@ -10,7 +10,7 @@
 typedef struct StrIndex {
         const char **keys; /* NULL: empty slot */
         size_t *values;
-        size_t size;       /* slots, a power of two */
+        size_t size; /* slots, a power of two */
         size_t n;
 } StrIndex;
 

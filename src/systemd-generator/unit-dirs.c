@@ -158,7 +158,8 @@ static int set_add(QuadletSet *set, QuadletType type, const char *dir, const cha
         if (str_index_get(&set->by_name, name, NULL))
                 return 0; /* an earlier directory wins */
         if (set->n == set->alloc) {
-                Quadlet *m = realloc(set->items, sizeof(Quadlet) * (set->alloc = set->alloc ? set->alloc * 2 : 32));
+                Quadlet *m = realloc(set->items,
+                                     sizeof(Quadlet) * (set->alloc = set->alloc ? set->alloc * 2 : 32));
                 if (!m)
                         return -ENOMEM;
                 set->items = m;
@@ -202,8 +203,8 @@ static int walk(Walk *w, const char *dir) {
         if (stat(dir, &st) < 0) {
                 if (errno == ENOENT || errno == ENOTDIR)
                         return 0;
-                return diag_list_add(w->diags, DIAG_WARNING, dir, 0, 0, NULL, "cannot read directory: %s, ignoring",
-                                     strerror(errno));
+                return diag_list_add(w->diags, DIAG_WARNING, dir, 0, 0, NULL,
+                                     "cannot read directory: %s, ignoring", strerror(errno));
         }
         if (!S_ISDIR(st.st_mode))
                 return 0;
@@ -228,8 +229,8 @@ static int walk(Walk *w, const char *dir) {
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return diag_list_add(w->diags, DIAG_WARNING, dir, 0, 0, NULL, "cannot read directory: %s, ignoring",
-                                     strerror(-r));
+                return diag_list_add(w->diags, DIAG_WARNING, dir, 0, 0, NULL,
+                                     "cannot read directory: %s, ignoring", strerror(-r));
         if (strv_extend(&w->set->dirs, dir) < 0)
                 return -ENOMEM;
 
@@ -323,7 +324,8 @@ static int read_unit(const char *path, const char *display, UnitFile **ret, Diag
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                (void) diag_list_add(diags, DIAG_ERROR, display, 0, 0, NULL, "cannot read file: %s", strerror(-r));
+                (void) diag_list_add(diags, DIAG_ERROR, display, 0, 0, NULL, "cannot read file: %s",
+                                     strerror(-r));
                 return 1;
         }
         r = unit_file_parse(text, size, display, ret, diags);

@@ -27,7 +27,8 @@ static void cleanup(void) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        static const char *const names[] = {"f.container", "f.volume", "f.network", "f.image", "f.kube", "f.pod"};
+        static const char *const names[] = {"f.container", "f.volume", "f.network",
+                                            "f.image",     "f.kube",   "f.pod"};
         char *dirs[] = {dir, NULL};
         char path[sizeof(dir) + 32];
         DiagList diags = DIAG_LIST_INIT;

@@ -36,7 +36,7 @@ mkdir -p "$tmp/units"
 printf '[Container]\nImage=docker.io/library/busybox:1\n\n[Install]\nWantedBy=default.target\n' >"$tmp/units/web.container"
 printf '[Volume]\n' >"$tmp/units/data.volume"
 
-echo "1..12"
+echo "1..14"
 
 run skiff-generator --help
 if [[ $? -eq 0 ]] && grep -q '^Usage:' "$tmp/out" && grep -q -- '-dryrun' "$tmp/out"; then ok "--help"; else fail "--help"; fi
@@ -87,4 +87,30 @@ if [[ $? -eq 0 ]] && [[ -L $tmp/o1/default.target.wants/web.service ]]; then ok 
 touch "$tmp/file"
 run skiff-generator -no-kmsg-log "$tmp/file/out"
 if [[ $? -eq 1 ]] && grep -q "skiff-generator: $tmp/file/out: " "$tmp/err"; then ok "unwritable output dir"; else fail "unwritable output dir"; fi
+# Run by systemd: every message also goes to the kernel log, "<PRI>skiff-generator[PID]: ",
+# LOG_DAEMON with the message's level (3 = error, 4 = warning).
+printf '[Container]\nImage=docker.io/library/busybox:1\nFrobnicate=1\n' >"$tmp/units/bad.container"
+printf '[Container]\nImage=docker.io/library/busybox:1\n[Service]\nUser=nobody\n' >"$tmp/units/warn.container"
+: >"$tmp/kmsg"
+env -i PATH=/usr/bin:/bin QUADLET_UNIT_DIRS="$tmp/units" SKIFF_GENERATOR_KMSG="$tmp/kmsg" \
+        "$gen" "$tmp/k1" >"$tmp/out" 2>"$tmp/err" </dev/null
+rc=$?
+if [[ $rc -eq 1 ]] && grep -qE "^<27>skiff-generator\[[0-9]+\]: $tmp/units/bad.container:3: unknown key 'Frobnicate' in \[Container\]$" "$tmp/kmsg" \
+        && grep -qE "^<28>skiff-generator\[[0-9]+\]: $tmp/units/warn.container:4: warning: \[Service\] User= " "$tmp/kmsg" \
+        && grep -q "bad.container:3: unknown key" "$tmp/err" && [[ -f $tmp/k1/warn.service && ! -e $tmp/k1/bad.service ]]; then
+        ok "kernel log and stderr when run by systemd; the bad unit skipped, exit 1"
+else
+        fail "kernel log"
+        sed 's/^/# kmsg: /' "$tmp/kmsg"
+fi
+: >"$tmp/kmsg"
+env -i PATH=/usr/bin:/bin QUADLET_UNIT_DIRS="$tmp/units" SKIFF_GENERATOR_KMSG="$tmp/kmsg" \
+        "$gen" -no-kmsg-log "$tmp/k2" >"$tmp/out" 2>"$tmp/err" </dev/null
+env -i PATH=/usr/bin:/bin QUADLET_UNIT_DIRS="$tmp/units" SKIFF_GENERATOR_KMSG="$tmp/kmsg" \
+        "$gen" -dryrun >"$tmp/out" 2>>"$tmp/err" </dev/null
+if [[ ! -s $tmp/kmsg ]] && [[ $(grep -c "unknown key 'Frobnicate'" "$tmp/err") -eq 2 ]]; then
+        ok "-no-kmsg-log and -dryrun: stderr only"
+else
+        fail "-no-kmsg-log and -dryrun"
+fi
 exit $status

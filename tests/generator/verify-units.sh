@@ -58,14 +58,14 @@ for d in "${list[@]}"; do
                 status=1
                 continue
         fi
-        units=("$out"/*.service)
         verify=(systemd-analyze verify --man=no)
         user=false
         [[ " ${args[*]} " == *" -user "* ]] && user=true
         if $user; then
                 verify=(systemd-analyze --user verify --man=no)
-                cp "$wait_unit" "$out/"
+                cp "$wait_unit" "$out/" # verified with the others
         fi
+        units=("$out"/*.service)
         if ! XDG_RUNTIME_DIR=$tmp/xdg SYSTEMD_UNIT_PATH="$out:" "${verify[@]}" "${units[@]}" >"$tmp/verify.log" 2>&1; then
                 echo "not ok $n - $name: systemd-analyze verify failed"
                 sed 's/^/# /' "$tmp/verify.log"
