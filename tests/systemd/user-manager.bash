@@ -30,12 +30,11 @@
 #                                       systemd's own); holds skiff-generator when it is built (copied from
 #                                       $SKIFF_GENERATOR, or $SKIFF_BUILDDIR/src/systemd-generator/, as
 #                                       skiff-user-generator, its installed user-mode name)
-#   UM_LOG=$UM_ROOT/manager.log         the manager's stdout/stderr, which units and generators inherit
-#                                       (--default-standard-output=inherit: there is no journal). The
-#                                       manager's own messages do not show up there: with no journal it
-#                                       logs to /dev/console, which the user cannot open (the harness does
-#                                       not hand it the host's console); `user_systemctl status` tells the
-#                                       same story.
+#   UM_LOG=$UM_ROOT/manager.log         everything: the manager's stdout/stderr, which units and
+#                                       generators inherit (--default-standard-output=inherit: there is
+#                                       no journal), and the manager's own messages ("<30>systemd[PID]:
+#                                       Started x.service.") and generators' kernel-log lines, through a
+#                                       FIFO bound over /dev/kmsg inside the manager's mount namespace
 #
 # How it runs (each step is what keeps the host safe):
 # 1. A cgroup of its own, UM_CGROUP (skiff-um-<pid>-<n>), is made under the caller's cgroup in the
@@ -44,21 +43,23 @@
 #    cgroup would make /init.scope and move every process of the root cgroup, PID 1 included, into it.
 # 2. `unshare --mount --propagation private`; inside, a tmpfs over /run/systemd with an empty
 #    /run/systemd/system (systemd 252 refuses a user manager on a host not booted with systemd without
-#    it). Nothing outside the namespace sees either.
+#    it), and the log FIFO bound over /dev/kmsg. Nothing outside the namespace sees any of it.
 # 3. setpriv to the user, `env -i` with only HOME, USER, LOGNAME, SHELL, PATH, XDG_RUNTIME_DIR,
 #    XDG_CONFIG_HOME, SYSTEMD_GENERATOR_PATH (and the SKIFF* and *SAN_OPTIONS variables tests pass on), then
 #    `/lib/systemd/systemd --user`. Ready when $XDG_RUNTIME_DIR/systemd/private answers and
 #    SystemState is running (or degraded: a test may start it with a failing unit on purpose).
-# 4. Stop: SIGTERM (the user manager runs exit.target, stopping every unit), then SIGKILL after a few
-#    seconds; SIGKILL whatever is still in the cgroups; rmdir them depth first.
+# 4. Stop: SIGTERM (the user manager runs exit.target, stopping every unit), then SIGKILL after
+#    UM_STOP_TIMEOUT (10) seconds; SIGKILL whatever is still in the cgroups; rmdir them depth first.
 
 UM_USER=${UM_USER:-skiff-test}
 UM_SUBID_START=100000
 UM_SUBID_COUNT=65536
 UM_SYSTEMD=${UM_SYSTEMD:-/lib/systemd/systemd}
 UM_START_TIMEOUT=${UM_START_TIMEOUT:-10}
+UM_STOP_TIMEOUT=${UM_STOP_TIMEOUT:-10}
 UM_PID=
 UM_CGROUP=
+UM_LOG_READER=
 
 _um_die() {
         echo "user-manager: $*" >&2
@@ -207,6 +208,18 @@ user_manager_start() {
         local -a env
         mapfile -d '' -t env < <(_um_env)
         local dir
+        # The manager's own messages: with no journal it logs to the kernel log, which the user may not
+        # write. Inside the namespace a FIFO is bound over /dev/kmsg; a reader that also holds it open
+        # for writing (so it never sees EOF and never leaves a writer blocked) appends to the log.
+        local fifo=$UM_ROOT/kmsg.fifo
+        rm -f "$fifo"
+        mkfifo -m 0600 "$fifo"
+        chown "$UM_UID:$UM_GID" "$fifo"
+        (
+                exec 5<>"$fifo"
+                exec cat <&5 >>"$UM_LOG"
+        ) </dev/null 2>/dev/null 3>&- &
+        UM_LOG_READER=$!
         (
                 # 1. Our own cgroup everywhere, before anything else runs.
                 for dir in "${UM_CGROUP_DIRS[@]}"; do
@@ -216,10 +229,11 @@ user_manager_start() {
                 exec unshare --mount --propagation private -- /bin/sh -c '
                         mount -t tmpfs -o mode=0755 tmpfs /run/systemd || exit 1
                         mkdir /run/systemd/system || exit 1
-                        exec "$@"' sh \
+                        mount --bind "$0" /dev/kmsg || echo "user-manager: no /dev/kmsg, no manager log" >&2
+                        exec "$@"' "$fifo" \
                         setpriv --reuid="$UM_UID" --regid="$UM_GID" --init-groups --reset-env -- \
                         env -i "${env[@]}" \
-                        "$UM_SYSTEMD" --user \
+                        "$UM_SYSTEMD" --user --log-target=kmsg \
                         --default-standard-output=inherit --default-standard-error=inherit
         ) </dev/null >>"$UM_LOG" 2>&1 3>&- &
         UM_PID=$!
@@ -230,6 +244,9 @@ user_manager_start() {
                         _um_die "systemd --user exited while starting; its log ($UM_LOG):"
                         sed 's/^/# /' "$UM_LOG" >&2
                         UM_PID=
+                        kill "$UM_LOG_READER" 2>/dev/null || true
+                        wait "$UM_LOG_READER" 2>/dev/null || true
+                        UM_LOG_READER=
                         _um_remove_cgroups
                         return 1
                 fi
@@ -328,16 +345,21 @@ user_manager_stop() {
         local rc=0 i pid
         if [[ -n $UM_PID ]]; then
                 kill -TERM "$UM_PID" 2>/dev/null
-                for ((i = 0; i < 200; i++)); do
+                for ((i = 0; i < UM_STOP_TIMEOUT * 40; i++)); do
                         kill -0 "$UM_PID" 2>/dev/null || break
                         sleep 0.025
                 done
                 if kill -0 "$UM_PID" 2>/dev/null; then
-                        echo "user-manager: systemd --user (pid $UM_PID) still there 5s after SIGTERM: SIGKILL" >&2
+                        echo "user-manager: systemd --user (pid $UM_PID) still there ${UM_STOP_TIMEOUT}s after SIGTERM: SIGKILL" >&2
                         kill -KILL "$UM_PID" 2>/dev/null
                 fi
-                wait "$UM_PID" 2>/dev/null
+                wait "$UM_PID" 2>/dev/null || true
                 UM_PID=
+        fi
+        if [[ -n ${UM_LOG_READER:-} ]]; then
+                kill "$UM_LOG_READER" 2>/dev/null || true
+                wait "$UM_LOG_READER" 2>/dev/null || true
+                UM_LOG_READER=
         fi
         # Whatever the manager left behind (it should have stopped every unit).
         for ((i = 0; i < 100; i++)); do
@@ -345,7 +367,7 @@ user_manager_stop() {
                 mapfile -t left < <(_um_pids | sort -un)
                 ((${#left[@]} == 0)) && break
                 for pid in "${left[@]}"; do
-                        kill -KILL "$pid" 2>/dev/null
+                        kill -KILL "$pid" 2>/dev/null || true
                 done
                 sleep 0.02
         done
