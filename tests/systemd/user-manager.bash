@@ -7,7 +7,8 @@
 # creates the unprivileged test user, its cgroups and a private mount namespace, then runs the manager as
 # that user.
 #
-#   user_manager_require                 skip the test unless root, systemd 252+ and setpriv are there
+#   user_manager_require                 skip the test unless root, systemd, util-linux tools and a
+#                                        name=systemd or cgroup2 hierarchy are there
 #   user_manager_setup                   create the user and this test's directories (no manager yet);
 #                                        sets UM_USER UM_UID UM_GID UM_ROOT UM_HOME UM_CONFIG_HOME
 #                                        UM_RUNTIME_DIR UM_GENERATOR_DIR UM_LOG (see below)
@@ -37,7 +38,7 @@
 #                                       FIFO bound over /dev/kmsg inside the manager's mount namespace
 #
 # How it runs (each step is what keeps the host safe):
-# 1. A cgroup of its own, UM_CGROUP (skiff-um-<pid>-<n>), is made under the caller's cgroup in the
+# 1. A cgroup of its own, UM_CGROUP (skiff-um-<pid>-<test>-<random>), is made under the caller's cgroup in the
 #    name=systemd, unified (cgroup2), cpu, memory and pids hierarchies (whichever exist), owned by the
 #    user, and the launching process moves into it before anything else: a manager started from the root
 #    cgroup would make /init.scope and move every process of the root cgroup, PID 1 included, into it.
