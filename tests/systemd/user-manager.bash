@@ -38,15 +38,16 @@
 #                                       FIFO bound over /dev/kmsg inside the manager's mount namespace
 #
 # How it runs (each step is what keeps the host safe):
-# 1. A cgroup of its own, UM_CGROUP (skiff-um-<pid>-<test>-<random>), is made under the caller's cgroup in the
-#    name=systemd, unified (cgroup2), cpu, memory and pids hierarchies (whichever exist), owned by the
-#    user, and the launching process moves into it before anything else: a manager started from the root
-#    cgroup would make /init.scope and move every process of the root cgroup, PID 1 included, into it.
+# 1. A cgroup of its own, UM_CGROUP (skiff-um-<pid>-<test>-<random>), is made under the caller's
+#    cgroup in the name=systemd, unified (cgroup2), cpu, memory and pids hierarchies (whichever exist),
+#    owned by the user, and the launching process moves into it before anything else: a manager started
+#    from the root cgroup would make /init.scope and move every process of the root cgroup, PID 1
+#    included, into it.
 # 2. `unshare --mount --propagation private`; inside, a tmpfs over /run/systemd with an empty
 #    /run/systemd/system (systemd 252 refuses a user manager on a host not booted with systemd without
 #    it), and the log FIFO bound over /dev/kmsg. Nothing outside the namespace sees any of it.
 # 3. setpriv to the user, `env -i` with only HOME, USER, LOGNAME, SHELL, PATH, XDG_RUNTIME_DIR,
-#    XDG_CONFIG_HOME, SYSTEMD_GENERATOR_PATH (and the SKIFF* and *SAN_OPTIONS variables tests pass on), then
+#    XDG_CONFIG_HOME, SYSTEMD_GENERATOR_PATH (and the SKIFF* and *SAN_OPTIONS variables tests set), then
 #    `/lib/systemd/systemd --user`. Ready when $XDG_RUNTIME_DIR/systemd/private answers and
 #    SystemState is running (or degraded: a test may start it with a failing unit on purpose).
 # 4. Stop: SIGTERM (the user manager runs exit.target, stopping every unit), then SIGKILL after
