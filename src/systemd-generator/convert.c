@@ -475,8 +475,8 @@ static const Quadlet *resolve_ref(Conv *c, const UnitEntry *e, const char *name,
         if (t->instance && !*t->instance && !*ret_instance) {
                 /* A template referenced by name: only meaningful from a template or an instance. */
                 if (!c->q->instance) {
-                        conv_error(c, e, "%s=%s: '%s' is a template; name an instance (%s%s)", e->key,
-                                   e->value, name, t->prefix, "@NAME...");
+                        conv_error(c, e, "%s=%s: '%s' is a template; name an instance, such as %s@NAME.%s",
+                                   e->key, e->value, name, t->prefix, quadlet_type_to_string(t->type));
                         return NULL;
                 }
                 *ret_instance = *c->q->instance ? c->q->instance : "%i";
@@ -493,6 +493,9 @@ static char *with_instance(const char *s, const char *instance) {
         for (const char *p = s; *p; p++) {
                 if (p[0] == '%' && p[1] == 'i') {
                         (void) strbuf_puts(&sb, instance);
+                        p++;
+                } else if (p[0] == '%' && p[1] == '%') {
+                        (void) strbuf_puts(&sb, "%%"); /* a literal '%': not a specifier */
                         p++;
                 } else
                         (void) strbuf_putc(&sb, *p);
@@ -1096,15 +1099,16 @@ static void convert_container(Conv *c) {
                 const UnitEntry *e;
                 (void) get(c, "ReloadCmd", &e);
                 w = split_words(c, e);
+                /* By name, as quadlet does: exec and kill need not know --cidfile. */
                 cmd_start(c, "exec", NULL);
-                add_arg(c, "--cidfile=%t/%N.cid");
+                add_arg(c, name);
                 STRV_FOREACH(s, w)
                         add_arg(c, *s);
                 set_cmd(c, "ExecReload");
         } else if (reload_sig) {
                 cmd_start(c, "kill", NULL);
-                add_arg(c, "--cidfile=%t/%N.cid");
                 add_args(c, "--signal", reload_sig);
+                add_arg(c, name);
                 set_cmd(c, "ExecReload");
         }
         service_add(c, "Delegate", "yes"); /* always: skiff needs the cgroup */
@@ -1142,8 +1146,10 @@ static void convert_container(Conv *c) {
         add_string(c, "Retry", "--retry");
         add_string(c, "RetryDelay", "--retry-delay");
         entrypoint = get(c, "Entrypoint", &e_ep);
-        if (entrypoint)
-                add_args(c, "--entrypoint", entrypoint); /* empty: clear the image's */
+        if (entrypoint && *entrypoint)
+                add_args(c, "--entrypoint", entrypoint);
+        else if (entrypoint)
+                add_arg(c, "--entrypoint="); /* clear the image's, as newer quadlet writes it */
         add_string(c, "WorkingDir", "--workdir");
         add_all_strings(c, "DNS", "--dns");
         add_all_strings(c, "DNSOption", "--dns-option");
@@ -1269,11 +1275,14 @@ static void convert_container(Conv *c) {
         FOREACH_VALUE(c, "Unmask", e)
         add_optf(c, "--security-opt", "unmask=%s", e->value);
         FOREACH_VALUE(c, "EnvironmentFile", e) {
-                _cleanup_free_ char *p = resolve_path(c, e->value);
+                /* "-FILE": ignore FILE when it is missing, as in systemd's EnvironmentFile=; the
+                 * prefix is skiff's to read, the path after it is resolved. */
+                bool optional = e->value[0] == '-';
+                _cleanup_free_ char *p = resolve_path(c, e->value + optional);
                 if (!p)
                         c->oom = true;
                 else
-                        add_args(c, "--env-file", p);
+                        add_optf(c, "--env-file", "%s%s", optional ? "-" : "", p);
         }
         add_all_strings(c, "Secret", "--secret");
         add_mounts(c);

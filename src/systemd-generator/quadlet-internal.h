@@ -32,7 +32,8 @@ typedef struct QuadletSet {
         Quadlet *items;
         size_t n, alloc;
         char **dirs;      /* every directory walked, in precedence order: drop-ins are looked up there */
-        StrIndex by_name; /* file name → index into items */
+        StrIndex by_name;     /* file name → index into items */
+        StrIndex dropin_dirs; /* paths of the NAME.d directories seen by the walk */
 } QuadletSet;
 
 /* Rebuilds set->by_name after items were reordered. Returns 0 or -ENOMEM. */

@@ -245,9 +245,15 @@ static int walk(Walk *w, const char *dir) {
                 if (stat(p, &st) < 0)
                         continue; /* dangling symlink */
                 if (S_ISDIR(st.st_mode)) {
-                        /* NAME.d holds drop-ins, not units. */
-                        if (endswith(*n, ".d"))
+                        /* NAME.d holds drop-ins, not units: remember it, so that loading units
+                         * looks only into drop-in dirs that exist. */
+                        if (endswith(*n, ".d")) {
+                                const char *k = arena_strdup(w->set->arena, p);
+
+                                if (!k || str_index_put(&w->set->dropin_dirs, k, 0) < 0)
+                                        return -ENOMEM;
                                 continue;
+                        }
                         if (!w->user && (streq(p, w->etc_users) || streq(p, w->share_users)))
                                 continue;
                         if (w->user && (streq(dir, w->etc_users) || streq(dir, w->share_users))
@@ -305,6 +311,7 @@ void quadlet_set_done(QuadletSet *set) {
         free(set->items);
         strv_free(set->dirs);
         str_index_done(&set->by_name);
+        str_index_done(&set->dropin_dirs);
         arena_free(set->arena);
         *set = (QuadletSet){};
 }
@@ -412,7 +419,7 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
                                 r = -ENOMEM;
                                 goto out;
                         }
-                        if (list_dir(dpath, &files) < 0)
+                        if (!str_index_get(&set->dropin_dirs, dpath, NULL) || list_dir(dpath, &files) < 0)
                                 continue;
                         STRV_FOREACH(f, files) {
                                 DropIn *m;
