@@ -205,6 +205,12 @@ _um_env() {
 user_manager_start() {
         [[ -n ${UM_ROOT:-} ]] || user_manager_setup || return 1
         [[ -z $UM_PID ]] || _um_die "a manager is already running (pid $UM_PID)" || return 1
+        # The host must let the user run programs at all: say so plainly rather than through the
+        # manager's "libc.so.6: Permission denied" (seen when another test chmod'ed / to 0700).
+        if ! setpriv --reuid="$UM_UID" --regid="$UM_GID" --init-groups -- /bin/true 2>/dev/null; then
+                _um_die "user $UM_USER cannot run /bin/true on this host (/ is $(stat -c %A /)): host permissions changed?"
+                return 1
+        fi
         _um_make_cgroups || return 1
 
         local -a env
