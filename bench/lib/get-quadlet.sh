@@ -47,6 +47,12 @@ runs() {  # does "$@" translate a trivial directory?
 
 if [[ ! -x $quadlet ]]; then
 	[[ $(id -u) == 0 ]] || die "$quadlet missing and debootstrap needs root"
+	# One fetch at a time: a second caller waits for the first one's rootfs.
+	mkdir -p "$cache"
+	exec 9>>"$cache/.lock"
+	flock -w 600 9 || die "waited 10 minutes for $cache/.lock"
+fi
+if [[ ! -x $quadlet ]]; then
 	command -v debootstrap >/dev/null || die "debootstrap not installed (apt-get install debootstrap)"
 	m=$(mirror)
 	tmp=$root.partial

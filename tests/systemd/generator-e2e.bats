@@ -296,6 +296,38 @@ Exec=sleep 100000
 WantedBy=default.target"
 }
 
+@test "drop-ins, templates and removed files, as systemd sees them after daemon-reload" {
+        write_units
+        mkdir -p "$Q/web.container.d"
+        printf '[Container]\nEnvironment=FROM_DROPIN=yes\n' >"$Q/web.container.d/10-env.conf"
+        quadlet worker@.container "[Container]
+Image=$E2E_IMAGE
+Exec=sleep 100000 %i"
+        ln -s worker@.container "$Q/worker@one.container"
+        chown -hR "$UM_UID:$UM_GID" "$Q"
+        user_manager_start
+
+        # The drop-in is merged into the unit.
+        run user_systemctl cat web.service
+        [[ $output == *"--env FROM_DROPIN=yes"* ]]
+        # The template and its instance both reach systemd.
+        run show worker@one.service LoadState
+        is_loaded worker@one.service "$output"
+        run user_systemctl cat worker@.service
+        [[ $output =~ ExecStart=/[^\ ]*skiff\ run\ .*sleep\ 100000\ %i ]]
+        # systemd expands the instance name, not the generator.
+        run show worker@two.service LoadState
+        is_loaded worker@two.service "$output"
+
+        # A file taken away takes its unit with it on the next reload; the others stay.
+        rm "$Q/kube.kube"
+        user_systemctl daemon-reload
+        run show kube.service LoadState
+        [[ $output == not-found ]]
+        run show web.service LoadState
+        is_loaded web.service "$output"
+}
+
 @test "[Install] WantedBy=default.target: the generator links the unit and the manager starts it" {
         boot_unit
         user_manager_start
