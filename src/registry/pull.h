@@ -5,8 +5,11 @@
  *   reference ─► candidates (registries.conf: short names, [[registry]] rewriting, blocked, insecure)
  *             ─► manifest (by tag or digest; an index or manifest list resolves to the platform)
  *             ─► config blob ─► layer blobs, several at once (curl multi), each streamed through the
- *                store's verifying blob writer; a layer is unpacked (image_store_layer_ensure(), on a
- *                worker thread) as soon as its blob is stored, while the others still download
+ *                store's verifying blob writer; each layer is unpacked on a worker thread while its
+ *                blob arrives (the store's LayerStream, reading what the writer has written) and
+ *                published once the blob is verified and stored; a layer that cannot stream (being
+ *                unpacked by another pull) is unpacked from the stored blob
+ *                (image_store_layer_ensure()) after its download
  *             ─► manifest blob ─► image_store_image_commit() with the name.
  *
  * Blobs already stored are not fetched; a blob another process is fetching is waited for (the store's
