@@ -19,6 +19,7 @@
 #include "registry/registry.h"
 
 #define UNPACK_THREADS_MAX 4U
+#define PARALLEL_DEFAULT 6U /* blobs downloaded at once */
 
 const char *pull_host_architecture(const char **ret_variant) {
         static const struct {
@@ -418,7 +419,14 @@ static int fetch_config(Pull *p, RegistryClient *client, const Manifest *m, char
 
 static int start_workers(Pull *p) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        unsigned n = p->opts->unpack_threads ?: (unsigned) MAX(1L, MIN(cpus, (long) UNPACK_THREADS_MAX));
+        unsigned downloads = p->opts->max_parallel ?: PARALLEL_DEFAULT;
+        /* One per download in flight: a streaming unpack waits whenever it has caught up with its
+         * download, and a waiting thread must not leave a CPU idle while another layer's bytes are
+         * there to unpack. At least one per CPU (at most 4) for unpacks of stored blobs. */
+        unsigned n = p->opts->unpack_threads;
+
+        if (n == 0)
+                n = MAX((unsigned) MAX(1L, MIN(cpus, (long) UNPACK_THREADS_MAX)), downloads);
 
         n = MIN(n, (unsigned) MAX(p->n_jobs, (size_t) 1));
         p->threads = calloc(n, sizeof(pthread_t));
@@ -560,7 +568,7 @@ static int pull_candidate(Pull *p, const PullCandidate *cand, char ret_id[static
         RegistryClientOptions copts = {
                 .tls_verify = o->tls_verify >= 0 ? o->tls_verify > 0 : !cand->insecure,
                 .creds = o->creds,
-                .max_parallel = o->max_parallel,
+                .max_parallel = o->max_parallel ?: PARALLEL_DEFAULT,
                 .max_retries = o->max_retries,
                 .retry_delay_ms = o->retry_delay_ms,
         };

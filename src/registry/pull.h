@@ -60,7 +60,8 @@ typedef struct PullOptions {
         const RegistryCreds *creds; /* --creds, or NULL: from the auth files */
         const RegistriesConf *conf; /* may be NULL: no search registries, no rewriting */
         unsigned max_parallel;      /* blobs at once; 0: 6 */
-        unsigned unpack_threads;    /* 0: the number of CPUs, at most 4 */
+        unsigned unpack_threads;    /* 0: one per download in flight (max_parallel), at least one
+                                     * per CPU (at most 4) */
         unsigned max_retries;       /* 0: the default */
         unsigned retry_delay_ms;    /* 0: the default */
         PullProgressFunc progress;
