@@ -29,7 +29,7 @@
 
 DEFINE_VOID_CLEANUP_FUNC(json_tokener *, json_tokener_free);
 
-static bool layer_media_type_ok(const char *t) {
+bool store_layer_media_type_ok(const char *t) {
         static const char *const types[] = {
                 MEDIA_TYPE_OCI_LAYER,
                 MEDIA_TYPE_OCI_LAYER_GZIP,
@@ -117,57 +117,30 @@ static int make_staging_dir(ImageStore *s, const char *prefix, char **ret_name, 
         return 0;
 }
 
-int image_store_layer_ensure(ImageStore *s, const char *blob_digest, const char *media_type,
-                             const char *expected_diff_id, char **ret_dir, char *ret_diff_id,
-                             char **reterr) {
-        _cleanup_free_ char *lock_name = NULL, *staging = NULL, *info = NULL, *what = NULL;
-        _cleanup_close_ int lock_fd = -EBADF, blob_fd = -EBADF, stage_fd = -EBADF, diff_fd = -EBADF;
-        const char *blob_hex, *diff_hex = NULL;
-        UnpackResult res;
-        UnpackFlags uflags = 0;
-        int r;
-
-        r = store_check_digest(blob_digest, "layer", &blob_hex, reterr);
-        if (r < 0)
-                return r;
-        if (expected_diff_id) {
-                r = store_check_digest(expected_diff_id, "layer diff_id", &diff_hex, reterr);
-                if (r < 0)
-                        return r;
-        }
-        if (asprintf(&what, "layer %s", blob_digest) < 0) {
-                what = NULL;
-                return -ENOMEM;
-        }
-        if (media_type && !layer_media_type_ok(media_type))
-                return store_error(reterr, -EOPNOTSUPP, "%s: unsupported media type \"%s\"", what,
-                                   media_type);
-
-        if (diff_hex) {
-                r = image_store_has_layer(s, expected_diff_id, ret_dir, reterr);
-                if (r != 0)
-                        goto done;
-        }
+int store_layer_lock(ImageStore *s, const char *blob_hex, const char *diff_hex, bool nonblock) {
+        _cleanup_free_ char *lock_name = NULL;
 
         /* Keyed by the diff_id when known: two blobs (gzip and zstd) of one layer unpack once. */
         if (asprintf(&lock_name, "layer-%s", diff_hex ?: blob_hex) < 0) {
                 lock_name = NULL;
                 return -ENOMEM;
         }
-        lock_fd = store_lock_file(s, lock_name, false);
-        if (lock_fd < 0)
-                return store_error(reterr, lock_fd, "%s: lock: %s", what, strerror(-lock_fd));
-        if (diff_hex) {
-                r = image_store_has_layer(s, expected_diff_id, ret_dir, reterr);
-                if (r != 0)
-                        goto done;
+        return store_lock_file(s, lock_name, nonblock);
+}
+
+int store_layer_unpack(ImageStore *s, const char *blob_digest, const char *expected_diff_id,
+                       const LayerSource *src, char **ret_dir, char *ret_diff_id, char **reterr) {
+        _cleanup_free_ char *staging = NULL, *info = NULL, *what = NULL;
+        _cleanup_close_ int stage_fd = -EBADF, diff_fd = -EBADF;
+        const char *diff_hex;
+        UnpackResult res;
+        UnpackFlags uflags = 0;
+        int r;
+
+        if (asprintf(&what, "layer %s", blob_digest) < 0) {
+                what = NULL;
+                return -ENOMEM;
         }
-
-        r = image_store_open_blob(s, blob_digest, &blob_fd, NULL, reterr);
-        if (r < 0)
-                return r == -ENOENT ? store_error(reterr, r, "%s: blob not in the store", what) : r;
-
-        log_debug("%s: unpacking", what);
         r = make_staging_dir(s, "layer", &staging, &stage_fd);
         if (r < 0)
                 return store_error(reterr, r, "%s: create staging directory: %s", what, strerror(-r));
@@ -180,7 +153,10 @@ int image_store_layer_ensure(ImageStore *s, const char *blob_digest, const char 
                 uflags |= UNPACK_USERNS_XATTRS;
         if (s->flags & IMAGE_STORE_NO_CHOWN)
                 uflags |= UNPACK_NO_CHOWN;
-        r = layer_unpack(blob_fd, diff_fd, what, uflags, &res, reterr);
+        if (src->fd >= 0)
+                r = layer_unpack(src->fd, diff_fd, what, uflags, &res, reterr);
+        else
+                r = layer_unpack_stream(src->read, src->userdata, diff_fd, what, uflags, &res, reterr);
         if (r < 0)
                 goto fail;
         if (expected_diff_id && !streq(expected_diff_id, res.diff_id)) {
@@ -203,6 +179,11 @@ int image_store_layer_ensure(ImageStore *s, const char *blob_digest, const char 
         if (r < 0) {
                 r = store_error(reterr, r, "%s: write layer.json: %s", what, strerror(-r));
                 goto fail;
+        }
+        if (src->ready) {
+                r = src->ready(src->userdata);
+                if (r < 0)
+                        goto fail;
         }
         /* Every file of the layer must be on disk before its name is: one syncfs() is much cheaper
          * than an fsync() per file. */
@@ -228,17 +209,58 @@ int image_store_layer_ensure(ImageStore *s, const char *blob_digest, const char 
                 memcpy(ret_diff_id, res.diff_id, DIGEST_STRING_SIZE);
         return 0;
 
+fail:
+        (void) rm_rf_at(s->tmp_fd, staging);
+        return r;
+}
+
+int image_store_layer_ensure(ImageStore *s, const char *blob_digest, const char *media_type,
+                             const char *expected_diff_id, char **ret_dir, char *ret_diff_id,
+                             char **reterr) {
+        _cleanup_close_ int lock_fd = -EBADF, blob_fd = -EBADF;
+        const char *blob_hex, *diff_hex = NULL;
+        int r;
+
+        r = store_check_digest(blob_digest, "layer", &blob_hex, reterr);
+        if (r < 0)
+                return r;
+        if (expected_diff_id) {
+                r = store_check_digest(expected_diff_id, "layer diff_id", &diff_hex, reterr);
+                if (r < 0)
+                        return r;
+        }
+        if (media_type && !store_layer_media_type_ok(media_type))
+                return store_error(reterr, -EOPNOTSUPP, "layer %s: unsupported media type \"%s\"",
+                                   blob_digest, media_type);
+
+        if (diff_hex) {
+                r = image_store_has_layer(s, expected_diff_id, ret_dir, reterr);
+                if (r != 0)
+                        goto done;
+        }
+        lock_fd = store_layer_lock(s, blob_hex, diff_hex, /* nonblock= */ false);
+        if (lock_fd < 0)
+                return store_error(reterr, lock_fd, "layer %s: lock: %s", blob_digest, strerror(-lock_fd));
+        if (diff_hex) {
+                r = image_store_has_layer(s, expected_diff_id, ret_dir, reterr);
+                if (r != 0)
+                        goto done;
+        }
+
+        r = image_store_open_blob(s, blob_digest, &blob_fd, NULL, reterr);
+        if (r < 0)
+                return r == -ENOENT ? store_error(reterr, r, "layer %s: blob not in the store", blob_digest)
+                                    : r;
+        log_debug("layer %s: unpacking", blob_digest);
+        return store_layer_unpack(s, blob_digest, expected_diff_id, &(LayerSource){.fd = blob_fd}, ret_dir,
+                                  ret_diff_id, reterr);
+
 done:
         if (r < 0)
                 return r;
         if (ret_diff_id)
                 snprintf(ret_diff_id, DIGEST_STRING_SIZE, "%s", expected_diff_id);
         return 0;
-
-fail:
-        diff_fd = -EBADF;
-        (void) rm_rf_at(s->tmp_fd, staging);
-        return r;
 }
 
 /* ---- Image records -------------------------------------------------------------------------- */

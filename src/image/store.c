@@ -283,6 +283,8 @@ int image_store_read_blob(ImageStore *s, const char *digest, size_t max, char **
         return 0;
 }
 
+#define BLOB_FLUSH_BYTES (8 * 1024 * 1024)
+
 struct BlobWriter {
         ImageStore *store;
         char *expected;        /* NULL when unknown */
@@ -292,6 +294,8 @@ struct BlobWriter {
         char *tmp_name; /* named temp file in ROOT/tmp, or NULL for an O_TMPFILE */
         DigestHasher *hasher;
         int64_t size;
+        int64_t flushed; /* bytes whose writeback was started */
+        BlobFeed *feed;  /* a streaming unpack reads what we write, or NULL */
         bool broken;
         bool committed;
 };
@@ -395,6 +399,14 @@ int blob_writer_write(BlobWriter *w, const void *data, size_t len, char **reterr
                 len -= (size_t) n;
                 w->size += n;
         }
+        /* Start the writeback of what is written, so that the fsync at commit (on a pull's only
+         * downloading thread: it holds up every other download) finds little left to do. */
+        if (w->size - w->flushed >= BLOB_FLUSH_BYTES) {
+                (void) sync_file_range(w->fd, w->flushed, w->size - w->flushed, SYNC_FILE_RANGE_WRITE);
+                w->flushed = w->size;
+        }
+        if (w->feed)
+                blob_feed_append(w->feed, w->size);
         return 0;
 }
 
@@ -447,6 +459,9 @@ int blob_writer_commit(BlobWriter *w, char *ret_digest, char **reterr) {
         (void) fsync(s->blobs_fd);
         w->broken = false;
         w->committed = true;
+        log_debug("blob %s: stored", got);
+        if (w->feed)
+                blob_feed_end(w->feed, true);
         if (ret_digest)
                 memcpy(ret_digest, got, DIGEST_STRING_SIZE);
         return 0;
@@ -455,6 +470,11 @@ int blob_writer_commit(BlobWriter *w, char *ret_digest, char **reterr) {
 BlobWriter *blob_writer_free(BlobWriter *w) {
         if (!w)
                 return NULL;
+        if (w->feed) {
+                /* Not committed: the streaming unpack must throw away what it made of our bytes. */
+                blob_feed_end(w->feed, false);
+                blob_feed_unref(w->feed);
+        }
         if (w->tmp_name)
                 (void) unlinkat(w->store->tmp_fd, w->tmp_name, 0);
         free(w->tmp_name);
@@ -466,6 +486,29 @@ BlobWriter *blob_writer_free(BlobWriter *w) {
         free(w->expected);
         free(w);
         return NULL;
+}
+
+int blob_writer_stream_info(const BlobWriter *w, ImageStore **ret_store, const char **ret_digest) {
+        if (!w->expected || w->size > 0 || w->feed || w->broken || w->committed)
+                return -EINVAL;
+        *ret_store = w->store;
+        *ret_digest = w->expected;
+        return 0;
+}
+
+int blob_writer_attach_feed(BlobWriter *w, BlobFeed **ret_feed) {
+        ImageStore *s;
+        const char *digest;
+        int r;
+
+        r = blob_writer_stream_info(w, &s, &digest);
+        if (r < 0)
+                return r;
+        r = blob_feed_new(w->fd, &w->feed);
+        if (r < 0)
+                return r;
+        *ret_feed = blob_feed_ref(w->feed);
+        return 0;
 }
 
 int image_store_put_blob(ImageStore *s, const char *expected_digest, const void *data, size_t len,

@@ -139,6 +139,44 @@ int image_store_put_blob(ImageStore *s, const char *expected_digest, const void 
 int image_store_layer_ensure(ImageStore *s, const char *blob_digest, const char *media_type,
                              const char *expected_diff_id, char **ret_dir, char *ret_diff_id, char **reterr);
 
+/* ---- Streaming unpack ------------------------------------------------------------------------ */
+
+/* A layer unpacked from its blob's bytes while a BlobWriter still receives them, so that a pull's
+ * last layer is unpacked as its last byte arrives rather than after it. The writer's thread goes on
+ * writing and committing as without it and never waits for the unpack; another thread calls
+ * layer_stream_run(), which reads what the writer has written so far (from the writer's temporary
+ * file) and waits for more.
+ *
+ * Same guarantees as image_store_layer_ensure(): the layer is renamed into ROOT/layers only when the
+ * writer committed the blob (size and digest verified) AND the unpack succeeded with the expected
+ * diff_id; otherwise (a digest mismatch, a truncated or failed download, a writer freed for a retry
+ * from scratch, a hostile entry) its staging dir is removed and nothing becomes visible. The layer's
+ * lock is held from layer_stream_begin() to layer_stream_free(), so a concurrent
+ * image_store_layer_ensure() of the same layer waits and then finds it. */
+typedef struct LayerStream LayerStream;
+
+/* Prepares the streaming unpack of the layer blob w writes (w was begun with the blob's expected
+ * digest and nothing written yet). media_type and expected_diff_id as for image_store_layer_ensure().
+ * Takes the layer's lock without waiting. Returns 0 and a new stream in *ret (free with
+ * layer_stream_free(), from any thread, also when it never ran); -EEXIST when the layer is unpacked
+ * already; -EBUSY when another writer (process or thread) unpacks it right now (unpack after the
+ * commit with image_store_layer_ensure(), which waits); -EINVAL (w not suitable), -EOPNOTSUPP
+ * (media type), -errno, with *reterr. */
+int layer_stream_begin(BlobWriter *w, const char *media_type, const char *expected_diff_id,
+                       LayerStream **ret, char **reterr);
+
+/* Runs the unpack, on another thread than w's writer: blocks while waiting for bytes and for the
+ * writer's commit. Call at most once. Returns 0 and (when not NULL) the layer's tree path in *ret_dir
+ * and its diff_id in ret_diff_id once the layer is published; -ECANCELED when the writer was freed
+ * without committing the blob (the writer's error is the one to report; nothing was published); an
+ * unpack error (-EBADMSG for a hostile entry or a diff_id mismatch, as image_store_layer_ensure())
+ * only when the blob itself was committed, with *reterr. */
+int layer_stream_run(LayerStream *ls, char **ret_dir, char *ret_diff_id, char **reterr);
+
+/* Releases the layer's lock and the stream. Not concurrently with layer_stream_run(). Accepts NULL. */
+LayerStream *layer_stream_free(LayerStream *ls);
+DEFINE_TRIVIAL_CLEANUP_FUNC(LayerStream *, layer_stream_free);
+
 /* Returns 1 and (when not NULL) the layer's tree path in *ret_dir when the layer with this diff_id is
  * unpacked, 0 when not, or -errno. */
 int image_store_has_layer(ImageStore *s, const char *diff_id, char **ret_dir, char **reterr);

@@ -53,6 +53,9 @@ typedef struct DirFixup {
 typedef struct Unpacker {
         int root_fd;
         const char *what;
+        UnpackReadFunc read; /* the compressed blob's source when not an fd */
+        void *read_userdata;
+        int read_error; /* what read() failed with: the unpack fails with it too */
         UnpackFlags flags;
         char **reterr;
         struct archive *outer;
@@ -142,6 +145,19 @@ static la_ssize_t tar_read_cb(struct archive *a, void *userdata, const void **re
                 return -1;
         }
         *ret_buf = u->buf;
+        return n;
+}
+
+/* The outer reader's source for layer_unpack_stream(). */
+static la_ssize_t blob_read_cb(struct archive *a, void *userdata, const void **ret_buf) {
+        Unpacker *u = userdata;
+        ssize_t n = u->read(u->read_userdata, ret_buf);
+
+        if (n < 0) {
+                u->read_error = (int) n;
+                archive_set_error(a, (int) -n, "%s", strerror((int) -n));
+                return -1;
+        }
         return n;
 }
 
@@ -375,6 +391,10 @@ static int write_regular(Unpacker *u, const char *entry, struct archive_entry *e
         if (ftruncate(fd, size) < 0)
                 return entry_error(u, entry, -errno, "truncate: %m");
         u->size += (uint64_t) size;
+        /* Start its writeback now: the store syncs the whole layer before publishing it, and that
+         * wait is shorter for data already on its way to the disk. */
+        if (size > 0)
+                (void) sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
         r = apply_owner_mode_times(u, entry, e, fd);
         if (r < 0)
                 return r;
@@ -673,14 +693,17 @@ static int apply_dir_fixups(Unpacker *u) {
         return 0;
 }
 
-int layer_unpack(int fd, int dest_fd, const char *what, UnpackFlags flags, UnpackResult *ret,
-                 char **reterr) {
+/* Reads the blob from fd, or through read_cb() when fd < 0. */
+static int unpack(int fd, UnpackReadFunc read_cb, void *userdata, int dest_fd, const char *what,
+                  UnpackFlags flags, UnpackResult *ret, char **reterr) {
         _cleanup_(archive_read_free_pp) struct archive *outer = NULL, *tar = NULL;
         _cleanup_(digest_hasher_freep) DigestHasher *hasher = NULL;
         _cleanup_free_ char *buf = NULL;
         Unpacker u = {
                 .root_fd = dest_fd,
                 .what = what,
+                .read = read_cb,
+                .read_userdata = userdata,
                 .flags = flags,
                 .reterr = reterr,
         };
@@ -711,18 +734,28 @@ int layer_unpack(int fd, int dest_fd, const char *what, UnpackFlags flags, Unpac
             || archive_read_support_format_raw(outer) != ARCHIVE_OK
             || archive_read_support_format_tar(tar) != ARCHIVE_OK)
                 return entry_error(&u, NULL, -ENOMEM, "libarchive setup failed");
-        if (archive_read_open_fd(outer, fd, UNPACK_BUFFER_SIZE) != ARCHIVE_OK)
-                return entry_error(&u, NULL, -EBADMSG, "not a layer: %s",
-                                   archive_error_string(outer) ?: "unreadable");
+        if ((fd >= 0 ? archive_read_open_fd(outer, fd, UNPACK_BUFFER_SIZE)
+                     : archive_read_open(outer, &u, NULL, blob_read_cb, NULL))
+            != ARCHIVE_OK) {
+                r = entry_error(&u, NULL, -EBADMSG, "not a layer: %s",
+                                archive_error_string(outer) ?: "unreadable");
+                goto finish;
+        }
         r = archive_read_next_header(outer, &e);
-        if (r == ARCHIVE_EOF)
-                return entry_error(&u, NULL, -EBADMSG, "empty layer blob");
-        if (r < ARCHIVE_WARN)
-                return entry_error(&u, NULL, -EBADMSG, "not a layer: %s",
-                                   archive_error_string(outer) ?: "unreadable");
-        if (archive_read_open(tar, &u, NULL, tar_read_cb, NULL) != ARCHIVE_OK)
-                return entry_error(&u, NULL, -EBADMSG, "not a tar archive: %s",
-                                   archive_error_string(tar) ?: "unreadable");
+        if (r == ARCHIVE_EOF) {
+                r = entry_error(&u, NULL, -EBADMSG, "empty layer blob");
+                goto finish;
+        }
+        if (r < ARCHIVE_WARN) {
+                r = entry_error(&u, NULL, -EBADMSG, "not a layer: %s",
+                                archive_error_string(outer) ?: "unreadable");
+                goto finish;
+        }
+        if (archive_read_open(tar, &u, NULL, tar_read_cb, NULL) != ARCHIVE_OK) {
+                r = entry_error(&u, NULL, -EBADMSG, "not a tar archive: %s",
+                                archive_error_string(tar) ?: "unreadable");
+                goto finish;
+        }
 
         for (;;) {
                 r = archive_read_next_header(tar, &e);
@@ -764,5 +797,16 @@ finish:
         FOREACH_ARRAY(d, u.dirs, u.n_dirs)
                 free(d->path);
         free(u.dirs);
-        return r;
+        /* A source that failed is the cause; "corrupt data" would only be its consequence. */
+        return r < 0 && u.read_error < 0 ? u.read_error : r;
+}
+
+int layer_unpack(int fd, int dest_fd, const char *what, UnpackFlags flags, UnpackResult *ret,
+                 char **reterr) {
+        return unpack(fd, NULL, NULL, dest_fd, what, flags, ret, reterr);
+}
+
+int layer_unpack_stream(UnpackReadFunc read_cb, void *userdata, int dest_fd, const char *what,
+                        UnpackFlags flags, UnpackResult *ret, char **reterr) {
+        return unpack(-EBADF, read_cb, userdata, dest_fd, what, flags, ret, reterr);
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "image/digest.h"
 
@@ -39,3 +40,13 @@ typedef struct UnpackResult {
  * Returns 0 and fills *ret (when not NULL); -EBADMSG for a bad or hostile entry or a corrupt stream,
  * -ENOMEM, or -errno of a failed syscall, all with *reterr (a new string). */
 int layer_unpack(int fd, int dest_fd, const char *what, UnpackFlags flags, UnpackResult *ret, char **reterr);
+
+/* Where layer_unpack_stream() gets the blob's bytes: returns how many it made available at *ret_buf
+ * (valid until the next call; it may block until some arrive), 0 at the end of the blob, or -errno. */
+typedef ssize_t (*UnpackReadFunc)(void *userdata, const void **ret_buf);
+
+/* layer_unpack() with the blob's bytes coming from read_cb() (the store's streaming unpack: a blob
+ * still being downloaded). When read_cb() fails, the unpack fails with its error, whatever *reterr
+ * says about the entry that was being written. */
+int layer_unpack_stream(UnpackReadFunc read_cb, void *userdata, int dest_fd, const char *what,
+                        UnpackFlags flags, UnpackResult *ret, char **reterr);

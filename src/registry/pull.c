@@ -1,5 +1,5 @@
 /* image_pull(): reference → candidates → manifest → config → layers (fetched in parallel, unpacked on
- * worker threads as they arrive) → image record. See pull.h. */
+ * worker threads while they arrive) → image record. See pull.h. */
 
 #include "registry/pull.h"
 
@@ -19,6 +19,7 @@
 #include "registry/registry.h"
 
 #define UNPACK_THREADS_MAX 4U
+#define PARALLEL_DEFAULT 6U /* blobs downloaded at once */
 
 const char *pull_host_architecture(const char **ret_variant) {
         static const struct {
@@ -72,7 +73,15 @@ typedef struct LayerJob {
         const ManifestDescriptor *desc; /* borrowed from the Manifest */
         const char *diff_id;            /* borrowed from the config */
         BlobWriter *writer;
+        bool streaming; /* the current attempt's bytes are unpacked as they arrive */
 } LayerJob;
+
+/* What an unpack worker does: unpack a layer from its stream (queued when its download starts) or
+ * from the stored blob (queued once the blob is stored). */
+typedef struct UnpackItem {
+        unsigned job;
+        LayerStream *stream; /* owned by the queue, then by the worker; NULL: from the stored blob */
+} UnpackItem;
 
 struct Pull {
         ImageStore *store;
@@ -85,8 +94,8 @@ struct Pull {
         /* unpack queue, guarded by lock */
         pthread_mutex_t lock;
         pthread_cond_t cond;
-        unsigned *queue;
-        size_t q_head, q_tail;
+        UnpackItem *queue;
+        size_t q_head, q_tail, q_alloc;
         bool closed;
         int error; /* the first unpack error */
         char *error_text;
@@ -117,6 +126,7 @@ static void *unpack_worker(void *userdata) {
 
         pthread_mutex_lock(&p->lock);
         for (;;) {
+                _cleanup_(layer_stream_freep) LayerStream *stream = NULL;
                 _cleanup_free_ char *err = NULL;
                 char diff_id[DIGEST_STRING_SIZE];
                 LayerJob *j;
@@ -126,13 +136,24 @@ static void *unpack_worker(void *userdata) {
                         pthread_cond_wait(&p->cond, &p->lock);
                 if (p->q_head == p->q_tail)
                         break;
-                j = &p->jobs[p->queue[p->q_head++]];
-                if (p->error < 0)
-                        continue; /* the pull failed: do not start more work */
+                j = &p->jobs[p->queue[p->q_head].job];
+                stream = TAKE_PTR(p->queue[p->q_head].stream);
+                p->q_head++;
+                if (p->error < 0) {
+                        /* the pull failed: do not start more work */
+                        pthread_mutex_unlock(&p->lock);
+                        stream = layer_stream_free(stream);
+                        pthread_mutex_lock(&p->lock);
+                        continue;
+                }
                 pthread_mutex_unlock(&p->lock);
 
-                r = image_store_layer_ensure(p->store, j->desc->digest, j->desc->media_type, j->diff_id,
-                                             NULL, diff_id, &err);
+                if (stream) {
+                        r = layer_stream_run(stream, NULL, diff_id, &err);
+                        stream = layer_stream_free(stream);
+                } else
+                        r = image_store_layer_ensure(p->store, j->desc->digest, j->desc->media_type,
+                                                     j->diff_id, NULL, diff_id, &err);
                 if (r >= 0)
                         emit(p, &(PullEvent){.type = PULL_EVENT_LAYER_DONE,
                                              .name = p->name,
@@ -142,7 +163,9 @@ static void *unpack_worker(void *userdata) {
                                              .size = j->desc->size});
 
                 pthread_mutex_lock(&p->lock);
-                if (r < 0 && p->error >= 0) {
+                /* -ECANCELED from a stream: that download attempt was not committed; its retry unpacks
+                 * again, or the download's own error ends the pull. */
+                if (r < 0 && r != -ECANCELED && p->error >= 0) {
                         p->error = r;
                         if (err)
                                 p->error_text = TAKE_PTR(err);
@@ -156,11 +179,40 @@ static void *unpack_worker(void *userdata) {
         return NULL;
 }
 
-static void queue_unpack(Pull *p, LayerJob *j) {
+/* Queues an unpack; takes over stream. */
+static int queue_unpack(Pull *p, LayerJob *j, LayerStream *stream) {
+        int r = 0;
+
         pthread_mutex_lock(&p->lock);
-        p->queue[p->q_tail++] = (unsigned) (j - p->jobs);
-        pthread_cond_signal(&p->cond);
+        if (p->q_tail == p->q_alloc) {
+                /* a retried download queues its layer again */
+                size_t n = MAX(p->q_alloc * 2, (size_t) 8);
+                UnpackItem *q = reallocarray(p->queue, n, sizeof(UnpackItem));
+
+                if (!q)
+                        r = -ENOMEM;
+                else {
+                        p->queue = q;
+                        p->q_alloc = n;
+                }
+        }
+        if (r >= 0) {
+                p->queue[p->q_tail++] = (UnpackItem){.job = (unsigned) (j - p->jobs), .stream = stream};
+                pthread_cond_signal(&p->cond);
+        }
         pthread_mutex_unlock(&p->lock);
+        if (r < 0)
+                layer_stream_free(stream);
+        return r;
+}
+
+/* Frees the streams of items no worker took (the pull failed before they ran). */
+static void queue_free(Pull *p) {
+        for (size_t i = p->q_head; i < p->q_tail; i++)
+                layer_stream_free(p->queue[i].stream);
+        free(p->queue);
+        p->queue = NULL;
+        p->q_head = p->q_tail = p->q_alloc = 0;
 }
 
 /* ---- blob sinks: the store's verifying writer ---------------------------------------------- */
@@ -168,6 +220,8 @@ static void queue_unpack(Pull *p, LayerJob *j) {
 static int job_open(RegistryBlobJob *bj, char **reterr) {
         LayerJob *j = bj->userdata;
         Pull *p = j->pull;
+        _cleanup_free_ char *err = NULL;
+        LayerStream *stream = NULL;
         int r;
 
         if (pull_failed(p))
@@ -184,10 +238,23 @@ static int job_open(RegistryBlobJob *bj, char **reterr) {
                                      .size = j->desc->size,
                                      .received = j->desc->size,
                                      .skipped = true});
-                queue_unpack(p, j);
-                return 1;
+                r = queue_unpack(p, j, NULL);
+                return r < 0 ? r : 1;
         }
-        return r;
+        if (r < 0)
+                return r;
+
+        /* Unpack while the bytes arrive. When that cannot start (the layer is unpacked already, or
+         * being unpacked by another pull, or anything else), the layer is unpacked from the stored
+         * blob after the commit, which also reports a real problem properly. */
+        r = layer_stream_begin(j->writer, j->desc->media_type, j->diff_id, &stream, &err);
+        j->streaming = r >= 0;
+        if (r < 0) {
+                log_debug("layer %s: unpacking after the download: %s", j->desc->digest,
+                          err ?: strerror(-r));
+                return 0;
+        }
+        return queue_unpack(p, j, stream);
 }
 
 static int job_write(RegistryBlobJob *bj, const void *data, size_t len, char **reterr) {
@@ -228,13 +295,17 @@ static int job_commit(RegistryBlobJob *bj, char **reterr) {
                              .n_layers = p->n_layers,
                              .size = j->desc->size,
                              .received = j->desc->size});
-        queue_unpack(p, j);
-        return 0;
+        if (j->streaming)
+                return 0; /* its unpack runs already, and publishes the layer now */
+        return queue_unpack(p, j, NULL);
 }
 
 static void job_abort(RegistryBlobJob *bj) {
         LayerJob *j = bj->userdata;
+
+        /* Also tells this attempt's streaming unpack to throw its work away. */
         j->writer = blob_writer_free(j->writer);
+        j->streaming = false;
 }
 
 static const RegistryBlobOps blob_ops = {
@@ -348,7 +419,14 @@ static int fetch_config(Pull *p, RegistryClient *client, const Manifest *m, char
 
 static int start_workers(Pull *p) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        unsigned n = p->opts->unpack_threads ?: (unsigned) MAX(1L, MIN(cpus, (long) UNPACK_THREADS_MAX));
+        unsigned downloads = p->opts->max_parallel ?: PARALLEL_DEFAULT;
+        /* One per download in flight: a streaming unpack waits whenever it has caught up with its
+         * download, and a waiting thread must not leave a CPU idle while another layer's bytes are
+         * there to unpack. At least one per CPU (at most 4) for unpacks of stored blobs. */
+        unsigned n = p->opts->unpack_threads;
+
+        if (n == 0)
+                n = MAX((unsigned) MAX(1L, MIN(cpus, (long) UNPACK_THREADS_MAX)), downloads);
 
         n = MIN(n, (unsigned) MAX(p->n_jobs, (size_t) 1));
         p->threads = calloc(n, sizeof(pthread_t));
@@ -430,7 +508,8 @@ static int pull_image(Pull *p, RegistryClient *client, const char *body, size_t 
 
         /* One job per distinct layer blob (a manifest may repeat one). */
         p->jobs = calloc(MAX(m->n_layers, (size_t) 1), sizeof(LayerJob));
-        p->queue = calloc(MAX(m->n_layers, (size_t) 1), sizeof(unsigned));
+        p->q_alloc = MAX(m->n_layers, (size_t) 1);
+        p->queue = calloc(p->q_alloc, sizeof(UnpackItem));
         bjobs = calloc(MAX(m->n_layers, (size_t) 1), sizeof(RegistryBlobJob));
         if (!p->jobs || !p->queue || !bjobs)
                 return -ENOMEM;
@@ -455,6 +534,10 @@ static int pull_image(Pull *p, RegistryClient *client, const char *body, size_t 
         if (r < 0)
                 return set_error(reterr, r, "starting unpack threads: %s", strerror(-r));
         r = registry_fetch_blobs(client, bjobs, p->n_jobs, &blob_ops, reterr);
+        /* Every writer is committed or freed by now; make sure, since a streaming unpack waits for
+         * its writer's end. */
+        for (size_t i = 0; i < p->n_jobs; i++)
+                p->jobs[i].writer = blob_writer_free(p->jobs[i].writer);
         stop_workers(p, r < 0);
         if (p->error < 0 && p->error != -ECANCELED) {
                 /* an unpack failed: that is the cause, the cancelled downloads only followed from it */
@@ -485,7 +568,7 @@ static int pull_candidate(Pull *p, const PullCandidate *cand, char ret_id[static
         RegistryClientOptions copts = {
                 .tls_verify = o->tls_verify >= 0 ? o->tls_verify > 0 : !cand->insecure,
                 .creds = o->creds,
-                .max_parallel = o->max_parallel,
+                .max_parallel = o->max_parallel ?: PARALLEL_DEFAULT,
                 .max_retries = o->max_retries,
                 .retry_delay_ms = o->retry_delay_ms,
         };
@@ -559,8 +642,8 @@ int image_pull(ImageStore *store, const char *input, const PullOptions *opts,
                                        opts->userdata);
                 r = pull_candidate(&p, &cands[i], ret_id, &err);
                 stop_workers(&p, true);
+                queue_free(&p);
                 free(p.jobs);
-                free(p.queue);
                 free(p.threads);
                 free(p.error_text);
                 if (r >= 0) {

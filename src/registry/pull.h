@@ -5,8 +5,11 @@
  *   reference ─► candidates (registries.conf: short names, [[registry]] rewriting, blocked, insecure)
  *             ─► manifest (by tag or digest; an index or manifest list resolves to the platform)
  *             ─► config blob ─► layer blobs, several at once (curl multi), each streamed through the
- *                store's verifying blob writer; a layer is unpacked (image_store_layer_ensure(), on a
- *                worker thread) as soon as its blob is stored, while the others still download
+ *                store's verifying blob writer; each layer is unpacked on a worker thread while its
+ *                blob arrives (the store's LayerStream, reading what the writer has written) and
+ *                published once the blob is verified and stored; a layer that cannot stream (being
+ *                unpacked by another pull) is unpacked from the stored blob
+ *                (image_store_layer_ensure()) after its download
  *             ─► manifest blob ─► image_store_image_commit() with the name.
  *
  * Blobs already stored are not fetched; a blob another process is fetching is waited for (the store's
@@ -57,7 +60,8 @@ typedef struct PullOptions {
         const RegistryCreds *creds; /* --creds, or NULL: from the auth files */
         const RegistriesConf *conf; /* may be NULL: no search registries, no rewriting */
         unsigned max_parallel;      /* blobs at once; 0: 6 */
-        unsigned unpack_threads;    /* 0: the number of CPUs, at most 4 */
+        unsigned unpack_threads;    /* 0: one per download in flight (max_parallel), at least one
+                                     * per CPU (at most 4) */
         unsigned max_retries;       /* 0: the default */
         unsigned retry_delay_ms;    /* 0: the default */
         PullProgressFunc progress;

@@ -13,6 +13,9 @@
 --fault        Misbehaves on requests whose path contains MATCH:
                corrupt     blob bodies with one byte flipped (same length: a digest mismatch)
                truncate    half the body, then the connection is closed (Content-Length is full)
+               truncate-first  as truncate for the first N requests (default 1), then normal
+               mtime       gzip blob bodies with the header's MTIME changed: the layer inside is the
+                           same (and unpacks fine), only the blob's digest tells (at its end)
                short       half the body with a Content-Length that says so (a size mismatch)
                status500   HTTP 500 with a registry JSON error, every time
                status503   HTTP 503 for the first N requests (default 1), then normal
@@ -151,6 +154,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.registry_error(503, "UNAVAILABLE", "injected failure: try again", {"Retry-After": "0"})
                 return
             kind = None
+        if kind == "truncate-first":
+            with LOCK:
+                COUNTS[key] = COUNTS.get(key, 0) + 1
+                c = COUNTS[key]
+            kind = "truncate" if c <= n and self.command == "GET" else None
         if kind == "redirect" and "/blobs/" in self.path:
             self.send_response(307)
             self.send_header("Location", "http://localhost:%d/redirected%s" % (ARGS.port, self.path))
@@ -183,6 +191,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             rheaders.pop("Docker-Content-Digest", None)
         if status == 200 and kind == "corrupt" and body:
             body = bytes([body[0] ^ 0xFF]) + body[1:]
+        if status == 200 and kind == "mtime" and body[:2] == b"\x1f\x8b":
+            body = body[:4] + bytes([body[4] ^ 0x01]) + body[5:]
         if status == 200 and kind == "truncate" and self.command == "GET":
             self.send_response(status)
             self.send_header("Content-Type", ctype)
@@ -191,7 +201,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             for k, v in rheaders.items():
                 self.send_header(k, v)
             self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
+            self.send_body(body[: len(body) // 2])
             self.wfile.flush()
             self.close_connection = True
             log("%s %s %d truncated" % (self.command, self.path, status))
@@ -205,15 +215,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD":
-            if ARGS.rate and len(body) > 4096:
-                chunk = max(1024, ARGS.rate // 20)
-                for i in range(0, len(body), chunk):
-                    self.wfile.write(body[i:i + chunk])
-                    self.wfile.flush()
-                    time.sleep(chunk / ARGS.rate)
-            else:
-                self.wfile.write(body)
+            self.send_body(body)
         log("%s %s %d" % (self.command, self.path, status))
+
+    def send_body(self, body):
+        if ARGS.rate and len(body) > 4096:
+            chunk = max(1024, ARGS.rate // 20)
+            for i in range(0, len(body), chunk):
+                self.wfile.write(body[i:i + chunk])
+                self.wfile.flush()
+                time.sleep(chunk / ARGS.rate)
+        else:
+            self.wfile.write(body)
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
