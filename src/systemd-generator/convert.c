@@ -1,6 +1,7 @@
 /* The translation of one quadlet file into a .service unit (podman-systemd.unit(5) meanings, skiff in
  * the Exec lines). Flags come out in a fixed order, so the output is byte-stable and golden-testable. */
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -77,6 +78,64 @@ static const char *const service_suffix[_QUADLET_TYPE_MAX] = {
         [QUADLET_IMAGE] = "-image", [QUADLET_KUBE] = "",          [QUADLET_POD] = "-pod",
 };
 
+/* ---- the key table: key name → KeyId, once per run ----------------------------------------------- */
+
+/* Every key of every group above gets a small number, a KeyId, the first time the generator needs one:
+ * key_table[] is an open-addressing hash table (FNV-1a, linear probing, at most a quarter full) over the
+ * union of the *_keys tables, and key_types[id] says which groups accept the key (bit 1 << type). Both
+ * are static and filled once; no memory is allocated. Looking a key up costs one hash of its name and,
+ * on a hit, one strcmp; a KeyId is then an array index (see GroupIndex). */
+#define KEY_TABLE_SIZE 1024U /* a power of two, at least 4x the number of distinct keys */
+#define KEY_IDS_MAX 256U
+
+typedef int KeyId; /* -1: not a key of any group */
+
+static const char *key_names[KEY_IDS_MAX];
+static uint8_t key_types[KEY_IDS_MAX];
+static uint16_t key_table[KEY_TABLE_SIZE]; /* KeyId + 1; 0 is an empty slot */
+static unsigned n_key_ids;
+
+static size_t key_hash(const char *s) {
+        uint32_t h = 2166136261U;
+
+        for (; *s; s++)
+                h = (h ^ (unsigned char) *s) * 16777619U;
+        return h & (KEY_TABLE_SIZE - 1);
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static size_t key_slot(const char *key) {
+        size_t i = key_hash(key);
+
+        while (key_table[i] && !streq(key_names[key_table[i] - 1], key))
+                i = (i + 1) & (KEY_TABLE_SIZE - 1);
+        return i;
+}
+
+static void key_table_init(void) {
+        if (n_key_ids > 0)
+                return;
+        for (QuadletType t = 0; t < _QUADLET_TYPE_MAX; t++)
+                for (const char *const *k = type_keys[t]; *k; k++) {
+                        size_t i = key_slot(*k);
+
+                        if (!key_table[i]) {
+                                assert(n_key_ids < KEY_IDS_MAX && n_key_ids * 4 < KEY_TABLE_SIZE);
+                                key_names[n_key_ids] = *k;
+                                key_table[i] = (uint16_t) ++n_key_ids;
+                        }
+                        key_types[key_table[i] - 1] |= 1U << t;
+                }
+}
+
+static KeyId key_id(const char *key) {
+        return (KeyId) key_table[key_slot(key)] - 1;
+}
+
+static bool key_in_group(KeyId id, QuadletType t) {
+        return id >= 0 && (key_types[id] & (1U << t));
+}
+
 static bool strv_has(const char *const *l, const char *s) {
         for (; *l; l++)
                 if (streq(*l, s))
@@ -122,12 +181,26 @@ static const char *did_you_mean(const char *const *keys, const char *key) {
 
 /* ---- conversion context -------------------------------------------------------------------------- */
 
+/* The entries of the type's group, indexed by KeyId once per conversion, so that the hundred or so
+ * lookups of a conversion (get(), get_all()) are array indexing instead of walks of the section:
+ * entries[keys[id].off .. keys[id].off + keys[id].n) are the entries of key id in file order, and the
+ * list value of the key (after its last empty assignment, which resets it) starts at keys[id].begin
+ * within them. Entries whose key is not in the key table are not indexed (check_keys() reports them);
+ * lookups of such keys walk the section as before. */
+typedef struct GroupIndex {
+        const UnitEntry **entries; /* n_entries of the group, grouped by key */
+        struct {
+                uint32_t off, n, begin;
+        } keys[KEY_IDS_MAX];
+} GroupIndex;
+
 typedef struct Conv {
         const QuadletSet *set;
         const Quadlet *q;
         const GeneratorOptions *opts;
         DiagList *diags;
         const UnitSection *sec; /* the type's group, may be NULL */
+        GroupIndex idx;         /* sec's entries by key */
         const char *group;      /* "Container" */
         UnitFile *out;
         char **cmd;     /* the command line being built */
@@ -213,11 +286,50 @@ static void add_mount(Conv *c, const char *path) {
         unit_add(c, "RequiresMountsFor", path);
 }
 
+/* Fills c->idx from c->sec: a counting sort of the entries by KeyId. Returns 0 or -ENOMEM. */
+static int group_index_build(Conv *c) {
+        GroupIndex *x = &c->idx;
+        _cleanup_free_ KeyId *ids = NULL;
+        size_t n = c->sec ? c->sec->n_entries : 0, i = 0;
+        uint32_t off = 0;
+
+        key_table_init();
+        if (n == 0)
+                return 0;
+        ids = malloc(sizeof(KeyId) * n);
+        x->entries = malloc(sizeof(UnitEntry *) * n);
+        if (!ids || !x->entries)
+                return -ENOMEM;
+        for (const UnitEntry *e = c->sec->entries; e; e = e->next, i++) {
+                ids[i] = key_id(e->key);
+                if (ids[i] >= 0)
+                        x->keys[ids[i]].n++;
+        }
+        for (unsigned k = 0; k < n_key_ids; k++) {
+                x->keys[k].off = off;
+                off += x->keys[k].n;
+                x->keys[k].n = 0;
+        }
+        i = 0;
+        for (const UnitEntry *e = c->sec->entries; e; e = e->next, i++) {
+                if (ids[i] < 0)
+                        continue;
+                x->entries[x->keys[ids[i]].off + x->keys[ids[i]].n++] = e;
+                if (isempty(e->value))
+                        x->keys[ids[i]].begin = x->keys[ids[i]].n;
+        }
+        return 0;
+}
+
 /* The last assignment of key in the type's group (NULL when unset); *ret_e is its entry. */
 static const char *get(Conv *c, const char *key, const UnitEntry **ret_e) {
         const UnitEntry *last = NULL;
+        KeyId id = key_id(key);
 
-        if (c->sec)
+        if (id >= 0) {
+                if (c->idx.keys[id].n > 0)
+                        last = c->idx.entries[c->idx.keys[id].off + c->idx.keys[id].n - 1];
+        } else if (c->sec)
                 for (const UnitEntry *e = c->sec->entries; e; e = e->next)
                         if (streq(e->key, key))
                                 last = e;
@@ -245,12 +357,31 @@ static const char *get_nonempty(Conv *c, const char *key, const UnitEntry **ret_
         return isempty(v) ? NULL : v;
 }
 
-/* Every entry of a list key after its last reset. Returns the count; *ret is a new array (may be
- * NULL for 0). */
+/* Every entry of a list key after its last reset. Returns the count; *ret is a new array (NULL for
+ * 0). */
 static size_t get_all(Conv *c, const char *key, const UnitEntry ***ret) {
-        const UnitEntry *start = c->sec ? c->sec->entries : NULL, **l = NULL;
+        const UnitEntry **l = NULL;
         size_t n = 0;
+        KeyId id = key_id(key);
 
+        if (id >= 0) {
+                n = c->idx.keys[id].n - c->idx.keys[id].begin;
+                if (n > 0) {
+                        l = malloc(sizeof(*l) * n);
+                        if (l)
+                                memcpy(l, c->idx.entries + c->idx.keys[id].off + c->idx.keys[id].begin,
+                                       sizeof(*l) * n);
+                        else {
+                                c->oom = true;
+                                n = 0;
+                        }
+                }
+                *ret = l;
+                return n;
+        }
+
+        /* Not a key of any group: walk the section. */
+        const UnitEntry *start = c->sec ? c->sec->entries : NULL;
         for (const UnitEntry *e = start; e; e = e->next)
                 if (streq(e->key, key) && isempty(e->value))
                         start = e->next;
@@ -559,10 +690,12 @@ static void check_keys(Conv *c) {
                 for (const UnitEntry *e = c->sec->entries; e; e = e->next) {
                         const char *hint;
 
-                        if (strv_has(keys, e->key))
+                        KeyId id = key_id(e->key);
+
+                        if (key_in_group(id, c->q->type))
                                 continue;
                         for (QuadletType t = 0; t < _QUADLET_TYPE_MAX; t++)
-                                if (t != c->q->type && strv_has(type_keys[t], e->key)) {
+                                if (t != c->q->type && key_in_group(id, t)) {
                                         conv_error(
                                                 c, e, "key '%s' belongs in [%s] (a .%s file), not in [%s]",
                                                 e->key, group_names[t], quadlet_type_to_string(t), c->group);
@@ -1767,6 +1900,10 @@ int quadlet_convert(const QuadletSet *set, const Quadlet *q, const GeneratorOpti
         if (!out || unit_file_merge(out, q->uf) < 0)
                 return -ENOMEM;
         c.out = out;
+        if (group_index_build(&c) < 0) {
+                free(c.idx.entries);
+                return -ENOMEM;
+        }
 
         check_keys(&c);
         init_service(&c);
@@ -1799,6 +1936,7 @@ int quadlet_convert(const QuadletSet *set, const Quadlet *q, const GeneratorOpti
         strv_free(c.mounts);
         free(c.binds_to);
         strv_free(c.scratch);
+        free(c.idx.entries);
         if (c.oom)
                 return -ENOMEM;
         if (c.n_errors > 0)

@@ -683,9 +683,19 @@ bool unit_file_has_key(const UnitFile *uf, const char *section, const char *key)
 
 int unit_file_write(const UnitFile *uf, StrBuf *out) {
         for (const UnitSection *s = uf->sections; s; s = s->next) {
-                (void) strbuf_addf(out, "%s[%s]\n", s == uf->sections ? "" : "\n", s->name);
-                for (const UnitEntry *e = s->entries; e; e = e->next)
-                        (void) strbuf_addf(out, "%s=%s\n", e->key, e->value);
+                /* Plain appends, not strbuf_addf(): this writes every line of every generated unit,
+                 * and formatting was a tenth of the generator's instructions. */
+                if (s != uf->sections)
+                        (void) strbuf_putc(out, '\n');
+                (void) strbuf_putc(out, '[');
+                (void) strbuf_puts(out, s->name);
+                (void) strbuf_puts(out, "]\n");
+                for (const UnitEntry *e = s->entries; e; e = e->next) {
+                        (void) strbuf_puts(out, e->key);
+                        (void) strbuf_putc(out, '=');
+                        (void) strbuf_puts(out, e->value);
+                        (void) strbuf_putc(out, '\n');
+                }
         }
         return strbuf_ok(out) ? 0 : -ENOMEM;
 }
