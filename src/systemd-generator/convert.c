@@ -468,6 +468,21 @@ static void add_all_words(Conv *c, const char *key) {
         }
 }
 
+/* flag KEY=VALUE, joined without printf (Environment= and Label= lines are the bulk of the input). */
+static void add_opt_kv(Conv *c, const char *flag, const char *key, const char *value) {
+        size_t k = strlen(key), v = strlen(value);
+        char *s = malloc(k + 1 + v + 1);
+
+        if (s) {
+                memcpy(s, key, k);
+                s[k] = '=';
+                memcpy(s + k + 1, value, v + 1);
+        }
+        add_arg(c, flag);
+        if (strv_consume(&c->cmd, s) < 0)
+                c->oom = true;
+}
+
 typedef struct KeyVal {
         char *key, *value; /* value NULL: "KEY" without '=' */
         unsigned order;
@@ -517,7 +532,7 @@ static void add_keyvals(Conv *c, const char *key, const char *flag) {
 
                 if (last && kv[i].key) {
                         if (kv[i].value)
-                                add_optf(c, flag, "%s=%s", kv[i].key, kv[i].value);
+                                add_opt_kv(c, flag, kv[i].key, kv[i].value);
                         else
                                 add_args(c, flag, kv[i].key);
                 }
