@@ -203,7 +203,8 @@ typedef struct Conv {
         GroupIndex idx;         /* sec's entries by key */
         const char *group;      /* "Container" */
         UnitFile *out;
-        char **cmd;     /* the command line being built */
+        char **cmd;     /* the command line being built: n_cmd words, room for alloc_cmd */
+        size_t n_cmd, alloc_cmd;
         char **deps;    /* services to Require and order After, in order of first mention */
         char **mounts;  /* RequiresMountsFor= paths */
         char *binds_to; /* the pod's service */
@@ -228,9 +229,36 @@ static void conv_diag(Conv *c, DiagSeverity sev, const UnitEntry *e, const char 
 #define conv_error(c, e, ...) conv_diag(c, DIAG_ERROR, e, __VA_ARGS__)
 #define conv_warning(c, e, ...) conv_diag(c, DIAG_WARNING, e, __VA_ARGS__)
 
-static void add_arg(Conv *c, const char *a) {
-        if (strv_extend(&c->cmd, a) < 0)
+/* Appends s (taken over; NULL after a failed allocation) to the command line. The vector doubles as it
+ * grows, instead of strv_extend()'s realloc for every word. */
+static void cmd_push(Conv *c, char *s) {
+        if (!s) {
                 c->oom = true;
+                return;
+        }
+        if (c->n_cmd + 2 > c->alloc_cmd) {
+                size_t a = MAX(c->alloc_cmd * 2, (size_t) 32);
+                char **m = realloc(c->cmd, sizeof(char *) * a);
+
+                if (!m) {
+                        free(s);
+                        c->oom = true;
+                        return;
+                }
+                c->cmd = m;
+                c->alloc_cmd = a;
+        }
+        c->cmd[c->n_cmd++] = s;
+        c->cmd[c->n_cmd] = NULL;
+}
+
+static void cmd_reset(Conv *c) {
+        c->cmd = strv_free(c->cmd);
+        c->n_cmd = c->alloc_cmd = 0;
+}
+
+static void add_arg(Conv *c, const char *a) {
+        cmd_push(c, strdup(a));
 }
 
 static void add_argf(Conv *c, const char *fmt, ...) _printf_(2, 3);
@@ -242,8 +270,7 @@ static void add_argf(Conv *c, const char *fmt, ...) {
         if (vasprintf(&s, fmt, ap) < 0)
                 s = NULL;
         va_end(ap);
-        if (strv_consume(&c->cmd, s) < 0)
-                c->oom = true;
+        cmd_push(c, s);
 }
 
 static void add_args(Conv *c, const char *flag, const char *value) {
@@ -261,8 +288,7 @@ static void add_optf(Conv *c, const char *flag, const char *fmt, ...) {
                 v = NULL;
         va_end(ap);
         add_arg(c, flag);
-        if (strv_consume(&c->cmd, v) < 0)
-                c->oom = true;
+        cmd_push(c, v);
 }
 
 static void unit_add(Conv *c, const char *key, const char *value);
@@ -479,8 +505,7 @@ static void add_opt_kv(Conv *c, const char *flag, const char *key, const char *v
                 memcpy(s + k + 1, value, v + 1);
         }
         add_arg(c, flag);
-        if (strv_consume(&c->cmd, s) < 0)
-                c->oom = true;
+        cmd_push(c, s);
 }
 
 typedef struct KeyVal {
@@ -835,7 +860,7 @@ static void set_exec(Conv *c, const char *key, const char *prefix, char *const *
 
 static void set_cmd(Conv *c, const char *key) {
         set_exec(c, key, "", c->cmd);
-        c->cmd = strv_free(c->cmd);
+        cmd_reset(c);
 }
 
 static void service_add(Conv *c, const char *key, const char *value) {
@@ -1240,7 +1265,7 @@ static void convert_container(Conv *c) {
                 add_arg(c, "-i");
                 add_arg(c, "--cidfile=%t/%N.cid");
                 set_exec(c, i == 0 ? "ExecStop" : "ExecStopPost", i == 0 ? "" : "-", c->cmd);
-                c->cmd = strv_free(c->cmd);
+                cmd_reset(c);
         }
         if (reload_cmd) {
                 _cleanup_strv_free_ char **w = NULL;
