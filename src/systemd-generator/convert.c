@@ -839,10 +839,12 @@ static void rewrite_unit_deps(Conv *c) {
         }
 }
 
-/* Writes the command line as one Exec-style value: skiff's path and the arguments, quoted for systemd. */
-static char *cmd_line(Conv *c, char *const *args) {
+/* Writes the command line as one Exec-style value: prefix ("" or "-"), skiff's path and the arguments,
+ * quoted for systemd. */
+static char *cmd_line(Conv *c, const char *prefix, char *const *args) {
         StrBuf sb = STRBUF_INIT;
 
+        (void) strbuf_puts(&sb, prefix);
         (void) strbuf_puts(&sb, c->opts->skiff);
         for (char *const *a = args; a && *a; a++) {
                 (void) strbuf_putc(&sb, ' ');
@@ -852,9 +854,9 @@ static char *cmd_line(Conv *c, char *const *args) {
 }
 
 static void set_exec(Conv *c, const char *key, const char *prefix, char *const *args) {
-        _cleanup_free_ char *l = cmd_line(c, args);
+        _cleanup_free_ char *l = cmd_line(c, prefix, args);
 
-        if (!l || unit_file_addf(c->out, "Service", key, "%s%s", prefix, l) < 0)
+        if (!l || unit_file_add(c->out, "Service", key, l) < 0)
                 c->oom = true;
 }
 
