@@ -46,6 +46,10 @@ typedef struct QuadletSet {
                                * dropins */
         DropInDir *dropins;
         size_t n_dropins, alloc_dropins;
+        StrIndex parsed_index; /* path of a drop-in file → index into parsed */
+        UnitFile **parsed;     /* drop-in files read without errors, kept for every unit that uses
+                                * them (unit_file_merge() copies): container.d/ serves hundreds */
+        size_t n_parsed, alloc_parsed;
 } QuadletSet;
 
 /* Rebuilds set->by_name after items were reordered. Returns 0 or -ENOMEM. */

@@ -353,6 +353,10 @@ void quadlet_set_done(QuadletSet *set) {
         free(set->items);
         strv_free(set->dirs);
         str_index_done(&set->by_name);
+        str_index_done(&set->parsed_index);
+        for (size_t i = 0; i < set->n_parsed; i++)
+                unit_file_free(set->parsed[i]);
+        free(set->parsed);
         str_index_done(&set->dropin_dirs);
         for (size_t i = 0; i < set->n_dropins; i++)
                 strv_free(set->dropins[i].files);
@@ -418,6 +422,38 @@ static int dropin_dir_names(QuadletSet *set, const Quadlet *q, char ***ret) {
         if (r < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* The drop-in file at path, read and parsed on first use and kept in set (borrowed). Returns 0 and
+ * the file in *ret, 1 when it has errors (reported to diags every time, as for any unit that uses it;
+ * such files are not kept), or -ENOMEM. */
+static int dropin_parsed(QuadletSet *set, const char *path, const UnitFile **ret, DiagList *diags) {
+        _cleanup_unit_file_free_ UnitFile *uf = NULL;
+        const char *k;
+        size_t i;
+        int r;
+
+        if (str_index_get(&set->parsed_index, path, &i)) {
+                *ret = set->parsed[i];
+                return 0;
+        }
+        r = read_unit(path, path, &uf, diags);
+        if (r != 0)
+                return r;
+        if (set->n_parsed == set->alloc_parsed) {
+                size_t a = set->alloc_parsed ? set->alloc_parsed * 2 : 16;
+                UnitFile **m = realloc(set->parsed, sizeof(UnitFile *) * a);
+
+                if (!m)
+                        return -ENOMEM;
+                set->parsed = m;
+                set->alloc_parsed = a;
+        }
+        k = arena_strdup(set->arena, path);
+        if (!k || str_index_put(&set->parsed_index, k, set->n_parsed) < 0)
+                return -ENOMEM;
+        *ret = set->parsed[set->n_parsed++] = TAKE_PTR(uf);
         return 0;
 }
 
@@ -503,9 +539,9 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
         if (n_dropins > 0)
                 qsort(dropins, n_dropins, sizeof(DropIn), dropin_cmp);
         for (size_t i = 0; i < n_dropins; i++) {
-                _cleanup_unit_file_free_ UnitFile *d = NULL;
+                const UnitFile *d;
 
-                r = read_unit(dropins[i].path, dropins[i].path, &d, diags);
+                r = dropin_parsed(set, dropins[i].path, &d, diags);
                 if (r < 0)
                         goto out;
                 if (r > 0) {
