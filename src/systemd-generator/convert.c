@@ -1,6 +1,7 @@
 /* The translation of one quadlet file into a .service unit (podman-systemd.unit(5) meanings, skiff in
  * the Exec lines). Flags come out in a fixed order, so the output is byte-stable and golden-testable. */
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -77,6 +78,64 @@ static const char *const service_suffix[_QUADLET_TYPE_MAX] = {
         [QUADLET_IMAGE] = "-image", [QUADLET_KUBE] = "",          [QUADLET_POD] = "-pod",
 };
 
+/* ---- the key table: key name → KeyId, once per run ----------------------------------------------- */
+
+/* Every key of every group above gets a small number, a KeyId, the first time the generator needs one:
+ * key_table[] is an open-addressing hash table (FNV-1a, linear probing, at most a quarter full) over the
+ * union of the *_keys tables, and key_types[id] says which groups accept the key (bit 1 << type). Both
+ * are static and filled once; no memory is allocated. Looking a key up costs one hash of its name and,
+ * on a hit, one strcmp; a KeyId is then an array index (see GroupIndex). */
+#define KEY_TABLE_SIZE 1024U /* a power of two, at least 4x the number of distinct keys */
+#define KEY_IDS_MAX 256U
+
+typedef int KeyId; /* -1: not a key of any group */
+
+static const char *key_names[KEY_IDS_MAX];
+static uint8_t key_types[KEY_IDS_MAX];
+static uint16_t key_table[KEY_TABLE_SIZE]; /* KeyId + 1; 0 is an empty slot */
+static unsigned n_key_ids;
+
+static size_t key_hash(const char *s) {
+        uint32_t h = 2166136261U;
+
+        for (; *s; s++)
+                h = (h ^ (unsigned char) *s) * 16777619U;
+        return h & (KEY_TABLE_SIZE - 1);
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static size_t key_slot(const char *key) {
+        size_t i = key_hash(key);
+
+        while (key_table[i] && !streq(key_names[key_table[i] - 1], key))
+                i = (i + 1) & (KEY_TABLE_SIZE - 1);
+        return i;
+}
+
+static void key_table_init(void) {
+        if (n_key_ids > 0)
+                return;
+        for (QuadletType t = 0; t < _QUADLET_TYPE_MAX; t++)
+                for (const char *const *k = type_keys[t]; *k; k++) {
+                        size_t i = key_slot(*k);
+
+                        if (!key_table[i]) {
+                                assert(n_key_ids < KEY_IDS_MAX && n_key_ids * 4 < KEY_TABLE_SIZE);
+                                key_names[n_key_ids] = *k;
+                                key_table[i] = (uint16_t) ++n_key_ids;
+                        }
+                        key_types[key_table[i] - 1] |= 1U << t;
+                }
+}
+
+static KeyId key_id(const char *key) {
+        return (KeyId) key_table[key_slot(key)] - 1;
+}
+
+static bool key_in_group(KeyId id, QuadletType t) {
+        return id >= 0 && (key_types[id] & (1U << t));
+}
+
 static bool strv_has(const char *const *l, const char *s) {
         for (; *l; l++)
                 if (streq(*l, s))
@@ -122,15 +181,30 @@ static const char *did_you_mean(const char *const *keys, const char *key) {
 
 /* ---- conversion context -------------------------------------------------------------------------- */
 
+/* The entries of the type's group, indexed by KeyId once per conversion, so that the hundred or so
+ * lookups of a conversion (get(), get_all()) are array indexing instead of walks of the section:
+ * entries[keys[id].off .. keys[id].off + keys[id].n) are the entries of key id in file order, and the
+ * list value of the key (after its last empty assignment, which resets it) starts at keys[id].begin
+ * within them. Entries whose key is not in the key table are not indexed (check_keys() reports them);
+ * lookups of such keys walk the section as before. */
+typedef struct GroupIndex {
+        const UnitEntry **entries; /* n_entries of the group, grouped by key */
+        struct {
+                uint32_t off, n, begin;
+        } keys[KEY_IDS_MAX];
+} GroupIndex;
+
 typedef struct Conv {
         const QuadletSet *set;
         const Quadlet *q;
         const GeneratorOptions *opts;
         DiagList *diags;
         const UnitSection *sec; /* the type's group, may be NULL */
+        GroupIndex idx;         /* sec's entries by key */
         const char *group;      /* "Container" */
         UnitFile *out;
-        char **cmd;     /* the command line being built */
+        char **cmd;     /* the command line being built: n_cmd words, room for alloc_cmd */
+        size_t n_cmd, alloc_cmd;
         char **deps;    /* services to Require and order After, in order of first mention */
         char **mounts;  /* RequiresMountsFor= paths */
         char *binds_to; /* the pod's service */
@@ -155,9 +229,36 @@ static void conv_diag(Conv *c, DiagSeverity sev, const UnitEntry *e, const char 
 #define conv_error(c, e, ...) conv_diag(c, DIAG_ERROR, e, __VA_ARGS__)
 #define conv_warning(c, e, ...) conv_diag(c, DIAG_WARNING, e, __VA_ARGS__)
 
-static void add_arg(Conv *c, const char *a) {
-        if (strv_extend(&c->cmd, a) < 0)
+/* Appends s (taken over; NULL after a failed allocation) to the command line. The vector doubles as it
+ * grows, instead of strv_extend()'s realloc for every word. */
+static void cmd_push(Conv *c, char *s) {
+        if (!s) {
                 c->oom = true;
+                return;
+        }
+        if (c->n_cmd + 2 > c->alloc_cmd) {
+                size_t a = MAX(c->alloc_cmd * 2, (size_t) 32);
+                char **m = realloc(c->cmd, sizeof(char *) * a);
+
+                if (!m) {
+                        free(s);
+                        c->oom = true;
+                        return;
+                }
+                c->cmd = m;
+                c->alloc_cmd = a;
+        }
+        c->cmd[c->n_cmd++] = s;
+        c->cmd[c->n_cmd] = NULL;
+}
+
+static void cmd_reset(Conv *c) {
+        c->cmd = strv_free(c->cmd);
+        c->n_cmd = c->alloc_cmd = 0;
+}
+
+static void add_arg(Conv *c, const char *a) {
+        cmd_push(c, strdup(a));
 }
 
 static void add_argf(Conv *c, const char *fmt, ...) _printf_(2, 3);
@@ -169,8 +270,7 @@ static void add_argf(Conv *c, const char *fmt, ...) {
         if (vasprintf(&s, fmt, ap) < 0)
                 s = NULL;
         va_end(ap);
-        if (strv_consume(&c->cmd, s) < 0)
-                c->oom = true;
+        cmd_push(c, s);
 }
 
 static void add_args(Conv *c, const char *flag, const char *value) {
@@ -188,8 +288,7 @@ static void add_optf(Conv *c, const char *flag, const char *fmt, ...) {
                 v = NULL;
         va_end(ap);
         add_arg(c, flag);
-        if (strv_consume(&c->cmd, v) < 0)
-                c->oom = true;
+        cmd_push(c, v);
 }
 
 static void unit_add(Conv *c, const char *key, const char *value);
@@ -213,11 +312,50 @@ static void add_mount(Conv *c, const char *path) {
         unit_add(c, "RequiresMountsFor", path);
 }
 
+/* Fills c->idx from c->sec: a counting sort of the entries by KeyId. Returns 0 or -ENOMEM. */
+static int group_index_build(Conv *c) {
+        GroupIndex *x = &c->idx;
+        _cleanup_free_ KeyId *ids = NULL;
+        size_t n = c->sec ? c->sec->n_entries : 0, i = 0;
+        uint32_t off = 0;
+
+        key_table_init();
+        if (n == 0)
+                return 0;
+        ids = malloc(sizeof(KeyId) * n);
+        x->entries = malloc(sizeof(UnitEntry *) * n);
+        if (!ids || !x->entries)
+                return -ENOMEM;
+        for (const UnitEntry *e = c->sec->entries; e; e = e->next, i++) {
+                ids[i] = key_id(e->key);
+                if (ids[i] >= 0)
+                        x->keys[ids[i]].n++;
+        }
+        for (unsigned k = 0; k < n_key_ids; k++) {
+                x->keys[k].off = off;
+                off += x->keys[k].n;
+                x->keys[k].n = 0;
+        }
+        i = 0;
+        for (const UnitEntry *e = c->sec->entries; e; e = e->next, i++) {
+                if (ids[i] < 0)
+                        continue;
+                x->entries[x->keys[ids[i]].off + x->keys[ids[i]].n++] = e;
+                if (isempty(e->value))
+                        x->keys[ids[i]].begin = x->keys[ids[i]].n;
+        }
+        return 0;
+}
+
 /* The last assignment of key in the type's group (NULL when unset); *ret_e is its entry. */
 static const char *get(Conv *c, const char *key, const UnitEntry **ret_e) {
         const UnitEntry *last = NULL;
+        KeyId id = key_id(key);
 
-        if (c->sec)
+        if (id >= 0) {
+                if (c->idx.keys[id].n > 0)
+                        last = c->idx.entries[c->idx.keys[id].off + c->idx.keys[id].n - 1];
+        } else if (c->sec)
                 for (const UnitEntry *e = c->sec->entries; e; e = e->next)
                         if (streq(e->key, key))
                                 last = e;
@@ -245,12 +383,31 @@ static const char *get_nonempty(Conv *c, const char *key, const UnitEntry **ret_
         return isempty(v) ? NULL : v;
 }
 
-/* Every entry of a list key after its last reset. Returns the count; *ret is a new array (may be
- * NULL for 0). */
+/* Every entry of a list key after its last reset. Returns the count; *ret is a new array (NULL for
+ * 0). */
 static size_t get_all(Conv *c, const char *key, const UnitEntry ***ret) {
-        const UnitEntry *start = c->sec ? c->sec->entries : NULL, **l = NULL;
+        const UnitEntry **l = NULL;
         size_t n = 0;
+        KeyId id = key_id(key);
 
+        if (id >= 0) {
+                n = c->idx.keys[id].n - c->idx.keys[id].begin;
+                if (n > 0) {
+                        l = malloc(sizeof(*l) * n);
+                        if (l)
+                                memcpy(l, c->idx.entries + c->idx.keys[id].off + c->idx.keys[id].begin,
+                                       sizeof(*l) * n);
+                        else {
+                                c->oom = true;
+                                n = 0;
+                        }
+                }
+                *ret = l;
+                return n;
+        }
+
+        /* Not a key of any group: walk the section. */
+        const UnitEntry *start = c->sec ? c->sec->entries : NULL;
         for (const UnitEntry *e = start; e; e = e->next)
                 if (streq(e->key, key) && isempty(e->value))
                         start = e->next;
@@ -337,6 +494,20 @@ static void add_all_words(Conv *c, const char *key) {
         }
 }
 
+/* flag KEY=VALUE, joined without printf (Environment= and Label= lines are the bulk of the input). */
+static void add_opt_kv(Conv *c, const char *flag, const char *key, const char *value) {
+        size_t k = strlen(key), v = strlen(value);
+        char *s = malloc(k + 1 + v + 1);
+
+        if (s) {
+                memcpy(s, key, k);
+                s[k] = '=';
+                memcpy(s + k + 1, value, v + 1);
+        }
+        add_arg(c, flag);
+        cmd_push(c, s);
+}
+
 typedef struct KeyVal {
         char *key, *value; /* value NULL: "KEY" without '=' */
         unsigned order;
@@ -386,7 +557,7 @@ static void add_keyvals(Conv *c, const char *key, const char *flag) {
 
                 if (last && kv[i].key) {
                         if (kv[i].value)
-                                add_optf(c, flag, "%s=%s", kv[i].key, kv[i].value);
+                                add_opt_kv(c, flag, kv[i].key, kv[i].value);
                         else
                                 add_args(c, flag, kv[i].key);
                 }
@@ -559,10 +730,12 @@ static void check_keys(Conv *c) {
                 for (const UnitEntry *e = c->sec->entries; e; e = e->next) {
                         const char *hint;
 
-                        if (strv_has(keys, e->key))
+                        KeyId id = key_id(e->key);
+
+                        if (key_in_group(id, c->q->type))
                                 continue;
                         for (QuadletType t = 0; t < _QUADLET_TYPE_MAX; t++)
-                                if (t != c->q->type && strv_has(type_keys[t], e->key)) {
+                                if (t != c->q->type && key_in_group(id, t)) {
                                         conv_error(
                                                 c, e, "key '%s' belongs in [%s] (a .%s file), not in [%s]",
                                                 e->key, group_names[t], quadlet_type_to_string(t), c->group);
@@ -666,10 +839,12 @@ static void rewrite_unit_deps(Conv *c) {
         }
 }
 
-/* Writes the command line as one Exec-style value: skiff's path and the arguments, quoted for systemd. */
-static char *cmd_line(Conv *c, char *const *args) {
+/* Writes the command line as one Exec-style value: prefix ("" or "-"), skiff's path and the arguments,
+ * quoted for systemd. */
+static char *cmd_line(Conv *c, const char *prefix, char *const *args) {
         StrBuf sb = STRBUF_INIT;
 
+        (void) strbuf_puts(&sb, prefix);
         (void) strbuf_puts(&sb, c->opts->skiff);
         for (char *const *a = args; a && *a; a++) {
                 (void) strbuf_putc(&sb, ' ');
@@ -679,15 +854,15 @@ static char *cmd_line(Conv *c, char *const *args) {
 }
 
 static void set_exec(Conv *c, const char *key, const char *prefix, char *const *args) {
-        _cleanup_free_ char *l = cmd_line(c, args);
+        _cleanup_free_ char *l = cmd_line(c, prefix, args);
 
-        if (!l || unit_file_addf(c->out, "Service", key, "%s%s", prefix, l) < 0)
+        if (!l || unit_file_add(c->out, "Service", key, l) < 0)
                 c->oom = true;
 }
 
 static void set_cmd(Conv *c, const char *key) {
         set_exec(c, key, "", c->cmd);
-        c->cmd = strv_free(c->cmd);
+        cmd_reset(c);
 }
 
 static void service_add(Conv *c, const char *key, const char *value) {
@@ -1092,7 +1267,7 @@ static void convert_container(Conv *c) {
                 add_arg(c, "-i");
                 add_arg(c, "--cidfile=%t/%N.cid");
                 set_exec(c, i == 0 ? "ExecStop" : "ExecStopPost", i == 0 ? "" : "-", c->cmd);
-                c->cmd = strv_free(c->cmd);
+                cmd_reset(c);
         }
         if (reload_cmd) {
                 _cleanup_strv_free_ char **w = NULL;
@@ -1767,6 +1942,10 @@ int quadlet_convert(const QuadletSet *set, const Quadlet *q, const GeneratorOpti
         if (!out || unit_file_merge(out, q->uf) < 0)
                 return -ENOMEM;
         c.out = out;
+        if (group_index_build(&c) < 0) {
+                free(c.idx.entries);
+                return -ENOMEM;
+        }
 
         check_keys(&c);
         init_service(&c);
@@ -1799,6 +1978,7 @@ int quadlet_convert(const QuadletSet *set, const Quadlet *q, const GeneratorOpti
         strv_free(c.mounts);
         free(c.binds_to);
         strv_free(c.scratch);
+        free(c.idx.entries);
         if (c.oom)
                 return -ENOMEM;
         if (c.n_errors > 0)

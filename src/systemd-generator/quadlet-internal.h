@@ -27,13 +27,29 @@ typedef struct Quadlet {
         char **pod_members;   /* pods: services of the containers that joined (Pod=, StartWithPod) */
 } Quadlet;
 
+/* A NAME.d directory found by the walk. Its .conf files are listed the first time a unit looks into it
+ * and kept for the rest of the run: the type-wide container.d/ is shared by hundreds of units, and
+ * listing it once per unit was a directory read per file. */
+typedef struct DropInDir {
+        const char *path; /* in the set's arena */
+        char **files;     /* sorted entry names; NULL until listed or when it could not be listed */
+        bool listed;
+} DropInDir;
+
 typedef struct QuadletSet {
         Arena *arena;
         Quadlet *items;
         size_t n, alloc;
         char **dirs;      /* every directory walked, in precedence order: drop-ins are looked up there */
         StrIndex by_name;     /* file name → index into items */
-        StrIndex dropin_dirs; /* paths of the NAME.d directories seen by the walk */
+        StrIndex dropin_dirs; /* paths of the NAME.d directories seen by the walk → index into
+                               * dropins */
+        DropInDir *dropins;
+        size_t n_dropins, alloc_dropins;
+        StrIndex parsed_index; /* path of a drop-in file → index into parsed */
+        UnitFile **parsed;     /* drop-in files read without errors, kept for every unit that uses
+                                * them (unit_file_merge() copies): container.d/ serves hundreds */
+        size_t n_parsed, alloc_parsed;
 } QuadletSet;
 
 /* Rebuilds set->by_name after items were reordered. Returns 0 or -ENOMEM. */

@@ -194,6 +194,49 @@ int quadlet_set_reindex(QuadletSet *set) {
         return 0;
 }
 
+/* Records a NAME.d directory seen by the walk (see DropInDir). Returns 0 or -ENOMEM. */
+static int dropin_dir_add(QuadletSet *set, const char *path) {
+        const char *k;
+
+        if (str_index_get(&set->dropin_dirs, path, NULL))
+                return 0;
+        if (set->n_dropins == set->alloc_dropins) {
+                size_t a = set->alloc_dropins ? set->alloc_dropins * 2 : 16;
+                DropInDir *m = realloc(set->dropins, sizeof(DropInDir) * a);
+
+                if (!m)
+                        return -ENOMEM;
+                set->dropins = m;
+                set->alloc_dropins = a;
+        }
+        k = arena_strdup(set->arena, path);
+        if (!k || str_index_put(&set->dropin_dirs, k, set->n_dropins) < 0)
+                return -ENOMEM;
+        set->dropins[set->n_dropins++] = (DropInDir){.path = k};
+        return 0;
+}
+
+/* The files of the drop-in dir at path (borrowed from set), listing it on first use; NULL when the
+ * walk saw no such directory or it cannot be listed. Sets *oom on -ENOMEM. */
+static char **dropin_dir_files(QuadletSet *set, const char *path, bool *oom) {
+        DropInDir *d;
+        size_t i;
+        int r;
+
+        if (!str_index_get(&set->dropin_dirs, path, &i))
+                return NULL;
+        d = &set->dropins[i];
+        if (!d->listed) {
+                r = list_dir(d->path, &d->files);
+                if (r == -ENOMEM)
+                        *oom = true;
+                if (r < 0)
+                        d->files = NULL;
+                d->listed = r != -ENOMEM;
+        }
+        return d->files;
+}
+
 /* Walks dir recursively. Search dirs themselves are never filtered, only what is found below them. */
 static int walk(Walk *w, const char *dir) {
         _cleanup_strv_free_ char **names = NULL;
@@ -248,10 +291,9 @@ static int walk(Walk *w, const char *dir) {
                         /* NAME.d holds drop-ins, not units: remember it, so that loading units
                          * looks only into drop-in dirs that exist. */
                         if (endswith(*n, ".d")) {
-                                const char *k = arena_strdup(w->set->arena, p);
-
-                                if (!k || str_index_put(&w->set->dropin_dirs, k, 0) < 0)
-                                        return -ENOMEM;
+                                r = dropin_dir_add(w->set, p);
+                                if (r < 0)
+                                        return r;
                                 continue;
                         }
                         if (!w->user && (streq(p, w->etc_users) || streq(p, w->share_users)))
@@ -311,7 +353,14 @@ void quadlet_set_done(QuadletSet *set) {
         free(set->items);
         strv_free(set->dirs);
         str_index_done(&set->by_name);
+        str_index_done(&set->parsed_index);
+        for (size_t i = 0; i < set->n_parsed; i++)
+                unit_file_free(set->parsed[i]);
+        free(set->parsed);
         str_index_done(&set->dropin_dirs);
+        for (size_t i = 0; i < set->n_dropins; i++)
+                strv_free(set->dropins[i].files);
+        free(set->dropins);
         arena_free(set->arena);
         *set = (QuadletSet){};
 }
@@ -376,9 +425,42 @@ static int dropin_dir_names(QuadletSet *set, const Quadlet *q, char ***ret) {
         return 0;
 }
 
+/* The drop-in file at path, read and parsed on first use and kept in set (borrowed). Returns 0 and
+ * the file in *ret, 1 when it has errors (reported to diags every time, as for any unit that uses it;
+ * such files are not kept), or -ENOMEM. */
+static int dropin_parsed(QuadletSet *set, const char *path, const UnitFile **ret, DiagList *diags) {
+        _cleanup_unit_file_free_ UnitFile *uf = NULL;
+        const char *k;
+        size_t i;
+        int r;
+
+        if (str_index_get(&set->parsed_index, path, &i)) {
+                *ret = set->parsed[i];
+                return 0;
+        }
+        r = read_unit(path, path, &uf, diags);
+        if (r != 0)
+                return r;
+        if (set->n_parsed == set->alloc_parsed) {
+                size_t a = set->alloc_parsed ? set->alloc_parsed * 2 : 16;
+                UnitFile **m = realloc(set->parsed, sizeof(UnitFile *) * a);
+
+                if (!m)
+                        return -ENOMEM;
+                set->parsed = m;
+                set->alloc_parsed = a;
+        }
+        k = arena_strdup(set->arena, path);
+        if (!k || str_index_put(&set->parsed_index, k, set->n_parsed) < 0)
+                return -ENOMEM;
+        *ret = set->parsed[set->n_parsed++] = TAKE_PTR(uf);
+        return 0;
+}
+
 int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
         _cleanup_strv_free_ char **dirnames = NULL;
         _cleanup_strv_free_ char **seen = NULL;
+        StrBuf path = STRBUF_INIT;
         DropIn *dropins = NULL;
         size_t n_dropins = 0;
         const char *src = q->path;
@@ -411,16 +493,25 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
                 return r;
         STRV_FOREACH(dn, dirnames)
                 STRV_FOREACH(d, set->dirs) {
-                        _cleanup_strv_free_ char **files = NULL;
-                        _cleanup_free_ char *dpath = NULL;
+                        char **files;
+                        const char *dpath;
+                        bool oom = false;
 
-                        if (asprintf(&dpath, "%s/%s", *d, *dn) < 0) {
-                                dpath = NULL;
+                        /* One buffer for every candidate path: most of them do not exist. */
+                        strbuf_truncate(&path, 0);
+                        (void) strbuf_puts(&path, *d);
+                        (void) strbuf_putc(&path, '/');
+                        (void) strbuf_puts(&path, *dn);
+                        if (!strbuf_ok(&path)) {
                                 r = -ENOMEM;
                                 goto out;
                         }
-                        if (!str_index_get(&set->dropin_dirs, dpath, NULL) || list_dir(dpath, &files) < 0)
-                                continue;
+                        dpath = path.buf;
+                        files = dropin_dir_files(set, dpath, &oom);
+                        if (oom) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
                         STRV_FOREACH(f, files) {
                                 DropIn *m;
 
@@ -448,9 +539,9 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
         if (n_dropins > 0)
                 qsort(dropins, n_dropins, sizeof(DropIn), dropin_cmp);
         for (size_t i = 0; i < n_dropins; i++) {
-                _cleanup_unit_file_free_ UnitFile *d = NULL;
+                const UnitFile *d;
 
-                r = read_unit(dropins[i].path, dropins[i].path, &d, diags);
+                r = dropin_parsed(set, dropins[i].path, &d, diags);
                 if (r < 0)
                         goto out;
                 if (r > 0) {
@@ -464,6 +555,7 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
         }
         r = 0;
 out:
+        strbuf_release(&path);
         for (size_t i = 0; i < n_dropins; i++)
                 free(dropins[i].path);
         free(dropins);

@@ -515,27 +515,36 @@ static int extract_word(const char **p, char **ret) {
                                 r = -EINVAL;
                                 goto fail;
                         }
-                        if (c == quote)
+                        if (c == quote) {
                                 quote = 0;
-                        else if (strbuf_putc(&sb, c) < 0) {
-                                r = -ENOMEM;
-                                goto fail;
+                                s++;
+                        } else {
+                                /* The run up to the closing quote, a backslash or the end, at once. */
+                                size_t n = strcspn(s, quote == '"' ? "\"\\" : "'\\");
+
+                                if (strbuf_add(&sb, s, n) < 0) {
+                                        r = -ENOMEM;
+                                        goto fail;
+                                }
+                                s += n;
                         }
-                        s++;
                 } else if (!c)
                         break;
                 else if (c == '"' || c == '\'') {
                         quote = c;
                         s++;
-                } else if (strchr(WHITESPACE, c)) {
+                } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') { /* WHITESPACE */
                         s += strspn(s, WHITESPACE);
                         break;
                 } else {
-                        if (strbuf_putc(&sb, c) < 0) {
+                        /* The run up to a quote, a backslash, whitespace or the end, at once. */
+                        size_t n = strcspn(s, "\"'\\" WHITESPACE);
+
+                        if (strbuf_add(&sb, s, n) < 0) {
                                 r = -ENOMEM;
                                 goto fail;
                         }
-                        s++;
+                        s += n;
                 }
         }
 
@@ -683,9 +692,19 @@ bool unit_file_has_key(const UnitFile *uf, const char *section, const char *key)
 
 int unit_file_write(const UnitFile *uf, StrBuf *out) {
         for (const UnitSection *s = uf->sections; s; s = s->next) {
-                (void) strbuf_addf(out, "%s[%s]\n", s == uf->sections ? "" : "\n", s->name);
-                for (const UnitEntry *e = s->entries; e; e = e->next)
-                        (void) strbuf_addf(out, "%s=%s\n", e->key, e->value);
+                /* Plain appends, not strbuf_addf(): this writes every line of every generated unit,
+                 * and formatting was a tenth of the generator's instructions. */
+                if (s != uf->sections)
+                        (void) strbuf_putc(out, '\n');
+                (void) strbuf_putc(out, '[');
+                (void) strbuf_puts(out, s->name);
+                (void) strbuf_puts(out, "]\n");
+                for (const UnitEntry *e = s->entries; e; e = e->next) {
+                        (void) strbuf_puts(out, e->key);
+                        (void) strbuf_putc(out, '=');
+                        (void) strbuf_puts(out, e->value);
+                        (void) strbuf_putc(out, '\n');
+                }
         }
         return strbuf_ok(out) ? 0 : -ENOMEM;
 }
@@ -694,7 +713,7 @@ int unit_value_quote_word(StrBuf *out, const char *word) {
         bool plain = *word != 0;
 
         for (const unsigned char *c = (const unsigned char *) word; *c && plain; c++)
-                if (*c <= ' ' || *c == 0x7f || strchr("\"'\\", *c))
+                if (*c <= ' ' || *c == 0x7f || *c == '"' || *c == '\'' || *c == '\\')
                         plain = false;
         if (plain)
                 return strbuf_puts(out, word);
