@@ -859,8 +859,11 @@ _Noreturn void monitor_main(const SkiffPaths *paths, const char *id, int report_
                 report(report_fd, "ERR %d %s\n", class, err ?: strerror(-r));
                 _exit(class);
         }
-        report(report_fd, "OK %d\n", (int) c->pid);
+        /* READY=1 and MAINPID= before "OK": the launcher exits on "OK", and systemd must hear that we
+         * are the main process before it sees the launcher (the unit's first main process) exit, or the
+         * unit fails with Result=protocol. */
         notify_ready(config);
+        report(report_fd, "OK %d\n", (int) c->pid);
         if (report_fd >= 0)
                 close(report_fd);
 

@@ -202,7 +202,10 @@ int rfc3339_parse(const char *s, int64_t *ret_nsec) {
         tm.tm_year -= 1900;
         tm.tm_mon -= 1;
         secs = (int64_t) timegm(&tm) - off;
-        *ret_nsec = secs * 1000000000LL + frac;
+        /* Nanoseconds since the epoch fit int64 until 2262: later (or hand-edited) times are refused. */
+        if (__builtin_mul_overflow(secs, (int64_t) 1000000000, &secs)
+            || __builtin_add_overflow(secs, frac, ret_nsec))
+                return -ERANGE;
         return 0;
 }
 

@@ -188,8 +188,8 @@ int container_remove(ContainerStore *s, const char *id);
 /* Current time as RFC3339 UTC with nanoseconds ("2026-11-23T12:00:00.123456789Z"), into buf of at
  * least 40 bytes. Returns buf. */
 char *rfc3339_nanos_now(char *buf, size_t size);
-/* Parses RFC3339 (with or without fraction, Z or ±hh:mm) to nanoseconds since the epoch. Returns 0 or
- * -EINVAL. */
+/* Parses RFC3339 (with or without fraction, Z or ±hh:mm) to nanoseconds since the epoch. Returns 0,
+ * -EINVAL, or -ERANGE for a time past 2262 (int64 nanoseconds). */
 int rfc3339_parse(const char *s, int64_t *ret_nsec);
 
 /* Reads /proc/PID/stat's starttime; returns 0, -ESRCH when the process is gone, or -errno. */
