@@ -881,8 +881,10 @@ _Noreturn void monitor_main(const SkiffPaths *paths, const char *id, int report_
                 report(report_fd, "ERR %d %s\n", class, err ?: strerror(-r));
                 _exit(class);
         }
-        report(report_fd, "OK %d\n", (int) c->pid);
+        /* READY/MAINPID before the launcher hears OK: `skiff run -d` is the unit's first main process,
+         * and if it exits before systemd has the notification, the unit fails with 'protocol'. */
         notify_ready(config);
+        report(report_fd, "OK %d\n", (int) c->pid);
         if (report_fd >= 0)
                 close(report_fd);
 
