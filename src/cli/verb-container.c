@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "cli/container-common.h"
-#include "cli/volume-common.h"
 #include "cli/verbs.h"
+#include "cli/volume-common.h"
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/strv.h"
@@ -661,6 +661,10 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         r = strv_copy(argv + image_idx + 1, &o->command);
         if (r < 0)
                 goto oom;
+        /* Named volumes become binds of their _data (made and filled on first use). */
+        r = cli_volumes_resolve(ctx, verb, o, &info, &new_volumes);
+        if (r < 0)
+                goto fail;
         r = container_id_generate(id);
         if (r < 0) {
                 log_error_errno(r, "%s %s: generate an id: %m", verb, image);
@@ -688,10 +692,6 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
                 goto fail;
         }
 
-        /* Named volumes become binds of their _data (made and filled on first use). */
-        r = cli_volumes_resolve(ctx, verb, o, &info, &new_volumes);
-        if (r < 0)
-                goto fail;
         r = container_plan_build(o, &info, &ctx->paths, &plan, &err);
         if (r < 0) {
                 log_error("%s %s: %s", verb, image, err ?: strerror(-r));

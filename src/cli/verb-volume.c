@@ -176,7 +176,6 @@ static int resolve_v(SkiffContext *ctx, VolumeStore *vs, const char *verb, char 
         if (!name || !dst)
                 return log_oom();
         if (opts) {
-                _cleanup_strv_free_ char **words = NULL;
                 _cleanup_free_ char *copy = strdup(opts);
                 if (!copy)
                         return log_oom();
