@@ -39,6 +39,7 @@ static const Verb verbs[] = {
         { "pull", "Pull images from a registry", verb_pull },
         { "image", "Manage images: ls, inspect, load, save, tag, rm, prune, pull", verb_image },
         { "images", "List images (skiff image ls)", verb_images },
+        { "volume", "Manage named volumes: create, ls, inspect, rm, prune", verb_volume },
         { "version", "Show the version", verb_version },
         { "help", "Show this help", verb_help },
 };

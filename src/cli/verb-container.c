@@ -13,6 +13,7 @@
 
 #include "cli/container-common.h"
 #include "cli/verbs.h"
+#include "cli/volume-common.h"
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/strv.h"
@@ -66,8 +67,8 @@ static void run_help(const char *verb) {
                "      --group-add GROUP        Supplementary group\n"
                "  -h, --hostname NAME          Hostname (default: the first 12 digits of the id)\n"
                "      --timezone, --tz ZONE    local or a zoneinfo name\n"
-               "  -v, --volume SRC:DST[:OPTS]  Bind mount\n"
-               "      --mount SPEC             type=bind|tmpfs,source=,destination=,...\n"
+               "  -v, --volume SRC:DST[:OPTS]  Bind mount a host path or a named volume\n"
+               "      --mount SPEC             type=bind|volume|tmpfs,source=,destination=,...\n"
                "      --tmpfs DST[:OPTS]       Mount a tmpfs\n"
                "      --read-only              Read-only root filesystem\n"
                "      --read-only-tmpfs[=BOOL] With --read-only, tmpfs on /tmp, /var/tmp, /run\n"
@@ -641,6 +642,7 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         _cleanup_(container_config_freep) ContainerConfig *cfg = NULL;
         _cleanup_container_plan_ ContainerPlan *plan = NULL;
         _cleanup_free_ char *err = NULL, *plan_json = NULL;
+        _cleanup_strv_free_ char **new_volumes = NULL;
         const char *image = argv[image_idx];
         ImageInfo info = {};
         char id[CONTAINER_ID_LEN + 1], holder[CONTAINER_ID_LEN + 1];
@@ -659,6 +661,10 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         r = strv_copy(argv + image_idx + 1, &o->command);
         if (r < 0)
                 goto oom;
+        /* Named volumes become binds of their _data (made and filled on first use). */
+        r = cli_volumes_resolve(ctx, verb, o, &info, &new_volumes);
+        if (r < 0)
+                goto fail;
         r = container_id_generate(id);
         if (r < 0) {
                 log_error_errno(r, "%s %s: generate an id: %m", verb, image);
@@ -763,6 +769,7 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
 oom:
         r = log_oom();
 fail:
+        cli_volumes_undo(ctx, new_volumes);
         image_info_done(&info);
         return 125;
 }

@@ -33,3 +33,5 @@ int verb_image(SkiffContext *ctx, int argc, char *argv[]);
 int verb_images(SkiffContext *ctx, int argc, char *argv[]);
 /* skiff pull IMAGE... (also `skiff image pull`): src/cli/verb-pull.c. */
 int verb_pull(SkiffContext *ctx, int argc, char *argv[]);
+/* skiff volume COMMAND: src/cli/verb-volume.c. */
+int verb_volume(SkiffContext *ctx, int argc, char *argv[]);

@@ -808,6 +808,28 @@ static void notify_ready(const ContainerConfig *c) {
         (void) sd_notifyf(/* unset_environment= */ false, "MAINPID=%d\nREADY=1", (int) getpid());
 }
 
+/* Is this monitor a systemd unit's main process? With --sdnotify conmon/container/healthy under a
+ * NOTIFY_SOCKET it is (conmon's MAINPID=, or the unit's only long-lived skiff process). */
+static bool is_unit_main_process(const ContainerConfig *c) {
+        if (c->sdnotify && !streq(c->sdnotify, "conmon") && !streq(c->sdnotify, "container") &&
+            !streq(c->sdnotify, "healthy"))
+                return false;
+        return !isempty(getenv("NOTIFY_SOCKET"));
+}
+
+int monitor_exit_status(const ContainerConfig *c, int exit_code, bool stop_requested, int loop_result) {
+        if (loop_result < 0)
+                return 1;
+        if (!is_unit_main_process(c))
+                return 0;
+        /* As conmon: the unit's main process ends with the container's status, so systemd marks the
+         * unit failed and applies Restart=on-failure; a stop (systemctl stop's SIGTERM, ExecStop='s
+         * rm -f) is an orderly end: 0, and the unit goes inactive. */
+        if (stop_requested)
+                return 0;
+        return exit_code < 0 || exit_code > 255 ? EXIT_SETUP_FAILED : exit_code;
+}
+
 /* --- detached monitor --- */
 
 static void report(int fd, const char *fmt, ...) _printf_(2, 3);
@@ -832,7 +854,7 @@ _Noreturn void monitor_main(const SkiffPaths *paths, const char *id, int report_
         ContainerConfig *config = NULL;
         MonitoredContainer *c;
         bool auto_remove;
-        int r, class = EXIT_SETUP_FAILED;
+        int r, status, class = EXIT_SETUP_FAILED;
 
         r = container_store_open(paths, &store);
         if (r >= 0)
@@ -868,11 +890,12 @@ _Noreturn void monitor_main(const SkiffPaths *paths, const char *id, int report_
                 close(report_fd);
 
         r = monitor_loop_run(l);
+        status = monitor_exit_status(config, c->exit_code, c->stop_requested, r);
         if (auto_remove) {
                 l = monitor_loop_free(l);
                 (void) container_destroy(store, id, NULL);
         }
-        _exit(r < 0 ? 1 : 0);
+        _exit(status);
 }
 
 int monitor_launch(const SkiffPaths *paths, const char *id, const char *helper, MonitorLaunchResult *ret,

@@ -158,6 +158,11 @@ bool restart_policy_should_restart(RestartPolicy p, unsigned max, unsigned resta
 /* Runs the loop until every container is DONE. Returns 0 or -errno. */
 int monitor_loop_run(MonitorLoop *l);
 
+/* The detached monitor's exit status once its container is done (loop_result: monitor_loop_run()'s).
+ * 0 normally; as a systemd unit's main process (sdnotify conmon/container/healthy with NOTIFY_SOCKET
+ * set) the container's exit_code (128+N for a signal) as conmon gives it, except 0 after a stop. */
+int monitor_exit_status(const ContainerConfig *c, int exit_code, bool stop_requested, int loop_result);
+
 /* The detached monitor's body (after the double fork); never returns: _exit()s. report_fd is the pipe
  * to the launcher (closed after the first report). */
 _Noreturn void monitor_main(const SkiffPaths *paths, const char *id, int report_fd);

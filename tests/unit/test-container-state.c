@@ -298,6 +298,25 @@ static void test_restart_policy(void **state) {
         assert_int_equal(restart_backoff_usec(40), 10000000);
 }
 
+/* The monitor as a systemd unit's main process ends with the container's status, as conmon does. */
+static void test_monitor_exit_status(void **state) {
+        ContainerConfig c = {};
+        char sd[] = "ignore";
+
+        (void) state;
+        assert_int_equal(unsetenv("NOTIFY_SOCKET"), 0);
+        assert_int_equal(monitor_exit_status(&c, 7, false, 0), 0);
+        assert_int_equal(monitor_exit_status(&c, 7, false, -EIO), 1);
+        assert_int_equal(setenv("NOTIFY_SOCKET", "/run/notify", 1), 0);
+        assert_int_equal(monitor_exit_status(&c, 7, false, 0), 7);
+        assert_int_equal(monitor_exit_status(&c, 137, false, 0), 137);
+        assert_int_equal(monitor_exit_status(&c, 143, true, 0), 0);
+        assert_int_equal(monitor_exit_status(&c, 0, false, 0), 0);
+        c.sdnotify = sd;
+        assert_int_equal(monitor_exit_status(&c, 7, false, 0), 0);
+        assert_int_equal(unsetenv("NOTIFY_SOCKET"), 0);
+}
+
 static void test_rfc3339(void **state) {
         char buf[40];
         int64_t a, b;
@@ -382,6 +401,7 @@ int main(void) {
                 T(test_remove_leaves_nothing),         T(test_crash_repair),
                 T(test_stale_running_becomes_exited),  T(test_state_roundtrip_live),
                 cmocka_unit_test(test_restart_policy), cmocka_unit_test(test_rfc3339),
+                cmocka_unit_test(test_monitor_exit_status),
                 T(test_ctr_log_write_parse),           cmocka_unit_test(test_ctr_log_parse_bad),
         };
 
