@@ -154,12 +154,12 @@ python3 - "$W/hyperfine.json" <<'EOF'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 med = {k: v["median"] * 1000 for k, v in r.items()}
-print("%-14s %10s %10s %10s" % ("", "median ms", "min ms", "max ms"))
+print("%-18s %10s %10s %10s" % ("", "median ms", "min ms", "max ms"))
 for k, v in r.items():
-    print("%-14s %10.1f %10.1f %10.1f" % (k, v["median"] * 1000, v["min"] * 1000, v["max"] * 1000))
+    print("%-18s %10.1f %10.1f %10.1f" % (k, v["median"] * 1000, v["min"] * 1000, v["max"] * 1000))
 def ratio(a, b):
     if a in med and b in med:
-        print("%-30s %6.2fx" % (a + " / " + b, med[a] / med[b]))
+        print("%-38s %6.2fx" % (a + " / " + b, med[a] / med[b]))
 print()
 for s in ("skiff-none", "skiff-private", "skiff-base-none", "skiff-base-private"):
     ratio(s, "crun")
