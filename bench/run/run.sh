@@ -7,7 +7,9 @@
 #
 #   bench/run/run.sh [BUILD_DIR]      (default: ./build; skiff is BUILD_DIR/src/cli/skiff, or $SKIFF)
 # Measure a release build: meson setup --buildtype=release BUILD_DIR (debug builds are -O0).
-# Environment: RUNS (default 30), WARMUP (default 3), SKIFF, KEEP=1 (keep the work directory).
+# Environment: RUNS (default 30), WARMUP (default 3), SKIFF, KEEP=1 (keep the work directory),
+# SKIFF_BASE=path/to/other/skiff (also measure that build, as skiff-base-*, in the same hyperfine run:
+# before/after figures on a shared machine, whose load changes from one minute to the next).
 #
 # Everything it creates lives in one temporary directory (its own podman --root/--runroot and
 # containers.conf, its own skiff --root/--runroot); nothing of the host's podman is touched.
@@ -125,6 +127,15 @@ if [ $have_skiff = 1 ]; then
         cmds+=("$SKIFF ${SKIFF_ARGS[*]} run --rm --network private $IMG true")
         names+=("skiff-private")
 fi
+if [ $have_skiff = 1 ] && [ -n "${SKIFF_BASE:-}" ]; then
+        BASE_ARGS=(--root "$W/base-root" --runroot "$W/base-run")
+        "$SKIFF_BASE" "${BASE_ARGS[@]}" image load -i "docker-archive:$W/img.tar" >/dev/null ||
+                die "SKIFF_BASE=$SKIFF_BASE: image load failed"
+        cmds+=("$SKIFF_BASE ${BASE_ARGS[*]} run --rm --network none $IMG true")
+        names+=("skiff-base-none")
+        cmds+=("$SKIFF_BASE ${BASE_ARGS[*]} run --rm --network private $IMG true")
+        names+=("skiff-base-private")
+fi
 cmds+=("crun run --bundle $W/bundle bench-crun")
 names+=("crun")
 cmds+=("podman ${PODMAN_ARGS[*]} run --rm --network none $IMG true")
@@ -143,17 +154,19 @@ python3 - "$W/hyperfine.json" <<'EOF'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 med = {k: v["median"] * 1000 for k, v in r.items()}
-print("%-14s %10s %10s %10s" % ("", "median ms", "min ms", "max ms"))
+print("%-18s %10s %10s %10s" % ("", "median ms", "min ms", "max ms"))
 for k, v in r.items():
-    print("%-14s %10.1f %10.1f %10.1f" % (k, v["median"] * 1000, v["min"] * 1000, v["max"] * 1000))
+    print("%-18s %10.1f %10.1f %10.1f" % (k, v["median"] * 1000, v["min"] * 1000, v["max"] * 1000))
 def ratio(a, b):
     if a in med and b in med:
-        print("%-30s %6.2fx" % (a + " / " + b, med[a] / med[b]))
+        print("%-38s %6.2fx" % (a + " / " + b, med[a] / med[b]))
 print()
-for s in ("skiff-none", "skiff-private"):
+for s in ("skiff-none", "skiff-private", "skiff-base-none", "skiff-base-private"):
     ratio(s, "crun")
     ratio("podman-none", s)
     ratio("podman-bridge", s)
+ratio("skiff-base-none", "skiff-none")
+ratio("skiff-base-private", "skiff-private")
 ratio("podman-none", "crun")
 ratio("podman-bridge", "crun")
 EOF

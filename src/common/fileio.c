@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,8 @@ static int write_all(int fd, const void *data, size_t len) {
         return 0;
 }
 
-int write_file_atomic_at(int dir_fd, const char *path, const void *data, size_t len, mode_t mode) {
+static int write_file_rename_at(int dir_fd, const char *path, const void *data, size_t len, mode_t mode,
+                                bool durable) {
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
         _cleanup_close_ int fd = -EBADF, dfd = -EBADF;
         const char *slash = strrchr(path, '/');
@@ -103,7 +105,7 @@ int write_file_atomic_at(int dir_fd, const char *path, const void *data, size_t 
         r = write_all(fd, data, len);
         if (r >= 0 && fchmod(fd, mode) < 0)
                 r = -errno;
-        if (r >= 0 && fsync(fd) < 0)
+        if (r >= 0 && durable && fsync(fd) < 0)
                 r = -errno;
         if (r >= 0 && renameat(dir_fd, tmp, dir_fd, path) < 0)
                 r = -errno;
@@ -111,6 +113,8 @@ int write_file_atomic_at(int dir_fd, const char *path, const void *data, size_t 
                 (void) unlinkat(dir_fd, tmp, 0);
                 return r;
         }
+        if (!durable)
+                return 0;
         /* The rename is durable only once the directory is. */
         if (slash) {
                 dir = strndup(path, (size_t) (slash - path) + 1);
@@ -122,6 +126,14 @@ int write_file_atomic_at(int dir_fd, const char *path, const void *data, size_t 
         if (dfd >= 0)
                 (void) fsync(dfd);
         return 0;
+}
+
+int write_file_atomic_at(int dir_fd, const char *path, const void *data, size_t len, mode_t mode) {
+        return write_file_rename_at(dir_fd, path, data, len, mode, true);
+}
+
+int write_file_replace_at(int dir_fd, const char *path, const void *data, size_t len, mode_t mode) {
+        return write_file_rename_at(dir_fd, path, data, len, mode, false);
 }
 
 int mkdir_p(const char *path, mode_t mode) {

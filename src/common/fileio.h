@@ -14,5 +14,11 @@ int read_full_stream(FILE *f, size_t max, char **ret, size_t *ret_size);
  * nothing is left behind. */
 int write_file_atomic_at(int dir_fd, const char *path, const void *data, size_t len, mode_t mode);
 
+/* Like write_file_atomic_at() (a concurrent reader sees the old or the new content, never a mix), but
+ * without the fsync()s: for files that by contract do not outlive a reboot (RUNROOT, a tmpfs, where
+ * fsync is a no-op anyway). A crash of the process still leaves the old or the new file; only a power
+ * loss on a disk-backed directory may lose the write. Returns 0 or -errno. */
+int write_file_replace_at(int dir_fd, const char *path, const void *data, size_t len, mode_t mode);
+
 /* mkdir -p with mode for each component created. Returns 0 or -errno. */
 int mkdir_p(const char *path, mode_t mode);

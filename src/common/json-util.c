@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "common/fileio.h"
@@ -64,7 +65,7 @@ int json_add_strv(json_object *o, const char *key, char *const *l) {
         return json_add_object(o, key, a);
 }
 
-int json_write_file_atomic_at(int dir_fd, const char *path, json_object *o, mode_t mode) {
+static int json_write_file(int dir_fd, const char *path, json_object *o, mode_t mode, bool durable) {
         StrBuf sb = STRBUF_INIT;
         const char *s;
         int r;
@@ -79,7 +80,16 @@ int json_write_file_atomic_at(int dir_fd, const char *path, json_object *o, mode
                 strbuf_release(&sb);
                 return -ENOMEM;
         }
-        r = write_file_atomic_at(dir_fd, path, sb.buf, sb.len, mode);
+        r = durable ? write_file_atomic_at(dir_fd, path, sb.buf, sb.len, mode)
+                    : write_file_replace_at(dir_fd, path, sb.buf, sb.len, mode);
         strbuf_release(&sb);
         return r;
+}
+
+int json_write_file_atomic_at(int dir_fd, const char *path, json_object *o, mode_t mode) {
+        return json_write_file(dir_fd, path, o, mode, true);
+}
+
+int json_write_file_replace_at(int dir_fd, const char *path, json_object *o, mode_t mode) {
+        return json_write_file(dir_fd, path, o, mode, false);
 }

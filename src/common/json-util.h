@@ -27,3 +27,5 @@ int json_add_strv(json_object *o, const char *key, char *const *l);
 
 /* Writes o to path atomically (see write_file_atomic_at()), pretty-printed, with a trailing newline. */
 int json_write_file_atomic_at(int dir_fd, const char *path, json_object *o, mode_t mode);
+/* The same with write_file_replace_at(): atomic for readers, not fsync'd (volatile RUNROOT files). */
+int json_write_file_replace_at(int dir_fd, const char *path, json_object *o, mode_t mode);

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <systemd/sd-journal.h>
 
 #include "common/macro.h"
+#include "runtime/dlopen-systemd.h"
 
 struct CtrLog {
         LogDriver driver;
@@ -33,6 +33,12 @@ int ctr_log_open(LogDriver driver, const char *path, const char *name, const cha
 
         if (driver < 0 || driver >= _LOG_DRIVER_MAX)
                 return -EINVAL;
+        if (driver == LOG_DRIVER_JOURNALD) {
+                /* Loaded here, not at the first record: a missing libsystemd is an error at start. */
+                int r = dlopen_libsystemd(NULL);
+                if (r < 0)
+                        return r;
+        }
         l = calloc(1, sizeof(*l));
         if (!l)
                 return -ENOMEM;

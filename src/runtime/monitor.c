@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
 
 #include "common/macro.h"
+#include "runtime/dlopen-systemd.h"
 #include "common/strv.h"
 #include "runtime/container-plan.h"
 #include "runtime/spawn.h"
@@ -803,7 +803,7 @@ int container_stop(ContainerStore *s, const char *id, int timeout, char **ret_er
 static void notify_ready(const ContainerConfig *c) {
         if (c->sdnotify && !streq(c->sdnotify, "conmon"))
                 return;
-        if (!getenv("NOTIFY_SOCKET"))
+        if (!getenv("NOTIFY_SOCKET") || dlopen_libsystemd(NULL) < 0)
                 return;
         (void) sd_notifyf(/* unset_environment= */ false, "MAINPID=%d\nREADY=1", (int) getpid());
 }

@@ -15,7 +15,8 @@
  *   ROOT/containers/.lock                flock'd (LOCK_EX) around every create, rename and remove.
  *   RUNROOT/containers/<id>/lock         flock'd around every read-modify-write of one state.json.
  *
- * Every file is replaced with write_file_atomic_at(), and every multi-step change is ordered so that a
+ * Every file is replaced with write_file_atomic_at() (state.json, volatile by contract, with
+ * write_file_replace_at(): atomic, not fsync'd), and every multi-step change is ordered so that a
  * crash at any point leaves either the old or the new record, plus debris that container_store_repair()
  * (called by container_store_open()) finishes: a config dir is created as .tmp-<id> and renamed into
  * place, a removal renames it to .rm-<id> before deleting it; a name link whose target is gone is

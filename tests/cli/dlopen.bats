@@ -53,3 +53,20 @@ EOS
         SKIFF=$wrapper run_skiff 125 --root "$T/root" --runroot "$T/run" pull --tls-verify=false 127.0.0.1:1/lazy:1
         is "${stderr##*$'\n'}" "skiff: pull 127.0.0.1:1/lazy:1: [^ ]*libcurl\.so\.4[^ ]*: file too short \(needed to pull images from registries; install libcurl4\)"
 }
+
+# runperf: libsystemd too is loaded on first use (docs/architecture.md, "Where skiff run spends its
+# time"): only the journald log driver and a monitor under systemd (NOTIFY_SOCKET) need it.
+@test "skiff does not link libsystemd; run --rm works without it" {
+        local T=$BATS_TEST_TMPDIR wrapper
+        run ldd "$SKIFF"
+        [[ $status == 0 ]] || die "ldd $SKIFF failed: $output"
+        is "$(grep -c 'libsystemd' <<<"$output")" "0" "ldd $SKIFF: $output"
+
+        wrapper=$(without_lib libsystemd.so.0)
+        python3 "$SKIFF_SRCDIR/tests/cli/make-image.py" docker-archive "$T/img.tar" --name localhost/lazy:1 >/dev/null
+        run_skiff --root "$T/root" --runroot "$T/run" image load -i "docker-archive:$T/img.tar"
+        SKIFF=$wrapper run_skiff --root "$T/root" --runroot "$T/run" run --rm --network none localhost/lazy:1 echo hello
+        is "$stdout" "hello"
+        run_skiff --root "$T/root" --runroot "$T/run" ps -aq
+        is "$stdout" "" "the --rm container is gone"
+}
