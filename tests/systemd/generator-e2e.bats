@@ -59,6 +59,13 @@ needs_run() {
         _e2e_has exec || skip "needs skiff exec (issue 4)"
 }
 needs_volume() { _e2e_has volume create || skip "needs skiff volume create (issue 4)"; }
+# Published ports need the networking work (netavark/pasta); until then skiff refuses --publish by name.
+needs_publish() {
+        if "$SKIFF" --root "$BATS_TEST_TMPDIR/probe-root" --runroot "$BATS_TEST_TMPDIR/probe-run" \
+                run --rm --publish 127.0.0.1:1:1 localhost/no-such-image true 2>&1 | grep -q 'not supported yet'; then
+                skip "needs published ports (skiff run --publish: networking is not there yet)"
+        fi
+}
 needs_pod() { _e2e_has pod create || skip "needs skiff pod create/start (issue 5)"; }
 needs_kube() {
         _e2e_has kube down || skip "needs skiff kube play/down running pods (issue 5)"
@@ -373,6 +380,7 @@ Exec=sleep 100000"
 @test "a container runs with its settings, answers on its published port, and stop removes it" {
         needs_run
         needs_volume
+        needs_publish
         needs_tun
         write_units
         load_image
@@ -466,9 +474,6 @@ Exec=sleep 100000"
 
 @test "a container that exits non-zero leaves its unit failed" {
         needs_run
-        # Known gap, kept visible: the monitor (the unit's main process) still exits 0 after its
-        # container failed, so the unit ends inactive. Remove this line with the fix.
-        skip "the container monitor does not yet exit with its container's code under systemd (issue 7)"
         write_units
         load_image
         user_manager_start
