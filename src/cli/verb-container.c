@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/container-common.h"
+#include "cli/pod-common.h"
 #include "cli/verbs.h"
 #include "common/log.h"
 #include "common/macro.h"
@@ -28,11 +29,14 @@ typedef struct RunExtras {
         char *log_path; /* --log-opt path=FILE */
         char *pull;     /* --pull: only never/missing make sense without a registry here */
         bool quiet;
+        char *pod;      /* --pod NAME or --pod-id-file FILE (pod_is_file): join the pod's infra */
+        bool pod_is_file;
 } RunExtras;
 
 static void run_extras_done(RunExtras *e) {
         free(e->log_path);
         free(e->pull);
+        free(e->pod);
 }
 
 static void run_help(const char *verb) {
@@ -485,9 +489,9 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
                         break;
                 case ARG_POD:
                 case ARG_POD_ID_FILE:
-                        log_error("%s %s: pods are not supported yet (issue 5)",
-                                  c == ARG_POD ? "--pod" : "--pod-id-file", optarg);
-                        return -1;
+                        x->pod_is_file = c == ARG_POD_ID_FILE;
+                        r = set_str(&x->pod, optarg);
+                        break;
                 case 'q':
                         x->quiet = true;
                         break;
@@ -643,7 +647,7 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         _cleanup_free_ char *err = NULL, *plan_json = NULL;
         const char *image = argv[image_idx];
         ImageInfo info = {};
-        char id[CONTAINER_ID_LEN + 1], holder[CONTAINER_ID_LEN + 1];
+        char id[CONTAINER_ID_LEN + 1], holder[CONTAINER_ID_LEN + 1], pod_id[POD_ID_LEN + 1] = "";
         int r;
 
         if (x->pull && streq(x->pull, "always")) {
@@ -686,6 +690,13 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
                 goto fail;
         }
 
+        if (x->pod) {
+                r = cli_pod_join(ctx, x->pod, x->pod_is_file, o, pod_id, &err);
+                if (r < 0) {
+                        log_error("%s: %s", verb, err ?: strerror(-r));
+                        goto fail;
+                }
+        }
         r = container_plan_build(o, &info, &ctx->paths, &plan, &err);
         if (r < 0) {
                 log_error("%s %s: %s", verb, image, err ?: strerror(-r));
@@ -743,6 +754,7 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         cfg->stop_signal = signal_from_plan(plan);
         cfg->stop_timeout = plan->stop_timeout;
         cfg->sdnotify = o->sdnotify ? strdup(o->sdnotify) : NULL;
+        cfg->pod_id = x->pod ? strdup(pod_id) : NULL;
 
         r = container_create(store, cfg, &err);
         if (r < 0) {

@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "common/macro.h"
 #include "common/strv.h"
 #include "pod/backoff.h"
@@ -179,6 +181,12 @@ static void report(Sup *s, const char *fmt, ...) {
 
         if (s->report_fd < 0)
                 return;
+        /* Under systemd (Type=notify, NotifyAccess=all), the supervisor takes over as the unit's main
+         * process before `kube play` hears "started" and exits: READY=1 must arrive while the play still
+         * runs, or systemd would see its main process exit before the service was ready. */
+        if (s->setup->sd_notify && (fmt[0] == 'S' || fmt[0] == 'R'))
+                (void) sd_notifyf(/* unset_environment= */ false, "MAINPID=%d\nREADY=1\nSTATUS=pod %s: %zu container(s) started",
+                                  (int) getpid(), s->config->name, s->n_ctrs);
         va_start(ap, fmt);
         n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
         va_end(ap);
@@ -856,7 +864,9 @@ static int loop(Sup *s) {
 
                 if (s->phase == PHASE_STOPPING && all_done(s))
                         return 0;
-                if (s->phase == PHASE_RUNNING && all_done(s)) {
+                /* A pod without containers of its own (`skiff pod create`: containers join it with
+                 * `skiff run --pod`) runs until it is stopped. */
+                if (s->phase == PHASE_RUNNING && s->n_ctrs > 0 && all_done(s)) {
                         /* OnFailure/Never: everything finished, nothing will run again. */
                         set_reason(&s->state.reason, "all containers exited");
                         return 0;
