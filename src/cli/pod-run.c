@@ -469,7 +469,8 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                 r = -ENOMEM;
                 goto finish;
         }
-        for (size_t i = 0; r >= 0 && i < n; i++)
+        /* Rootless, the pod cannot mount a tmpfs on the host: each container keeps its own /dev/shm. */
+        for (size_t i = 0; r >= 0 && i < n && geteuid() == 0; i++)
                 r = plan_use_pod_shm(m[i].plan, shm);
         if (r < 0)
                 goto finish;
@@ -658,7 +659,7 @@ int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, 
                         r = -ENOMEM;
                         goto finish;
                 }
-                r = shm_mount(shm);
+                r = geteuid() == 0 ? shm_mount(shm) : 0;
                 if (r < 0) {
                         errorf(ret_error, r, "pod %s: mount the pod's /dev/shm on %s: %s", cfg->name, shm, strerror(-r));
                         goto finish;
@@ -782,7 +783,24 @@ int cli_pod_join(SkiffContext *ctx, const char *ref, bool is_file, RunOptions *o
                               ref, cfg->name);
         }
         r = 0;
-        if (asprintf(&o->network, "ns:/proc/%d/ns/net", (int) st.infra_pid) < 0 ||
+        {
+                /* Rootless, the infra has a user namespace of its own, which owns its other namespaces:
+                 * the container joins it too (and so shares the infra's id mapping). */
+                struct stat a, b;
+                char path[64];
+
+                snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) st.infra_pid);
+                if (stat(path, &a) >= 0 && stat("/proc/self/ns/user", &b) >= 0 && a.st_ino != b.st_ino) {
+                        if (o->userns || o->uidmap || o->gidmap) {
+                                pod_state_done(&st);
+                                return errorf(ret_error, -EINVAL, "%s %s: conflicts with --userns/--uidmap/--gidmap (the "
+                                              "pod's infra has a user namespace of its own)", flag, ref);
+                        }
+                        if (asprintf(&o->userns, "ns:%s", path) < 0)
+                                r = -ENOMEM;
+                }
+        }
+        if (r < 0 || asprintf(&o->network, "ns:/proc/%d/ns/net", (int) st.infra_pid) < 0 ||
             asprintf(&o->ipc, "ns:/proc/%d/ns/ipc", (int) st.infra_pid) < 0 ||
             asprintf(&o->uts, "ns:/proc/%d/ns/uts", (int) st.infra_pid) < 0 ||
             strv_extendf(&o->labels, "io.skiff.pod=%s", cfg->name) < 0)
