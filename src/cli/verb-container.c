@@ -92,6 +92,8 @@ static void run_help(const char *verb) {
                "      --pid, --ipc, --uts MODE private (default), host, ns:PATH\n"
                "      --add-host NAME:IP       Add to /etc/hosts\n"
                "      --dns IP, --dns-search DOMAIN, --dns-option OPT  resolv.conf entries\n"
+               "      --pod POD, --pod-id-file FILE\n"
+               "                               Join a running pod's network, ipc and uts namespaces\n"
                "      --init                   Run skiff's init as PID 1\n"
                "      --init-path PATH         The init binary to use\n"
                "      --rootfs                 IMAGE is a directory to use as the root filesystem\n"
