@@ -40,11 +40,6 @@
 #include "runtime/apply-internal.h"
 #include "runtime/spawn.h"
 
-static inline void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-
 static inline void spawn_bpf_freep(SeccompBpf **b) {
         seccomp_bpf_free(*b);
 }
