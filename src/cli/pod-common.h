@@ -10,6 +10,7 @@
 
 #include "cli/verbs.h"
 #include "pod/pod-state.h"
+#include "runtime/run-options.h"
 #include "runtime/state.h"
 
 typedef struct PodPlayOptions {
@@ -17,6 +18,7 @@ typedef struct PodPlayOptions {
         bool start;
         bool wait;
         bool no_hosts;
+        bool sd_notify;          /* --service-container: the supervisor becomes systemd's main process */
         const char *log_driver;  /* NULL: k8s-file */
         char **annotations;      /* --annotation K=V */
         char **sources;          /* the input files, for the record */
@@ -30,8 +32,18 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                  char **ret_error, int *ret_exit);
 
 /* Starts the supervisor of a created pod from its records. */
-int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, int play_lock_fd, char **ret_error,
-                  int *ret_exit);
+int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, bool sd_notify, int play_lock_fd,
+                  char **ret_error, int *ret_exit);
+
+/* `skiff run --pod POD` / `--pod-id-file FILE` (is_file): resolves a running pod and points o's
+ * network, ipc and uts namespaces at its infra's (/proc/INFRA/ns/...), after checking that none of
+ * --network/--ipc/--uts/--hostname was given. Returns 0 with the pod's id in ret_pod_id, or -errno with
+ * a one-line *ret_error. */
+int cli_pod_join(SkiffContext *ctx, const char *ref, bool is_file, RunOptions *o, char ret_pod_id[static POD_ID_LEN + 1],
+                 char **ret_error);
+
+/* Reads a pod id from a --pod-id-file (trailing newline allowed). */
+int cli_pod_read_id_file(const char *path, char ret[static POD_ID_LEN + 1]);
 
 /* Stops a pod (supervisor stop, then whatever survived it, through the recorded cgroups and pids), and
  * with remove also removes it whole: containers' records and storage, volumes, the pod record. Works on

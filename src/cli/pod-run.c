@@ -469,7 +469,8 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                 r = -ENOMEM;
                 goto finish;
         }
-        for (size_t i = 0; r >= 0 && i < n; i++)
+        /* Rootless, the pod cannot mount a tmpfs on the host: each container keeps its own /dev/shm. */
+        for (size_t i = 0; r >= 0 && i < n && geteuid() == 0; i++)
                 r = plan_use_pod_shm(m[i].plan, shm);
         if (r < 0)
                 goto finish;
@@ -564,7 +565,7 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         close(TAKE_FD(lock));
 
         if (o->start) {
-                r = cli_pod_start(ctx, pods, pod_id, o->wait, play_fd, ret_error, ret_exit);
+                r = cli_pod_start(ctx, pods, pod_id, o->wait, o->sd_notify, play_fd, ret_error, ret_exit);
                 if (r < 0)
                         goto finish;
         }
@@ -616,8 +617,8 @@ static int load_plan(ContainerStore *cs, const char *id, ContainerPlan **ret, ch
         return 0;
 }
 
-int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, int play_lock_fd, char **ret_error,
-                  int *ret_exit) {
+int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, bool sd_notify, int play_lock_fd,
+                  char **ret_error, int *ret_exit) {
         _cleanup_(container_store_freep) ContainerStore *cs = NULL;
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
         _cleanup_(container_plan_freep) ContainerPlan *infra = NULL;
@@ -658,7 +659,7 @@ int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, 
                         r = -ENOMEM;
                         goto finish;
                 }
-                r = shm_mount(shm);
+                r = geteuid() == 0 ? shm_mount(shm) : 0;
                 if (r < 0) {
                         errorf(ret_error, r, "pod %s: mount the pod's /dev/shm on %s: %s", cfg->name, shm, strerror(-r));
                         goto finish;
@@ -670,6 +671,7 @@ int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, 
         setup.plans = plans;
         setup.log_paths = logs;
         setup.wait_ready = wait;
+        setup.sd_notify = sd_notify;
         setup.play_lock_fd = play_lock_fd;
         /* Tests scale Kubernetes' back-off down (10 s doubling to 5 min is too slow for a test suite). */
         if (getenv("SKIFF_TEST_BACKOFF_MS")) {
@@ -720,6 +722,107 @@ static int pod_member_ids(ContainerStore *cs, const char *pod_id, char ***ret) {
         return 0;
 }
 
+int cli_pod_read_id_file(const char *path, char ret[static POD_ID_LEN + 1]) {
+        _cleanup_free_ char *text = NULL;
+        size_t n = 0;
+        int r = read_full_file_at(AT_FDCWD, path, 4096, &text, &n);
+
+        if (r < 0)
+                return r;
+        while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+                text[--n] = 0;
+        if (n != POD_ID_LEN || strspn(text, "0123456789abcdef") != POD_ID_LEN)
+                return -EBADMSG;
+        memcpy(ret, text, POD_ID_LEN + 1);
+        return 0;
+}
+
+int cli_pod_join(SkiffContext *ctx, const char *ref, bool is_file, RunOptions *o, char ret_pod_id[static POD_ID_LEN + 1],
+                 char **ret_error) {
+        _cleanup_(pod_store_freep) PodStore *pods = NULL;
+        _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
+        const char *flag = is_file ? "--pod-id-file" : "--pod";
+        static const struct { const char *name; size_t off; } taken[] = {
+                { "--network", offsetof(RunOptions, network) },
+                { "--ipc", offsetof(RunOptions, ipc) },
+                { "--uts", offsetof(RunOptions, uts) },
+                { "--hostname", offsetof(RunOptions, hostname) },
+        };
+        char id[POD_ID_LEN + 1];
+        PodState st = {};
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(taken); i++)
+                if (*(char **) ((char *) o + taken[i].off))
+                        return errorf(ret_error, -EINVAL, "%s %s: conflicts with %s (the pod's infra owns the network, "
+                                      "ipc and uts namespaces)", flag, ref, taken[i].name);
+        r = pod_store_open(&ctx->paths, &pods);
+        if (r < 0)
+                return errorf(ret_error, r, "%s %s: open the pod records under %s: %s", flag, ref, ctx->paths.root,
+                              strerror(-r));
+        if (is_file) {
+                r = cli_pod_read_id_file(ref, id);
+                if (r == -EBADMSG)
+                        return errorf(ret_error, r, "--pod-id-file %s: does not hold a pod id", ref);
+                if (r < 0)
+                        return errorf(ret_error, r, "--pod-id-file %s: %s", ref, strerror(-r));
+        }
+        r = pod_lookup(pods, is_file ? id : ref, id);
+        if (r == -ENOENT)
+                return errorf(ret_error, r, "%s %s: no such pod", flag, ref);
+        if (r < 0)
+                return errorf(ret_error, r, "%s %s: %s", flag, ref, strerror(-r));
+        r = pod_config_load(pods, id, &cfg);
+        if (r >= 0)
+                r = pod_state_load(pods, id, cfg->n_members, &st);
+        if (r < 0)
+                return errorf(ret_error, r, "%s %s: load the pod's record: %s", flag, ref, strerror(-r));
+        if (!IN_SET(st.status, POD_STATUS_RUNNING, POD_STATUS_DEGRADED) || st.infra_pid <= 0) {
+                pod_state_done(&st);
+                return errorf(ret_error, -ESRCH, "%s %s: pod %s is not running; start it first (skiff pod start)", flag,
+                              ref, cfg->name);
+        }
+        r = 0;
+        {
+                /* Rootless, the infra has a user namespace of its own, which owns its other namespaces:
+                 * the container joins it too (and so shares the infra's id mapping). */
+                struct stat a, b;
+                char path[64];
+
+                snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) st.infra_pid);
+                if (stat(path, &a) >= 0 && stat("/proc/self/ns/user", &b) >= 0 && a.st_ino != b.st_ino) {
+                        if (o->userns || o->uidmap || o->gidmap) {
+                                pod_state_done(&st);
+                                return errorf(ret_error, -EINVAL, "%s %s: conflicts with --userns/--uidmap/--gidmap (the "
+                                              "pod's infra has a user namespace of its own)", flag, ref);
+                        }
+                        if (asprintf(&o->userns, "ns:%s", path) < 0)
+                                r = -ENOMEM;
+                }
+        }
+        if (r < 0 || asprintf(&o->network, "ns:/proc/%d/ns/net", (int) st.infra_pid) < 0 ||
+            asprintf(&o->ipc, "ns:/proc/%d/ns/ipc", (int) st.infra_pid) < 0 ||
+            asprintf(&o->uts, "ns:/proc/%d/ns/uts", (int) st.infra_pid) < 0 ||
+            strv_extendf(&o->labels, "io.skiff.pod=%s", cfg->name) < 0)
+                r = -ENOMEM;
+        pod_state_done(&st);
+        if (r < 0)
+                return r;
+        memcpy(ret_pod_id, id, sizeof(id));
+        return 0;
+}
+
+static bool is_member(const PodConfig *cfg, const char *cid) {
+        if (!cfg)
+                return false;
+        if (streq(cfg->infra_id, cid))
+                return true;
+        for (size_t i = 0; i < cfg->n_members; i++)
+                if (streq(cfg->members[i].id, cid))
+                        return true;
+        return false;
+}
+
 int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool remove, char **ret_error) {
         _cleanup_(container_store_freep) ContainerStore *cs = NULL;
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
@@ -740,6 +843,16 @@ int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool rem
                         grace = (unsigned) json_object_get_int(g);
         }
         (void) pod_state_load(pods, id, cfg ? cfg->n_members : 0, &st);
+
+        /* 0. containers that joined the pod (`skiff run --pod`) have monitors of their own: they are
+         * stopped the ordinary way (stop signal, their timeout, SIGKILL) before the infra goes */
+        (void) pod_member_ids(cs, id, &ctr_ids);
+        STRV_FOREACH(cid, ctr_ids)
+                if (!is_member(cfg, *cid)) {
+                        _cleanup_free_ char *e = NULL;
+                        (void) container_stop(cs, *cid, -1, &e);
+                }
+        ctr_ids = strv_free(ctr_ids);
 
         /* 1. the supervisor stops its pod (preStop, stop signal, grace period, SIGKILL) */
         if (st.supervisor_pid > 0) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/container-common.h"
+#include "cli/pod-common.h"
 #include "cli/verbs.h"
 #include "cli/volume-common.h"
 #include "common/log.h"
@@ -29,11 +30,14 @@ typedef struct RunExtras {
         char *log_path; /* --log-opt path=FILE */
         char *pull;     /* --pull: only never/missing make sense without a registry here */
         bool quiet;
+        char *pod;      /* --pod NAME or --pod-id-file FILE (pod_is_file): join the pod's infra */
+        bool pod_is_file;
 } RunExtras;
 
 static void run_extras_done(RunExtras *e) {
         free(e->log_path);
         free(e->pull);
+        free(e->pod);
 }
 
 static void run_help(const char *verb) {
@@ -89,6 +93,8 @@ static void run_help(const char *verb) {
                "      --pid, --ipc, --uts MODE private (default), host, ns:PATH\n"
                "      --add-host NAME:IP       Add to /etc/hosts\n"
                "      --dns IP, --dns-search DOMAIN, --dns-option OPT  resolv.conf entries\n"
+               "      --pod POD, --pod-id-file FILE\n"
+               "                               Join a running pod's network, ipc and uts namespaces\n"
                "      --init                   Run skiff's init as PID 1\n"
                "      --init-path PATH         The init binary to use\n"
                "      --rootfs                 IMAGE is a directory to use as the root filesystem\n"
@@ -486,9 +492,9 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
                         break;
                 case ARG_POD:
                 case ARG_POD_ID_FILE:
-                        log_error("%s %s: pods are not supported yet (issue 5)",
-                                  c == ARG_POD ? "--pod" : "--pod-id-file", optarg);
-                        return -1;
+                        x->pod_is_file = c == ARG_POD_ID_FILE;
+                        r = set_str(&x->pod, optarg);
+                        break;
                 case 'q':
                         x->quiet = true;
                         break;
@@ -645,7 +651,7 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         _cleanup_strv_free_ char **new_volumes = NULL;
         const char *image = argv[image_idx];
         ImageInfo info = {};
-        char id[CONTAINER_ID_LEN + 1], holder[CONTAINER_ID_LEN + 1];
+        char id[CONTAINER_ID_LEN + 1], holder[CONTAINER_ID_LEN + 1], pod_id[POD_ID_LEN + 1] = "";
         int r;
 
         if (x->pull && streq(x->pull, "always")) {
@@ -692,6 +698,13 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
                 goto fail;
         }
 
+        if (x->pod) {
+                r = cli_pod_join(ctx, x->pod, x->pod_is_file, o, pod_id, &err);
+                if (r < 0) {
+                        log_error("%s: %s", verb, err ?: strerror(-r));
+                        goto fail;
+                }
+        }
         r = container_plan_build(o, &info, &ctx->paths, &plan, &err);
         if (r < 0) {
                 log_error("%s %s: %s", verb, image, err ?: strerror(-r));
@@ -749,6 +762,7 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         cfg->stop_signal = signal_from_plan(plan);
         cfg->stop_timeout = plan->stop_timeout;
         cfg->sdnotify = o->sdnotify ? strdup(o->sdnotify) : NULL;
+        cfg->pod_id = x->pod ? strdup(pod_id) : NULL;
 
         r = container_create(store, cfg, &err);
         if (r < 0) {

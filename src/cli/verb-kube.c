@@ -71,6 +71,14 @@ static void play_usage(FILE *f) {
               "      --log-driver DRIVER k8s-file (default), journald or none\n"
               "      --annotation K=V    Add an annotation to every container (repeatable)\n"
               "      --no-hosts          Do not write the pod's /etc/hosts\n"
+              "      --service-container[=BOOL], --service\n"
+              "                          Under systemd (Type=notify): the pod's supervisor becomes the\n"
+              "                          unit's main process (MAINPID=, READY=1 once every container\n"
+              "                          started); stopping the unit (SIGTERM) stops the pod\n"
+              "      --service-exit-code-propagation=none\n"
+              "                          Accepted (the unit's exit code does not follow the containers');\n"
+              "                          all and any are refused, as are --log-opt, --userns, --network\n"
+              "                          and --publish\n"
               "      --format FORMAT     Plan output: text (default) or json\n"
               "      --show-secrets      Show Secret values in the plan instead of \"(secret)\"\n"
               "  -q, --quiet             Print errors only, not warnings\n"
@@ -221,8 +229,15 @@ static int check_paths(SkiffContext *ctx, const char *verb) {
 
 int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
         enum { ARG_DRY_RUN = 0x100, ARG_CONFIGMAP, ARG_FORMAT, ARG_SHOW_SECRETS, ARG_REPLACE, ARG_START, ARG_LOG_DRIVER,
-               ARG_ANNOTATION, ARG_NO_HOSTS };
+               ARG_ANNOTATION, ARG_NO_HOSTS, ARG_SERVICE, ARG_EXIT_PROPAGATION, ARG_REFUSED };
         static const struct option options[] = {
+                { "service-container", optional_argument, NULL, ARG_SERVICE },
+                { "service", no_argument, NULL, ARG_SERVICE },
+                { "service-exit-code-propagation", required_argument, NULL, ARG_EXIT_PROPAGATION },
+                { "log-opt", required_argument, NULL, ARG_REFUSED },
+                { "userns", required_argument, NULL, ARG_REFUSED },
+                { "network", required_argument, NULL, ARG_REFUSED },
+                { "publish", required_argument, NULL, ARG_REFUSED },
                 { "help", no_argument, NULL, 'h' },
                 { "dry-run", no_argument, NULL, ARG_DRY_RUN },
                 { "configmap", required_argument, NULL, ARG_CONFIGMAP },
@@ -245,9 +260,9 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
         PodPlayOptions play = { .start = true };
         PlanHost host;
         char hostname[256];
-        int c, r;
+        int c, r, idx = 0;
 
-        while ((c = getopt_long(argc, argv, "hqw", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "hqw", options, &idx)) >= 0) {
                 switch (c) {
                 case 'h':
                         play_usage(stdout);
@@ -271,6 +286,20 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 case ARG_NO_HOSTS:
                         play.no_hosts = true;
                         break;
+                case ARG_SERVICE:
+                        if (parse_bool_arg("--service-container", optarg, &play.sd_notify) < 0)
+                                return 1;
+                        break;
+                case ARG_EXIT_PROPAGATION:
+                        if (!streq(optarg, "none")) {
+                                log_error("kube play: --service-exit-code-propagation=%s: not supported yet (only none)",
+                                          optarg);
+                                return 1;
+                        }
+                        break;
+                case ARG_REFUSED:
+                        log_error("kube play: --%s: not supported yet", options[idx].name);
+                        return 1;
                 case ARG_LOG_DRIVER:
                         if (log_driver_from_string(optarg) < 0) {
                                 log_error("kube play: invalid --log-driver '%s': use k8s-file, journald or none", optarg);
@@ -387,7 +416,7 @@ static void down_usage(FILE *f) {
               "volumes. Volumes of PersistentVolumeClaims stay unless --force.\n"
               "\n"
               "Options:\n"
-              "      --force    Also remove the PersistentVolumeClaims' volumes\n"
+              "      --force[=BOOL]  Also remove the PersistentVolumeClaims' volumes\n"
               "  -h, --help     Show this help\n"
               "\n"
               "Exit status: 0 on success (a pod that does not exist is not an error), 1 on invalid input,\n"
@@ -399,7 +428,7 @@ int verb_kube_down(SkiffContext *ctx, int argc, char *argv[]) {
         enum { ARG_FORCE = 0x100 };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "force", no_argument, NULL, ARG_FORCE },
+                { "force", optional_argument, NULL, ARG_FORCE },
                 {},
         };
         _cleanup_(kube_set_freep) KubeSet *set = NULL;
@@ -414,7 +443,8 @@ int verb_kube_down(SkiffContext *ctx, int argc, char *argv[]) {
                         down_usage(stdout);
                         return 0;
                 case ARG_FORCE:
-                        force = true;
+                        if (parse_bool_arg("--force", optarg, &force) < 0)
+                                return 1;
                         break;
                 default:
                         fputs("See 'skiff kube down --help'.\n", stderr);

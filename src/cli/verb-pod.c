@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,11 @@
 static void pod_usage(FILE *f) {
         fputs("Usage: skiff pod COMMAND [OPTIONS] [POD...]\n"
               "\n"
-              "Pods: the ones `skiff kube play` created.\n"
+              "Pods: the ones `skiff kube play` or `skiff pod create` made.\n"
               "\n"
               "Commands:\n"
+              "  create     Create a pod: its infra holds the network, ipc and uts namespaces that\n"
+              "             containers join with `skiff run --pod`\n"
               "  ps         List pods (--format json)\n"
               "  inspect    Show pods' configuration and state (JSON)\n"
               "  start      Start created or exited pods (--wait: until ready)\n"
@@ -72,11 +75,19 @@ typedef struct CommonArgs {
         int timeout;
         const char *container;
         bool all;
+        bool ignore;
+        char **id_files; /* --pod-id-file (repeatable) */
 } CommonArgs;
 
+static void common_args_done(CommonArgs *a) {
+        a->id_files = strv_free(a->id_files);
+}
+
 static int parse_common(const char *verb, const char *usage, int argc, char *argv[], CommonArgs *a) {
-        enum { ARG_FORMAT = 0x100 };
+        enum { ARG_FORMAT = 0x100, ARG_POD_ID_FILE, ARG_IGNORE };
         static const struct option options[] = {
+                { "pod-id-file", required_argument, NULL, ARG_POD_ID_FILE },
+                { "ignore", no_argument, NULL, ARG_IGNORE },
                 { "help", no_argument, NULL, 'h' },
                 { "format", required_argument, NULL, ARG_FORMAT },
                 { "force", no_argument, NULL, 'f' },
@@ -109,14 +120,30 @@ static int parse_common(const char *verb, const char *usage, int argc, char *arg
                 case 'w':
                         a->wait = true;
                         break;
-                case 't':
-                        a->timeout = atoi(optarg);
+                case 't': {
+                        char *end = NULL;
+                        long v = strtol(optarg, &end, 10);
+                        if (!*optarg || *end || v < 0 || v > INT32_MAX) {
+                                log_error("pod %s: invalid --time '%s': a number of seconds", verb, optarg);
+                                return -1;
+                        }
+                        a->timeout = (int) v;
                         break;
+                }
                 case 'c':
                         a->container = optarg;
                         break;
                 case 'a':
                         a->all = true;
+                        break;
+                case ARG_IGNORE:
+                        a->ignore = true;
+                        break;
+                case ARG_POD_ID_FILE:
+                        if (strv_extend(&a->id_files, optarg) < 0) {
+                                log_oom();
+                                return -1;
+                        }
                         break;
                 default:
                         fprintf(stderr, "See 'skiff pod %s --help'.\n", verb);
@@ -162,7 +189,7 @@ static int pod_ps(SkiffContext *ctx, int argc, char *argv[]) {
         _cleanup_(pod_store_freep) PodStore *s = NULL;
         _cleanup_strv_free_ char **ids = NULL;
         _cleanup_json_ json_object *all = json_object_new_array();
-        CommonArgs a;
+        _cleanup_(common_args_done) CommonArgs a = {};
         int r = parse_common("ps", "ps [--format json]\n\nList pods: id, name, status, containers (running/all), "
                                    "restarts, and why a pod ended.",
                              argc, argv, &a);
@@ -209,7 +236,7 @@ static int pod_ps(SkiffContext *ctx, int argc, char *argv[]) {
 static int pod_inspect(SkiffContext *ctx, int argc, char *argv[]) {
         _cleanup_(pod_store_freep) PodStore *s = NULL;
         _cleanup_json_ json_object *all = json_object_new_array();
-        CommonArgs a;
+        _cleanup_(common_args_done) CommonArgs a = {};
         int r = parse_common("inspect", "inspect POD...\n\nShow pods' configuration and state as JSON.", argc, argv, &a), ret = 0;
 
         if (r <= 0)
@@ -240,41 +267,108 @@ static int pod_inspect(SkiffContext *ctx, int argc, char *argv[]) {
         return ret;
 }
 
+/* What `pod create` recorded for `pod start` (systemd's Type=forking): where to write the
+ * supervisor's pid, ROOT/pods/ID/infra-conmon-pidfile. */
+static char *pidfile_record(SkiffContext *ctx, const char *id) {
+        char *p = NULL;
+        return asprintf(&p, "%s/pods/%s/infra-conmon-pidfile", ctx->paths.root, id) < 0 ? NULL : p;
+}
+
+static int write_conmon_pidfile(SkiffContext *ctx, PodStore *s, const char *id) {
+        _cleanup_free_ char *rec = pidfile_record(ctx, id), *path = NULL, *text = NULL;
+        _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
+        PodState st = {};
+        int r;
+
+        if (!rec)
+                return -ENOMEM;
+        r = read_full_file_at(AT_FDCWD, rec, PATH_MAX, &path, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        r = pod_config_load(s, id, &cfg);
+        if (r >= 0)
+                r = pod_state_load(s, id, cfg->n_members, &st);
+        if (r < 0)
+                return r;
+        r = asprintf(&text, "%d\n", (int) st.supervisor_pid) < 0 ? -ENOMEM : 0;
+        pod_state_done(&st);
+        if (r < 0)
+                return r;
+        return write_file_atomic_at(AT_FDCWD, path, text, strlen(text), 0644);
+}
+
 static int pod_each(SkiffContext *ctx, int argc, char *argv[], const char *verb, const char *usage) {
         _cleanup_(pod_store_freep) PodStore *s = NULL;
-        CommonArgs a;
-        int r = parse_common(verb, usage, argc, argv, &a), ret = 0;
+        _cleanup_(common_args_done) CommonArgs a = {};
+        _cleanup_strv_free_ char **refs = NULL;
+        int r = parse_common(verb, usage, argc, argv, &a), ret = 0, first = r;
 
         if (r <= 0)
                 return r == 0 ? 0 : 1;
-        if (r >= argc) {
-                log_error("pod %s: give one or more pods", verb);
+        if (r >= argc && !a.id_files) {
+                log_error("pod %s: give one or more pods (or --pod-id-file)", verb);
                 return 1;
         }
         if (open_pods(ctx, verb, &s) < 0)
                 return 125;
-        for (int i = r; i < argc; i++) {
+        /* --pod-id-file: a missing file or one naming a pod that is gone is an error, or nothing with
+         * --ignore (systemd's ExecStop/ExecStopPost run after a failed or partial start too). */
+        STRV_FOREACH(f, a.id_files) {
+                char pid_[POD_ID_LEN + 1];
+                r = cli_pod_read_id_file(*f, pid_);
+                if (r < 0) {
+                        if (a.ignore)
+                                continue;
+                        if (r == -EBADMSG)
+                                log_error("pod %s: --pod-id-file %s: does not hold a pod id", verb, *f);
+                        else
+                                log_error_errno(r, "pod %s: --pod-id-file %s: %m", verb, *f);
+                        ret = 125;
+                        continue;
+                }
+                if (a.ignore && pod_lookup(s, pid_, (char[POD_ID_LEN + 1]) {}) == -ENOENT)
+                        continue;
+                if (strv_extend(&refs, pid_) < 0)
+                        return log_oom(), 125;
+        }
+        for (int i = first; i < argc; i++) {
+                char pid_[POD_ID_LEN + 1];
+                if (a.ignore && pod_lookup(s, argv[i], pid_) == -ENOENT)
+                        continue;
+                if (strv_extend(&refs, argv[i]) < 0)
+                        return log_oom(), 125;
+        }
+        STRV_FOREACH(ref, refs) {
                 _cleanup_free_ char *err = NULL;
                 char id[POD_ID_LEN + 1];
                 int code = 125;
 
-                if (lookup(s, verb, argv[i], id) < 0) {
+                if (lookup(s, verb, *ref, id) < 0) {
                         ret = 125;
                         continue;
                 }
                 if (streq(verb, "stop") || streq(verb, "restart")) {
                         r = cli_pod_teardown(ctx, s, id, false, &err);
                         if (r < 0) {
-                                log_error("pod %s %s: %s", verb, argv[i], err ?: strerror(-r));
+                                log_error("pod %s %s: %s", verb, *ref, err ?: strerror(-r));
                                 ret = 125;
                                 continue;
                         }
                 }
                 if (streq(verb, "start") || streq(verb, "restart")) {
-                        r = cli_pod_start(ctx, s, id, a.wait, -1, &err, &code);
+                        r = cli_pod_start(ctx, s, id, a.wait, false, -1, &err, &code);
                         if (r < 0) {
-                                log_error("pod %s %s: %s", verb, argv[i], err ?: strerror(-r));
+                                log_error("pod %s %s: %s", verb, *ref, err ?: strerror(-r));
                                 ret = code;
+                                continue;
+                        }
+                        r = write_conmon_pidfile(ctx, s, id);
+                        if (r < 0) {
+                                log_error_errno(r, "pod %s %s: write the supervisor's pid to --infra-conmon-pidfile: %m",
+                                                verb, *ref);
+                                ret = 125;
                                 continue;
                         }
                 }
@@ -285,16 +379,21 @@ static int pod_each(SkiffContext *ctx, int argc, char *argv[], const char *verb,
                         if (pod_config_load(s, id, &cfg) >= 0 && pod_state_load(s, id, cfg->n_members, &st) >= 0 &&
                             IN_SET(st.status, POD_STATUS_RUNNING, POD_STATUS_DEGRADED, POD_STATUS_STOPPING) && !a.force) {
                                 pod_state_done(&st);
-                                log_error("pod rm %s: the pod is running; stop it first or use --force", argv[i]);
+                                log_error("pod rm %s: the pod is running; stop it first or use --force", *ref);
                                 ret = 125;
                                 continue;
                         }
                         pod_state_done(&st);
                         r = cli_pod_teardown(ctx, s, id, true, &err);
                         if (r < 0) {
-                                log_error("pod rm %s: %s", argv[i], err ?: strerror(-r));
+                                log_error("pod rm %s: %s", *ref, err ?: strerror(-r));
                                 ret = 125;
                                 continue;
+                        }
+                        STRV_FOREACH(f, a.id_files) {
+                                char fid[POD_ID_LEN + 1];
+                                if (cli_pod_read_id_file(*f, fid) >= 0 && streq(fid, id))
+                                        (void) unlink(*f);
                         }
                 }
                 printf("%s\n", id);
@@ -329,7 +428,7 @@ static int pod_logs(SkiffContext *ctx, int argc, char *argv[]) {
         _cleanup_(pod_store_freep) PodStore *s = NULL;
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
         _cleanup_(container_store_freep) ContainerStore *cs = NULL;
-        CommonArgs a;
+        _cleanup_(common_args_done) CommonArgs a = {};
         char id[POD_ID_LEN + 1];
         bool found = false;
         int r = parse_common("logs", "logs [-c CONTAINER] POD\n\nShow what the pod's containers wrote (init containers "
@@ -368,6 +467,242 @@ static int pod_logs(SkiffContext *ctx, int argc, char *argv[]) {
         return 0;
 }
 
+static void create_usage(FILE *f) {
+        fputs("Usage: skiff pod create [OPTIONS]\n"
+              "\n"
+              "Create a pod without containers of its own: an infra (skiff-pause) that will hold the pod's\n"
+              "network, ipc and uts namespaces, and the pod's supervisor once started (skiff pod start).\n"
+              "Containers join it with `skiff run --pod NAME` or `--pod-id-file FILE`.\n"
+              "\n"
+              "Options:\n"
+              "  -n, --name NAME                 The pod's name (default: a generated one)\n"
+              "      --hostname NAME             The pod's host name (default: its name)\n"
+              "      --add-host HOST:IP          An /etc/hosts entry for the pod (repeatable)\n"
+              "  -l, --label K=V                 A label (repeatable)\n"
+              "      --network host|private      The host's network, or a private one (default)\n"
+              "      --pod-id-file FILE          Write the pod's id to FILE\n"
+              "      --infra-conmon-pidfile FILE `pod start` writes the supervisor's pid to FILE\n"
+              "      --exit-policy continue|stop continue (default): the pod runs until stopped; stop: accepted,\n"
+              "                                  see skiff-pod(1)\n"
+              "      --infra-name NAME           The infra container's name\n"
+              "      --replace                   Replace a pod of the same name\n"
+              "      --infra=true                An infra container (always; false is refused)\n"
+              "  -h, --help                      Show this help\n"
+              "\n"
+              "podman's --publish, --volume, --userns, --uidmap, --gidmap, --subuidname, --subgidname, --ip,\n"
+              "--ip6, --mac-address, --shm-size, --network-alias, --dns, --dns-option, --dns-search, --share,\n"
+              "--cgroup-parent, --device are refused by name: skiff's pods do not give them yet.\n",
+              f);
+}
+
+static int verb_pod_create(SkiffContext *ctx, int argc, char *argv[]) {
+        enum { ARG_HOSTNAME = 0x100, ARG_ADD_HOST, ARG_NETWORK, ARG_POD_ID_FILE, ARG_CONMON_PIDFILE, ARG_EXIT_POLICY,
+               ARG_INFRA_NAME, ARG_REPLACE, ARG_INFRA, ARG_REFUSED };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "name", required_argument, NULL, 'n' },
+                { "hostname", required_argument, NULL, ARG_HOSTNAME },
+                { "add-host", required_argument, NULL, ARG_ADD_HOST },
+                { "label", required_argument, NULL, 'l' },
+                { "network", required_argument, NULL, ARG_NETWORK },
+                { "net", required_argument, NULL, ARG_NETWORK },
+                { "pod-id-file", required_argument, NULL, ARG_POD_ID_FILE },
+                { "infra-conmon-pidfile", required_argument, NULL, ARG_CONMON_PIDFILE },
+                { "exit-policy", required_argument, NULL, ARG_EXIT_POLICY },
+                { "infra-name", required_argument, NULL, ARG_INFRA_NAME },
+                { "replace", no_argument, NULL, ARG_REPLACE },
+                { "infra", optional_argument, NULL, ARG_INFRA },
+                { "publish", required_argument, NULL, ARG_REFUSED },
+                { "volume", required_argument, NULL, ARG_REFUSED },
+                { "userns", required_argument, NULL, ARG_REFUSED },
+                { "uidmap", required_argument, NULL, ARG_REFUSED },
+                { "gidmap", required_argument, NULL, ARG_REFUSED },
+                { "subuidname", required_argument, NULL, ARG_REFUSED },
+                { "subgidname", required_argument, NULL, ARG_REFUSED },
+                { "ip", required_argument, NULL, ARG_REFUSED },
+                { "ip6", required_argument, NULL, ARG_REFUSED },
+                { "mac-address", required_argument, NULL, ARG_REFUSED },
+                { "shm-size", required_argument, NULL, ARG_REFUSED },
+                { "network-alias", required_argument, NULL, ARG_REFUSED },
+                { "dns", required_argument, NULL, ARG_REFUSED },
+                { "dns-option", required_argument, NULL, ARG_REFUSED },
+                { "dns-search", required_argument, NULL, ARG_REFUSED },
+                { "share", required_argument, NULL, ARG_REFUSED },
+                { "cgroup-parent", required_argument, NULL, ARG_REFUSED },
+                { "device", required_argument, NULL, ARG_REFUSED },
+                {},
+        };
+        _cleanup_json_ json_object *pod = json_object_new_object(), *labels = json_object_new_object(),
+                                   *aliases = json_object_new_array();
+        _cleanup_free_ char *gen_name = NULL, *err = NULL, *rec = NULL;
+        const char *name = NULL, *hostname = NULL, *id_file = NULL, *pidfile = NULL;
+        bool host_net = false;
+        PodPlayOptions play = {};
+        char id[POD_ID_LEN + 1];
+        int c, idx = 0, code = 125, r;
+
+        if (!pod || !labels || !aliases)
+                return log_oom(), 125;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "hn:l:p:v:", options, &idx)) >= 0) {
+                switch (c) {
+                case 'h':
+                        create_usage(stdout);
+                        return 0;
+                case 'n':
+                        name = optarg;
+                        break;
+                case ARG_HOSTNAME:
+                        hostname = optarg;
+                        break;
+                case ARG_ADD_HOST: {
+                        const char *colon = strrchr(optarg, ':');
+                        _cleanup_free_ char *host = NULL;
+                        json_object *a = json_object_new_object(), *names = json_object_new_array();
+
+                        if (!colon || colon == optarg || !colon[1]) {
+                                json_object_put(a);
+                                json_object_put(names);
+                                log_error("pod create: invalid --add-host '%s': expected HOST:IP", optarg);
+                                return 1;
+                        }
+                        host = strndup(optarg, (size_t) (colon - optarg));
+                        if (!a || !names || !host) {
+                                json_object_put(a);
+                                json_object_put(names);
+                                return log_oom(), 125;
+                        }
+                        json_object_array_add(names, json_object_new_string(host));
+                        json_object_object_add(a, "ip", json_object_new_string(colon + 1));
+                        json_object_object_add(a, "hostnames", names);
+                        json_object_array_add(aliases, a);
+                        break;
+                }
+                case 'l': {
+                        const char *eq = strchr(optarg, '=');
+                        _cleanup_free_ char *k = eq ? strndup(optarg, (size_t) (eq - optarg)) : strdup(optarg);
+                        if (!k)
+                                return log_oom(), 125;
+                        if (!*k) {
+                                log_error("pod create: invalid --label '%s': expected KEY=VALUE", optarg);
+                                return 1;
+                        }
+                        json_object_object_add(labels, k, json_object_new_string(eq ? eq + 1 : ""));
+                        break;
+                }
+                case ARG_NETWORK:
+                        if (streq(optarg, "host"))
+                                host_net = true;
+                        else if (!streq(optarg, "private") && !streq(optarg, "bridge")) {
+                                log_error("pod create: --network %s: not supported yet (host or private)", optarg);
+                                return 125;
+                        }
+                        break;
+                case ARG_POD_ID_FILE:
+                        id_file = optarg;
+                        break;
+                case ARG_CONMON_PIDFILE:
+                        pidfile = optarg;
+                        break;
+                case ARG_EXIT_POLICY:
+                        if (!streq(optarg, "continue") && !streq(optarg, "stop")) {
+                                log_error("pod create: invalid --exit-policy '%s': use continue or stop", optarg);
+                                return 1;
+                        }
+                        break;
+                case ARG_INFRA_NAME:
+                        /* the infra is named after the pod id (as in kube play); the name is accepted */
+                        break;
+                case ARG_REPLACE:
+                        play.replace = true;
+                        break;
+                case ARG_INFRA:
+                        if (optarg && !streq(optarg, "true")) {
+                                log_error("pod create: --infra=%s: a pod without an infra is not supported", optarg);
+                                return 125;
+                        }
+                        break;
+                case 'p':
+                case 'v':
+                case ARG_REFUSED:
+                        log_error("pod create: --%s: not supported by skiff's pods yet",
+                                  c == 'p' ? "publish" : c == 'v' ? "volume" : options[idx].name);
+                        return 125;
+                default:
+                        fputs("See 'skiff pod create --help'.\n", stderr);
+                        return 1;
+                }
+        }
+        if (optind < argc) {
+                log_error("pod create: unexpected argument '%s'", argv[optind]);
+                return 1;
+        }
+        if (ctx->paths_error < 0) {
+                log_error("pod create: cannot determine skiff's directories (set --root/--runroot)");
+                return 125;
+        }
+        if (!name) {
+                r = container_name_generate(&gen_name);
+                if (r < 0)
+                        return log_oom(), 125;
+                name = gen_name;
+        }
+        if (!container_name_is_valid(name)) {
+                log_error("pod create: --name %s: invalid name (letters, digits, '_', '.', '-'; starting with a letter "
+                          "or digit)", name);
+                return 1;
+        }
+        if (pidfile && pidfile[0] != '/') {
+                log_error("pod create: --infra-conmon-pidfile %s: must be an absolute path", pidfile);
+                return 1;
+        }
+        json_object_object_add(pod, "kind", json_object_new_string("Pod"));
+        json_object_object_add(pod, "name", json_object_new_string(name));
+        json_object_object_add(pod, "restartPolicy", json_object_new_string("Always"));
+        json_object_object_add(pod, "containers", json_object_new_array());
+        if (host_net) {
+                json_object *ns = json_object_new_object();
+                json_object_object_add(ns, "network", json_object_new_string("host"));
+                json_object_object_add(pod, "namespaces", ns);
+        } else
+                json_object_object_add(pod, "hostname", json_object_new_string(hostname ?: name));
+        json_object_object_add(pod, "labels", TAKE_PTR(labels));
+        json_object_object_add(pod, "hostAliases", TAKE_PTR(aliases));
+
+        play.start = false;
+        r = cli_pod_play(ctx, pod, &play, id, &err, &code);
+        if (r < 0) {
+                log_error("pod create %s: %s", name, err ?: strerror(-r));
+                return code;
+        }
+        if (pidfile) {
+                rec = pidfile_record(ctx, id);
+                r = rec ? write_file_atomic_at(AT_FDCWD, rec, pidfile, strlen(pidfile), 0644) : -ENOMEM;
+                if (r < 0) {
+                        _cleanup_(pod_store_freep) PodStore *s = NULL;
+                        _cleanup_free_ char *e = NULL;
+                        log_error_errno(r, "pod create %s: record --infra-conmon-pidfile: %m", name);
+                        if (pod_store_open(&ctx->paths, &s) >= 0)
+                                (void) cli_pod_teardown(ctx, s, id, true, &e);
+                        return 125;
+                }
+        }
+        if (id_file) {
+                _cleanup_free_ char *text = NULL;
+                r = asprintf(&text, "%s\n", id) < 0 ? -ENOMEM : write_file_atomic_at(AT_FDCWD, id_file, text, strlen(text), 0644);
+                if (r < 0) {
+                        _cleanup_(pod_store_freep) PodStore *s = NULL;
+                        _cleanup_free_ char *e = NULL;
+                        log_error_errno(r, "pod create %s: --pod-id-file %s: %m", name, id_file);
+                        if (pod_store_open(&ctx->paths, &s) >= 0)
+                                (void) cli_pod_teardown(ctx, s, id, true, &e);
+                        return 125;
+                }
+        }
+        printf("%s\n", id);
+        return 0;
+}
+
 int verb_pod(SkiffContext *ctx, int argc, char *argv[]) {
         if (argc < 2) {
                 pod_usage(stderr);
@@ -379,19 +714,25 @@ int verb_pod(SkiffContext *ctx, int argc, char *argv[]) {
         }
         if (streq(argv[1], "ps") || streq(argv[1], "ls") || streq(argv[1], "list"))
                 return pod_ps(ctx, argc - 1, argv + 1);
+        if (streq(argv[1], "create"))
+                return verb_pod_create(ctx, argc - 1, argv + 1);
         if (streq(argv[1], "inspect"))
                 return pod_inspect(ctx, argc - 1, argv + 1);
         if (streq(argv[1], "logs"))
                 return pod_logs(ctx, argc - 1, argv + 1);
         if (streq(argv[1], "start"))
-                return pod_each(ctx, argc - 1, argv + 1, "start", "start [--wait] POD...\n\nStart created or exited pods.");
+                return pod_each(ctx, argc - 1, argv + 1, "start", "start [--wait] [--pod-id-file FILE] POD...\n\nStart created or exited pods; with a pod made by `pod create "
+                                "--infra-conmon-pidfile`, write the supervisor's pid there.");
         if (streq(argv[1], "stop"))
                 return pod_each(ctx, argc - 1, argv + 1, "stop",
-                                "stop POD...\n\nStop pods: preStop hooks, the stop signal, SIGKILL after the grace period.");
+                                "stop [--ignore] [--pod-id-file FILE] [-t SECONDS] POD...\n\nStop pods: containers that joined "
+                                "(skiff run --pod), preStop hooks, the stop signal, SIGKILL after the grace period. "
+                                "--ignore: a pod that does not exist is not an error.");
         if (streq(argv[1], "restart"))
                 return pod_each(ctx, argc - 1, argv + 1, "restart", "restart [--wait] POD...\n\nStop, then start pods.");
         if (streq(argv[1], "rm"))
-                return pod_each(ctx, argc - 1, argv + 1, "rm", "rm [-f] POD...\n\nRemove pods (-f: stop running ones first).");
+                return pod_each(ctx, argc - 1, argv + 1, "rm", "rm [-f] [--ignore] [--pod-id-file FILE] POD...\n\nRemove pods and their containers (-f: stop "
+                                "running ones first; --ignore: a pod that does not exist is not an error).");
         log_error("pod: unknown command '%s'. See 'skiff pod --help'.", argv[1]);
         return 1;
 }

@@ -3,11 +3,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -22,6 +26,7 @@
 #include "pod/probe.h"
 #include "pod/supervisor.h"
 #include "runtime/ctr-log.h"
+#include "runtime/dlopen-systemd.h"
 #include "runtime/spawn.h"
 
 #define USEC_PER_SEC 1000000ULL
@@ -179,6 +184,12 @@ static void report(Sup *s, const char *fmt, ...) {
 
         if (s->report_fd < 0)
                 return;
+        /* Under systemd (Type=notify, NotifyAccess=all), the supervisor takes over as the unit's main
+         * process before `kube play` hears "started" and exits: READY=1 must arrive while the play still
+         * runs, or systemd would see its main process exit before the service was ready. */
+        if (s->setup->sd_notify && (fmt[0] == 'S' || fmt[0] == 'R') && dlopen_libsystemd(NULL) >= 0)
+                (void) sd_notifyf(/* unset_environment= */ false, "MAINPID=%d\nREADY=1\nSTATUS=pod %s: %zu container(s) started",
+                                  (int) getpid(), s->config->name, s->n_ctrs);
         va_start(ap, fmt);
         n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
         va_end(ap);
@@ -856,7 +867,9 @@ static int loop(Sup *s) {
 
                 if (s->phase == PHASE_STOPPING && all_done(s))
                         return 0;
-                if (s->phase == PHASE_RUNNING && all_done(s)) {
+                /* A pod without containers of its own (`skiff pod create`: containers join it with
+                 * `skiff run --pod`) runs until it is stopped. */
+                if (s->phase == PHASE_RUNNING && s->n_ctrs > 0 && all_done(s)) {
                         /* OnFailure/Never: everything finished, nothing will run again. */
                         set_reason(&s->state.reason, "all containers exited");
                         return 0;
@@ -907,8 +920,18 @@ static int loop(Sup *s) {
         }
 }
 
-static int set_ns_paths(ContainerPlan *p, pid_t infra) {
+static int set_ns_paths(ContainerPlan *p, const ContainerPlan *infra_plan, pid_t infra) {
         static const NsKind kinds[] = { NS_NET, NS_IPC, NS_UTS, NS_PID };
+
+        /* Rootless, the infra's user namespace owns its network, ipc and uts namespaces: a container
+         * can only enter them from inside it, so it joins that user namespace (and its id mapping)
+         * instead of making one of its own. */
+        if (infra_plan->ns[NS_USER].mode == NS_MODE_NEW && p->ns[NS_USER].mode == NS_MODE_NEW) {
+                free(p->ns[NS_USER].path);
+                p->ns[NS_USER].mode = NS_MODE_JOIN;
+                if (asprintf(&p->ns[NS_USER].path, "/proc/%d/ns/user", (int) infra) < 0)
+                        return -ENOMEM;
+        }
 
         for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
                 PlanNamespace *ns = &p->ns[kinds[i]];
@@ -929,6 +952,49 @@ static void stop_infra(Sup *s) {
         }
         if (s->infra_plan)
                 (void) container_spawn_cleanup(s->infra_plan, s->infra_cgroups, 0, NULL);
+}
+
+/* Rootless, the pod's network namespace belongs to the infra's user namespace, which the supervisor
+ * (outside it) has no capabilities in: a short-lived child enters both and brings loopback up there.
+ * (setns() into a user namespace cannot be undone, so the supervisor itself never does it.) */
+static int loopback_up_in_userns(pid_t infra, int netns_fd) {
+        char path[64];
+        int status, r;
+        pid_t pid;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) infra);
+        /* exit status: 0, errno of setns(user), or 100 + errno of the network steps */
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                int u = open(path, O_RDONLY | O_CLOEXEC);
+                if (u < 0 || setns(u, CLONE_NEWUSER) < 0)
+                        _exit(MIN(errno, 99));
+                /* not netns_loopback_up(): it returns to our network namespace, which this child, now
+                 * in the pod's user namespace, could no longer enter; it just exits */
+                if (setns(netns_fd, CLONE_NEWNET) < 0)
+                        _exit(100 + MIN(errno, 99));
+                {
+                        struct ifreq ifr = {};
+                        int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+                        strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+                        if (sk < 0 || ioctl(sk, SIOCGIFFLAGS, &ifr) < 0)
+                                _exit(100 + MIN(errno, 99));
+                        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+                        if (ioctl(sk, SIOCSIFFLAGS, &ifr) < 0)
+                                _exit(100 + MIN(errno, 99));
+                }
+                _exit(0);
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        if (!WIFEXITED(status))
+                return -EPERM;
+        r = WEXITSTATUS(status);
+        return r == 0 ? 0 : -(r % 100);
 }
 
 static _Noreturn void supervisor_main(const PodSupervisorSetup *setup, int report_fd) {
@@ -1027,7 +1093,9 @@ static _Noreturn void supervisor_main(const PodSupervisorSetup *setup, int repor
                 s->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
                 /* The pod's containers talk over loopback: up it goes (a new namespace has it down). */
                 if (s->infra_plan->ns[NS_NET].mode == NS_MODE_NEW) {
-                        r = s->netns_fd < 0 ? -errno : netns_loopback_up(s->netns_fd);
+                        r = s->netns_fd < 0                                  ? -errno
+                            : s->infra_plan->ns[NS_USER].mode == NS_MODE_NEW ? loopback_up_in_userns(s->infra_pid, s->netns_fd)
+                                                                              : netns_loopback_up(s->netns_fd);
                         if (r < 0) {
                                 report(s, "E125 pod %s: bring up loopback in the pod's network namespace: %s",
                                        s->config->name, strerror(-r));
@@ -1037,7 +1105,7 @@ static _Noreturn void supervisor_main(const PodSupervisorSetup *setup, int repor
                 }
         }
         for (size_t i = 0; i < s->n_ctrs; i++)
-                if (set_ns_paths(s->ctrs[i].plan, s->infra_pid) < 0) {
+                if (set_ns_paths(s->ctrs[i].plan, s->infra_plan, s->infra_pid) < 0) {
                         report(s, "E125 supervisor: out of memory");
                         stop_infra(s);
                         _exit(1);

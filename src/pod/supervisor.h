@@ -40,6 +40,9 @@ typedef struct PodSupervisorSetup {
         bool wait_ready;            /* report only once every container is ready */
         unsigned backoff_initial_ms; /* 0: Kubernetes' 10 s (tests scale it down) */
         unsigned backoff_max_ms;     /* 0: 5 min */
+        bool sd_notify;              /* systemd Type=notify (kube play --service-container): once the pod
+                                      * started, send MAINPID=<supervisor> and READY=1 to $NOTIFY_SOCKET,
+                                      * STATUS= at every transition, STOPPING=1 on stop */
         int play_lock_fd;            /* the play marker's lock (pod-state.h), or -1: the supervisor keeps
                                       * it held until it has recorded itself in the pod's state, so a
                                       * teardown racing a killed play always finds the supervisor */

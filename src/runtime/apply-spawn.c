@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
@@ -84,7 +85,8 @@ static pid_t clone3_fork(uint64_t flags, int *ret_pidfd) {
         struct clone_args args = {
                 .flags = flags | CLONE_PIDFD,
                 .pidfd = (uint64_t) (uintptr_t) ret_pidfd,
-                .exit_signal = SIGCHLD,
+                /* CLONE_PARENT: the child inherits its parent's exit signal (clone3 refuses one) */
+                .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD,
         };
         pid_t pid;
 
@@ -109,6 +111,7 @@ typedef struct ChildCtx {
         int pty_socket;             /* create_pty: the pty is made inside, its master sent back here */
         int join_fds[_NS_KIND_MAX]; /* namespaces to setns() into, -1 otherwise */
         uint64_t unshare_flags;     /* namespaces created after joining the user namespace */
+        bool born_in_userns;        /* cloned from inside join_fds[NS_USER] already (see clone_in_userns()) */
         const SeccompBpf *bpf;
         const char *root;          /* where the root file system is assembled (spawn only) */
         bool rootfs_premounted;    /* the parent mounted it there (idmapped overlay) */
@@ -370,6 +373,12 @@ _noreturn_ static void child_main(ChildCtx *c) {
 
                 if (c->join_fds[k] < 0)
                         continue;
+                if (k == NS_USER && c->born_in_userns) {
+                        close(c->join_fds[k]);
+                        if (c->unshare_flags && unshare((int) c->unshare_flags) < 0)
+                                child_exit(c, (child_error(&e, errno, "create namespaces"), &e));
+                        continue;
+                }
                 if (setns(c->join_fds[k], ns_clone_flag[k]) < 0)
                         child_exit(c,
                                    (child_error(&e, errno, "join the %s namespace%s%s", ns_kind_to_string(k),
@@ -860,7 +869,57 @@ typedef struct Launch {
         int pid_ns_fd;       /* join a pid namespace: set as pid_for_children around the clone */
         char **cgroup_paths;
         int cgroup_root_fd;
+        bool cgroups_best_effort; /* rootless exec: join what we may (see container_exec()) */
 } Launch;
+
+/* Without privileges, a joined user namespace (a rootless pod's infra's, or the target's of an exec)
+ * owns the namespaces the child will enter, and only a process inside it may create the child's new
+ * pid namespace or enter an existing one: a short-lived helper enters the user namespace (and the pid
+ * namespace to join, if any) and clones the child with CLONE_PARENT, so the child is still ours
+ * (our SIGCHLD, our waitpid()), in the pid namespace the helper made, born inside the user namespace.
+ * Returns the child's pid (0 in the child), or -errno. */
+static pid_t clone_in_userns(Launch *l) {
+        int p[2], status;
+        pid_t helper, pid = -1;
+        ssize_t n;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        helper = fork();
+        if (helper < 0) {
+                close(p[0]);
+                close(p[1]);
+                return -errno;
+        }
+        if (helper == 0) {
+                pid_t c;
+                int fd;
+
+                close(p[0]);
+                if (setns(l->ctx.join_fds[NS_USER], CLONE_NEWUSER) < 0 ||
+                    (l->pid_ns_fd >= 0 && setns(l->pid_ns_fd, CLONE_NEWPID) < 0))
+                        c = -errno;
+                else {
+                        c = clone3_fork(l->clone_flags | CLONE_PARENT, &fd);
+                        if (c == 0) {
+                                l->ctx.born_in_userns = true;
+                                return 0;
+                        }
+                        if (c < 0)
+                                c = -errno;
+                }
+                (void) !write(p[1], &c, sizeof(c));
+                _exit(0);
+        }
+        close(p[1]);
+        n = read(p[0], &pid, sizeof(pid));
+        close(p[0]);
+        while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (n != sizeof(pid))
+                return -EIO;
+        return pid;
+}
 
 /* Clone the child, give it maps and cgroups, let it go, and collect its verdict. */
 static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_error) {
@@ -868,6 +927,7 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
         _cleanup_close_ int own_pidns = -EBADF, master = -EBADF, slave = -EBADF;
         int sync_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, pidfd = -1;
         ChildError e = {};
+        bool via_helper;
         pid_t pid;
         int r;
 
@@ -889,7 +949,9 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
                 r = set_error(ret_error, -errno, "create pipes: %s", strerror(errno));
                 goto fail_pipes;
         }
-        if (l->pid_ns_fd >= 0) {
+        via_helper = geteuid() != 0 && l->ctx.join_fds[NS_USER] >= 0 &&
+                     ((l->clone_flags & CLONE_NEWPID) || l->pid_ns_fd >= 0);
+        if (l->pid_ns_fd >= 0 && !via_helper) {
                 own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
                 if (own_pidns < 0 || setns(l->pid_ns_fd, CLONE_NEWPID) < 0) {
                         r = set_error(ret_error, -errno, "join the pid namespace: %s", strerror(errno));
@@ -898,7 +960,14 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
         }
         l->ctx.sync_fd = sync_pipe[0];
         l->ctx.error_fd = err_pipe[1];
-        pid = clone3_fork(l->clone_flags, &pidfd);
+        if (via_helper) {
+                pid = clone_in_userns(l);
+                if (pid < 0) {
+                        errno = -pid;
+                        pid = -1;
+                }
+        } else
+                pid = clone3_fork(l->clone_flags, &pidfd);
         if (pid == 0) {
                 close(sync_pipe[1]);
                 close(err_pipe[0]);
@@ -924,7 +993,12 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
                 if (r < 0)
                         goto fail_child;
         }
-        if (l->cgroup_paths && *l->cgroup_paths) {
+        if (l->cgroup_paths && *l->cgroup_paths && l->cgroups_best_effort) {
+                STRV_FOREACH(p, l->cgroup_paths) {
+                        char *one[2] = {*p, NULL};
+                        (void) cgroup_join(l->cgroup_root_fd, one, pid, NULL);
+                }
+        } else if (l->cgroup_paths && *l->cgroup_paths) {
                 char *err = NULL;
                 r = cgroup_join(l->cgroup_root_fd, l->cgroup_paths, pid, &err);
                 if (r < 0) {
@@ -1313,6 +1387,11 @@ int container_exec(const ContainerPlan *plan, pid_t target, const ExecOptions *o
                                   strerror(-r));
                         goto fail;
                 }
+                /* Without privileges, the target's cgroups are joined where we may: on a cgroup v1
+                 * hierarchy the controllers systemd does not delegate stay root's, and on v2 moving a
+                 * process needs write access to the common ancestor of where we run and the target's
+                 * cgroup; the exec'd process then stays in ours there. */
+                l.cgroups_best_effort = geteuid() != 0;
                 l.cgroup_paths = cg;
                 l.cgroup_root_fd = sys->root_fd;
         }
