@@ -9,7 +9,9 @@ EXPECTEDFAIL count as passed, SKIP as skipped, everything else (FAIL, TIMEOUT, E
 and anything unknown, so an interrupted run is never green) as failed. --failed adds a failure that no
 log holds, e.g. a build that did not compile. A log that cannot be read counts as one failure.
 
-Prints a tally per log, the failed tests by name, and last exactly `N passed, N failed` or
+Prints a tally per log, what each failed test said about its failure (the TAP "not ok" lines and the
+diagnostics after them, or the end of its output: CI shows only the end of a run, so the reason has to
+be there), the failed tests by name, and last exactly `N passed, N failed` or
 `N passed, N failed, N skipped` (the skipped part only when N > 0). Exits 1 if anything failed.
 """
 
@@ -30,7 +32,25 @@ def label(path):
     return path
 
 
-def count(path, failures):
+def why(entry, limit=30):
+    """The lines of a failed test's output that say why: TAP failures and their diagnostics."""
+    out = (entry.get('stdout') or '').splitlines()
+    picked, keep = [], False
+    for line in out:
+        if line.startswith('not ok'):
+            keep = True
+        elif line.startswith('ok ') or not line.startswith('#'):
+            keep = False
+        if keep:
+            picked.append(line)
+    if not picked:
+        picked = out[-limit:]
+    if len(picked) > limit:
+        picked = picked[:limit] + [f'... ({len(picked) - limit} more lines in the test log)']
+    return picked
+
+
+def count(path, failures, reasons):
     passed = failed = skipped = 0
     try:
         with open(path, encoding='utf-8', errors='replace') as f:
@@ -51,6 +71,7 @@ def count(path, failures):
                     skipped += 1
                 else:
                     failures.append(f'{label(path)}: {name} ({result})')
+                    reasons.append((f'{label(path)}: {name} ({result})', why(entry)))
                     failed += 1
     except OSError as e:
         failures.append(f'{path}: {e.strerror}')
@@ -73,13 +94,18 @@ def main():
     args = parser.parse_args()
 
     failures = list(args.failed)
+    reasons = []
     total = [0, len(args.failed), 0]
     for path in args.logs:
-        p, f, s = count(path, failures)
+        p, f, s = count(path, failures, reasons)
         # Worded unlike the closing line, so that a CI pattern for "N passed, N failed" finds only that.
         print(f'{path}: ok {p}, failed {f}, skipped {s}')
         total = [total[0] + p, total[1] + f, total[2] + s]
 
+    for what, lines in reasons:
+        print(f'--- why {what} failed:')
+        for line in lines:
+            print(f'    {line}')
     if failures:
         print('Failed:')
         for what in failures:

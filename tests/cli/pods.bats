@@ -57,8 +57,14 @@ pod_snapshot() {
         find "$SKIFF_ROOT/containers" "$SKIFF_RUNROOT/containers" "$SKIFF_ROOT/pods" "$SKIFF_RUNROOT/pods" \
                 -mindepth 1 2>/dev/null | grep -v -e '/names$' -e '/\.lock$' -e '/pods/\.empty-root' | sort
         echo "## processes"
-        # live ones only: PID 1 of these machines does not reap the supervisors that exited
-        ps -eo pid=,stat=,comm= | awk '$2 !~ /^Z/ && ($3 == "skiff-pod" || $3 == "skiff-init") { print $1 }' | sort
+        # Live ones only (PID 1 of these machines does not reap the supervisors that exited), and only
+        # this file's: plays run in its cgroups (run_ctr), and supervisors and container inits stay in
+        # them or below them even when the supervisor is killed. Other suites run pods at the same time.
+        local pid
+        ps -eo pid=,stat=,comm= | awk '$2 !~ /^Z/ && ($3 == "skiff-pod" || $3 == "skiff-init") { print $1 }' \
+                | while read -r pid; do
+                        grep -qE "/$CTR_CGROUP(/|\$)" "/proc/$pid/cgroup" 2>/dev/null && echo "$pid"
+                done | sort
 }
 
 expect_nothing_left() {
