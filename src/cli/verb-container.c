@@ -300,7 +300,8 @@ int cli_run_option_info(const char *arg, const char **ret_name) {
                 return -ENOENT;
         /* a cluster of short options: the first that takes a value takes the rest, or the next arg */
         for (const char *p = arg + 1; *p; p++) {
-                const char *o = strchr(RUN_SHORT_OPTIONS + 1, *p);
+                static const char shorts[] = RUN_SHORT_OPTIONS;
+                const char *o = strchr(shorts + 1, *p); /* after getopt's '+' */
 
                 if (!o || *p == ':')
                         return -ENOENT;

@@ -6,7 +6,8 @@
 # `systemctl --user enable --now` on the unit copied into ~/.config/systemd/user/ brings the pod up with
 # its supervisor as the unit's main process, a restart of the manager (stop, then start, keeping the
 # user's files; its runtime directory is emptied as a reboot would) brings it up again, and
-# `systemctl --user stop` removes the pod.
+# `systemctl --user stop` removes the pod. Also: a unit for an existing container (its monitor is the
+# main process; stop stops it), and --new for a pod made by `pod create`.
 
 load user-manager
 
@@ -22,14 +23,15 @@ setup() {
 teardown() {
         if [[ -n ${UM_ROOT:-} ]]; then
                 if [[ -n $UM_PID ]]; then
-                        user_systemctl stop pod-gse2e.service >/dev/null 2>&1 || true
+                        user_systemctl stop pod-gse2e.service pod-gse2e-p.service container-gse2e-ctr.service >/dev/null 2>&1 || true
                 fi
                 if [[ -z $BATS_TEST_COMPLETED ]]; then
                         echo "# manager and unit output ($UM_LOG):" >&2
                         sed 's/^/#   /' "$UM_LOG" >&2 || true
                 fi
                 # the pod played before the unit existed, if the test stopped before the unit replaced it
-                user_exec "$SKIFF" pod rm -f --ignore gse2e >/dev/null 2>&1 || true
+                user_exec "$SKIFF" pod rm -f --ignore gse2e gse2e-p >/dev/null 2>&1 || true
+                user_exec "$SKIFF" rm -f --ignore gse2e-ctr >/dev/null 2>&1 || true
                 user_manager_stop
         fi
 }
@@ -138,4 +140,79 @@ EOF
                 echo "supervisor $main still runs after systemctl stop" >&2
                 false
         fi
+}
+
+# load_image: the test image into the user's store.
+load_image() {
+        "$BATS_TEST_DIRNAME/make-image.sh" "$UM_ROOT/busybox.tar" "$E2E_IMAGE"
+        chown "$UM_UID:$UM_GID" "$UM_ROOT/busybox.tar"
+        run skiff_as_user image load -i "$UM_ROOT/busybox.tar"
+        echo "$output"
+        [[ $status == 0 ]]
+}
+
+# generate_unit ARG...: `skiff generate systemd --files ARG...` as the user, the units installed in
+# ~/.config/systemd/user/ and the manager reloaded; prints the paths.
+generate_unit() {
+        mkdir -p "$UM_HOME/units"
+        chown "$UM_UID:$UM_GID" "$UM_HOME/units"
+        user_exec sh -c "cd '$UM_HOME/units' && '$SKIFF' generate systemd --files $*" || return 1
+        user_exec sh -c "cp '$UM_HOME'/units/*.service '$UM_CONFIG_HOME/systemd/user/'" || return 1
+        user_systemctl daemon-reload
+}
+
+@test "generate systemd for an existing container: the unit starts it, its monitor is the main process, stop stops it" {
+        load_image
+        user_manager_start
+        run skiff_as_user create --name gse2e-ctr "$E2E_IMAGE" sleep 100000
+        echo "$output"
+        [[ $status == 0 ]]
+        generate_unit --name gse2e-ctr
+        cat "$UM_CONFIG_HOME/systemd/user/container-gse2e-ctr.service"
+
+        user_systemctl start container-gse2e-ctr.service
+        user_wait_state container-gse2e-ctr.service active 30
+        run skiff_as_user inspect --format '{{.State.Status}} {{.State.ConmonPid}}' gse2e-ctr
+        echo "$output"
+        local st=${output% *} mon=${output#* }
+        [[ $st == running ]]
+        [[ $(user_systemctl show -P MainPID container-gse2e-ctr.service) == "$mon" ]]
+
+        user_systemctl stop container-gse2e-ctr.service
+        run user_systemctl show -P ActiveState container-gse2e-ctr.service
+        [[ $output == inactive ]]
+        # the container is still there, stopped (not --new: the unit does not own it)
+        run skiff_as_user inspect --format '{{.State.Status}}' gse2e-ctr
+        [[ $output == exited ]]
+        if kill -0 "$mon" 2>/dev/null; then
+                echo "monitor $mon still runs after systemctl stop" >&2
+                false
+        fi
+        run skiff_as_user rm gse2e-ctr
+        [[ $status == 0 ]]
+}
+
+@test "generate systemd --new for a pod made by pod create: the unit creates it, stop removes it" {
+        load_image
+        user_manager_start
+        run skiff_as_user pod create --name gse2e-p --label e2e=yes
+        echo "$output"
+        [[ $status == 0 ]]
+        generate_unit --new --name gse2e-p
+        cat "$UM_CONFIG_HOME/systemd/user/pod-gse2e-p.service"
+
+        user_systemctl start pod-gse2e-p.service
+        user_wait_state pod-gse2e-p.service active 30
+        run skiff_as_user pod inspect gse2e-p
+        local status sup
+        status=$(python3 -c 'import json,sys; p=json.load(sys.stdin)[0]; print(p["state"]["status"], p["state"]["supervisorPid"], "e2e=yes" in p["labels"])' <<<"$output")
+        echo "$status"
+        [[ $status == "Running "*" True" ]]
+        sup=$(echo "$status" | cut -d' ' -f2)
+        [[ $(user_systemctl show -P MainPID pod-gse2e-p.service) == "$sup" ]]
+
+        user_systemctl stop pod-gse2e-p.service
+        run skiff_as_user pod inspect gse2e-p
+        [[ $status != 0 ]]
+        [[ ! -e $UM_RUNTIME_DIR/pod-gse2e-p.service.pod-id ]]
 }
