@@ -12,6 +12,7 @@
 #include "common/fileio.h"
 #include "common/json-util.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "common/strv.h"
 #include "play/kube-model.h"
 #include "play/kube-plan.h"
@@ -96,7 +97,7 @@ static int read_input(const char *arg, char **ret, size_t *ret_size) {
         return read_full_file_at(AT_FDCWD, arg, INPUT_MAX, ret, ret_size);
 }
 
-static int load_file(KubeSet *set, const char *arg, bool configmap, DiagList *diags) {
+static int load_file(KubeSet *set, const char *arg, bool configmap, DiagList *diags, StrBuf *keep) {
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
         int r;
@@ -106,6 +107,16 @@ static int load_file(KubeSet *set, const char *arg, bool configmap, DiagList *di
                 return log_error_errno(r, "Failed to read '%s': larger than %u MiB", arg, INPUT_MAX / 1024 / 1024);
         if (r < 0)
                 return log_error_errno(r, "Failed to read '%s': %m", arg);
+        /* every input as one YAML stream, for the pods' copy (pod-state.h, POD_KUBE_YAML_FILE) */
+        if (keep) {
+                if (keep->len > 0 && keep->buf[keep->len - 1] != '\n')
+                        (void) strbuf_putc(keep, '\n');
+                if (keep->len > 0)
+                        (void) strbuf_puts(keep, "---\n");
+                (void) strbuf_add(keep, text, size);
+                if (!strbuf_ok(keep))
+                        return log_oom();
+        }
         r = kube_set_load(set, text, size, streq(arg, "-") ? "<stdin>" : arg, configmap, diags);
         if (r == -ENOMEM)
                 return log_oom();
@@ -140,7 +151,7 @@ static void print_diags(DiagList *diags, bool quiet) {
 
 /* Reads and checks every input. Returns 0 with the set, 1 when the input is invalid (diagnostics
  * printed), 125 on skiff's own failure. */
-static int load_inputs(char **configmaps, char **files, bool quiet, KubeSet **ret) {
+static int load_inputs(char **configmaps, char **files, bool quiet, KubeSet **ret, StrBuf *keep) {
         _cleanup_(kube_set_freep) KubeSet *set = kube_set_new();
         DiagList diags = DIAG_LIST_INIT;
         bool failed = false, unreadable = false;
@@ -151,7 +162,7 @@ static int load_inputs(char **configmaps, char **files, bool quiet, KubeSet **re
         /* Read everything first, so every problem in every file is reported at once. A syntax error
          * stops that file only. */
         STRV_FOREACH(f, configmaps) {
-                r = load_file(set, *f, true, &diags);
+                r = load_file(set, *f, true, &diags, keep);
                 if (r == -ENOMEM)
                         goto finish_oom;
                 if (r < 0)
@@ -160,7 +171,7 @@ static int load_inputs(char **configmaps, char **files, bool quiet, KubeSet **re
                         unreadable = true;
         }
         STRV_FOREACH(f, files) {
-                r = load_file(set, *f, false, &diags);
+                r = load_file(set, *f, false, &diags, keep);
                 if (r == -ENOMEM)
                         goto finish_oom;
                 if (r < 0)
@@ -255,6 +266,8 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
         _cleanup_(kube_set_freep) KubeSet *set = NULL;
         _cleanup_strv_free_ char **configmaps = NULL, **annotations = NULL, **files = NULL;
         _cleanup_(json_object_putp) json_object *plan = NULL;
+        _cleanup_(strbuf_release) StrBuf keep = STRBUF_INIT;
+        _cleanup_strv_free_ char **cmdline = NULL;
         bool dry_run = false, json = false, quiet = false;
         PlanOptions popts = {};
         PodPlayOptions play = { .start = true };
@@ -352,7 +365,7 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 if (strv_extend(&files, argv[i]) < 0)
                         return log_oom(), 125;
 
-        r = load_inputs(configmaps, files, quiet, &set);
+        r = load_inputs(configmaps, files, quiet, &set, dry_run ? NULL : &keep);
         if (r != 0)
                 return r;
 
@@ -378,6 +391,14 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 return log_error_errno(r, "Failed to build the plan: %m"), 125;
         play.annotations = annotations;
         play.sources = files;
+        play.kube_yaml = keep.buf ?: "";
+        play.kube_yaml_size = keep.len;
+        if (strv_extend(&cmdline, "skiff") < 0 || strv_extend(&cmdline, "kube") < 0)
+                return log_oom(), 125;
+        for (int i = 0; i < argc; i++)
+                if (strv_extend(&cmdline, argv[i]) < 0)
+                        return log_oom(), 125;
+        play.create_argv = cmdline;
         {
                 json_object *pods = NULL;
                 size_t n;
@@ -458,7 +479,7 @@ int verb_kube_down(SkiffContext *ctx, int argc, char *argv[]) {
         for (int i = optind; i < argc; i++)
                 if (strv_extend(&files, argv[i]) < 0)
                         return log_oom(), 125;
-        r = load_inputs(NULL, files, true, &set);
+        r = load_inputs(NULL, files, true, &set, NULL);
         if (r != 0)
                 return r;
         if (check_paths(ctx, "kube down") < 0)
