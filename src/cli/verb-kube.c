@@ -150,8 +150,10 @@ static void print_diags(DiagList *diags, bool quiet) {
 }
 
 /* Reads and checks every input. Returns 0 with the set, 1 when the input is invalid (diagnostics
- * printed), 125 on skiff's own failure. */
-static int load_inputs(char **configmaps, char **files, bool quiet, KubeSet **ret, StrBuf *keep) {
+ * printed), 125 on skiff's own failure. Without validate, only syntax and decoding count: `kube down`
+ * needs the pods' names, not references that resolved at play time (a ConfigMap given with
+ * --configmap then, a Secret since deleted from the file). */
+static int load_inputs(char **configmaps, char **files, bool quiet, bool validate, KubeSet **ret, StrBuf *keep) {
         _cleanup_(kube_set_freep) KubeSet *set = kube_set_new();
         DiagList diags = DIAG_LIST_INIT;
         bool failed = false, unreadable = false;
@@ -182,7 +184,7 @@ static int load_inputs(char **configmaps, char **files, bool quiet, KubeSet **re
         }
         /* Check the content even when decoding found errors, so every problem is reported at once;
          * but not when a whole file could not be read (references into it would all look dangling). */
-        if (!unreadable) {
+        if (!unreadable && validate) {
                 r = kube_set_validate(set, &diags);
                 if (r == -ENOMEM)
                         goto finish_oom;
@@ -365,7 +367,7 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 if (strv_extend(&files, argv[i]) < 0)
                         return log_oom(), 125;
 
-        r = load_inputs(configmaps, files, quiet, &set, dry_run ? NULL : &keep);
+        r = load_inputs(configmaps, files, quiet, true, &set, dry_run ? NULL : &keep);
         if (r != 0)
                 return r;
 
@@ -479,7 +481,7 @@ int verb_kube_down(SkiffContext *ctx, int argc, char *argv[]) {
         for (int i = optind; i < argc; i++)
                 if (strv_extend(&files, argv[i]) < 0)
                         return log_oom(), 125;
-        r = load_inputs(NULL, files, true, &set, NULL);
+        r = load_inputs(NULL, files, true, false, &set, NULL);
         if (r != 0)
                 return r;
         if (check_paths(ctx, "kube down") < 0)

@@ -618,3 +618,33 @@ EOF
         is "$stderr" ".*skiff: pod inspect sf: no such pod"
         expect_nothing_left
 }
+
+@test "--configmap FILE at play time; kube down of the pod's YAML alone still takes it down" {
+        cat >"$BATS_FILE_TMPDIR/cm-only.yaml" <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: outside}
+data: {WHO: from-configmap-file}
+EOF
+        yaml cmflag <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: cmflag}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: $IMG
+    command: [sh, -c, "echo who=\$WHO; exec sleep 1000"]
+    env: [{name: WHO, valueFrom: {configMapKeyRef: {name: outside, key: WHO}}}]
+EOF
+        # without the ConfigMap the play is refused, naming the reference
+        run_ctr 1 kube play "$Y"
+        is "$stderr" ".*ConfigMap \"outside\" not found in the input.*"
+        run_ctr 0 kube play --configmap "$BATS_FILE_TMPDIR/cm-only.yaml" "$Y"
+        wait_for_log cmflag "who=from-configmap-file"
+        # down reads the pods' names only: the reference that resolved at play time does not matter now
+        run_skiff 0 kube down "$Y"
+        is "$stdout" "Pod removed: cmflag .*"
+        expect_nothing_left
+}
