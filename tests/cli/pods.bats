@@ -153,6 +153,12 @@ EOF
         # the pod's containers are skiff containers too
         run_skiff 0 ps
         is "$stdout" ".*one-main.*"
+        # but they are the supervisor's: rm refuses them, and rm --all passes them by
+        run_skiff 125 rm -f one-main
+        is "$stderr" "skiff: rm one-main: the container belongs to pod one, whose supervisor runs it: remove the pod \(skiff pod rm, skiff kube down\)"
+        run_skiff 0 rm -f --all
+        run_skiff 0 pod ps
+        is "$stdout" ".*${id:0:12}  one  *Running  *1/1 .*" "the pod still runs"
         run_skiff 0 kube down "$Y"
         is "$stdout" "Pod removed: one \($id\)"
         run_skiff 0 pod ps
