@@ -96,6 +96,39 @@ static int read_input(const char *arg, char **ret, size_t *ret_size) {
         return read_full_file_at(AT_FDCWD, arg, INPUT_MAX, ret, ret_size);
 }
 
+/* hostPort is accepted, but nothing publishes it until skiff has networking: one warning per port (with
+ * hostNetwork the container binds the host's port itself, nothing to publish). */
+static void warn_host_ports(json_object *pod) {
+        json_object *ns = NULL, *net = NULL;
+        const char *const lists[] = { "initContainers", "containers" };
+
+        if (json_object_object_get_ex(pod, "namespaces", &ns) && json_object_object_get_ex(ns, "network", &net) &&
+            streq(json_object_get_string(net), "host"))
+                return;
+        for (size_t l = 0; l < ELEMENTSOF(lists); l++) {
+                json_object *cs = NULL;
+
+                if (!json_object_object_get_ex(pod, lists[l], &cs))
+                        continue;
+                for (size_t i = 0; i < json_object_array_length(cs); i++) {
+                        json_object *c = json_object_array_get_idx(cs, i), *ports = NULL, *name = NULL;
+
+                        /* Kubernetes' name of the container ("web"), not skiff's POD-web */
+                        (void) json_object_object_get_ex(c, "containerName", &name);
+                        if (!json_object_object_get_ex(c, "ports", &ports))
+                                continue;
+                        for (size_t j = 0; j < json_object_array_length(ports); j++) {
+                                json_object *hp = NULL;
+
+                                if (json_object_object_get_ex(json_object_array_get_idx(ports, j), "hostPort", &hp) &&
+                                    json_object_get_int64(hp) > 0)
+                                        log_warning("hostPort %lld of container %s: not published yet (networking is not built)",
+                                                    (long long) json_object_get_int64(hp), json_object_get_string(name));
+                        }
+                }
+        }
+}
+
 static int load_file(KubeSet *set, const char *arg, bool configmap, DiagList *diags) {
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
@@ -392,6 +425,7 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                         char id[POD_ID_LEN + 1];
                         int code = 125;
 
+                        warn_host_ports(pod);
                         r = cli_pod_play(ctx, pod, &play, id, &err, &code);
                         if (r < 0) {
                                 log_error("kube play: %s", err ?: strerror(-r));

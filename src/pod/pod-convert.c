@@ -124,6 +124,32 @@ static json_object *find_volume(json_object *pod, const char *name) {
         return NULL;
 }
 
+bool pod_volume_is_tmpfs(json_object *v) {
+        const char *type = jstr(v, "type");
+
+        return streq_ptr(type, "secret") || (streq_ptr(type, "emptyDir") && streq_ptr(jstr(v, "medium"), "tmpfs"));
+}
+
+char *pod_volume_tmpfs_options(json_object *v) {
+        json_object *files = jget(v, "files");
+        int64_t limit = 0;
+        uint64_t bytes = 0;
+        char *s;
+
+        if (streq_ptr(jstr(v, "type"), "secret")) {
+                /* The decoded size is at most 3/4 of the base64; a page per file for the inodes' data,
+                 * and 1 MiB of slack (a Secret is at most 1 MiB in Kubernetes). */
+                for (size_t i = 0; files && i < json_object_array_length(files); i++) {
+                        const char *d = jstr(json_object_array_get_idx(files, i), "data");
+                        bytes += (d ? strlen(d) / 4 * 3 : 0) + 4096;
+                }
+                return asprintf(&s, "mode=0755,size=%llu", (unsigned long long) (bytes + 1024 * 1024)) < 0 ? NULL : s;
+        }
+        if (jhas_int(v, "sizeLimitBytes", &limit) && limit > 0)
+                return asprintf(&s, "mode=0777,size=%lld", (long long) limit) < 0 ? NULL : s;
+        return strdup("mode=0777");
+}
+
 int pod_volume_source(json_object *pod, const char *name, const PodFacts *f, char **ret) {
         json_object *v = find_volume(pod, name);
         const char *type = jstr(v, "type");
@@ -135,6 +161,8 @@ int pod_volume_source(json_object *pod, const char *name, const PodFacts *f, cha
                 r = (*ret = strdup(strempty(jstr(v, "path")))) ? 0 : -ENOMEM;
         else if (streq(type, "persistentVolumeClaim"))
                 r = asprintf(ret, "%s/%s/_data", f->named_volumes_dir, strempty(jstr(v, "volume"))) < 0 ? -ENOMEM : 0;
+        else if (pod_volume_is_tmpfs(v) && f->tmpfs_volumes_dir)
+                r = asprintf(ret, "%s/%s", f->tmpfs_volumes_dir, name) < 0 ? -ENOMEM : 0;
         else
                 r = asprintf(ret, "%s/%s", f->volumes_dir, name) < 0 ? -ENOMEM : 0;
         return r;

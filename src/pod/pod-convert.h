@@ -31,6 +31,8 @@ typedef struct PodFacts {
         const char *volumes_dir;       /* the pod's own volume dirs: VOLUMES_DIR/<volume name> (emptyDir,
                                         * configMap, secret) */
         const char *named_volumes_dir; /* named volumes (PVCs): NAMED_VOLUMES_DIR/<claim>/_data */
+        const char *tmpfs_volumes_dir; /* secret and emptyDir medium Memory volumes: a tmpfs each at
+                                        * TMPFS_VOLUMES_DIR/<volume name> (RUNROOT); NULL: volumes_dir */
         const char *log_driver;        /* kube play --log-driver; NULL: the default */
         char **annotations;            /* kube play --annotation K=V, added to every container */
         const char *pause_path;        /* the skiff-pause binary */
@@ -57,6 +59,14 @@ int pod_infra_options(json_object *pod, const PodFacts *f, const char *infra_id,
 char *pod_etc_hosts(json_object *pod);
 bool pod_uses_host_network(json_object *pod);
 
+/* Whether volume v (an element of pod["volumes"]) is a tmpfs of the pod's own: a secret (its files
+ * never touch the disk) or an emptyDir with medium Memory. */
+bool pod_volume_is_tmpfs(json_object *v);
+
+/* The tmpfs mount options of such a volume: "mode=0755,size=SIZE" for a secret (SIZE: its files'
+ * bytes plus slack), "mode=0777[,size=sizeLimitBytes]" for an emptyDir. New string, NULL on OOM. */
+char *pod_volume_tmpfs_options(json_object *v);
+
 /* The host directory that backs volume name of the pod (hostPath's path, VOLUMES_DIR/NAME,
- * NAMED_VOLUMES_DIR/CLAIM/_data). Returns 0 with a new string, -ENOENT for an unknown volume, -ENOMEM. */
+ * TMPFS_VOLUMES_DIR/NAME, NAMED_VOLUMES_DIR/CLAIM/_data). Returns 0 with a new string, -ENOENT for an unknown volume, -ENOMEM. */
 int pod_volume_source(json_object *pod, const char *name, const PodFacts *f, char **ret);

@@ -1,0 +1,348 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+#
+# Pod features (issue 5, podvol): secrets and emptyDir medium Memory on tmpfs, items/modes of
+# configMap and secret volumes, resources on the pod's and containers' cgroups, `skiff pod top`,
+# hostPort warnings, hostNetwork/hostIPC, /etc/hosts and kube play's --no-hosts, --configmap,
+# --log-driver, --annotation. As root, with busybox images built by make-image.py; every test checks
+# what it sees from inside the container and from the host, and that kube down leaves nothing behind
+# under this file's own root, run dir and cgroups (other suites run pods at the same time).
+
+load helpers
+load container-helpers
+
+IMG=localhost/bats-busybox:latest
+
+setup_file() {
+        container_setup_file
+        # The infra runs skiff-pause from an empty root: it must be static. A sanitizer build links it
+        # dynamically; SKIFF_PAUSE may point at a static one from another build.
+        local pause=${SKIFF_PAUSE:-$(dirname "$SKIFF")/../pause/skiff-pause}
+        if [[ -n ${SKIFF_ROOT:-} ]] && readelf -l "$pause" 2>/dev/null | grep -q 'program interpreter'; then
+                echo "skiff-pause ($pause) is dynamically linked (a sanitizer build?): set SKIFF_PAUSE to a static one" \
+                        >"$BATS_FILE_TMPDIR/no-pause"
+        fi
+        # what the setup's own probe container left is repaired away now, not in the middle of a test
+        "$SKIFF" rm -f --all >/dev/null 2>&1 || true
+        "$SKIFF" ps -a >/dev/null 2>&1 || true
+        # Kubernetes' 10 s back-off doubling to 5 min, scaled down to 200 ms doubling for the tests.
+        export SKIFF_TEST_BACKOFF_MS=200
+}
+
+teardown_file() {
+        if [[ -n ${SKIFF_ROOT:-} ]]; then
+                for f in "$BATS_FILE_TMPDIR"/*.yaml; do
+                        [[ -f $f ]] && "$SKIFF" kube down "$f" >/dev/null 2>&1
+                done
+        fi
+        container_teardown_file
+}
+
+setup() {
+        [[ -n ${SKIFF_ROOT:-} ]] || skip "pod tests need root (namespaces, overlay, cgroups)"
+        require_spawn
+        if [[ -f $BATS_FILE_TMPDIR/no-pause ]]; then
+                skip "$(<"$BATS_FILE_TMPDIR/no-pause")"
+        fi
+        pod_snapshot >"$BATS_TEST_TMPDIR/before"
+}
+
+# What a pod may leave behind.
+pod_snapshot() {
+        echo "## mounts"
+        grep -F -e "$SKIFF_ROOT" -e "$SKIFF_RUNROOT" /proc/self/mountinfo | awk '{ print $5 }' | sort
+        echo "## cgroups"
+        while read -r d; do
+                find "$d" -mindepth 1 -type d | sort
+        done <"$BATS_FILE_TMPDIR/cgroups"
+        echo "## state"
+        find "$SKIFF_ROOT/containers" "$SKIFF_RUNROOT/containers" "$SKIFF_ROOT/pods" "$SKIFF_RUNROOT/pods" \
+                -mindepth 1 2>/dev/null | grep -v -e '/names$' -e '/\.lock$' -e '/pods/\.empty-root' | sort
+        echo "## processes"
+        # Live ones only (PID 1 of these machines does not reap the supervisors that exited), and only
+        # this file's: plays run in its cgroups (run_ctr), and supervisors and container inits stay in
+        # them or below them even when the supervisor is killed. Other suites run pods at the same time.
+        local pid
+        ps -eo pid=,stat=,comm= | awk '$2 !~ /^Z/ && ($3 == "skiff-pod" || $3 == "skiff-init") { print $1 }' \
+                | while read -r pid; do
+                        grep -qE "/$CTR_CGROUP(/|\$)" "/proc/$pid/cgroup" 2>/dev/null && echo "$pid"
+                done | sort
+}
+
+expect_nothing_left() {
+        local now
+        now=$(pod_snapshot)
+        # The process list is system-wide: a supervisor of someone else's that ended during the test
+        # is not ours to report, so lines that only vanished from the "## processes" part are ignored;
+        # anything that appeared, and any change to mounts, cgroups or state, is a leftover.
+        if diff "$BATS_TEST_TMPDIR/before" <(echo "$now") \
+                | awk '/^[0-9]/ { next } /^---$/ { next } /^< [0-9]+$/ { next } { bad = 1 } END { exit !bad }'; then
+                diff -u "$BATS_TEST_TMPDIR/before" <(echo "$now") >&2 || true
+                die "something was left behind (see the diff above)"
+        fi
+}
+
+# yaml NAME <<EOF ... EOF: writes $BATS_FILE_TMPDIR/NAME.yaml into $Y (teardown_file downs them all)
+yaml() {
+        Y=$BATS_FILE_TMPDIR/$1.yaml
+        cat >"$Y"
+}
+
+# wait_for_log POD REGEX [TIMEOUT_S]: until `pod logs POD` has a matching line
+wait_for_log() {
+        local i
+        for ((i = 0; i < ${3:-10} * 10; i++)); do
+                if "$SKIFF" pod logs "$1" 2>&1 | grep -Eq -- "$2"; then
+                        return 0
+                fi
+                sleep 0.1
+        done
+        "$SKIFF" pod logs "$1" >&2 || true
+        die "pod $1: no log line matching '$2' within ${3:-10}s"
+}
+
+# ctr_field POD CONTAINER FIELD: a field of the container's state in `pod inspect`
+ctr_field() {
+        "$SKIFF" pod inspect "$1" | python3 -c '
+import json, sys
+pod = json.load(sys.stdin)[0]
+for c in pod["state"]["containers"]:
+    if c.get("name") == sys.argv[1]:
+        print(c.get(sys.argv[2]))' "$2" "$3"
+}
+
+# pod_field POD FIELD: a field of the pod's state
+pod_field() {
+        "$SKIFF" pod inspect "$1" | python3 -c '
+import json, sys
+print(json.load(sys.stdin)[0]["state"].get(sys.argv[1]))' "$2"
+}
+
+# has TEXT WANT MESSAGE: TEXT holds the fixed string WANT
+has() {
+        if [[ $1 != *"$2"* ]]; then
+                printf '%s\n' "$1" >&2
+                die "$3: no '$2' in the output above"
+        fi
+}
+
+# pod_id NAME: the pod's full id
+pod_id() {
+        "$SKIFF" pod inspect "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])'
+}
+
+@test "secret volumes are a read-only tmpfs, 0400 by default; items, mode and defaultMode of secrets and configMaps" {
+        local pw=pw-$RANDOM$RANDOM
+        yaml sec <<EOF
+apiVersion: v1
+kind: Secret
+metadata: {name: sec}
+stringData: {password: $pw, token: tok-value}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm}
+data: {a.conf: aaa, b.conf: bbb}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: sec}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: $IMG
+    command: [sh, -c, "grep -E ' /run/(sec|sec2|cm|cm2) ' /proc/mounts | cut -d' ' -f2,3,4 | cut -d, -f1; cd /run; find sec sec2 cm cm2 -type f | sort | xargs stat -c 'mode %n %a'; md5sum /run/sec/password /run/sec2/pw; echo tok=\$(cat /run/sec2/keys/tok); touch /run/sec/x 2>/dev/null && echo sec-rw || echo sec-ro; echo done; exec sleep 1000"]
+    volumeMounts:
+    - {name: sec, mountPath: /run/sec}
+    - {name: sec2, mountPath: /run/sec2}
+    - {name: cm, mountPath: /run/cm}
+    - {name: cm2, mountPath: /run/cm2}
+  volumes:
+  - {name: sec, secret: {secretName: sec}}
+  - name: sec2
+    secret:
+      secretName: sec
+      defaultMode: 0440
+      items:
+      - {key: token, path: keys/tok, mode: 0600}
+      - {key: password, path: pw}
+  - name: cm
+    configMap:
+      name: cm
+      items:
+      - {key: a.conf, path: renamed, mode: 0600}
+  - {name: cm2, configMap: {name: cm, defaultMode: 0640}}
+EOF
+        run_ctr 0 kube play "$Y"
+        wait_for_log sec "^done"
+        run_skiff 0 pod logs sec
+        is "$stdout" ".*/run/sec tmpfs ro.*" "the secret volume is a read-only tmpfs in the container"
+        is "$stdout" ".*/run/sec2 tmpfs ro.*" "so is the one with items"
+        is "$stdout" ".*mode sec/password 400.mode sec/token 400.*" "secret files are 0400 by default"
+        is "$stdout" ".*mode sec2/keys/tok 600.mode sec2/pw 440.*" "items[].path and mode, then defaultMode"
+        is "$stdout" ".*mode cm/renamed 600.*" "configMap items: only the listed key, at its path, with its mode"
+        if [[ $stdout == *"mode cm/a.conf"* || $stdout == *"mode cm/b.conf"* ]]; then
+                die "a configMap with items must hold only the listed keys"
+        fi
+        is "$stdout" ".*mode cm2/a.conf 640.mode cm2/b.conf 640.*" "configMap defaultMode"
+        local sum
+        sum=$(printf %s "$pw" | md5sum | cut -d' ' -f1)
+        is "$stdout" ".*$sum  /run/sec/password.$sum  /run/sec2/pw.tok=tok-value.*" "the secret's content (its sum only: the log is on disk)"
+        is "$stdout" ".*sec-ro.*" "read-only"
+
+        # From the host: a tmpfs under the run dir, nothing of the secret under SKIFF_ROOT.
+        local id
+        id=$(pod_id sec)
+        run grep -F " $SKIFF_RUNROOT/pods/$id/volumes/sec " /proc/self/mountinfo
+        is "$output" ".* - tmpfs tmpfs ro,.*" "the host side is a read-only tmpfs in the run dir"
+        if grep -rqF -e "$pw" -e "$(printf %s "$pw" | base64)" "$SKIFF_ROOT"; then
+                grep -rlF -e "$pw" -e "$(printf %s "$pw" | base64)" "$SKIFF_ROOT" >&2
+                die "the secret is on disk under SKIFF_ROOT while the pod runs"
+        fi
+        run_skiff 0 kube down "$Y"
+        if grep -rqF -e "$pw" -e "$(printf %s "$pw" | base64)" "$SKIFF_ROOT" "$SKIFF_RUNROOT"; then
+                die "the secret stays on disk after kube down"
+        fi
+        [[ ! -e $SKIFF_RUNROOT/pods/$id ]] || die "the pod's run dir stays after kube down"
+        expect_nothing_left
+}
+
+@test "emptyDir medium Memory is a tmpfs of sizeLimit shared by the pod; a plain emptyDir is a directory per pod" {
+        yaml ed <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: ed}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: a
+    image: $IMG
+    command: [sh, -c, "grep ' /mem ' /proc/mounts | cut -d' ' -f2,3; df -k /mem | tail -1 | awk '{ print \"mem-kb\", \$2 }'; df -h /mem | tail -1 | awk '{ print \"mem-h\", \$2 }'; echo from-a >/mem/x; echo from-a >/disk/y; stat -c 'disk-mode %a' /disk; echo a-done; exec sleep 1000"]
+    volumeMounts:
+    - {name: mem, mountPath: /mem}
+    - {name: disk, mountPath: /disk}
+  - name: b
+    image: $IMG
+    command: [sh, -c, "for i in \$(seq 50); do [ -f /mem/x ] && [ -f /disk/y ] && break; sleep 0.1; done; echo mem=\$(cat /mem/x) disk=\$(cat /disk/y); echo b-done; exec sleep 1000"]
+    volumeMounts:
+    - {name: mem, mountPath: /mem}
+    - {name: disk, mountPath: /disk}
+  volumes:
+  - {name: mem, emptyDir: {medium: Memory, sizeLimit: 16Mi}}
+  - {name: disk, emptyDir: {}}
+EOF
+        run_ctr 0 kube play "$Y"
+        wait_for_log ed "b b-done"
+        run_skiff 0 pod logs ed
+        is "$stdout" ".*a /mem tmpfs.*" "medium Memory: a tmpfs"
+        is "$stdout" ".*a mem-kb 16384.*" "of sizeLimit 16Mi"
+        is "$stdout" ".*a mem-h 16.0M.*" "df -h says 16.0M"
+        is "$stdout" ".*a disk-mode 777.*" "a plain emptyDir is world-writable"
+        is "$stdout" ".*b mem=from-a disk=from-a.*" "both are the pod's, shared by its containers"
+        local id
+        id=$(pod_id ed)
+        run grep -F " $SKIFF_RUNROOT/pods/$id/volumes/mem " /proc/self/mountinfo
+        is "$output" ".* - tmpfs tmpfs rw,.*size=16384k.*" "the host side: a tmpfs of 16 MiB"
+        [[ -d $SKIFF_ROOT/pods/$id/volumes/disk ]] || die "a plain emptyDir is a directory under the pod's dir"
+        [[ $(<"$SKIFF_ROOT/pods/$id/volumes/disk/y") == from-a ]] || die "holding what the container wrote"
+        if grep -qF " $SKIFF_ROOT/pods/$id/volumes/disk " /proc/self/mountinfo; then
+                die "a plain emptyDir must not be a mount"
+        fi
+        run_skiff 0 kube down "$Y"
+        [[ ! -e $SKIFF_ROOT/pods/$id ]] || die "kube down removes the emptyDir"
+        [[ ! -e $SKIFF_RUNROOT/pods/$id ]] || die "kube down removes the tmpfs's mount point"
+        expect_nothing_left
+}
+
+@test "hostPort: accepted, one warning per port; none with hostNetwork" {
+        yaml hp <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: hp}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: $IMG
+    command: [sleep, "1000"]
+    ports:
+    - {containerPort: 80, hostPort: 8080}
+    - {containerPort: 443, hostPort: 8443}
+    - {containerPort: 9000}
+  - name: side
+    image: $IMG
+    command: [sleep, "1000"]
+    ports:
+    - {containerPort: 81, hostPort: 8081, protocol: UDP}
+EOF
+        run_ctr 0 kube play "$Y"
+        is "$(grep -c hostPort <<<"$stderr")" 3 "one warning per hostPort, none for a port without"
+        has "$stderr" "skiff: warning: hostPort 8080 of container web: not published yet (networking is not built)" "the warning"
+        has "$stderr" "skiff: warning: hostPort 8443 of container web: not published yet (networking is not built)" "the warning"
+        has "$stderr" "skiff: warning: hostPort 8081 of container side: not published yet (networking is not built)" "the warning"
+        is "$(pod_field hp status)" "Running" "the pod runs"
+        run_skiff 0 kube down "$Y"
+        expect_nothing_left
+}
+
+@test "hostNetwork, hostIPC, hostPID: the host's namespaces and interfaces; hostPort with hostNetwork does not warn" {
+        yaml hostns <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: hostns}
+spec:
+  hostNetwork: true
+  hostIPC: true
+  hostPID: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: $IMG
+    command: [sh, -c, "echo net=\$(readlink /proc/self/ns/net) ipc=\$(readlink /proc/self/ns/ipc) pid=\$(readlink /proc/self/ns/pid) uts=\$(readlink /proc/self/ns/uts); echo ifaces=\$(awk -F: 'NR > 2 { print \$1 }' /proc/net/dev | tr -d ' ' | sort | tr '\n' ,); echo host=\$(hostname); cat /dev/shm/$BATS_SUITE_TEST_NUMBER-mark 2>&1; echo done; exec sleep 1000"]
+    ports:
+    - {containerPort: 8080, hostPort: 8080}
+EOF
+        # hostIPC: the host's /dev/shm too (a private ipc namespace has the pod's own)
+        local mark=/dev/shm/$BATS_SUITE_TEST_NUMBER-mark
+        echo shm-of-the-host >"$mark"
+        run_ctr 0 kube play "$Y"
+        is "$stderr" "" "hostPort with hostNetwork: the container binds the host's port itself, no warning"
+        wait_for_log hostns "^done"
+        rm -f "$mark"
+        run_skiff 0 pod logs hostns
+        has "$stdout" "net=$(readlink /proc/self/ns/net) " "hostNetwork: the host's network namespace"
+        has "$stdout" "ipc=$(readlink /proc/self/ns/ipc) " "hostIPC: the host's ipc namespace"
+        has "$stdout" "pid=$(readlink /proc/self/ns/pid) " "hostPID: the host's pid namespace"
+        has "$stdout" "uts=$(readlink /proc/self/ns/uts)" "hostNetwork: the host's uts namespace"
+        local ifaces
+        ifaces=$(awk -F: 'NR > 2 { print $1 }' /proc/net/dev | tr -d ' ' | sort | tr '\n' ,)
+        has "$stdout" "ifaces=$ifaces" "the host's interfaces"
+        has "$stdout" "host=$(hostname)" "the host's name"
+        has "$stdout" "shm-of-the-host" "hostIPC: the host's /dev/shm"
+
+        # and without them, none of the host's
+        yaml podns <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: podns}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: $IMG
+    command: [sh, -c, "echo net=\$(readlink /proc/self/ns/net) ipc=\$(readlink /proc/self/ns/ipc) pid=\$(readlink /proc/self/ns/pid); echo ifaces=\$(awk -F: 'NR > 2 { print \$1 }' /proc/net/dev | tr -d ' ' | sort | tr '\n' ,); echo done; exec sleep 1000"]
+EOF
+        run_ctr 0 kube play "$Y"
+        wait_for_log podns "^done"
+        run_skiff 0 pod logs podns
+        local l
+        l=$(grep '^net=' <<<"$stdout")
+        [[ $l != *"net=$(readlink /proc/self/ns/net) "* ]] || die "a pod without hostNetwork has its own network namespace: $l"
+        [[ $l != *"ipc=$(readlink /proc/self/ns/ipc) "* ]] || die "its own ipc namespace: $l"
+        [[ $l != *"pid=$(readlink /proc/self/ns/pid)" ]] || die "its own pid namespace: $l"
+        is "$stdout" ".*ifaces=lo,.*" "loopback only"
+        run_skiff 0 kube down "$Y"
+        run_skiff 0 kube down "$BATS_FILE_TMPDIR/hostns.yaml"
+        expect_nothing_left
+}
