@@ -566,6 +566,11 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                 r = -ENOMEM;
                 goto finish;
         }
+        /* The pod's cgroup parents the infra and the containers, with the pod's limits. */
+        for (size_t i = 0; r >= 0 && i <= n; i++)
+                r = pod_plan_cgroup(pod, pod_id, i < n ? m[i].plan : infra.plan);
+        if (r < 0)
+                goto finish;
         /* If the supervisor is killed, its pod dies with it: no orphans (the kernel's parent-death
          * signal, kept across exec for pods). */
         for (size_t i = 0; i < n; i++)
@@ -943,10 +948,28 @@ static bool is_member(const PodConfig *cfg, const char *cid) {
         return false;
 }
 
+/* The pod's cgroups (skiff-pod-<id>, the parent of its members' in every hierarchy) from a member's
+ * recorded cgroup paths, added to *parents. */
+static void add_pod_cgroups(char **paths, char ***parents) {
+        STRV_FOREACH(p, paths) {
+                const char *slash = strrchr(*p, '/'), *prev;
+                _cleanup_free_ char *dir = NULL;
+
+                if (!slash)
+                        continue;
+                dir = strndup(*p, (size_t) (slash - *p));
+                if (!dir)
+                        return;
+                prev = strrchr(dir, '/');
+                if (startswith(prev ? prev + 1 : dir, "skiff-pod-") && !strv_contains(*parents, dir))
+                        (void) strv_extend(parents, dir);
+        }
+}
+
 int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool remove, char **ret_error) {
         _cleanup_(container_store_freep) ContainerStore *cs = NULL;
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
-        _cleanup_strv_free_ char **ctr_ids = NULL;
+        _cleanup_strv_free_ char **ctr_ids = NULL, **pod_cgroups = NULL;
         PodState st = {};
         int r, first = 0;
         unsigned grace = 30;
@@ -984,6 +1007,9 @@ int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool rem
          * then the containers by their records, pids and cgroups */
         pod_state_done(&st);
         (void) pod_state_load(pods, id, cfg ? cfg->n_members : 0, &st);
+        add_pod_cgroups(st.infra_cgroup_paths, &pod_cgroups);
+        for (size_t i = 0; i < st.n_members; i++)
+                add_pod_cgroups(st.members[i].cgroup_paths, &pod_cgroups);
         if (st.infra_pid > 0 || st.infra_cgroup_paths) {
                 const char *const *cg[1] = { (const char *const *) st.infra_cgroup_paths };
                 pid_t ip = st.infra_pid;
@@ -1018,6 +1044,8 @@ int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool rem
 
                 if (container_state_load(cs, *cid, &cst) >= 0) {
                         pid_t pid = cst.pid;
+
+                        add_pod_cgroups(cst.cgroup_paths, &pod_cgroups);
                         const char *const *cg[1] = { (const char *const *) cst.cgroup_paths };
 
                         if (pid > 0 && !proc_alive(pid, cst.pid_starttime))
@@ -1039,6 +1067,15 @@ int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool rem
         {
                 _cleanup_free_ char *shm = shm_dir(ctx, id);
                 shm_umount(shm);
+        }
+        if (pod_cgroups) {
+                /* the pod's cgroup, now that its members' are gone */
+                _cleanup_free_ char *e = NULL;
+                int root = cgroup_root_open();
+                if (root >= 0) {
+                        (void) cgroup_remove(root, pod_cgroups, 2000, &e);
+                        close(root);
+                }
         }
         if (remove) {
                 /* secrets and emptyDirs of medium Memory live until the pod is removed */

@@ -475,3 +475,62 @@ int pod_infra_options(json_object *pod, const PodFacts *f, const char *infra_id,
         *ret_image = img;
         return 0;
 }
+
+void pod_cgroup_limits(json_object *pod, CgroupLimits *ret) {
+        const char *const lists[] = { "initContainers", "containers" };
+        int64_t mem_sum = 0, mem_init = 0, cpu_sum = 0, cpu_init = 0, req_sum = 0;
+        bool mem_all = true, cpu_all = true, any = false;
+
+        *ret = (CgroupLimits) {};
+        for (size_t l = 0; l < ELEMENTSOF(lists); l++) {
+                json_object *cs = jget(pod, lists[l]);
+
+                for (size_t i = 0; cs && i < json_object_array_length(cs); i++) {
+                        json_object *c = json_object_array_get_idx(cs, i), *res = jget(c, "resources");
+                        /* a sidecar (restartable init container) runs next to the app containers */
+                        bool init = l == 0 && !streq_ptr(jstr(c, "type"), "sidecar");
+                        int64_t v;
+
+                        any = true;
+                        if (jhas_int(res, "memoryLimitBytes", &v) && v > 0) {
+                                if (init)
+                                        mem_init = MAX(mem_init, v);
+                                else
+                                        mem_sum += v;
+                        } else
+                                mem_all = false;
+                        if (jhas_int(res, "cpuLimitMillicores", &v) && v > 0) {
+                                if (init)
+                                        cpu_init = MAX(cpu_init, v);
+                                else
+                                        cpu_sum += v;
+                        } else
+                                cpu_all = false;
+                        if (!init && jhas_int(res, "cpuRequestMillicores", &v) && v > 0)
+                                req_sum += v;
+                }
+        }
+        if (!any)
+                return;
+        if (mem_all)
+                ret->memory = MAX(mem_sum, mem_init);
+        if (cpu_all) {
+                ret->cpu_quota = MAX(cpu_sum, cpu_init) * 100; /* millicores of a 100000 µs period */
+                ret->cpu_period = 100000;
+        }
+        if (req_sum > 0)
+                ret->cpu_shares = (uint64_t) MAX(req_sum * 1024 / 1000, 2);
+}
+
+int pod_plan_cgroup(json_object *pod, const char *pod_id, ContainerPlan *p) {
+        free(p->cgroup_parent);
+        if (asprintf(&p->cgroup_parent, "skiff-pod-%s", pod_id) < 0) {
+                p->cgroup_parent = NULL;
+                return -ENOMEM;
+        }
+        pod_cgroup_limits(pod, &p->parent_limits);
+        /* the kubelet limits the pod's memory, not its swap (podman's default would be twice) */
+        if (p->parent_limits.memory)
+                p->parent_limits.memory_swap = -1;
+        return 0;
+}

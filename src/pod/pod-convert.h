@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "runtime/container-plan.h"
 #include "runtime/run-options.h"
 
 typedef struct PodFacts {
@@ -70,3 +71,13 @@ char *pod_volume_tmpfs_options(json_object *v);
 /* The host directory that backs volume name of the pod (hostPath's path, VOLUMES_DIR/NAME,
  * TMPFS_VOLUMES_DIR/NAME, NAMED_VOLUMES_DIR/CLAIM/_data). Returns 0 with a new string, -ENOENT for an unknown volume, -ENOMEM. */
 int pod_volume_source(json_object *pod, const char *name, const PodFacts *f, char **ret);
+
+/* The pod's cgroup limits, as the kubelet sizes a pod's cgroup: memory the sum of the app containers'
+ * (and sidecars') limits, or the largest init container's if that is more, only when every container
+ * has one; cpu quota likewise from the cpu limits (100000 µs periods); cpu shares from the sum of the
+ * cpu requests (1024 per CPU, at least 2) when any container has one. */
+void pod_cgroup_limits(json_object *pod, CgroupLimits *ret);
+
+/* Puts a plan (a container's or the infra's) into the pod's cgroup "skiff-pod-<pod id>" (under the
+ * supervisor's own cgroup, next to nothing else) with the pod's limits. Returns 0 or -ENOMEM. */
+int pod_plan_cgroup(json_object *pod, const char *pod_id, ContainerPlan *p);

@@ -346,3 +346,103 @@ EOF
         run_skiff 0 kube down "$BATS_FILE_TMPDIR/hostns.yaml"
         expect_nothing_left
 }
+
+# pod_cgroup HIERARCHY POD: the pod's cgroup dir in that hierarchy of this file's cgroups
+pod_cgroup() {
+        local d id
+        id=$(pod_id "$2")
+        d=$(grep "^/sys/fs/cgroup/$1/" "$BATS_FILE_TMPDIR/cgroups") || return 1
+        [[ -d $d/skiff-pod-$id ]] || return 1
+        echo "$d/skiff-pod-$id"
+}
+
+# member_id POD CONTAINER: a member's container id ("infra": the infra's)
+member_id() {
+        "$SKIFF" pod inspect "$1" | python3 -c '
+import json, sys
+pod = json.load(sys.stdin)[0]
+if sys.argv[1] == "infra":
+    print(pod["infraId"])
+else:
+    for m in pod["containers"]:
+        if m["name"] == sys.argv[1]:
+            print(m["id"])' "$2"
+}
+
+@test "resources: limits on the containers' cgroups, the pod's cgroup parents the infra and the containers with their sum" {
+        yaml res <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: res}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: a
+    image: $IMG
+    command: [sleep, "1000"]
+    resources:
+      limits: {memory: 64Mi, cpu: 500m}
+      requests: {memory: 32Mi, cpu: 250m}
+  - name: b
+    image: $IMG
+    command: [sleep, "1000"]
+    resources:
+      limits: {memory: 32Mi, cpu: 250m}
+EOF
+        run_ctr 0 kube play "$Y"
+        "$SKIFF" pod inspect res >"$BATS_TEST_TMPDIR/inspect.json"
+        local a b infra
+        a=$(member_id res a) b=$(member_id res b) infra=$(member_id res infra)
+        [[ -n $a && -n $b && -n $infra ]] || die "pod inspect names the members' ids"
+        local checked=0 mem cpu
+        if mem=$(pod_cgroup memory res); then
+                echo "# v1 memory: $mem"
+                is "$(<"$mem/memory.limit_in_bytes")" 100663296 "the pod's memory limit: 64Mi + 32Mi"
+                is "$(<"$mem/skiff-$a/memory.limit_in_bytes")" 67108864 "a: 64Mi"
+                is "$(<"$mem/skiff-$b/memory.limit_in_bytes")" 33554432 "b: 32Mi"
+                [[ -d $mem/skiff-$infra ]] || die "the infra's memory cgroup is in the pod's"
+                checked=1
+        fi
+        if cpu=$(pod_cgroup cpu res); then
+                echo "# v1 cpu: $cpu"
+                is "$(<"$cpu/cpu.cfs_quota_us")" 75000 "the pod's cpu quota: 500m + 250m"
+                is "$(<"$cpu/cpu.cfs_period_us")" 100000 "per 100 ms"
+                is "$(<"$cpu/skiff-$a/cpu.cfs_quota_us")" 50000 "a: 500m"
+                is "$(<"$cpu/skiff-$b/cpu.cfs_quota_us")" 25000 "b: 250m"
+                is "$(<"$cpu/skiff-$a/cpu.shares")" 256 "a's request: 250m is 256 shares"
+                is "$(<"$cpu/cpu.shares")" 256 "the pod's shares: the sum of the requests"
+                checked=1
+        fi
+        local u
+        if u=$(pod_cgroup unified res); then
+                echo "# v2: $u"
+                # On a hybrid host the cgroup2 tree holds no controller: the pod's cgroup and its
+                # members' are there all the same; with a memory controller the limits are too.
+                [[ -d $u/skiff-$a && -d $u/skiff-$b && -d $u/skiff-$infra ]] || die "v2: the members' cgroups are in the pod's"
+                if [[ -f $u/memory.max ]]; then
+                        is "$(<"$u/memory.max")" 100663296 "v2: the pod's memory.max"
+                        is "$(<"$u/skiff-$a/memory.max")" 67108864 "v2: a's memory.max"
+                        is "$(<"$u/cpu.max")" "75000 100000" "v2: the pod's cpu.max"
+                        is "$(<"$u/skiff-$a/cpu.max")" "50000 100000" "v2: a's cpu.max"
+                fi
+                checked=1
+        fi
+        ((checked)) || die "no pod cgroup found in this file's cgroups: $(cat "$BATS_FILE_TMPDIR/cgroups")"
+        # the containers' processes are in their cgroups below the pod's
+        local h=${mem:-$u}
+        local c i
+        for c in "$a" "$b" "$infra"; do
+                for ((i = 0; i < 50; i++)); do
+                        [[ -n $(<"$h/skiff-$c/cgroup.procs") ]] && break
+                        sleep 0.1
+                done
+                [[ -n $(<"$h/skiff-$c/cgroup.procs") ]] || die "container $c: no process in $h/skiff-$c"
+        done
+        run_skiff 0 pod stop res
+        [[ ! -e $h ]] || die "pod stop removes the pod's cgroup"
+        run_ctr 0 pod start res
+        [[ -d $h/skiff-$a ]] || die "pod start makes it again"
+        run_skiff 0 kube down "$Y"
+        [[ ! -e $h ]] || die "kube down removes the pod's cgroup"
+        expect_nothing_left
+}
