@@ -446,3 +446,67 @@ EOF
         [[ ! -e $h ]] || die "kube down removes the pod's cgroup"
         expect_nothing_left
 }
+
+@test "pod top: podman's default columns plus CONTAINER, descriptors, AIX codes, --format json, errors" {
+        run_skiff 0 pod top --help
+        is "${lines[0]}" "Usage: skiff pod top \[--format json\] POD \[DESCRIPTORS...\]"
+        run_skiff 0 pod --help
+        is "$stdout" ".*  top .*" "pod --help lists top"
+
+        yaml top <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: top}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: a
+    image: $IMG
+    command: [sleep, "1001"]
+  - name: b
+    image: $IMG
+    command: [sh, -c, "sleep 1002 & exec sleep 1003"]
+    securityContext: {runAsUser: 65534, runAsGroup: 65534}
+EOF
+        run_ctr 0 kube play "$Y"
+        local i
+        for ((i = 0; i < 50; i++)); do
+                "$SKIFF" pod top top 2>/dev/null | grep -q 'sleep 1002' && break
+                sleep 0.1
+        done
+        run_skiff 0 pod top top
+        is "${lines[0]}" "CONTAINER  *USER  *PID  *PPID  *%CPU  *ELAPSED  *TTY  *TIME  *COMMAND" "podman's default columns after CONTAINER"
+        # (the infra's root is empty: no /etc/passwd to name uid 0 with)
+        is "$stdout" ".*[0-9a-f]{12}-infra  *0  *1  *0  *[0-9]*\.[0-9][0-9][0-9]  *[0-9][^ ]*s  *\?  *0s  */run/skiff-init.*" "the infra's skiff-pause"
+        is "$stdout" ".*top-a  *root  *1  *0  *[0-9.]*  *[0-9][^ ]*s  *\?  *0s  *sleep 1001.*" "a: PID 1 of its own pid namespace"
+        is "$stdout" ".*top-b  *nobody  *1  *0  *[0-9.]*  *[0-9][^ ]*s  *\?  *0s  *sleep 1003.*" "b: the user by the container's /etc/passwd"
+        is "$stdout" ".*top-b  *nobody  *2  *1  .*sleep 1002.*" "b's child: PID 2, PPID 1 as the container sees them"
+        is "${#lines[@]}" 5 "a header and four processes"
+
+        run_skiff 0 pod top top hpid,comm %C huser
+        is "${lines[0]}" "HPID  *COMMAND  *%CPU  *HUSER" "descriptors, comma-separated or not, and AIX codes"
+        local hpid
+        hpid=$(awk '$2 == "sleep" && $4 == "nobody" { print $1; exit }' <<<"$stdout")
+        [[ -n $hpid ]] || die "no sleep of nobody's in the output"
+        [[ $(tr '\0' ' ' <"/proc/$hpid/cmdline") == "sleep 100"[23]" " ]] || die "HPID $hpid is the host's pid of b's sleep"
+
+        run_skiff 0 pod top --format json top user,pid,args
+        python3 -c '
+import json, sys
+rows = json.loads(sys.argv[1])
+assert all(set(r) == {"user", "pid", "args"} for r in rows), rows
+assert {"user": "root", "pid": "1", "args": "sleep 1001"} in rows, rows
+assert {"user": "nobody", "pid": "2", "args": "sleep 1002"} in rows, rows
+assert len(rows) == 4, rows
+' "$stdout" || die "pod top --format json"
+
+        run_skiff 125 pod top top pid,bogus
+        is "$stderr" "skiff: pod top top: unknown descriptor 'bogus'"
+        run_skiff 125 pod top nosuchpod
+        is "$stderr" "skiff: pod top nosuchpod: no such pod"
+        run_skiff 0 pod stop top
+        run_skiff 125 pod top top
+        is "$stderr" "skiff: pod top top: the pod is not running"
+        run_skiff 0 kube down "$Y"
+        expect_nothing_left
+}
