@@ -151,6 +151,18 @@ static int plan_use_pod_shm(ContainerPlan *p, const char *dir) {
         return 0;
 }
 
+/* Takes the mount on destination out of the plan (the /etc/hosts binding for --no-hosts). */
+static void plan_drop_mount(ContainerPlan *p, const char *destination) {
+        for (size_t i = 0; i < p->n_mounts; i++) {
+                if (!streq_ptr(p->mounts[i].destination, destination))
+                        continue;
+                plan_mount_done(&p->mounts[i]);
+                memmove(p->mounts + i, p->mounts + i + 1, (p->n_mounts - i - 1) * sizeof(PlanMount));
+                p->n_mounts--;
+                i--;
+        }
+}
+
 /* ---- checks before anything is created ---- */
 
 static int check_host_paths(json_object *pod, char **ret_error) {
@@ -576,7 +588,9 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         for (size_t i = 0; i < n; i++)
                 m[i].plan->parent_death_signal = SIGKILL;
         infra.plan->parent_death_signal = SIGKILL;
-        /* One /etc/hosts for the whole pod. */
+        /* One /etc/hosts for the whole pod; --no-hosts: the image's own, untouched (podman's). */
+        for (size_t i = 0; o->no_hosts && i < n; i++)
+                plan_drop_mount(m[i].plan, "/etc/hosts");
         if (!o->no_hosts && (hosts = pod_etc_hosts(pod))) {
                 for (size_t i = 0; i < n; i++) {
                         free(m[i].plan->etc_hosts);

@@ -172,8 +172,10 @@ static void print_diags(DiagList *diags, bool quiet) {
 }
 
 /* Reads and checks every input. Returns 0 with the set, 1 when the input is invalid (diagnostics
- * printed), 125 on skiff's own failure. */
-static int load_inputs(char **configmaps, char **files, bool quiet, KubeSet **ret) {
+ * printed), 125 on skiff's own failure. names_only (kube down): only what names the pods must be
+ * right; what the content refers to (a ConfigMap given to kube play with --configmap, say) is not
+ * checked, so the YAML a pod was played from always takes it down. */
+static int load_inputs(char **configmaps, char **files, bool quiet, bool names_only, KubeSet **ret) {
         _cleanup_(kube_set_freep) KubeSet *set = kube_set_new();
         DiagList diags = DIAG_LIST_INIT;
         bool failed = false, unreadable = false;
@@ -205,11 +207,17 @@ static int load_inputs(char **configmaps, char **files, bool quiet, KubeSet **re
         /* Check the content even when decoding found errors, so every problem is reported at once;
          * but not when a whole file could not be read (references into it would all look dangling). */
         if (!unreadable) {
-                r = kube_set_validate(set, &diags);
-                if (r == -ENOMEM)
+                DiagList checks = DIAG_LIST_INIT;
+
+                r = kube_set_validate(set, names_only ? &checks : &diags);
+                if (r == -ENOMEM) {
+                        diag_list_done(&checks);
                         goto finish_oom;
-                if (r < 0)
+                }
+                /* names_only: an object whose pod name could not be made is skipped by the caller */
+                if (r < 0 && !names_only)
                         failed = true;
+                diag_list_done(&checks);
         }
         print_diags(&diags, quiet);
         diag_list_done(&diags);
@@ -385,7 +393,7 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 if (strv_extend(&files, argv[i]) < 0)
                         return log_oom(), 125;
 
-        r = load_inputs(configmaps, files, quiet, &set);
+        r = load_inputs(configmaps, files, quiet, false, &set);
         if (r != 0)
                 return r;
 
@@ -492,7 +500,7 @@ int verb_kube_down(SkiffContext *ctx, int argc, char *argv[]) {
         for (int i = optind; i < argc; i++)
                 if (strv_extend(&files, argv[i]) < 0)
                         return log_oom(), 125;
-        r = load_inputs(NULL, files, true, &set);
+        r = load_inputs(NULL, files, true, true, &set);
         if (r != 0)
                 return r;
         if (check_paths(ctx, "kube down") < 0)

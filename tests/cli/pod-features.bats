@@ -58,6 +58,13 @@ pod_snapshot() {
         echo "## state"
         find "$SKIFF_ROOT/containers" "$SKIFF_RUNROOT/containers" "$SKIFF_ROOT/pods" "$SKIFF_RUNROOT/pods" \
                 -mindepth 1 2>/dev/null | grep -v -e '/names$' -e '/\.lock$' -e '/pods/\.empty-root' | sort
+        echo "## pod cgroups"
+        local id
+        if [[ -f $BATS_FILE_TMPDIR/pod-ids ]]; then
+                sort -u "$BATS_FILE_TMPDIR/pod-ids" | while read -r id; do
+                        ls -d /sys/fs/cgroup/*/skiff-pod-"$id" 2>/dev/null || true
+                done
+        fi
         echo "## processes"
         # Live ones only (PID 1 of these machines does not reap the supervisors that exited), and only
         # this file's: plays run in its cgroups (run_ctr), and supervisors and container inits stay in
@@ -67,6 +74,16 @@ pod_snapshot() {
                 | while read -r pid; do
                         grep -qE "/$CTR_CGROUP(/|\$)" "/proc/$pid/cgroup" 2>/dev/null && echo "$pid"
                 done | sort
+}
+
+# run_ctr, recording the ids of the pods it made (the pods' cgroups outside this file's own: on v1 the
+# hierarchies the caller sits at the top of, cpuacct, freezer, blkio, devices, get them at their top).
+run_ctr() {
+        local saved=$SKIFF
+        SKIFF="$BATS_FILE_TMPDIR/skiff-in-cgroup"
+        run_skiff "$@"
+        SKIFF=$saved
+        grep -oE '^[0-9a-f]{64}$' <<<"$stdout" >>"$BATS_FILE_TMPDIR/pod-ids" || true
 }
 
 expect_nothing_left() {
@@ -508,5 +525,150 @@ assert len(rows) == 4, rows
         run_skiff 125 pod top top
         is "$stderr" "skiff: pod top top: the pod is not running"
         run_skiff 0 kube down "$Y"
+        expect_nothing_left
+}
+
+@test "/etc/hosts names the pod and every hostAliases entry; --no-hosts keeps the image's" {
+        yaml hosts <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: hosts}
+spec:
+  hostname: myhost
+  hostAliases:
+  - {ip: 10.1.2.3, hostnames: [db, db.local]}
+  - {ip: 10.1.2.4, hostnames: [cache]}
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: a
+    image: $IMG
+    command: [sh, -c, "echo host=\$(hostname); cat /etc/hosts; echo done; exec sleep 1000"]
+  - name: b
+    image: $IMG
+    command: [sh, -c, "echo host=\$(hostname); grep -c . /etc/hosts; grep cache /etc/hosts; echo done; exec sleep 1000"]
+EOF
+        run_ctr 0 kube play "$Y"
+        wait_for_log hosts "a done"
+        wait_for_log hosts "b done"
+        run_skiff 0 pod logs -c a hosts
+        has "$stdout" "host=myhost" "spec.hostname is the host name"
+        has "$stdout" $'127.0.1.1\tmyhost hosts' "the pod's hostname and name"
+        has "$stdout" $'10.1.2.3\tdb\tdb.local' "the first hostAliases entry"
+        has "$stdout" $'10.1.2.4\tcache' "the second"
+        has "$stdout" "127.0.0.1"$'\t'"localhost" "localhost"
+        local n
+        n=$(grep -c . <<<"$(sed -n '/^127.0.0.1/,/^done$/p' <<<"$stdout" | grep -v '^done$')")
+        run_skiff 0 pod logs -c b hosts
+        has "$stdout" "host=myhost" "the same host name in every container"
+        has "$stdout" $'10.1.2.4\tcache' "the same /etc/hosts in every container"
+        is "${lines[1]}" "$n" "b's /etc/hosts has as many lines as a's"
+        run_skiff 0 kube down "$Y"
+
+        # --no-hosts: the image's own /etc/hosts, untouched
+        mkdir -p "$BATS_TEST_TMPDIR/layer/etc"
+        printf '10.9.9.9\tfrom-the-image\n' >"$BATS_TEST_TMPDIR/layer/etc/hosts"
+        tar -C "$BATS_TEST_TMPDIR/layer" -cf "$BATS_TEST_TMPDIR/layer.tar" etc
+        python3 "$SKIFF_SRCDIR/tests/cli/make-image.py" oci-archive "$BATS_TEST_TMPDIR/hosts.tar" \
+                --name localhost/bats-hosts:latest --raw-layer "$BATS_TEST_TMPDIR/layer.tar" >/dev/null
+        run_skiff 0 image load -i "$BATS_TEST_TMPDIR/hosts.tar"
+        yaml nohosts <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: nohosts}
+spec:
+  hostAliases:
+  - {ip: 10.1.2.3, hostnames: [db]}
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: localhost/bats-hosts:latest
+    command: [sh, -c, "cat /etc/hosts; grep -q ' /etc/hosts ' /proc/mounts && echo hosts-mounted || echo hosts-of-the-image; echo done; exec sleep 1000"]
+EOF
+        run_ctr 0 kube play --no-hosts "$Y"
+        wait_for_log nohosts "^done"
+        run_skiff 0 pod logs nohosts
+        is "$stdout" $'10.9.9.9\tfrom-the-image\nhosts-of-the-image\ndone' "--no-hosts: the image's /etc/hosts alone"
+        run_skiff 0 kube down "$Y"
+        # and without --no-hosts the same image gets the pod's
+        run_ctr 0 kube play "$Y"
+        wait_for_log nohosts "^done"
+        run_skiff 0 pod logs nohosts
+        has "$stdout" $'10.1.2.3\tdb' "without --no-hosts: the pod's /etc/hosts"
+        has "$stdout" "hosts-mounted" "bound over the image's"
+        run_skiff 0 kube down "$Y"
+        run_skiff 0 image rm localhost/bats-hosts:latest
+        expect_nothing_left
+}
+
+@test "kube play --configmap FILE, --log-driver, --annotation K=V" {
+        cat >"$BATS_TEST_TMPDIR/cm.yaml" <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: extcm}
+data: {GREETING: from-the-configmap-file, app.conf: "port 99"}
+EOF
+        yaml flags <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: flags, annotations: {from.yaml: yes-yaml}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: $IMG
+    command: [sh, -c, "echo G=\$GREETING; cat /etc/ext/app.conf; echo; echo done; exec sleep 1000"]
+    env:
+    - {name: GREETING, valueFrom: {configMapKeyRef: {name: extcm, key: GREETING}}}
+    volumeMounts:
+    - {name: ext, mountPath: /etc/ext}
+  volumes:
+  - {name: ext, configMap: {name: extcm}}
+EOF
+        # without the file the reference dangles
+        run_ctr 1 kube play "$Y"
+        has "$stderr" "extcm" "the missing ConfigMap is named"
+        run_skiff 125 pod inspect flags
+
+        run_ctr 0 kube play --configmap "$BATS_TEST_TMPDIR/cm.yaml" --annotation team=infra --annotation note=a=b "$Y"
+        wait_for_log flags "^done"
+        run_skiff 0 pod logs flags
+        has "$stdout" "G=from-the-configmap-file" "env from the --configmap file"
+        has "$stdout" "port 99" "a configMap volume from it"
+        run_skiff 0 pod inspect flags
+        python3 -c '
+import json, sys
+pod = json.loads(sys.argv[1])[0]
+ann = pod["annotations"]
+assert "team=infra" in ann and "note=a=b" in ann and "from.yaml=yes-yaml" in ann, ann
+' "$stdout" || die "pod inspect shows the --annotation values and the YAML's"
+        run_skiff 0 inspect --format '{{.Config.Annotations}}' flags-c
+        has "$stdout" "\"team\":\"infra\"" "the containers carry them too"
+        local id
+        id=$(member_id flags c)
+        [[ -s $SKIFF_ROOT/containers/$id/ctr.log ]] || die "k8s-file, the default: the log is written"
+        run_skiff 0 inspect --format '{{.HostConfig.LogConfig.Type}}' flags-c
+        is "$stdout" "k8s-file"
+        # kube down needs only the names: the YAML takes its pod down without the --configmap file
+        run_skiff 0 kube down "$Y"
+        is "$stdout" "Pod removed: flags .*"
+
+        run_ctr 0 kube play --configmap "$BATS_TEST_TMPDIR/cm.yaml" --log-driver none "$Y"
+        run_skiff 0 inspect --format '{{.HostConfig.LogConfig.Type}}' flags-c
+        is "$stdout" "none" "--log-driver none"
+        id=$(member_id flags c)
+        for ((i = 0; i < 20; i++)); do
+                [[ $(pod_field flags status) == Running ]] && break
+                sleep 0.1
+        done
+        sleep 0.5
+        [[ ! -s $SKIFF_ROOT/containers/$id/ctr.log ]] || die "--log-driver none: no log file"
+        run_skiff 0 pod logs flags
+        is "$stdout" "" "nothing to show"
+        run_skiff 0 kube down "$Y"
+
+        run_ctr 1 kube play --log-driver syslog "$Y"
+        is "$stderr" "skiff: kube play: invalid --log-driver 'syslog': use k8s-file, journald or none"
+        run_ctr 1 kube play --annotation novalue "$Y"
+        is "$stderr" "skiff: kube play: invalid --annotation 'novalue': expected KEY=VALUE"
         expect_nothing_left
 }
