@@ -70,7 +70,7 @@ static void play_usage(FILE *f) {
               "      --configmap FILE    Also read ConfigMaps from FILE (repeatable, or comma-separated)\n"
               "      --log-driver DRIVER k8s-file (default), journald or none\n"
               "      --annotation K=V    Add an annotation to every container (repeatable)\n"
-              "      --no-hosts          Do not write the pod's /etc/hosts\n"
+              "      --no-hosts          Keep each image's own /etc/hosts (no pod /etc/hosts)\n"
               "      --service-container[=BOOL], --service\n"
               "                          Under systemd (Type=notify): the pod's supervisor becomes the\n"
               "                          unit's main process (MAINPID=, READY=1 once every container\n"
