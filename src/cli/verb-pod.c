@@ -711,10 +711,12 @@ static int verb_pod_create(SkiffContext *ctx, int argc, char *argv[]) {
 typedef struct TopSource {
         const char *name;   /* the container's name */
         char *const *paths; /* its cgroups (relative to the cgroup root) */
+        pid_t pid;          /* its main process, when it has no cgroup (rootless on v1) */
 } TopSource;
 
-/* The pids of a container from the first of its cgroups that can be read. */
-static int cgroup_pids(int root_fd, char *const *paths, pid_t **ret, size_t *ret_n) {
+/* The pids of a container from the first of its cgroups that can be read; without any, its main
+ * process alone. */
+static int cgroup_pids(int root_fd, char *const *paths, pid_t main_pid, pid_t **ret, size_t *ret_n) {
         STRV_FOREACH(p, (char **) paths) {
                 _cleanup_free_ char *file = NULL, *text = NULL;
                 pid_t *l = NULL;
@@ -746,6 +748,13 @@ static int cgroup_pids(int root_fd, char *const *paths, pid_t **ret, size_t *ret
         }
         *ret = NULL;
         *ret_n = 0;
+        if (main_pid > 0) {
+                *ret = malloc(sizeof(pid_t));
+                if (!*ret)
+                        return -ENOMEM;
+                (*ret)[0] = main_pid;
+                *ret_n = 1;
+        }
         return 0;
 }
 
@@ -759,6 +768,7 @@ static int pod_top(SkiffContext *ctx, int argc, char *argv[]) {
         _cleanup_free_ TopSource *src = NULL;
         _cleanup_strv_free_ char **joined_names = NULL;
         char ***joined_paths = NULL;
+        _cleanup_free_ pid_t *joined_pids = NULL;
         size_t n_src = 0, n_joined = 0, n_rows = 0;
         char ***rows = NULL; /* rows[i][column] */
         _cleanup_close_ int proc_fd = -EBADF, root_fd = -EBADF;
@@ -804,10 +814,11 @@ static int pod_top(SkiffContext *ctx, int argc, char *argv[]) {
                 log_oom();
                 goto finish;
         }
-        src[n_src++] = (TopSource) { cfg->infra_name, st.infra_cgroup_paths };
+        src[n_src++] = (TopSource) { cfg->infra_name, st.infra_cgroup_paths, st.infra_pid };
         /* (a member that is not running has no cgroup, or an empty one) */
         for (size_t i = 0; i < cfg->n_members && i < st.n_members; i++)
-                src[n_src++] = (TopSource) { cfg->members[i].full_name, st.members[i].cgroup_paths };
+                src[n_src++] = (TopSource) { cfg->members[i].full_name, st.members[i].cgroup_paths,
+                                             st.members[i].phase == POD_CTR_RUNNING ? st.members[i].pid : 0 };
         if (container_store_open(&ctx->paths, &cs) >= 0) {
                 _cleanup_strv_free_ char **all = NULL;
 
@@ -823,13 +834,15 @@ static int pod_top(SkiffContext *ctx, int argc, char *argv[]) {
                             container_state_load(cs, *cid, &cst) < 0)
                                 continue;
                         char ***np = realloc(joined_paths, (n_joined + 1) * sizeof(char **));
-                        if (!np || strv_extend(&joined_names, cc->name) < 0) {
-                                joined_paths = np ?: joined_paths;
+                        pid_t *pp = np ? realloc(joined_pids, (n_joined + 1) * sizeof(pid_t)) : NULL;
+                        joined_paths = np ?: joined_paths;
+                        joined_pids = pp ?: joined_pids;
+                        if (!np || !pp || strv_extend(&joined_names, cc->name) < 0) {
                                 container_state_done(&cst);
                                 log_oom();
                                 goto finish;
                         }
-                        joined_paths = np;
+                        joined_pids[n_joined] = proc_alive(cst.pid, cst.pid_starttime) ? cst.pid : 0;
                         joined_paths[n_joined++] = TAKE_PTR(cst.cgroup_paths);
                         container_state_done(&cst);
                 }
@@ -850,10 +863,11 @@ static int pod_top(SkiffContext *ctx, int argc, char *argv[]) {
         for (size_t k = 0; k < n_src + n_joined; k++) {
                 const char *name = k < n_src ? src[k].name : joined_names[k - n_src];
                 char *const *paths = k < n_src ? src[k].paths : joined_paths[k - n_src];
+                pid_t main_pid = k < n_src ? src[k].pid : joined_pids[k - n_src];
                 _cleanup_free_ pid_t *pids = NULL;
                 size_t n_pids = 0;
 
-                if (cgroup_pids(root_fd, paths, &pids, &n_pids) < 0) {
+                if (cgroup_pids(root_fd, paths, main_pid, &pids, &n_pids) < 0) {
                         log_oom();
                         goto finish;
                 }

@@ -491,14 +491,22 @@ EOF
                 "$SKIFF" pod top top 2>/dev/null | grep -q 'sleep 1002' && break
                 sleep 0.1
         done
+        # a container that joined the pod is listed too
+        run_ctr 0 run -d --name top-joined --stop-timeout 1 --pod top $IMG sleep 1004
+        for ((i = 0; i < 50; i++)); do
+                "$SKIFF" pod top top 2>/dev/null | grep -q 'sleep 1004' && break
+                sleep 0.1
+        done
         run_skiff 0 pod top top
         is "${lines[0]}" "CONTAINER  *USER  *PID  *PPID  *%CPU  *ELAPSED  *TTY  *TIME  *COMMAND" "podman's default columns after CONTAINER"
+        is "$stdout" ".*top-joined  *root  *1  *0  .*sleep 1004.*" "a container that joined with run --pod"
         # (the infra's root is empty: no /etc/passwd to name uid 0 with)
         is "$stdout" ".*[0-9a-f]{12}-infra  *0  *1  *0  *[0-9]*\.[0-9][0-9][0-9]  *[0-9][^ ]*s  *\?  *0s  */run/skiff-init.*" "the infra's skiff-pause"
         is "$stdout" ".*top-a  *root  *1  *0  *[0-9.]*  *[0-9][^ ]*s  *\?  *0s  *sleep 1001.*" "a: PID 1 of its own pid namespace"
         is "$stdout" ".*top-b  *nobody  *1  *0  *[0-9.]*  *[0-9][^ ]*s  *\?  *0s  *sleep 1003.*" "b: the user by the container's /etc/passwd"
         is "$stdout" ".*top-b  *nobody  *2  *1  .*sleep 1002.*" "b's child: PID 2, PPID 1 as the container sees them"
-        is "${#lines[@]}" 5 "a header and four processes"
+        is "${#lines[@]}" 6 "a header and five processes"
+        run_skiff 0 rm -f -t 0 top-joined
 
         run_skiff 0 pod top top hpid,comm %C huser
         is "${lines[0]}" "HPID  *COMMAND  *%CPU  *HUSER" "descriptors, comma-separated or not, and AIX codes"
