@@ -19,3 +19,6 @@ int cli_container_force_remove(ContainerStore *store, const char *id, int timeou
 /* The skiff-monitor executable next to this skiff binary ($SKIFF_MONITOR overrides; empty: none), or
  * NULL when there is none (the monitor then runs in a forked copy of skiff). Static storage. */
 const char *cli_monitor_helper(void);
+/* How many following arguments a `skiff run|create` option takes (0 or 1) and its long name (NULL for
+ * a short option or a cluster of them); -ENOENT for an unknown one. For `generate systemd --new`. */
+int cli_run_option_info(const char *arg, const char **ret_name);

@@ -42,6 +42,7 @@ static const Verb verbs[] = {
         { "volume", "Manage named volumes: create, ls, inspect, rm, prune", verb_volume },
         { "version", "Show the version", verb_version },
         { "help", "Show this help", verb_help },
+        { "generate", "Generate systemd units for containers and pods (generate systemd)", verb_generate },
 };
 
 static void usage(FILE *f) {
@@ -152,6 +153,8 @@ int main(int argc, char *argv[]) {
         }
         /* Only verbs that touch storage need the directories; they check ctx.paths_error. Planning and
          * help must work for a user without HOME or XDG_RUNTIME_DIR. */
+        ctx.root_arg = root;
+        ctx.runroot_arg = runroot;
         ctx.paths_error = skiff_paths_init(&ctx.paths, root, runroot);
         if (ctx.paths_error < 0)
                 log_debug_errno(ctx.paths_error, "Cannot determine skiff's directories: %m");

@@ -22,6 +22,9 @@ typedef struct PodPlayOptions {
         const char *log_driver;  /* NULL: k8s-file */
         char **annotations;      /* --annotation K=V */
         char **sources;          /* the input files, for the record */
+        char **create_argv;      /* the command line, for the record (generate systemd --new) */
+        const char *kube_yaml;   /* kube play's input as one YAML stream, kept as POD_KUBE_YAML_FILE */
+        size_t kube_yaml_size;
 } PodPlayOptions;
 
 /* Plays one pod of a runtime kube plan (pod = an element of plan["pods"]). Everything that can be

@@ -536,6 +536,20 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         r = prepare_volumes(pod, &f, &created_paths, ret_error);
         if (r < 0)
                 goto finish;
+        /* A copy of what was played, so the pod can be played again (generate systemd --new). In the
+         * pod's RUNROOT dir (made by pod_play_begin()), not under ROOT: it may hold Secrets, which never
+         * reach ROOT's disk (their volumes are tmpfs, the record has no data). */
+        if (o->kube_yaml) {
+                _cleanup_free_ char *copy = NULL;
+                r = asprintf(&copy, "%s/pods/%s/%s", ctx->paths.runroot, pod_id, POD_KUBE_YAML_FILE) < 0 ? -ENOMEM : 0;
+                if (r >= 0)
+                        r = write_file_replace_at(AT_FDCWD, copy, o->kube_yaml, o->kube_yaml_size, 0600);
+                if (r < 0) {
+                        r = errorf(ret_error, r, "pod %s: keep a copy of its YAML in %s: %s", name, strempty(copy),
+                                   strerror(-r));
+                        goto finish;
+                }
+        }
 
         /* Every container's image and plan, before anything exists. */
         for (size_t i = 0; i < n; i++) {
@@ -672,6 +686,10 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                 if (cfg->restart_policy < 0)
                         cfg->restart_policy = POD_RESTART_ALWAYS;
                 (void) strv_copy(o->sources, &cfg->sources);
+                if (strv_copy(o->create_argv, &cfg->create_argv) < 0) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
                 (void) strv_copy(infra.opts.labels, &cfg->labels);
                 (void) strv_copy(infra.opts.annotations, &cfg->annotations);
                 cfg->members = calloc(n ?: 1, sizeof(PodMember));

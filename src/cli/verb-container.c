@@ -184,108 +184,144 @@ enum {
         ARG_UNSUPPORTED,
 };
 
+static const struct option run_flag_options[] = {
+        {"name", required_argument, NULL, ARG_NAME},
+        {"rm", optional_argument, NULL, ARG_RM},
+        {"detach", optional_argument, NULL, 'd'},
+        {"interactive", optional_argument, NULL, 'i'},
+        {"tty", optional_argument, NULL, 't'},
+        {"replace", optional_argument, NULL, ARG_REPLACE},
+        {"init", optional_argument, NULL, ARG_INIT},
+        {"init-path", required_argument, NULL, ARG_INIT_PATH},
+        {"restart", required_argument, NULL, ARG_RESTART},
+        {"stop-signal", required_argument, NULL, ARG_STOP_SIGNAL},
+        {"stop-timeout", required_argument, NULL, ARG_STOP_TIMEOUT},
+        {"cidfile", required_argument, NULL, ARG_CIDFILE},
+        {"sdnotify", required_argument, NULL, ARG_SDNOTIFY},
+        {"log-driver", required_argument, NULL, ARG_LOG_DRIVER},
+        {"log-opt", required_argument, NULL, ARG_LOG_OPT},
+        {"label", required_argument, NULL, 'l'},
+        {"annotation", required_argument, NULL, ARG_ANNOTATION},
+        {"entrypoint", required_argument, NULL, ARG_ENTRYPOINT},
+        {"env", required_argument, NULL, 'e'},
+        {"env-file", required_argument, NULL, ARG_ENV_FILE},
+        {"env-host", optional_argument, NULL, ARG_ENV_HOST},
+        {"workdir", required_argument, NULL, 'w'},
+        {"user", required_argument, NULL, 'u'},
+        {"group-add", required_argument, NULL, ARG_GROUP_ADD},
+        {"hostname", required_argument, NULL, 'h'},
+        {"timezone", required_argument, NULL, ARG_TIMEZONE},
+        {"volume", required_argument, NULL, 'v'},
+        {"mount", required_argument, NULL, ARG_MOUNT},
+        {"tmpfs", required_argument, NULL, ARG_TMPFS},
+        {"read-only", optional_argument, NULL, ARG_READ_ONLY},
+        {"read-only-tmpfs", optional_argument, NULL, ARG_READ_ONLY_TMPFS},
+        {"shm-size", required_argument, NULL, ARG_SHM_SIZE},
+        {"privileged", optional_argument, NULL, ARG_PRIVILEGED},
+        {"cap-add", required_argument, NULL, ARG_CAP_ADD},
+        {"cap-drop", required_argument, NULL, ARG_CAP_DROP},
+        {"security-opt", required_argument, NULL, ARG_SECURITY_OPT},
+        {"sysctl", required_argument, NULL, ARG_SYSCTL},
+        {"userns", required_argument, NULL, ARG_USERNS},
+        {"uidmap", required_argument, NULL, ARG_UIDMAP},
+        {"gidmap", required_argument, NULL, ARG_GIDMAP},
+        {"pids-limit", required_argument, NULL, ARG_PIDS_LIMIT},
+        {"memory", required_argument, NULL, 'm'},
+        {"cpus", required_argument, NULL, ARG_CPUS},
+        {"cpu-shares", required_argument, NULL, 'c'},
+        {"ulimit", required_argument, NULL, ARG_ULIMIT},
+        {"cgroups", required_argument, NULL, ARG_CGROUPS},
+        {"network", required_argument, NULL, ARG_NETWORK},
+        {"net", required_argument, NULL, ARG_NETWORK},
+        {"pid", required_argument, NULL, ARG_PID},
+        {"ipc", required_argument, NULL, ARG_IPC},
+        {"uts", required_argument, NULL, ARG_UTS},
+        {"add-host", required_argument, NULL, ARG_ADD_HOST},
+        {"dns", required_argument, NULL, ARG_DNS},
+        {"dns-search", required_argument, NULL, ARG_DNS_SEARCH},
+        {"dns-option", required_argument, NULL, ARG_DNS_OPTION},
+        {"rootfs", no_argument, NULL, ARG_ROOTFS},
+        {"pull", required_argument, NULL, ARG_PULL},
+        {"pod", required_argument, NULL, ARG_POD},
+        {"pod-id-file", required_argument, NULL, ARG_POD_ID_FILE},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, ARG_HELP},
+        /* Written by skiff-generator (docs/generator-flags.md in the generator's tree) */
+        {"tz", required_argument, NULL, ARG_TIMEZONE},
+        {"retry", required_argument, NULL, ARG_RETRY},
+        {"retry-delay", required_argument, NULL, ARG_RETRY},
+        {"expose", required_argument, NULL, ARG_EXPOSE},
+        {"http-proxy", optional_argument, NULL, ARG_HTTP_PROXY},
+        /* podman flags whose effect skiff cannot give yet: refused by name, never ignored */
+        {"publish", required_argument, NULL, 'p'},
+        {"ip", required_argument, NULL, ARG_UNSUPPORTED},
+        {"ip6", required_argument, NULL, ARG_UNSUPPORTED},
+        {"network-alias", required_argument, NULL, ARG_UNSUPPORTED},
+        {"device", required_argument, NULL, ARG_UNSUPPORTED},
+        {"secret", required_argument, NULL, ARG_UNSUPPORTED},
+        {"subuidname", required_argument, NULL, ARG_UNSUPPORTED},
+        {"subgidname", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-cmd", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-interval", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-on-failure", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-retries", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-start-period", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-timeout", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-log-destination", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-max-log-count", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-max-log-size", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-startup-cmd", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-startup-interval", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-startup-retries", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-startup-success", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-startup-timeout", required_argument, NULL, ARG_UNSUPPORTED},
+        {},
+};
+
+#define RUN_SHORT_OPTIONS "+de:ih:l:m:c:p:qtu:v:w:"
+
+/* For `generate systemd --new`, which rewrites a recorded `skiff run|create` command line: how many
+ * of the following arguments the option arg ("--name", "--name=x", "-d", "-dit", "-e") takes with it
+ * (0 or 1), and its long name in ret_name (NULL for short options: the caller looks at the letters).
+ * Returns -ENOENT for an unknown option. */
+int cli_run_option_info(const char *arg, const char **ret_name) {
+        if (startswith(arg, "--")) {
+                const char *n = arg + 2, *eq = strchr(n, '=');
+                size_t len = eq ? (size_t) (eq - n) : strlen(n);
+
+                for (const struct option *o = run_flag_options; o->name; o++)
+                        if (strlen(o->name) == len && strncmp(o->name, n, len) == 0) {
+                                *ret_name = o->name;
+                                return o->has_arg == required_argument && !eq ? 1 : 0;
+                        }
+                return -ENOENT;
+        }
+        if (arg[0] != '-' || !arg[1])
+                return -ENOENT;
+        /* a cluster of short options: the first that takes a value takes the rest, or the next arg */
+        for (const char *p = arg + 1; *p; p++) {
+                static const char shorts[] = RUN_SHORT_OPTIONS;
+                const char *o = strchr(shorts + 1, *p); /* after getopt's '+' */
+
+                if (!o || *p == ':')
+                        return -ENOENT;
+                *ret_name = NULL;
+                if (o[1] == ':')
+                        return p[1] ? 0 : 1;
+        }
+        return 0;
+}
+
 /* Parses run/create flags. Returns the index of the image argument in argv, or -1 after printing a
  * usage error, or 0 for --help (printed). */
 static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions *o, RunExtras *x) {
-        static const struct option options[] = {
-                {"name", required_argument, NULL, ARG_NAME},
-                {"rm", optional_argument, NULL, ARG_RM},
-                {"detach", optional_argument, NULL, 'd'},
-                {"interactive", optional_argument, NULL, 'i'},
-                {"tty", optional_argument, NULL, 't'},
-                {"replace", optional_argument, NULL, ARG_REPLACE},
-                {"init", optional_argument, NULL, ARG_INIT},
-                {"init-path", required_argument, NULL, ARG_INIT_PATH},
-                {"restart", required_argument, NULL, ARG_RESTART},
-                {"stop-signal", required_argument, NULL, ARG_STOP_SIGNAL},
-                {"stop-timeout", required_argument, NULL, ARG_STOP_TIMEOUT},
-                {"cidfile", required_argument, NULL, ARG_CIDFILE},
-                {"sdnotify", required_argument, NULL, ARG_SDNOTIFY},
-                {"log-driver", required_argument, NULL, ARG_LOG_DRIVER},
-                {"log-opt", required_argument, NULL, ARG_LOG_OPT},
-                {"label", required_argument, NULL, 'l'},
-                {"annotation", required_argument, NULL, ARG_ANNOTATION},
-                {"entrypoint", required_argument, NULL, ARG_ENTRYPOINT},
-                {"env", required_argument, NULL, 'e'},
-                {"env-file", required_argument, NULL, ARG_ENV_FILE},
-                {"env-host", optional_argument, NULL, ARG_ENV_HOST},
-                {"workdir", required_argument, NULL, 'w'},
-                {"user", required_argument, NULL, 'u'},
-                {"group-add", required_argument, NULL, ARG_GROUP_ADD},
-                {"hostname", required_argument, NULL, 'h'},
-                {"timezone", required_argument, NULL, ARG_TIMEZONE},
-                {"volume", required_argument, NULL, 'v'},
-                {"mount", required_argument, NULL, ARG_MOUNT},
-                {"tmpfs", required_argument, NULL, ARG_TMPFS},
-                {"read-only", optional_argument, NULL, ARG_READ_ONLY},
-                {"read-only-tmpfs", optional_argument, NULL, ARG_READ_ONLY_TMPFS},
-                {"shm-size", required_argument, NULL, ARG_SHM_SIZE},
-                {"privileged", optional_argument, NULL, ARG_PRIVILEGED},
-                {"cap-add", required_argument, NULL, ARG_CAP_ADD},
-                {"cap-drop", required_argument, NULL, ARG_CAP_DROP},
-                {"security-opt", required_argument, NULL, ARG_SECURITY_OPT},
-                {"sysctl", required_argument, NULL, ARG_SYSCTL},
-                {"userns", required_argument, NULL, ARG_USERNS},
-                {"uidmap", required_argument, NULL, ARG_UIDMAP},
-                {"gidmap", required_argument, NULL, ARG_GIDMAP},
-                {"pids-limit", required_argument, NULL, ARG_PIDS_LIMIT},
-                {"memory", required_argument, NULL, 'm'},
-                {"cpus", required_argument, NULL, ARG_CPUS},
-                {"cpu-shares", required_argument, NULL, 'c'},
-                {"ulimit", required_argument, NULL, ARG_ULIMIT},
-                {"cgroups", required_argument, NULL, ARG_CGROUPS},
-                {"network", required_argument, NULL, ARG_NETWORK},
-                {"net", required_argument, NULL, ARG_NETWORK},
-                {"pid", required_argument, NULL, ARG_PID},
-                {"ipc", required_argument, NULL, ARG_IPC},
-                {"uts", required_argument, NULL, ARG_UTS},
-                {"add-host", required_argument, NULL, ARG_ADD_HOST},
-                {"dns", required_argument, NULL, ARG_DNS},
-                {"dns-search", required_argument, NULL, ARG_DNS_SEARCH},
-                {"dns-option", required_argument, NULL, ARG_DNS_OPTION},
-                {"rootfs", no_argument, NULL, ARG_ROOTFS},
-                {"pull", required_argument, NULL, ARG_PULL},
-                {"pod", required_argument, NULL, ARG_POD},
-                {"pod-id-file", required_argument, NULL, ARG_POD_ID_FILE},
-                {"quiet", no_argument, NULL, 'q'},
-                {"help", no_argument, NULL, ARG_HELP},
-                /* Written by skiff-generator (docs/generator-flags.md in the generator's tree) */
-                {"tz", required_argument, NULL, ARG_TIMEZONE},
-                {"retry", required_argument, NULL, ARG_RETRY},
-                {"retry-delay", required_argument, NULL, ARG_RETRY},
-                {"expose", required_argument, NULL, ARG_EXPOSE},
-                {"http-proxy", optional_argument, NULL, ARG_HTTP_PROXY},
-                /* podman flags whose effect skiff cannot give yet: refused by name, never ignored */
-                {"publish", required_argument, NULL, 'p'},
-                {"ip", required_argument, NULL, ARG_UNSUPPORTED},
-                {"ip6", required_argument, NULL, ARG_UNSUPPORTED},
-                {"network-alias", required_argument, NULL, ARG_UNSUPPORTED},
-                {"device", required_argument, NULL, ARG_UNSUPPORTED},
-                {"secret", required_argument, NULL, ARG_UNSUPPORTED},
-                {"subuidname", required_argument, NULL, ARG_UNSUPPORTED},
-                {"subgidname", required_argument, NULL, ARG_UNSUPPORTED},
-                {"health-cmd", required_argument, NULL, ARG_UNSUPPORTED},
-                {"health-interval", required_argument, NULL, ARG_UNSUPPORTED},
-                {"health-on-failure", required_argument, NULL, ARG_UNSUPPORTED},
-                {"health-retries", required_argument, NULL, ARG_UNSUPPORTED},
-                {"health-start-period", required_argument, NULL, ARG_UNSUPPORTED},
-                {"health-timeout", required_argument, NULL, ARG_UNSUPPORTED},
-                {"health-log-destination", required_argument, NULL, ARG_UNSUPPORTED},
-                {"health-max-log-count", required_argument, NULL, ARG_UNSUPPORTED},
-                {"health-max-log-size", required_argument, NULL, ARG_UNSUPPORTED},
-                {"health-startup-cmd", required_argument, NULL, ARG_UNSUPPORTED},
-                {"health-startup-interval", required_argument, NULL, ARG_UNSUPPORTED},
-                {"health-startup-retries", required_argument, NULL, ARG_UNSUPPORTED},
-                {"health-startup-success", required_argument, NULL, ARG_UNSUPPORTED},
-                {"health-startup-timeout", required_argument, NULL, ARG_UNSUPPORTED},
-                {},
-        };
+        const struct option *options = run_flag_options;
         bool http_proxy = true;
         int option_index = -1;
         int c, r = 0;
 
         /* '+': options end at the image; what follows is the container's command line, untouched. */
-        while ((c = getopt_long(argc, argv, "+de:ih:l:m:c:p:qtu:v:w:", options, &option_index)) >= 0) {
+        while ((c = getopt_long(argc, argv, RUN_SHORT_OPTIONS, options, &option_index)) >= 0) {
                 switch (c) {
                 case ARG_HELP:
                         run_help(verb);

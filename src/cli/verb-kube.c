@@ -12,6 +12,7 @@
 #include "common/fileio.h"
 #include "common/json-util.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "common/strv.h"
 #include "play/kube-model.h"
 #include "play/kube-plan.h"
@@ -129,7 +130,7 @@ static void warn_host_ports(json_object *pod) {
         }
 }
 
-static int load_file(KubeSet *set, const char *arg, bool configmap, DiagList *diags) {
+static int load_file(KubeSet *set, const char *arg, bool configmap, DiagList *diags, StrBuf *keep) {
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
         int r;
@@ -139,6 +140,16 @@ static int load_file(KubeSet *set, const char *arg, bool configmap, DiagList *di
                 return log_error_errno(r, "Failed to read '%s': larger than %u MiB", arg, INPUT_MAX / 1024 / 1024);
         if (r < 0)
                 return log_error_errno(r, "Failed to read '%s': %m", arg);
+        /* every input as one YAML stream, for the pods' copy (pod-state.h, POD_KUBE_YAML_FILE) */
+        if (keep) {
+                if (keep->len > 0 && keep->buf[keep->len - 1] != '\n')
+                        (void) strbuf_putc(keep, '\n');
+                if (keep->len > 0)
+                        (void) strbuf_puts(keep, "---\n");
+                (void) strbuf_add(keep, text, size);
+                if (!strbuf_ok(keep))
+                        return log_oom();
+        }
         r = kube_set_load(set, text, size, streq(arg, "-") ? "<stdin>" : arg, configmap, diags);
         if (r == -ENOMEM)
                 return log_oom();
@@ -175,7 +186,7 @@ static void print_diags(DiagList *diags, bool quiet) {
  * printed), 125 on skiff's own failure. names_only (kube down): only what names the pods must be
  * right; what the content refers to (a ConfigMap given to kube play with --configmap, say) is not
  * checked, so the YAML a pod was played from always takes it down. */
-static int load_inputs(char **configmaps, char **files, bool quiet, bool names_only, KubeSet **ret) {
+static int load_inputs(char **configmaps, char **files, bool quiet, bool names_only, KubeSet **ret, StrBuf *keep) {
         _cleanup_(kube_set_freep) KubeSet *set = kube_set_new();
         DiagList diags = DIAG_LIST_INIT;
         bool failed = false, unreadable = false;
@@ -186,7 +197,7 @@ static int load_inputs(char **configmaps, char **files, bool quiet, bool names_o
         /* Read everything first, so every problem in every file is reported at once. A syntax error
          * stops that file only. */
         STRV_FOREACH(f, configmaps) {
-                r = load_file(set, *f, true, &diags);
+                r = load_file(set, *f, true, &diags, keep);
                 if (r == -ENOMEM)
                         goto finish_oom;
                 if (r < 0)
@@ -195,7 +206,7 @@ static int load_inputs(char **configmaps, char **files, bool quiet, bool names_o
                         unreadable = true;
         }
         STRV_FOREACH(f, files) {
-                r = load_file(set, *f, false, &diags);
+                r = load_file(set, *f, false, &diags, keep);
                 if (r == -ENOMEM)
                         goto finish_oom;
                 if (r < 0)
@@ -296,6 +307,8 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
         _cleanup_(kube_set_freep) KubeSet *set = NULL;
         _cleanup_strv_free_ char **configmaps = NULL, **annotations = NULL, **files = NULL;
         _cleanup_(json_object_putp) json_object *plan = NULL;
+        _cleanup_(strbuf_release) StrBuf keep = STRBUF_INIT;
+        _cleanup_strv_free_ char **cmdline = NULL;
         bool dry_run = false, json = false, quiet = false;
         PlanOptions popts = {};
         PodPlayOptions play = { .start = true };
@@ -393,7 +406,7 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 if (strv_extend(&files, argv[i]) < 0)
                         return log_oom(), 125;
 
-        r = load_inputs(configmaps, files, quiet, false, &set);
+        r = load_inputs(configmaps, files, quiet, false, &set, dry_run ? NULL : &keep);
         if (r != 0)
                 return r;
 
@@ -419,6 +432,14 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 return log_error_errno(r, "Failed to build the plan: %m"), 125;
         play.annotations = annotations;
         play.sources = files;
+        play.kube_yaml = keep.buf ?: "";
+        play.kube_yaml_size = keep.len;
+        if (strv_extend(&cmdline, "skiff") < 0 || strv_extend(&cmdline, "kube") < 0)
+                return log_oom(), 125;
+        for (int i = 0; i < argc; i++)
+                if (strv_extend(&cmdline, argv[i]) < 0)
+                        return log_oom(), 125;
+        play.create_argv = cmdline;
         {
                 json_object *pods = NULL;
                 size_t n;
@@ -500,7 +521,7 @@ int verb_kube_down(SkiffContext *ctx, int argc, char *argv[]) {
         for (int i = optind; i < argc; i++)
                 if (strv_extend(&files, argv[i]) < 0)
                         return log_oom(), 125;
-        r = load_inputs(NULL, files, true, true, &set);
+        r = load_inputs(NULL, files, true, true, &set, NULL);
         if (r != 0)
                 return r;
         if (check_paths(ctx, "kube down") < 0)

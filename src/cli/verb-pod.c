@@ -361,7 +361,10 @@ static int pod_each(SkiffContext *ctx, int argc, char *argv[], const char *verb,
                         }
                 }
                 if (streq(verb, "start") || streq(verb, "restart")) {
-                        r = cli_pod_start(ctx, s, id, a.wait, false, -1, &err, &code);
+                        /* Under systemd (a Type=notify unit from `generate systemd`), the one pod's
+                         * supervisor becomes the unit's main process, as a container's monitor does. */
+                        bool sd = streq(verb, "start") && strv_length(refs) == 1 && !isempty(getenv("NOTIFY_SOCKET"));
+                        r = cli_pod_start(ctx, s, id, a.wait, sd, -1, &err, &code);
                         if (r < 0) {
                                 log_error("pod %s %s: %s", verb, *ref, err ?: strerror(-r));
                                 ret = code;
@@ -673,7 +676,18 @@ static int verb_pod_create(SkiffContext *ctx, int argc, char *argv[]) {
         json_object_object_add(pod, "hostAliases", TAKE_PTR(aliases));
 
         play.start = false;
-        r = cli_pod_play(ctx, pod, &play, id, &err, &code);
+        /* the command line, for `generate systemd --new` */
+        {
+                _cleanup_strv_free_ char **cmdline = NULL;
+                if (strv_extend(&cmdline, "skiff") < 0 || strv_extend(&cmdline, "pod") < 0)
+                        return log_oom(), 125;
+                for (int i = 0; i < argc; i++)
+                        if (strv_extend(&cmdline, argv[i]) < 0)
+                                return log_oom(), 125;
+                play.create_argv = cmdline;
+                r = cli_pod_play(ctx, pod, &play, id, &err, &code);
+                play.create_argv = NULL;
+        }
         if (r < 0) {
                 log_error("pod create %s: %s", name, err ?: strerror(-r));
                 return code;

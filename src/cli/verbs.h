@@ -6,6 +6,8 @@
 typedef struct SkiffContext {
         SkiffPaths paths;
         int paths_error; /* <0: paths could not be determined (no HOME/XDG_RUNTIME_DIR and no overrides) */
+        const char *root_arg, *runroot_arg; /* --root/--runroot as given (NULL: not given), for commands
+                                             * that write skiff command lines (generate systemd) */
 } SkiffContext;
 
 /* Each verb gets argv with argv[0] = its own name, parses its options, and returns the process exit
@@ -35,3 +37,5 @@ int verb_images(SkiffContext *ctx, int argc, char *argv[]);
 int verb_pull(SkiffContext *ctx, int argc, char *argv[]);
 /* skiff volume COMMAND: src/cli/verb-volume.c. */
 int verb_volume(SkiffContext *ctx, int argc, char *argv[]);
+/* skiff generate systemd|kube: src/cli/verb-generate.c. */
+int verb_generate(SkiffContext *ctx, int argc, char *argv[]);

@@ -86,6 +86,7 @@ PodConfig *pod_config_free(PodConfig *c) {
         free(c->members);
         strv_free(c->labels);
         strv_free(c->annotations);
+        strv_free(c->create_argv);
         free(c);
         return NULL;
 }
@@ -451,6 +452,8 @@ int pod_config_to_json(const PodConfig *c, json_object **ret) {
                 r = json_add_strv(o, "labels", c->labels);
         if (r >= 0)
                 r = json_add_strv(o, "annotations", c->annotations);
+        if (r >= 0 && c->create_argv)
+                r = json_add_strv(o, "createCommand", c->create_argv);
         for (size_t i = 0; r >= 0 && i < c->n_members; i++) {
                 json_object *e = json_object_new_object();
                 json_add_string(e, "name", c->members[i].name);
@@ -495,6 +498,8 @@ int pod_config_from_json(json_object *o, PodConfig **ret) {
                 r = jstrv(o, "labels", &c->labels);
         if (r >= 0)
                 r = jstrv(o, "annotations", &c->annotations);
+        if (r >= 0)
+                r = jstrv(o, "createCommand", &c->create_argv);
         if (r < 0)
                 return r;
         c->restart_policy = pod_restart_policy_from_string(jstr(o, "restartPolicy"));

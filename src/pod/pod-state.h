@@ -88,7 +88,14 @@ typedef struct PodConfig {
         PodRestartPolicy restart_policy;
         char **labels;         /* K=V */
         char **annotations;    /* K=V */
+        char **create_argv;    /* the `skiff pod create ...` or `skiff kube play ...` command line, for
+                                * `generate systemd --new` ("createCommand"); NULL in older records */
 } PodConfig;
+
+/* Where `kube play` keeps a copy of the YAML it played (every input file and --configmap, in order, as
+ * one stream): RUNROOT/pods/<id>/kube.yaml (RUNROOT: it may hold Secrets, which never go to ROOT),
+ * removed with the pod. `generate systemd --new` reads it. */
+#define POD_KUBE_YAML_FILE "kube.yaml"
 
 PodConfig *pod_config_free(PodConfig *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PodConfig *, pod_config_free);

@@ -320,8 +320,19 @@ xterm" "the pty is the container's own (/dev/pts/0 of its devpts)"
 
 @test "rootless: run as an unprivileged user (newuidmap with /etc/subuid), overlay with userxattr" {
         local user=${SKIFF_TEST_ROOTLESS_USER:-}
-        [[ -n $user ]] || skip "set SKIFF_TEST_ROOTLESS_USER to a user with /etc/subuid and /etc/subgid ranges"
+        if [[ -z $user ]]; then
+                # the systemd suite's test user (skiff-test), created here the same way when missing
+                command -v useradd >/dev/null && command -v usermod >/dev/null && command -v setpriv >/dev/null \
+                        || skip "useradd/usermod/setpriv missing: cannot make the rootless test user"
+                source "$SKIFF_SRCDIR/tests/systemd/user-manager.bash"
+                _um_ensure_user || die "could not create the test user $UM_USER"
+                user=$UM_USER
+        fi
         grep -q "^$user:" /etc/subuid || skip "$user has no /etc/subuid range"
+        command -v newuidmap >/dev/null || skip "newuidmap (uidmap) is not installed"
+        # the user must reach the binary (a checkout under a 0700 home would not do)
+        setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --init-groups test -x "$SKIFF" \
+                || skip "$user cannot execute $SKIFF (a directory on its path is not searchable)"
         local uid gid home dir
         uid=$(id -u "$user") gid=$(id -g "$user") home=$(getent passwd "$user" | cut -d: -f6)
         dir=$(mktemp -d "$home/skiff-rootless.XXXXXX")
