@@ -217,6 +217,15 @@ EOF
                 grep -rlF -e "$pw" -e "$(printf %s "$pw" | base64)" "$SKIFF_ROOT" >&2
                 die "the secret is on disk under SKIFF_ROOT while the pod runs"
         fi
+        # pod stop/start keep the secret's tmpfs; if it is gone (RUNROOT cleared by a reboot), start says so
+        run_skiff 0 pod stop sec
+        grep -qF " $SKIFF_RUNROOT/pods/$id/volumes/sec " /proc/self/mountinfo || die "pod stop keeps the secret's tmpfs"
+        run_ctr 0 pod start sec
+        is "$(pod_field sec status)" "Running" "and pod start uses it again"
+        run_skiff 0 pod stop sec
+        umount "$SKIFF_RUNROOT/pods/$id/volumes/sec"
+        run_ctr 125 pod start sec
+        is "$stderr" "skiff: pod start sec: pod sec: secret volume sec: its tmpfs $SKIFF_RUNROOT/pods/$id/volumes/sec is gone (RUNROOT was cleared, by a reboot?); play the pod again (skiff kube play --replace)"
         run_skiff 0 kube down "$Y"
         if grep -rqF -e "$pw" -e "$(printf %s "$pw" | base64)" "$SKIFF_ROOT" "$SKIFF_RUNROOT"; then
                 die "the secret stays on disk after kube down"
