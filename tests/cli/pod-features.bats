@@ -234,6 +234,54 @@ EOF
         expect_nothing_left
 }
 
+@test "SIGKILL to kube play of a pod with tmpfs volumes and limits (10 trials): --replace and kube down leave nothing" {
+        yaml killtmpfs <<EOF
+apiVersion: v1
+kind: Secret
+metadata: {name: ks}
+stringData: {k: v}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: killtmpfs}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: a
+    image: $IMG
+    command: [sh, -c, "exec sleep 1000"]
+    resources: {limits: {memory: 32Mi, cpu: 100m}}
+    volumeMounts: [{name: s, mountPath: /s}, {name: m, mountPath: /m}]
+  volumes:
+  - {name: s, secret: {secretName: ks}}
+  - {name: m, emptyDir: {medium: Memory, sizeLimit: 8Mi}}
+EOF
+        local i pid wrapper=$BATS_FILE_TMPDIR/skiff-in-cgroup
+        run_ctr 0 pod ps
+        for ((i = 0; i < 10; i++)); do
+                "$wrapper" kube play --replace "$Y" >/dev/null 2>&1 3>/dev/null &
+                pid=$!
+                sleep "0.$((RANDOM % 3))$((RANDOM % 10))"
+                kill -KILL $pid 2>/dev/null || true
+                wait $pid 2>/dev/null || true
+        done
+        run_ctr 0 kube play --replace "$Y"
+        run_skiff 0 pod ps
+        is "$(grep -c killtmpfs <<<"$stdout")" "1" "exactly one pod after the trials"
+        is "$(grep -cF "$SKIFF_RUNROOT/pods/" /proc/self/mountinfo)" 3 "its two tmpfs volumes and /dev/shm, no more"
+        run_skiff 0 kube down "$Y"
+        expect_nothing_left
+        for ((i = 0; i < 4; i++)); do
+                "$wrapper" kube play "$Y" >/dev/null 2>&1 3>/dev/null &
+                pid=$!
+                sleep "0.$((RANDOM % 2))$((RANDOM % 10))"
+                kill -KILL $pid 2>/dev/null || true
+                wait $pid 2>/dev/null || true
+                run_skiff 0 kube down "$Y"
+                expect_nothing_left
+        done
+}
+
 @test "emptyDir medium Memory is a tmpfs of sizeLimit shared by the pod; a plain emptyDir is a directory per pod" {
         yaml ed <<EOF
 apiVersion: v1
