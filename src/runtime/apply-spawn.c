@@ -1123,10 +1123,20 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
                         r = -ENOMEM;
                         goto fail;
                 }
-                r = cgroup_plan_build(sys, name, &plan->limits, plan->cgroups, geteuid() != 0, &cp, &err);
+                r = cgroup_plan_build_in(sys, plan->cgroup_parent, &plan->parent_limits, name, &plan->limits,
+                                         plan->cgroups, geteuid() != 0, &cp, &err);
                 if (r < 0) {
                         set_error(ret_error, r, "%s", err ?: "plan the container's cgroups");
                         goto fail;
+                }
+                if (plan->cgroup_parent) {
+                        /* the device rules' cgroup sits in the parent too */
+                        free(name);
+                        if (asprintf(&name, "%s/skiff-%s", plan->cgroup_parent, plan->id) < 0) {
+                                name = NULL;
+                                r = -ENOMEM;
+                                goto fail;
+                        }
                 }
                 r = cgroup_plan_add_device_rules(sys, cp, name, plan->privileged);
                 if (r < 0) {
