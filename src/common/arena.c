@@ -142,6 +142,20 @@ char *arena_printf(Arena *a, const char *fmt, ...) {
         return r;
 }
 
+void arena_reset(Arena *a) {
+        ArenaChunk *keep = a->chunks;
+
+        if (!keep)
+                return;
+        for (ArenaChunk *c = keep->next, *n; c; c = n) {
+                n = c->next;
+                free(c);
+        }
+        keep->next = NULL;
+        keep->used = 0;
+        a->total = 0;
+}
+
 void arena_adopt(Arena *a, Arena *b) {
         ArenaChunk *last = b->chunks;
 

@@ -1938,8 +1938,9 @@ int quadlet_convert(const QuadletSet *set, const Quadlet *q, const GeneratorOpti
         Conv c = {.set = set, .q = q, .opts = opts, .diags = diags, .group = group_names[q->type]};
 
         c.sec = unit_file_find_section(q->uf, c.group);
-        out = unit_file_new(q->service);
-        if (!out || unit_file_merge(out, q->uf) < 0)
+        /* The output shares the source's strings (q->uf lives as long as the set). */
+        out = set->out_arena ? unit_file_new_in(set->out_arena, q->service) : unit_file_new(q->service);
+        if (!out || unit_file_merge_shared(out, q->uf) < 0)
                 return -ENOMEM;
         c.out = out;
         if (group_index_build(&c) < 0) {

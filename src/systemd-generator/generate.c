@@ -245,6 +245,12 @@ int generate_units(const GeneratorOptions *opts, const char *out_dir, DiagList *
                 goto out;
         }
         qsort(set.items, set.n, sizeof(Quadlet), quadlet_cmp);
+        /* Every output unit is built in one arena, reset after each: no malloc or fresh pages per unit. */
+        set.out_arena = arena_new();
+        if (!set.out_arena) {
+                r = -ENOMEM;
+                goto out;
+        }
         r = quadlet_set_reindex(&set);
         if (r < 0)
                 goto out;
@@ -357,6 +363,8 @@ int generate_units(const GeneratorOptions *opts, const char *out_dir, DiagList *
                 r = apply_install(opts, q, out, out_fd, diags);
                 if (r < 0)
                         goto out;
+                out = unit_file_free(out);
+                arena_reset(set.out_arena);
         }
         r = n_failed;
 out:

@@ -50,6 +50,8 @@ typedef struct QuadletSet {
         UnitFile **parsed;     /* drop-in files read without errors, kept for every unit that uses
                                 * them (unit_file_merge() copies): container.d/ serves hundreds */
         size_t n_parsed, alloc_parsed;
+        Arena *out_arena;      /* when not NULL: where quadlet_convert() builds the unit it returns;
+                                * the caller resets it once the unit is written */
 } QuadletSet;
 
 /* Rebuilds set->by_name after items were reordered. Returns 0 or -ENOMEM. */

@@ -362,6 +362,7 @@ void quadlet_set_done(QuadletSet *set) {
                 strv_free(set->dropins[i].files);
         free(set->dropins);
         arena_free(set->arena);
+        arena_free(set->out_arena);
         *set = (QuadletSet){};
 }
 
@@ -371,12 +372,70 @@ const Quadlet *quadlet_set_lookup(const QuadletSet *set, const char *name) {
         return str_index_get(&set->by_name, name, &i) ? &set->items[i] : NULL;
 }
 
-static int read_unit(const char *path, const char *display, UnitFile **ret, DiagList *diags) {
-        _cleanup_free_ char *text = NULL;
-        size_t size;
+/* Reads path into the run's arena: open, fstat, one read of the size fstat gave (plus one byte, to see
+ * the end), close. Files that are not regular, are large, or change size while read go the general
+ * way (read_full_file_at(), then copied). Returns 0, or -errno as read_full_file_at() does. */
+static int read_text(QuadletSet *set, const char *path, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *slow = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        size_t want, len = 0;
+        char *buf;
         int r;
 
-        r = read_full_file_at(AT_FDCWD, path, UNIT_FILE_SIZE_MAX + 1, &text, &size);
+        fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode) || st.st_size > (off_t) UNIT_LINE_MAX)
+                goto general;
+        want = (size_t) st.st_size + 1;
+        buf = arena_alloc(set->arena, want + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n = read(fd, buf + len, want - len);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                len += (size_t) n;
+                /* As large as fstat said: the end (a regular file that is not being written to). */
+                if (n == 0 || len == (size_t) st.st_size)
+                        break;
+                if (len == want)
+                        goto general; /* it grew */
+        }
+        buf[len] = 0;
+        *ret = buf;
+        *ret_size = len;
+        return 0;
+
+general:
+        (void) close(TAKE_FD(fd));
+        r = read_full_file_at(AT_FDCWD, path, UNIT_FILE_SIZE_MAX + 1, &slow, &len);
+        if (r < 0)
+                return r;
+        buf = arena_strndup(set->arena, slow, len);
+        if (!buf)
+                return -ENOMEM;
+        *ret = buf;
+        *ret_size = len;
+        return 0;
+}
+
+/* Reads and parses one file into the run's arena (its keys and values point into the text read). */
+static int read_unit(QuadletSet *set, const char *path, const char *display, UnitFile **ret, DiagList *diags) {
+        char *text = NULL;
+        size_t size = 0;
+        int r;
+
+        r = read_text(set, path, &text, &size);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -384,7 +443,7 @@ static int read_unit(const char *path, const char *display, UnitFile **ret, Diag
                                      strerror(-r));
                 return 1;
         }
-        r = unit_file_parse(text, size, display, ret, diags);
+        r = unit_file_parse_in_place(set->arena, text, size, display, ret, diags);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -438,7 +497,7 @@ static int dropin_parsed(QuadletSet *set, const char *path, const UnitFile **ret
                 *ret = set->parsed[i];
                 return 0;
         }
-        r = read_unit(path, path, &uf, diags);
+        r = read_unit(set, path, path, &uf, diags);
         if (r != 0)
                 return r;
         if (set->n_parsed == set->alloc_parsed) {
@@ -480,7 +539,7 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
                         src = t->path;
         }
 
-        r = read_unit(src, q->path, &q->uf, diags);
+        r = read_unit(set, src, q->path, &q->uf, diags);
         if (r < 0)
                 return r;
         if (r > 0) {
@@ -549,7 +608,7 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
                         q->failed = true;
                         continue;
                 }
-                r = unit_file_merge(q->uf, d);
+                r = unit_file_merge_shared(q->uf, d);
                 if (r < 0)
                         goto out;
         }

@@ -4,6 +4,7 @@
 
 #include "systemd-generator/unit-file.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -26,15 +27,29 @@ typedef struct Parser {
         DiagList *diags;
         UnitSection *section; /* current section, NULL before the first header */
         bool section_invalid; /* the last header was bad: drop entries quietly until the next one */
+        bool in_place;        /* unit_file_parse_in_place(): the text is the caller's and writable */
+        bool line_borrowed;   /* the line being parsed lives as long as the UnitFile: no copies */
         unsigned n_errors;
 } Parser;
 
 UnitFile *unit_file_free(UnitFile *uf) {
-        if (!uf)
+        if (!uf || uf->arena_borrowed) /* then the UnitFile itself is in the caller's arena */
                 return NULL;
         arena_free(uf->arena);
         free(uf);
         return NULL;
+}
+
+UnitFile *unit_file_new_in(Arena *arena, const char *filename) {
+        UnitFile *uf = arena_alloc(arena, sizeof(UnitFile));
+
+        if (!uf)
+                return NULL;
+        uf->arena = arena;
+        uf->arena_borrowed = true;
+        if (filename && !(uf->filename = arena_strdup(arena, filename)))
+                return NULL;
+        return uf;
 }
 
 UnitFile *unit_file_new(const char *filename) {
@@ -84,19 +99,27 @@ static UnitSection *section_ensure_n(UnitFile *uf, const char *name, size_t len,
         return s;
 }
 
+/* With copy false, key, value and file are shared, not copied: they must outlive uf. */
 static UnitEntry *entry_new(UnitFile *uf, const char *key, const char *value, unsigned line,
-                            const char *file) {
+                            const char *file, bool copy) {
         UnitEntry *e = arena_alloc(uf->arena, sizeof(UnitEntry));
 
         if (!e)
                 return NULL;
-        e->key = arena_strdup(uf->arena, key);
-        e->value = arena_strdup(uf->arena, value);
-        if (!e->key || !e->value)
-                return NULL;
+        if (copy) {
+                e->key = arena_strdup(uf->arena, key);
+                e->value = arena_strdup(uf->arena, value);
+                if (!e->key || !e->value)
+                        return NULL;
+        } else {
+                e->key = key;
+                e->value = value;
+        }
         e->line = line;
-        if (file && uf->filename && streq(file, uf->filename))
+        if (file && uf->filename && (file == uf->filename || streq(file, uf->filename)))
                 e->file = uf->filename;
+        else if (file && !copy)
+                e->file = file;
         else if (file) {
                 e->file = arena_strdup(uf->arena, file);
                 if (!e->file)
@@ -106,8 +129,8 @@ static UnitEntry *entry_new(UnitFile *uf, const char *key, const char *value, un
 }
 
 static int unit_section_append(UnitFile *uf, UnitSection *s, const char *key, const char *value,
-                               unsigned line, const char *file) {
-        UnitEntry *e = entry_new(uf, key, value, line, file);
+                               unsigned line, const char *file, bool copy) {
+        UnitEntry *e = entry_new(uf, key, value, line, file, copy);
 
         if (!e)
                 return -ENOMEM;
@@ -231,7 +254,7 @@ static int parse_line(Parser *p, char *l, unsigned line) {
         *e = 0;
         key = strstrip(l);
         value = strstrip(e + 1);
-        return unit_section_append(p->uf, p->section, key, value, line, p->uf->filename);
+        return unit_section_append(p->uf, p->section, key, value, line, p->uf->filename, !p->line_borrowed);
 }
 
 static int parse_text(Parser *p, const char *text, size_t len) {
@@ -275,6 +298,22 @@ static int parse_text(Parser *p, const char *text, size_t len) {
                 if (i < end && (text[i] == '#' || text[i] == ';'))
                         continue;
 
+                /* In place: a line that is neither continued nor continues is parsed where it lies. */
+                if (p->in_place && !continued) {
+                        for (i = start; i < end; i++)
+                                escaped = escaped ? false : text[i] == '\\';
+                        if (!escaped) {
+                                ((char *) text)[end] = 0;
+                                p->line_borrowed = true;
+                                r = parse_line(p, (char *) text + start, line);
+                                p->line_borrowed = false;
+                                if (r < 0)
+                                        goto out;
+                                continue;
+                        }
+                        escaped = false;
+                }
+
                 if (cont.len + (end - start) > UNIT_LINE_MAX) {
                         r = parser_error(p, line, "Continuation line too long");
                         r = r < 0 ? r : -ENOBUFS;
@@ -311,9 +350,10 @@ out:
         return r;
 }
 
-int unit_file_parse(const char *text, size_t len, const char *filename, UnitFile **ret, DiagList *diags) {
+static int parse(Arena *arena, const char *text, size_t len, const char *filename, UnitFile **ret,
+                 DiagList *diags) {
         _cleanup_unit_file_free_ UnitFile *uf = NULL;
-        Parser p = {.filename = filename, .diags = diags};
+        Parser p = {.filename = filename, .diags = diags, .in_place = arena};
         int r;
 
         if (len > UNIT_FILE_SIZE_MAX) {
@@ -324,7 +364,7 @@ int unit_file_parse(const char *text, size_t len, const char *filename, UnitFile
                 return -EFBIG;
         }
 
-        uf = unit_file_new(filename);
+        uf = arena ? unit_file_new_in(arena, filename) : unit_file_new(filename);
         if (!uf)
                 return -ENOMEM;
         p.uf = uf;
@@ -337,17 +377,36 @@ int unit_file_parse(const char *text, size_t len, const char *filename, UnitFile
         return (int) MIN(p.n_errors, (unsigned) INT32_MAX);
 }
 
-int unit_file_merge(UnitFile *base, const UnitFile *dropin) {
+int unit_file_parse(const char *text, size_t len, const char *filename, UnitFile **ret, DiagList *diags) {
+        return parse(NULL, text, len, filename, ret, diags);
+}
+
+int unit_file_parse_in_place(Arena *arena, char *text, size_t len, const char *filename, UnitFile **ret,
+                             DiagList *diags) {
+        assert(arena);
+        return parse(arena, text, len, filename, ret, diags);
+}
+
+static int merge(UnitFile *base, const UnitFile *dropin, bool copy) {
         for (const UnitSection *ds = dropin->sections; ds; ds = ds->next) {
                 UnitSection *bs = section_ensure_n(base, ds->name, strlen(ds->name), ds->line);
 
                 if (!bs)
                         return -ENOMEM;
                 for (const UnitEntry *e = ds->entries; e; e = e->next)
-                        if (unit_section_append(base, bs, e->key, e->value, e->line, e->file ?: dropin->filename) < 0)
+                        if (unit_section_append(base, bs, e->key, e->value, e->line, e->file ?: dropin->filename,
+                                                copy) < 0)
                                 return -ENOMEM;
         }
         return 0;
+}
+
+int unit_file_merge(UnitFile *base, const UnitFile *dropin) {
+        return merge(base, dropin, true);
+}
+
+int unit_file_merge_shared(UnitFile *base, const UnitFile *dropin) {
+        return merge(base, dropin, false);
 }
 
 const char *unit_file_get_last(const UnitFile *uf, const char *section, const char *key) {
@@ -632,7 +691,7 @@ int unit_file_add(UnitFile *uf, const char *section, const char *key, const char
 
         if (!s)
                 return -ENOMEM;
-        return unit_section_append(uf, s, key, value, 0, NULL);
+        return unit_section_append(uf, s, key, value, 0, NULL, true);
 }
 
 int unit_file_addf(UnitFile *uf, const char *section, const char *key, const char *fmt, ...) {
@@ -656,7 +715,7 @@ int unit_file_prepend(UnitFile *uf, const char *section, const char *key, const 
 
         if (!s)
                 return -ENOMEM;
-        e = entry_new(uf, key, value, 0, NULL);
+        e = entry_new(uf, key, value, 0, NULL, true);
         if (!e)
                 return -ENOMEM;
         e->next = s->entries;
