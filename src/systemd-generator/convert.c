@@ -891,10 +891,7 @@ static void set_exec(Conv *c, const char *key, const char *prefix, char *const *
         strbuf_truncate(sb, 0);
         (void) strbuf_puts(sb, prefix);
         (void) strbuf_puts(sb, c->opts->skiff);
-        for (char *const *a = args; a && *a; a++) {
-                (void) strbuf_putc(sb, ' ');
-                (void) unit_value_quote_word(sb, *a);
-        }
+        (void) unit_value_append_words(sb, args);
         if (!strbuf_ok(sb) || unit_file_add(c->out, "Service", key, sb->buf) < 0)
                 c->oom = true;
 }

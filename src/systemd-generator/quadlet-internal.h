@@ -44,6 +44,8 @@ typedef struct QuadletSet {
         StrIndex by_name;     /* file name → index into items */
         StrIndex dropin_dirs; /* paths of the NAME.d directories seen by the walk → index into
                                * dropins */
+        StrIndex dropin_names; /* their base names ("web.container.d"): most units have none, and
+                                * one lookup of the name spares one of each search dir's path */
         DropInDir *dropins;
         size_t n_dropins, alloc_dropins;
         StrIndex parsed_index; /* path of a drop-in file → index into parsed */

@@ -212,6 +212,8 @@ static int dropin_dir_add(QuadletSet *set, const char *path) {
         k = arena_strdup(set->arena, path);
         if (!k || str_index_put(&set->dropin_dirs, k, set->n_dropins) < 0)
                 return -ENOMEM;
+        if (str_index_put(&set->dropin_names, strrchr(k, '/') ? strrchr(k, '/') + 1 : k, set->n_dropins) < 0)
+                return -ENOMEM;
         set->dropins[set->n_dropins++] = (DropInDir){.path = k};
         return 0;
 }
@@ -358,6 +360,7 @@ void quadlet_set_done(QuadletSet *set) {
                 unit_file_free(set->parsed[i]);
         free(set->parsed);
         str_index_done(&set->dropin_dirs);
+        str_index_done(&set->dropin_names);
         for (size_t i = 0; i < set->n_dropins; i++)
                 strv_free(set->dropins[i].files);
         free(set->dropins);
@@ -550,7 +553,9 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
         r = dropin_dir_names(set, q, &dirnames);
         if (r < 0)
                 return r;
-        STRV_FOREACH(dn, dirnames)
+        STRV_FOREACH(dn, dirnames) {
+                if (!str_index_get(&set->dropin_names, *dn, NULL))
+                        continue; /* no directory of this name anywhere */
                 STRV_FOREACH(d, set->dirs) {
                         char **files;
                         const char *dpath;
@@ -594,6 +599,7 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
                                 n_dropins++;
                         }
                 }
+        }
 
         if (n_dropins > 0)
                 qsort(dropins, n_dropins, sizeof(DropIn), dropin_cmp);

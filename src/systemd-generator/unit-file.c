@@ -257,6 +257,18 @@ static int parse_line(Parser *p, char *l, unsigned line) {
         return unit_section_append(p->uf, p->section, key, value, line, p->uf->filename, !p->line_borrowed);
 }
 
+/* The bytes that end the scan of a physical line. */
+static const bool line_stop[256] = {[0] = true, ['\n'] = true, ['\r'] = true};
+
+/* Does text[start, end) end in an odd run of backslashes (the last one escaping the newline)? */
+static bool ends_escaped(const char *text, size_t start, size_t end) {
+        size_t i = end;
+
+        while (i > start && text[i - 1] == '\\')
+                i--;
+        return (end - i) % 2 == 1;
+}
+
 static int parse_text(Parser *p, const char *text, size_t len) {
         StrBuf cont = STRBUF_INIT; /* the logical line being assembled */
         bool continued = false;
@@ -272,14 +284,14 @@ static int parse_text(Parser *p, const char *text, size_t len) {
                 bool escaped = false;
 
                 line++;
-                /* Like systemd's read_line(): "\n", "\r\n" and a lone "\r" all end a line. */
-                while (pos < len && text[pos] != '\n' && text[pos] != '\r') {
-                        if (text[pos] == 0) {
-                                r = parser_error(p, line, "NUL byte in file");
-                                r = r < 0 ? r : -EBADMSG;
-                                goto out;
-                        }
+                /* Like systemd's read_line(): "\n", "\r\n" and a lone "\r" all end a line. One test
+                 * per byte for the three bytes that stop the scan ('\n', '\r', NUL). */
+                while (pos < len && !line_stop[(unsigned char) text[pos]])
                         pos++;
+                if (pos < len && text[pos] == 0) {
+                        r = parser_error(p, line, "NUL byte in file");
+                        r = r < 0 ? r : -EBADMSG;
+                        goto out;
                 }
                 end = pos;
                 if (pos < len)
@@ -300,8 +312,7 @@ static int parse_text(Parser *p, const char *text, size_t len) {
 
                 /* In place: a line that is neither continued nor continues is parsed where it lies. */
                 if (p->in_place && !continued) {
-                        for (i = start; i < end; i++)
-                                escaped = escaped ? false : text[i] == '\\';
+                        escaped = ends_escaped(text, start, end);
                         if (!escaped) {
                                 ((char *) text)[end] = 0;
                                 p->line_borrowed = true;
@@ -327,8 +338,7 @@ static int parse_text(Parser *p, const char *text, size_t len) {
                 /* An odd run of backslashes at the end continues the line; systemd turns that last
                  * backslash into a space. Earlier parts end in that space, so scanning only this
                  * physical line gives the same parity as systemd's scan of the joined buffer. */
-                for (i = start; i < end; i++)
-                        escaped = escaped ? false : text[i] == '\\';
+                escaped = ends_escaped(text, start, end);
                 if (escaped) {
                         cont.buf[cont.len - 1] = ' ';
                         continued = true;
@@ -749,33 +759,71 @@ bool unit_file_has_key(const UnitFile *uf, const char *section, const char *key)
         return unit_file_get_last(uf, section, key) != NULL;
 }
 
+/* strbuf_add() with the common case inline: the generator writes every unit into one buffer that
+ * has long reached its size, so nearly every append only copies. */
+static inline void sb_add(StrBuf *sb, const char *s, size_t n) {
+        if (!sb->oom && sb->len + n < sb->alloc) {
+                memcpy(sb->buf + sb->len, s, n);
+                sb->len += n;
+                sb->buf[sb->len] = 0;
+        } else
+                (void) strbuf_add(sb, s, n);
+}
+
+static inline void sb_putc(StrBuf *sb, char c) {
+        if (!sb->oom && sb->len + 1 < sb->alloc) {
+                sb->buf[sb->len++] = c;
+                sb->buf[sb->len] = 0;
+        } else
+                (void) strbuf_add(sb, &c, 1);
+}
+
 int unit_file_write(const UnitFile *uf, StrBuf *out) {
         for (const UnitSection *s = uf->sections; s; s = s->next) {
                 /* Plain appends, not strbuf_addf(): this writes every line of every generated unit,
                  * and formatting was a tenth of the generator's instructions. */
                 if (s != uf->sections)
-                        (void) strbuf_putc(out, '\n');
-                (void) strbuf_putc(out, '[');
-                (void) strbuf_puts(out, s->name);
-                (void) strbuf_puts(out, "]\n");
+                        sb_putc(out, '\n');
+                sb_putc(out, '[');
+                sb_add(out, s->name, strlen(s->name));
+                sb_add(out, "]\n", 2);
                 for (const UnitEntry *e = s->entries; e; e = e->next) {
-                        (void) strbuf_puts(out, e->key);
-                        (void) strbuf_putc(out, '=');
-                        (void) strbuf_puts(out, e->value);
-                        (void) strbuf_putc(out, '\n');
+                        size_t k = strlen(e->key), v = strlen(e->value);
+
+                        /* "KEY=VALUE\n" with one check for room. */
+                        if (!out->oom && out->len + k + v + 2 < out->alloc) {
+                                char *d = out->buf + out->len;
+
+                                memcpy(d, e->key, k);
+                                d[k] = '=';
+                                memcpy(d + k + 1, e->value, v);
+                                d[k + 1 + v] = '\n';
+                                out->len += k + v + 2;
+                                out->buf[out->len] = 0;
+                        } else {
+                                sb_add(out, e->key, k);
+                                sb_putc(out, '=');
+                                sb_add(out, e->value, v);
+                                sb_putc(out, '\n');
+                        }
                 }
         }
         return strbuf_ok(out) ? 0 : -ENOMEM;
 }
 
-int unit_value_quote_word(StrBuf *out, const char *word) {
-        bool plain = *word != 0;
+/* The bytes that make a word need quotes: whitespace and control characters, DEL, quotes, backslash. */
+static const bool needs_quotes[256] = {[0 ... ' '] = true, [0x7f] = true, ['"'] = true, ['\''] = true,
+                                       ['\\'] = true};
 
-        for (const unsigned char *c = (const unsigned char *) word; *c && plain; c++)
-                if (*c <= ' ' || *c == 0x7f || *c == '"' || *c == '\'' || *c == '\\')
-                        plain = false;
-        if (plain)
-                return strbuf_puts(out, word);
+int unit_value_quote_word(StrBuf *out, const char *word) {
+        size_t n = 0;
+
+        while (!needs_quotes[(unsigned char) word[n]])
+                n++;
+        if (!word[n] && n > 0) {
+                sb_add(out, word, n);
+                return strbuf_ok(out) ? 0 : -ENOMEM;
+        }
 
         (void) strbuf_putc(out, '"');
         for (const unsigned char *c = (const unsigned char *) word; *c; c++)
@@ -802,4 +850,12 @@ int unit_value_quote_word(StrBuf *out, const char *word) {
                                 (void) strbuf_putc(out, (char) *c);
                 }
         return strbuf_putc(out, '"');
+}
+
+int unit_value_append_words(StrBuf *out, char *const *words) {
+        for (char *const *w = words; w && *w; w++) {
+                sb_putc(out, ' ');
+                (void) unit_value_quote_word(out, *w);
+        }
+        return strbuf_ok(out) ? 0 : -ENOMEM;
 }

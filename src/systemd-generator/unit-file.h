@@ -128,6 +128,8 @@ int unit_file_write(const UnitFile *uf, StrBuf *out);
  * characters are written as they are; others are double-quoted with C escapes. Specifiers ('%') are
  * left alone: they are for systemd to expand. Returns 0 or -ENOMEM. */
 int unit_value_quote_word(StrBuf *out, const char *word);
+/* " WORD" for each word, quoted as by unit_value_quote_word(). Returns 0 or -ENOMEM. */
+int unit_value_append_words(StrBuf *out, char *const *words);
 
 /* Returns the value of the last assignment of key in section (borrowed from uf; "" when that was an
  * empty assignment), or NULL when the key is not set at all. */
