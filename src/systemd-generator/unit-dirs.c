@@ -105,9 +105,14 @@ static int name_cmp(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* Lists dir's entries, sorted, without "." and "..". Returns 0 (an empty list for a missing dir),
- * or -errno. */
-static int list_dir(const char *dir, char ***ret) {
+static int typed_name_cmp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a + 1, *(char *const *) b + 1);
+}
+
+/* Lists dir's entries, sorted, without "." and "..". With ret_types, each name is stored after its
+ * d_type byte (DT_REG, DT_DIR, DT_LNK, DT_UNKNOWN...): name = l[i] + 1, type = l[i][0]. Returns 0 (an
+ * empty list for a missing dir), or -errno. */
+static int list_dir_typed(const char *dir, char ***ret, bool typed) {
         _cleanup_strv_free_ char **l = NULL;
         DIR *d = opendir(dir);
         struct dirent *de;
@@ -126,7 +131,16 @@ static int list_dir(const char *dir, char ***ret) {
                         }
                         l = m;
                 }
-                l[n] = strdup(de->d_name);
+                if (typed) {
+                        size_t len = strlen(de->d_name);
+
+                        l[n] = malloc(len + 2);
+                        if (l[n]) {
+                                l[n][0] = (char) de->d_type;
+                                memcpy(l[n] + 1, de->d_name, len + 1);
+                        }
+                } else
+                        l[n] = strdup(de->d_name);
                 if (!l[n]) {
                         closedir(d);
                         return -ENOMEM;
@@ -136,9 +150,13 @@ static int list_dir(const char *dir, char ***ret) {
         closedir(d);
         if (!l && !(l = calloc(1, sizeof(char *))))
                 return -ENOMEM;
-        qsort(l, n, sizeof(char *), name_cmp);
+        qsort(l, n, sizeof(char *), typed ? typed_name_cmp : name_cmp);
         *ret = TAKE_PTR(l);
         return 0;
+}
+
+static int list_dir(const char *dir, char ***ret) {
+        return list_dir_typed(dir, ret, false);
 }
 
 typedef struct Walk {
@@ -270,7 +288,7 @@ static int walk(Walk *w, const char *dir) {
                 w->seen_ino[w->n_seen++] = st.st_ino;
         }
 
-        r = list_dir(dir, &names);
+        r = list_dir_typed(dir, &names, true);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -279,15 +297,23 @@ static int walk(Walk *w, const char *dir) {
         if (strv_extend(&w->set->dirs, dir) < 0)
                 return -ENOMEM;
 
-        STRV_FOREACH(n, names) {
+        STRV_FOREACH(tn, names) {
                 _cleanup_free_ char *p = NULL;
+                const char *name = *tn + 1, *const *n = &name;
+                unsigned char type = (unsigned char) **tn;
                 QuadletType t;
 
                 if (asprintf(&p, "%s/%s", dir, *n) < 0) {
                         p = NULL;
                         return -ENOMEM;
                 }
-                if (stat(p, &st) < 0)
+                /* The directory's own word on the type where it gives one; symlinks (followed) and
+                 * file systems without d_type need a stat. */
+                if (type == DT_REG)
+                        st.st_mode = S_IFREG;
+                else if (type == DT_DIR)
+                        st.st_mode = S_IFDIR;
+                else if (stat(p, &st) < 0)
                         continue; /* dangling symlink */
                 if (S_ISDIR(st.st_mode)) {
                         /* NAME.d holds drop-ins, not units: remember it, so that loading units
