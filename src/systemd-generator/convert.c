@@ -886,7 +886,7 @@ static void rewrite_unit_deps(Conv *c) {
 /* Writes the command line as one Exec-style value: prefix ("" or "-"), skiff's path and the arguments,
  * quoted for systemd. Built in one buffer kept for every line of the conversion. */
 static void set_exec(Conv *c, const char *key, const char *prefix, char *const *args) {
-        StrBuf *sb = &c->line;
+        StrBuf *sb = c->set->exec_line ?: &c->line;
 
         strbuf_truncate(sb, 0);
         (void) strbuf_puts(sb, prefix);

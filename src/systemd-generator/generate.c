@@ -248,6 +248,7 @@ int generate_units(const GeneratorOptions *opts, const char *out_dir, DiagList *
         StrIndex services = {};
         StrBuf sb = STRBUF_INIT;
         MadeDirs made = {};
+        StrBuf exec_line = STRBUF_INIT;
         int n_failed = 0, r;
 
         if (!opts->dryrun) {
@@ -268,6 +269,7 @@ int generate_units(const GeneratorOptions *opts, const char *out_dir, DiagList *
         }
         qsort(set.items, set.n, sizeof(Quadlet), quadlet_cmp);
         /* Every output unit is built in one arena, reset after each: no malloc or fresh pages per unit. */
+        set.exec_line = &exec_line;
         set.out_arena = arena_new();
         if (!set.out_arena) {
                 r = -ENOMEM;
@@ -391,6 +393,7 @@ int generate_units(const GeneratorOptions *opts, const char *out_dir, DiagList *
         r = n_failed;
 out:
         strbuf_release(&sb);
+        strbuf_release(&exec_line);
         str_index_done(&made.index);
         strv_free(made.names);
         str_index_done(&services);

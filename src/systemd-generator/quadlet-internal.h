@@ -7,6 +7,7 @@
 
 #include "common/arena.h"
 #include "common/diag.h"
+#include "common/strbuf.h"
 #include "systemd-generator/quadlet.h"
 #include "systemd-generator/str-index.h"
 #include "systemd-generator/unit-file.h"
@@ -54,6 +55,7 @@ typedef struct QuadletSet {
         size_t n_parsed, alloc_parsed;
         Arena *out_arena;      /* when not NULL: where quadlet_convert() builds the unit it returns;
                                 * the caller resets it once the unit is written */
+        StrBuf *exec_line;     /* when not NULL: the buffer every conversion builds its Exec lines in */
 } QuadletSet;
 
 /* Rebuilds set->by_name after items were reordered. Returns 0 or -ENOMEM. */

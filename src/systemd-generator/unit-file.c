@@ -815,6 +815,10 @@ int unit_file_write(const UnitFile *uf, StrBuf *out) {
 static const bool needs_quotes[256] = {[0 ... ' '] = true, [0x7f] = true, ['"'] = true, ['\''] = true,
                                        ['\\'] = true};
 
+/* Inside double quotes: the bytes written as escapes (and NUL, which ends the word). */
+static const bool escape_in_quotes[256] = {[0 ... ' ' - 1] = true, [0x7f] = true, ['"'] = true,
+                                           ['\\'] = true};
+
 int unit_value_quote_word(StrBuf *out, const char *word) {
         size_t n = 0;
 
@@ -825,30 +829,39 @@ int unit_value_quote_word(StrBuf *out, const char *word) {
                 return strbuf_ok(out) ? 0 : -ENOMEM;
         }
 
-        (void) strbuf_putc(out, '"');
-        for (const unsigned char *c = (const unsigned char *) word; *c; c++)
+        /* Quoted: runs of bytes that need no escape inside double quotes are copied at once. */
+        sb_putc(out, '"');
+        for (const unsigned char *c = (const unsigned char *) word; *c; c++) {
+                size_t run = 0;
+
+                while (!escape_in_quotes[c[run]])
+                        run++;
+                if (run > 0) {
+                        sb_add(out, (const char *) c, run);
+                        c += run;
+                        if (!*c)
+                                break;
+                }
                 switch (*c) {
                 case '"':
-                        (void) strbuf_puts(out, "\\\"");
+                        sb_add(out, "\\\"", 2);
                         break;
                 case '\\':
-                        (void) strbuf_puts(out, "\\\\");
+                        sb_add(out, "\\\\", 2);
                         break;
                 case '\n':
-                        (void) strbuf_puts(out, "\\n");
+                        sb_add(out, "\\n", 2);
                         break;
                 case '\t':
-                        (void) strbuf_puts(out, "\\t");
+                        sb_add(out, "\\t", 2);
                         break;
                 case '\r':
-                        (void) strbuf_puts(out, "\\r");
+                        sb_add(out, "\\r", 2);
                         break;
-                default:
-                        if (*c < ' ' || *c == 0x7f)
-                                (void) strbuf_addf(out, "\\x%02x", *c);
-                        else
-                                (void) strbuf_putc(out, (char) *c);
+                default: /* the other control characters and DEL */
+                        (void) strbuf_addf(out, "\\x%02x", *c);
                 }
+        }
         return strbuf_putc(out, '"');
 }
 
