@@ -560,7 +560,7 @@ static void test_parse_in_place_matches_parse(void **state) {
                 "\n\n\n",
                 "[A]\n[B]\n[A]\nK=again\n",
         };
-        static const size_t lens[] = {0, 0, 0, 0, 0, 0, 20, 0, 0, 0};
+        static const size_t lens[] = {0, 0, 0, 0, 0, 0, 15, 0, 0, 0}; /* 15: past the NUL byte */
 
         for (size_t i = 0; i < ELEMENTSOF(texts); i++) {
                 size_t len = lens[i] ? lens[i] : strlen(texts[i]);
