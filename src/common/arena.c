@@ -142,6 +142,30 @@ char *arena_printf(Arena *a, const char *fmt, ...) {
         return r;
 }
 
+char *arena_concat(Arena *a, const char *s, ...) {
+        va_list ap;
+        size_t len = 0;
+        char *r, *p;
+
+        va_start(ap, s);
+        for (const char *x = s; x; x = va_arg(ap, const char *))
+                len += strlen(x);
+        va_end(ap);
+        r = p = arena_alloc_raw(a, len + 1, 1);
+        if (!r)
+                return NULL;
+        va_start(ap, s);
+        for (const char *x = s; x; x = va_arg(ap, const char *)) {
+                size_t n = strlen(x);
+
+                memcpy(p, x, n);
+                p += n;
+        }
+        va_end(ap);
+        *p = 0;
+        return r;
+}
+
 void arena_reset(Arena *a) {
         ArenaChunk *keep = a->chunks;
 

@@ -838,6 +838,31 @@ static const char *const unit_dep_keys[] = {"After",
                                             "Wants",
                                             NULL};
 
+/* Does any word of v name a quadlet file (a word ending in .container, .volume, ...)? Values with
+ * quotes or escapes are assumed to, and take the full path below. */
+static bool mentions_quadlet(const char *v) {
+        if (strpbrk(v, "\"'\\"))
+                return true;
+        for (v += strspn(v, WHITESPACE); *v; v += strspn(v, WHITESPACE)) {
+                size_t n = strcspn(v, WHITESPACE);
+                const char *dot = NULL;
+
+                for (size_t i = 1; i < n; i++)
+                        if (v[i] == '.')
+                                dot = v + i;
+                if (dot)
+                        for (QuadletType t = 0; t < _QUADLET_TYPE_MAX; t++) {
+                                const char *ext = quadlet_type_to_string(t);
+                                size_t len = strlen(ext);
+
+                                if ((size_t) (v + n - dot - 1) == len && memcmp(dot + 1, ext, len) == 0)
+                                        return true;
+                        }
+                v += n;
+        }
+        return false;
+}
+
 static void rewrite_unit_deps(Conv *c) {
         UnitSection *s = NULL;
 
@@ -850,7 +875,7 @@ static void rewrite_unit_deps(Conv *c) {
                 _cleanup_strv_free_ char **w = NULL, **outw = NULL;
                 bool changed = false;
 
-                if (!strv_has(unit_dep_keys, e->key))
+                if (!mentions_quadlet(e->value) || !strv_has(unit_dep_keys, e->key))
                         continue;
                 if (unit_value_split_words(e->value, &w) < 0)
                         continue;
@@ -935,7 +960,7 @@ static void init_service(Conv *c) {
 
         for (UnitSection *s = uf->sections; s; s = s->next) {
                 if (streq(s->name, c->group))
-                        s->name = arena_printf(uf->arena, "X-%s", c->group);
+                        s->name = arena_concat(uf->arena, "X-", c->group, NULL);
                 else if (streq(s->name, "Quadlet"))
                         s->name = "X-Quadlet";
                 if (!s->name)
@@ -1906,10 +1931,10 @@ int quadlet_names(QuadletSet *set, Quadlet *q) {
         const char *explicit = NULL;
 
         if (base)
-                q->service = arena_printf(set->arena, "%s%s%s.service", base, inst_part, inst);
+                q->service = arena_concat(set->arena, base, inst_part, inst, ".service", NULL);
         else
-                q->service = arena_printf(set->arena, "%s%s%s%s.service", q->prefix, service_suffix[q->type],
-                                          inst_part, inst);
+                q->service = arena_concat(set->arena, q->prefix, service_suffix[q->type], inst_part, inst,
+                                          ".service", NULL);
         if (!q->service)
                 return -ENOMEM;
 
@@ -1945,13 +1970,11 @@ int quadlet_names(QuadletSet *set, Quadlet *q) {
         case QUADLET_VOLUME:
         case QUADLET_NETWORK:
                 if (!q->instance)
-                        q->resource = arena_printf(set->arena, "systemd-%s", q->prefix);
-                else if (q->type == QUADLET_CONTAINER)
-                        q->resource =
-                                arena_printf(set->arena, "systemd-%s_%s", q->prefix, *inst ? inst : "%i");
+                        q->resource = arena_concat(set->arena, "systemd-", q->prefix, NULL);
                 else
-                        q->resource =
-                                arena_printf(set->arena, "systemd-%s-%s", q->prefix, *inst ? inst : "%i");
+                        q->resource = arena_concat(set->arena, "systemd-", q->prefix,
+                                                   q->type == QUADLET_CONTAINER ? "_" : "-", *inst ? inst : "%i",
+                                                   NULL);
                 if (!q->resource)
                         return -ENOMEM;
                 break;

@@ -185,7 +185,7 @@ static int set_add(QuadletSet *set, QuadletType type, const char *dir, const cha
         q = &set->items[set->n];
         *q = (Quadlet){.type = type};
         q->name = arena_strdup(set->arena, name);
-        q->path = arena_printf(set->arena, "%s/%s", dir, name);
+        q->path = arena_concat(set->arena, dir, "/", name, NULL);
         q->dir = arena_strdup(set->arena, dir);
         if (!q->name || !q->path || !q->dir)
                 return -ENOMEM;
@@ -495,19 +495,52 @@ static int dropin_cmp(const void *a, const void *b) {
 
 /* The drop-in directory names for q, most specific first: NAME.d, then (instances) the template's,
  * then the dash-truncated prefixes ("foo-bar-.container.d", "foo-.container.d"), then "container.d". */
+/* Adds name to l when a drop-in dir of that name was seen by the walk (most units have none). */
+static int dropin_name_add(QuadletSet *set, char ***l, StrBuf *name) {
+        if (!strbuf_ok(name))
+                return -ENOMEM;
+        if (!str_index_get(&set->dropin_names, name->buf, NULL))
+                return 0;
+        return strv_extend(l, name->buf);
+}
+
 static int dropin_dir_names(QuadletSet *set, const Quadlet *q, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         const char *ext = quadlet_type_to_string(q->type);
-        int r = 0;
+        StrBuf sb = STRBUF_INIT;
+        int r;
 
-        r |= strv_extendf(&l, "%s.d", q->name);
-        if (q->instance && *q->instance)
-                r |= strv_extendf(&l, "%s@.%s.d", q->prefix, ext);
-        for (size_t i = strlen(q->prefix); i > 0; i--)
-                if (q->prefix[i - 1] == '-')
-                        r |= strv_extendf(&l, "%.*s.%s.d", (int) i, q->prefix, ext);
-        r |= strv_extendf(&l, "%s.d", ext);
+        /* Built with appends into one buffer, not printf: this runs for every unit. */
+        (void) strbuf_puts(&sb, q->name);
+        (void) strbuf_puts(&sb, ".d");
+        r = dropin_name_add(set, &l, &sb);
+        if (r >= 0 && q->instance && *q->instance) {
+                strbuf_truncate(&sb, 0);
+                (void) strbuf_puts(&sb, q->prefix);
+                (void) strbuf_puts(&sb, "@.");
+                (void) strbuf_puts(&sb, ext);
+                (void) strbuf_puts(&sb, ".d");
+                r = dropin_name_add(set, &l, &sb);
+        }
+        for (size_t i = strlen(q->prefix); r >= 0 && i > 0; i--)
+                if (q->prefix[i - 1] == '-') {
+                        strbuf_truncate(&sb, 0);
+                        (void) strbuf_add(&sb, q->prefix, i);
+                        (void) strbuf_putc(&sb, '.');
+                        (void) strbuf_puts(&sb, ext);
+                        (void) strbuf_puts(&sb, ".d");
+                        r = dropin_name_add(set, &l, &sb);
+                }
+        if (r >= 0) {
+                strbuf_truncate(&sb, 0);
+                (void) strbuf_puts(&sb, ext);
+                (void) strbuf_puts(&sb, ".d");
+                r = dropin_name_add(set, &l, &sb);
+        }
+        strbuf_release(&sb);
         if (r < 0)
+                return -ENOMEM;
+        if (!l && !(l = calloc(1, sizeof(char *))))
                 return -ENOMEM;
         *ret = TAKE_PTR(l);
         return 0;
