@@ -136,16 +136,16 @@ static json_object *argv_rule(json_object *argv, const ImageConfig *img) {
         return o;
 }
 
-/* Variables the runtime sets itself (podman's list) or the image brings: not the user's. */
+/* Variables the runtime sets itself (podman's list; HOME comes from the user's passwd entry) or the
+ * image brings: not the user's. */
 static bool env_is_default(const char *kv, const ImageConfig *img) {
         static const char *const runtime[] = {
                 "container=podman",
                 "TERM=xterm",
-                "HOME=/root",
                 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         };
 
-        if (startswith(kv, "HOSTNAME="))
+        if (startswith(kv, "HOSTNAME=") || startswith(kv, "HOME="))
                 return true;
         for (size_t i = 0; i < ELEMENTSOF(runtime); i++)
                 if (streq(kv, runtime[i]))
