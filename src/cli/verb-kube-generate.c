@@ -65,6 +65,11 @@ static const char *jstr(json_object *o, const char *key) {
         return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
+/* json-c asserts on a non-array: records may have been edited by hand */
+static size_t jlen(json_object *a) {
+        return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
 static int64_t jint(json_object *o, const char *key) {
         json_object *v = jget(o, key);
 
@@ -105,7 +110,7 @@ static bool strv_equal_json(char *const *l, json_object *a, size_t offset, size_
 static json_object *json_strv_slice(json_object *a, size_t from) {
         json_object *out = json_object_new_array();
 
-        for (size_t i = from; out && i < json_object_array_length(a); i++)
+        for (size_t i = from; out && i < jlen(a); i++)
                 json_array_add(out, json_object_get(json_object_array_get_idx(a, i)));
         return out;
 }
@@ -168,7 +173,7 @@ static bool is_runtime_mount(const char *dest) {
 static void add_volume_once(json_object *volumes, json_object *v) {
         const char *name = jstr(v, "name");
 
-        for (size_t i = 0; i < json_object_array_length(volumes); i++)
+        for (size_t i = 0; i < jlen(volumes); i++)
                 if (streq_ptr(jstr(json_object_array_get_idx(volumes, i), "name"), name)) {
                         json_object_put(v);
                         return;
@@ -186,7 +191,7 @@ static json_object *container_mounts(const SkiffPaths *paths, json_object *plan,
                 json_object_put(out);
                 return NULL;
         }
-        for (size_t i = 0; i < json_object_array_length(mounts); i++) {
+        for (size_t i = 0; i < jlen(mounts); i++) {
                 json_object *m = json_object_array_get_idx(mounts, i), *o, *v;
                 const char *dest = strempty(jstr(m, "destination")), *type = strempty(jstr(m, "type")),
                            *src = strempty(jstr(m, "source")), *rest;
@@ -276,17 +281,22 @@ static const char *restart_to_k8s(RestartPolicy p) {
         }
 }
 
-/* The kube plan's container entry for a container record; its volumes are added to volumes. */
-static int container_entry(SkiffContext *ctx, ImageStore *images, const ContainerConfig *cfg, json_object *volumes,
-                           json_object **ret, char **ret_error) {
+/* The kube plan's container entry for a container record; its volumes are added to volumes. pod_name
+ * (or NULL): the pod it joined, whose "POD-" prefix comes off the name, since kube play puts it back. */
+static int container_entry(SkiffContext *ctx, ImageStore *images, const ContainerConfig *cfg, const char *pod_name,
+                           json_object *volumes, json_object **ret, char **ret_error) {
         _cleanup_(json_object_putp) json_object *plan = NULL, *c = json_object_new_object();
         _cleanup_(store_image_freep) StoreImage *img = NULL;
-        _cleanup_free_ char *name = dns_label(cfg->name, ""), *err = NULL;
+        _cleanup_free_ char *err = NULL, *name = NULL;
+        const char *short_name = cfg->name, *rest;
         const ImageConfig *ic = NULL;
         json_object *env, *res, *penv;
         const char *cwd;
         int64_t quota, period;
 
+        if (pod_name && (rest = startswith(cfg->name, pod_name)) && rest[0] == '-' && rest[1])
+                short_name = rest + 1;
+        name = dns_label(short_name, "");
         if (!c || !name)
                 return -ENOMEM;
         plan = json_tokener_parse(strempty(cfg->plan_json));
@@ -308,7 +318,7 @@ static int container_entry(SkiffContext *ctx, ImageStore *images, const Containe
                         !cwd || streq(cwd, ic && !isempty(ic->working_dir) ? ic->working_dir : "/") ? "image" : cwd);
         env = json_object_new_array();
         penv = jget(plan, "env");
-        for (size_t i = 0; env && i < json_object_array_length(penv); i++) {
+        for (size_t i = 0; env && i < jlen(penv); i++) {
                 const char *kv = strempty(json_object_get_string(json_object_array_get_idx(penv, i)));
                 const char *eq = strchr(kv, '=');
                 _cleanup_free_ char *k = NULL;
@@ -402,16 +412,18 @@ static int pod_input(SkiffContext *ctx, PodStore *pods, ContainerStore *ctrs, Im
                         *ret_error = NULL;
                 return r;
         }
-        if (!cfg->plan || json_object_deep_copy(cfg->plan, &plan, NULL) < 0 || !plan) {
+        if (!json_object_is_type(cfg->plan, json_type_object) || json_object_deep_copy(cfg->plan, &plan, NULL) < 0 ||
+            !plan) {
                 if (asprintf(ret_error, "pod %s: its record holds no plan", cfg->name) < 0)
                         *ret_error = NULL;
                 return -EBADMSG;
         }
         containers = jget(plan, "containers");
         volumes = jget(plan, "volumes");
-        if (!containers)
+        /* an edited record may hold anything there: json-c asserts on a non-array */
+        if (!json_object_is_type(containers, json_type_array))
                 json_object_object_add(plan, "containers", containers = json_object_new_array());
-        if (!volumes)
+        if (!json_object_is_type(volumes, json_type_array))
                 json_object_object_add(plan, "volumes", volumes = json_object_new_array());
         if (!containers || !volumes)
                 return -ENOMEM;
@@ -433,7 +445,7 @@ static int pod_input(SkiffContext *ctx, PodStore *pods, ContainerStore *ctrs, Im
                         member = member || streq(cfg->members[i].id, *cid);
                 if (member || streq(cfg->infra_id, *cid))
                         continue;
-                r = container_entry(ctx, images, cc, volumes, &entry, ret_error);
+                r = container_entry(ctx, images, cc, cfg->name, volumes, &entry, ret_error);
                 if (r < 0)
                         return r;
                 json_array_add(containers, entry);
@@ -483,7 +495,7 @@ static int lone_add(SkiffContext *ctx, Inputs *in, ContainerStore *ctrs, ImageSt
                         *ret_error = NULL;
                 return -EINVAL;
         }
-        r = container_entry(ctx, images, cc, jget(in->lone, "volumes"), &entry, ret_error);
+        r = container_entry(ctx, images, cc, NULL, jget(in->lone, "volumes"), &entry, ret_error);
         if (r < 0)
                 return r;
         return json_array_add(jget(in->lone, "containers"), entry);

@@ -136,8 +136,9 @@ static size_t jlen(json_object *a) {
         return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
 }
 
+/* json-c asserts on a non-array: plans come from files a user may have edited */
 static json_object *jidx(json_object *a, size_t i) {
-        return json_object_array_get_idx(a, i);
+        return i < jlen(a) ? json_object_array_get_idx(a, i) : NULL;
 }
 
 /* Bytes as a Kubernetes quantity: the largest binary suffix that divides them, else plain bytes. */
@@ -570,7 +571,7 @@ static void add_lifecycle(Gen *g, json_object *k, json_object *l) {
         static const char *const hooks[] = { "postStart", "preStop" };
         json_object *o;
 
-        if (!l || json_object_object_length(l) == 0)
+        if (!json_object_is_type(l, json_type_object) || json_object_object_length(l) == 0)
                 return;
         o = put_obj(g, k, "lifecycle");
         for (size_t i = 0; i < ELEMENTSOF(hooks); i++) {

@@ -172,6 +172,21 @@ EOF
         down "$BATS_FILE_TMPDIR/solo.yaml"
 }
 
+@test "kube generate: a pod made by pod create, with a container joined by run --pod (golden)" {
+        run_ctr 0 pod create --name kgen-made --label team=a --add-host db:10.9.8.7 --hostname made-host
+        run_ctr 0 pod start kgen-made
+        run_ctr 0 run -d --pod kgen-made --name kgen-made-web -e MODE=x localhost/busybox:latest sleep 1000
+        run_skiff 0 kube generate kgen-made
+        printf '%s\n' "$stdout" >"$BATS_FILE_TMPDIR/pod-create.generated"
+        diff -u "$DATA/pod-create.expected" "$BATS_FILE_TMPDIR/pod-create.generated" \
+                || die "differs from $DATA/pod-create.expected (see the diff above)"
+        # the joined container is named through its pod, not on its own
+        run_skiff 1 kube generate kgen-made-web
+        is "$stderr" "skiff: kube generate: container kgen-made-web: belongs to pod [0-9a-f]{12}: generate the pod instead"
+        run_ctr 0 rm -f -t 0 kgen-made-web
+        run_ctr 0 pod rm -f kgen-made
+}
+
 @test "kube generate: round trip of every example (play, generate, down, play the generated YAML)" {
         local f pod kind type n=0
         for f in "$SKIFF_SRCDIR"/examples/*.yaml; do
