@@ -124,8 +124,8 @@ static json_object *argv_rule(json_object *argv, const ImageConfig *img) {
 
         if (!o)
                 return NULL;
-        if (img && n == ne + nc && strv_equal_json(img->entrypoint, argv, 0, ne) &&
-            strv_equal_json(img->cmd, argv, ne, nc))
+        if (img && n == ne + nc && strv_equal_json(img->entrypoint, argv, 0, ne)
+            && strv_equal_json(img->cmd, argv, ne, nc))
                 json_add_string(o, "rule", "image");
         else if (img && ne > 0 && n > ne && strv_equal_json(img->entrypoint, argv, 0, ne)) {
                 json_add_string(o, "rule", "image-entrypoint+args");
@@ -159,9 +159,10 @@ static bool env_is_default(const char *kv, const ImageConfig *img) {
 }
 
 static bool is_runtime_mount(const char *dest) {
-        static const char *const own[] = { "/proc",      "/dev",          "/dev/pts",         "/dev/mqueue", "/sys",
-                                           "/dev/shm",   "/etc/hosts",    "/etc/hostname",    "/etc/resolv.conf",
-                                           "/run/.containerenv", "/sys/fs/cgroup" };
+        static const char *const own[] = {
+                "/proc",         "/dev",       "/dev/pts",      "/dev/mqueue",      "/sys",
+                "/dev/shm",      "/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/run/.containerenv",
+                "/sys/fs/cgroup"};
 
         for (size_t i = 0; i < ELEMENTSOF(own); i++)
                 if (streq(dest, own[i]))
@@ -207,8 +208,8 @@ static json_object *container_mounts(const SkiffPaths *paths, json_object *plan,
                         json_add_string(v, "name", name);
                         json_add_string(v, "type", "emptyDir");
                         json_add_string(v, "medium", "tmpfs");
-                } else if (streq(type, "bind") && (rest = startswith(src, vol_prefix)) && strchr(rest, '/') &&
-                           streq(strchr(rest, '/'), "/_data")) {
+                } else if (streq(type, "bind") && (rest = startswith(src, vol_prefix)) && strchr(rest, '/')
+                           && streq(strchr(rest, '/'), "/_data")) {
                         _cleanup_free_ char *vol = strndup(rest, (size_t) (strchr(rest, '/') - rest));
                         name = vol ? dns_label(vol, "-pvc") : NULL;
                         json_add_string(v, "name", name);
@@ -283,8 +284,8 @@ static const char *restart_to_k8s(RestartPolicy p) {
 
 /* The kube plan's container entry for a container record; its volumes are added to volumes. pod_name
  * (or NULL): the pod it joined, whose "POD-" prefix comes off the name, since kube play puts it back. */
-static int container_entry(SkiffContext *ctx, ImageStore *images, const ContainerConfig *cfg, const char *pod_name,
-                           json_object *volumes, json_object **ret, char **ret_error) {
+static int container_entry(SkiffContext *ctx, ImageStore *images, const ContainerConfig *cfg,
+                           const char *pod_name, json_object *volumes, json_object **ret, char **ret_error) {
         _cleanup_(json_object_putp) json_object *plan = NULL, *c = json_object_new_object();
         _cleanup_(store_image_freep) StoreImage *img = NULL;
         _cleanup_free_ char *err = NULL, *name = NULL;
@@ -315,7 +316,8 @@ static int container_entry(SkiffContext *ctx, ImageStore *images, const Containe
         json_add_object(c, "argv", argv_rule(jget(plan, "argv"), ic));
         cwd = jstr(plan, "cwd");
         json_add_string(c, "workingDir",
-                        !cwd || streq(cwd, ic && !isempty(ic->working_dir) ? ic->working_dir : "/") ? "image" : cwd);
+                        !cwd || streq(cwd, ic && !isempty(ic->working_dir) ? ic->working_dir : "/") ? "image"
+                                                                                                    : cwd);
         env = json_object_new_array();
         penv = jget(plan, "env");
         for (size_t i = 0; env && i < jlen(penv); i++) {
@@ -373,9 +375,9 @@ static json_object *strv_map(char *const *kv, bool skip_own) {
 /* ---- the command ---- */
 
 typedef struct Inputs {
-        json_object **pods;  /* pod plans, owned */
+        json_object **pods; /* pod plans, owned */
         size_t n_pods;
-        json_object *lone;   /* the pod made of containers that are in none, or NULL */
+        json_object *lone; /* the pod made of containers that are in none, or NULL */
 } Inputs;
 
 static void inputs_done(Inputs *in) {
@@ -398,8 +400,8 @@ static int push_pod(Inputs *in, json_object *pod) {
 }
 
 /* The recorded plan of a pod, plus the containers that joined it with `run --pod`. */
-static int pod_input(SkiffContext *ctx, PodStore *pods, ContainerStore *ctrs, ImageStore *images, const char *id,
-                     json_object **ret, char **ret_error) {
+static int pod_input(SkiffContext *ctx, PodStore *pods, ContainerStore *ctrs, ImageStore *images,
+                     const char *id, json_object **ret, char **ret_error) {
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
         _cleanup_(json_object_putp) json_object *plan = NULL;
         _cleanup_strv_free_ char **all = NULL;
@@ -412,8 +414,8 @@ static int pod_input(SkiffContext *ctx, PodStore *pods, ContainerStore *ctrs, Im
                         *ret_error = NULL;
                 return r;
         }
-        if (!json_object_is_type(cfg->plan, json_type_object) || json_object_deep_copy(cfg->plan, &plan, NULL) < 0 ||
-            !plan) {
+        if (!json_object_is_type(cfg->plan, json_type_object)
+            || json_object_deep_copy(cfg->plan, &plan, NULL) < 0 || !plan) {
                 if (asprintf(ret_error, "pod %s: its record holds no plan", cfg->name) < 0)
                         *ret_error = NULL;
                 return -EBADMSG;
@@ -490,8 +492,9 @@ static int lone_add(SkiffContext *ctx, Inputs *in, ContainerStore *ctrs, ImageSt
                 in->lone = p;
         }
         if (cc->pod_id) {
-                if (asprintf(ret_error, "container %s: belongs to pod %.12s: generate the pod instead", cc->name,
-                             cc->pod_id) < 0)
+                if (asprintf(ret_error, "container %s: belongs to pod %.12s: generate the pod instead",
+                             cc->name, cc->pod_id)
+                    < 0)
                         *ret_error = NULL;
                 return -EINVAL;
         }
@@ -503,10 +506,10 @@ static int lone_add(SkiffContext *ctx, Inputs *in, ContainerStore *ctrs, ImageSt
 
 int verb_kube_generate(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
-                { "filename", required_argument, NULL, 'f' },
-                { "service", no_argument, NULL, 's' },
-                { "type", required_argument, NULL, 't' },
-                { "help", no_argument, NULL, 'h' },
+                {"filename", required_argument, NULL, 'f'},
+                {"service", no_argument, NULL, 's'},
+                {"type", required_argument, NULL, 't'},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
         _cleanup_(pod_store_freep) PodStore *pods = NULL;
@@ -544,7 +547,8 @@ int verb_kube_generate(SkiffContext *ctx, int argc, char *argv[]) {
                         return 1;
                 }
         if (optind >= argc) {
-                log_error("kube generate: name at least one pod or container. See 'skiff kube generate --help'.");
+                log_error(
+                        "kube generate: name at least one pod or container. See 'skiff kube generate --help'.");
                 return 1;
         }
         if (ctx->paths_error < 0) {
@@ -553,14 +557,19 @@ int verb_kube_generate(SkiffContext *ctx, int argc, char *argv[]) {
         }
         r = pod_store_open(&ctx->paths, &pods);
         if (r < 0)
-                return log_error_errno(r, "kube generate: open the pod records under %s: %m", ctx->paths.root), 125;
+                return log_error_errno(r, "kube generate: open the pod records under %s: %m",
+                                       ctx->paths.root),
+                       125;
         r = container_store_open(&ctx->paths, &ctrs);
         if (r < 0)
-                return log_error_errno(r, "kube generate: open the container records under %s: %m", ctx->paths.root),
+                return log_error_errno(r, "kube generate: open the container records under %s: %m",
+                                       ctx->paths.root),
                        125;
         /* Without the image store the image's Entrypoint/Cmd/Env are unknown and everything is written
          * out: still correct YAML, only longer. */
-        if (image_store_open(ctx->paths.root, ctx->paths.rootless ? IMAGE_STORE_USERNS : 0, &images, &image_err) < 0)
+        if (image_store_open(ctx->paths.root, ctx->paths.rootless ? IMAGE_STORE_USERNS : 0, &images,
+                             &image_err)
+            < 0)
                 images = NULL;
 
         for (int i = optind; i < argc; i++) {

@@ -1,5 +1,7 @@
 /* json-c tree → YAML text through libyaml's event emitter (see kube-emit.h). */
 
+#include "play/kube-emit.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -12,7 +14,6 @@
 
 #include "common/cleanup.h"
 #include "common/strbuf.h"
-#include "play/kube-emit.h"
 #include "play/yaml-node.h"
 
 static inline void yaml_emitter_deletep(yaml_emitter_t **e) {
@@ -85,7 +86,8 @@ static int emit_node(yaml_emitter_t *e, json_object *o) {
 
                 r = emit(e, &ev,
                          yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-                                                              n ? YAML_BLOCK_SEQUENCE_STYLE : YAML_FLOW_SEQUENCE_STYLE));
+                                                              n ? YAML_BLOCK_SEQUENCE_STYLE
+                                                                : YAML_FLOW_SEQUENCE_STYLE));
                 for (size_t i = 0; r >= 0 && i < n; i++)
                         r = emit_node(e, json_object_array_get_idx(o, i));
                 if (r >= 0)
@@ -97,7 +99,8 @@ static int emit_node(yaml_emitter_t *e, json_object *o) {
 
                 r = emit(e, &ev,
                          yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
-                                                             empty ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE));
+                                                             empty ? YAML_FLOW_MAPPING_STYLE
+                                                                   : YAML_BLOCK_MAPPING_STYLE));
                 json_object_object_foreach(o, key, value) {
                         if (r < 0)
                                 break;

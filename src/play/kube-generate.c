@@ -1,5 +1,7 @@
 /* Pod plans → Kubernetes objects (see kube-generate.h). */
 
+#include "play/kube-generate.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,7 +14,6 @@
 #include "common/macro.h"
 #include "common/strbuf.h"
 #include "play/expand.h"
-#include "play/kube-generate.h"
 
 static const char *const type_table[_KUBE_GENERATE_TYPE_MAX] = {
         [KUBE_GENERATE_POD] = "pod",
@@ -143,7 +144,7 @@ static json_object *jidx(json_object *a, size_t i) {
 
 /* Bytes as a Kubernetes quantity: the largest binary suffix that divides them, else plain bytes. */
 static char *bytes_quantity(int64_t v) {
-        static const char *const suffix[] = { "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
+        static const char *const suffix[] = {"Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
         char *s = NULL;
         int k = -1;
 
@@ -270,7 +271,11 @@ static bool is_text(const char *s, size_t len) {
         /* valid UTF-8 without NUL or other control characters than tab and newline: safe as YAML text */
         for (size_t i = 0; i < len;) {
                 unsigned char c = (unsigned char) s[i];
-                size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+                size_t n = c < 0x80             ? 1
+                           : (c & 0xe0) == 0xc0 ? 2
+                           : (c & 0xf0) == 0xe0 ? 3
+                           : (c & 0xf8) == 0xf0 ? 4
+                                                : 0;
 
                 if (n == 0 || i + n > len)
                         return false;
@@ -288,7 +293,8 @@ static bool is_text(const char *s, size_t len) {
 
 /* Records key = value (raw bytes) in ConfigMap/Secret name. A Secret keeps base64 under data; a
  * ConfigMap keeps text under data and anything else base64 under binaryData. */
-static void source_add(Gen *g, bool secret, const char *name, const char *key, const void *value, size_t len) {
+static void source_add(Gen *g, bool secret, const char *name, const char *key, const void *value,
+                       size_t len) {
         json_object *data, *o = source_object(g, secret, name, &data), *where, *old;
         _cleanup_free_ char *b64 = NULL, *text = NULL;
         const char *want;
@@ -357,7 +363,8 @@ static void add_pvc(Gen *g, const char *claim) {
         put_str(g, req, "storage", "1Gi");
 }
 
-static void put_files(Gen *g, json_object *kv, json_object *v, bool secret, const char *source, int64_t mode) {
+static void put_files(Gen *g, json_object *kv, json_object *v, bool secret, const char *source,
+                      int64_t mode) {
         json_object *files = jget(v, "files"), *items;
 
         if (jlen(files) == 0)
@@ -418,8 +425,8 @@ static void add_volume(Gen *g, json_object *list, json_object *v) {
                         put_true(g, s, "readOnly");
                 add_pvc(g, claim);
         } else
-                gen_error(g, "pod %s: volume %s: type '%s' cannot be written as Kubernetes YAML", g->pod_name,
-                          strempty(jstr(v, "name")), type);
+                gen_error(g, "pod %s: volume %s: type '%s' cannot be written as Kubernetes YAML",
+                          g->pod_name, strempty(jstr(v, "name")), type);
 }
 
 /* ---- containers ---- */
@@ -466,12 +473,13 @@ static void add_env(Gen *g, json_object *c, json_object *k) {
                 json_object *e = jidx(env, i), *o = push(g, list, json_object_new_object()), *from, *ref;
                 const char *name = strempty(jstr(e, "name")), *value = jstr(e, "value"),
                            *source = strempty(jstr(e, "source")), *rest;
-                EnvScope scope = { .env = env, .n = i };
+                EnvScope scope = {.env = env, .n = i};
                 char what[32], obj[256], key[256];
 
                 put_str(g, o, "name", name);
-                if ((starts_with_word(source, "configMap", &rest) || starts_with_word(source, "secret", &rest)) && value &&
-                    sscanf(source, "%31s %255s key %255s", what, obj, key) == 3) {
+                if ((starts_with_word(source, "configMap", &rest)
+                     || starts_with_word(source, "secret", &rest))
+                    && value && sscanf(source, "%31s %255s key %255s", what, obj, key) == 3) {
                         bool secret = streq(what, "secret");
                         from = put_obj(g, o, "valueFrom");
                         ref = put_obj(g, from, secret ? "secretKeyRef" : "configMapKeyRef");
@@ -526,7 +534,8 @@ static void put_probe_handler(Gen *g, json_object *o, json_object *p) {
                         for (size_t i = 0; i < jlen(headers); i++) {
                                 const char *line = strempty(json_object_get_string(jidx(headers, i)));
                                 const char *colon = strchr(line, ':');
-                                _cleanup_free_ char *hname = strndup(line, colon ? (size_t) (colon - line) : strlen(line));
+                                _cleanup_free_ char *hname =
+                                        strndup(line, colon ? (size_t) (colon - line) : strlen(line));
                                 json_object *h = push(g, hl, json_object_new_object());
                                 put_str(g, h, "name", hname);
                                 put_str(g, h, "value", colon ? colon + 1 + (colon[1] == ' ') : "");
@@ -551,8 +560,8 @@ static void add_probe(Gen *g, json_object *k, const char *key, json_object *p) {
                 const char *name;
                 int64_t dflt;
         } fields[] = {
-                { "initialDelaySeconds", 0 }, { "periodSeconds", 10 },   { "timeoutSeconds", 1 },
-                { "successThreshold", 1 },    { "failureThreshold", 3 },
+                {"initialDelaySeconds", 0}, {"periodSeconds", 10},   {"timeoutSeconds", 1},
+                {"successThreshold", 1},    {"failureThreshold", 3},
         };
         json_object *o;
 
@@ -568,7 +577,7 @@ static void add_probe(Gen *g, json_object *k, const char *key, json_object *p) {
 }
 
 static void add_lifecycle(Gen *g, json_object *k, json_object *l) {
-        static const char *const hooks[] = { "postStart", "preStop" };
+        static const char *const hooks[] = {"postStart", "preStop"};
         json_object *o;
 
         if (!json_object_is_type(l, json_type_object) || json_object_object_length(l) == 0)
@@ -604,7 +613,7 @@ static void add_security(Gen *g, json_object *k, json_object *sec) {
         if (jbool(sec, "privileged"))
                 put_true(g, o, "privileged");
         if (jlen(jget(sec, "capAdd")) + jlen(jget(sec, "capDrop")) > 0) {
-                static const char *const keys[2][2] = { { "capAdd", "add" }, { "capDrop", "drop" } };
+                static const char *const keys[2][2] = {{"capAdd", "add"}, {"capDrop", "drop"}};
                 caps = put_obj(g, o, "capabilities");
                 for (size_t i = 0; i < 2; i++) {
                         json_object *l = jget(sec, keys[i][0]), *a;
@@ -650,10 +659,10 @@ static void add_resources(Gen *g, json_object *k, json_object *res) {
                 const char *plan, *group, *name;
                 bool cpu;
         } map[] = {
-                { "memoryLimitBytes", "limits", "memory", false },
-                { "cpuLimitMillicores", "limits", "cpu", true },
-                { "memoryRequestBytes", "requests", "memory", false },
-                { "cpuRequestMillicores", "requests", "cpu", true },
+                {"memoryLimitBytes", "limits", "memory", false},
+                {"cpuLimitMillicores", "limits", "cpu", true},
+                {"memoryRequestBytes", "requests", "memory", false},
+                {"cpuRequestMillicores", "requests", "cpu", true},
         };
         json_object *o = NULL;
 
@@ -680,7 +689,7 @@ static const char *propagation_k8s(const char *p) {
 
 static void add_container(Gen *g, json_object *list, json_object *c) {
         json_object *k = push(g, list, json_object_new_object()), *argv = jget(c, "argv"), *a;
-        EnvScope scope = { .env = jget(c, "env"), .n = jlen(jget(c, "env")) };
+        EnvScope scope = {.env = jget(c, "env"), .n = jlen(jget(c, "env"))};
         const char *wd = jstr(c, "workingDir"), *type = jstr(c, "type");
 
         put_str(g, k, "name", strempty(jstr(c, "containerName")));
@@ -699,7 +708,8 @@ static void add_container(Gen *g, json_object *list, json_object *c) {
                         int64_t n;
 
                         for (size_t j = 0; j < sizeof(up) - 1 && proto[j]; j++)
-                                up[j] = (char) (proto[j] >= 'a' && proto[j] <= 'z' ? proto[j] - 32 : proto[j]);
+                                up[j] = (char) (proto[j] >= 'a' && proto[j] <= 'z' ? proto[j] - 32
+                                                                                   : proto[j]);
                         put_str(g, o, "name", jstr(p, "name"));
                         if (jint(p, "containerPort", &n))
                                 put_int(g, o, "containerPort", n);
@@ -753,7 +763,8 @@ static void put_string_map(Gen *g, json_object *o, const char *key, json_object 
 /* Pod-level securityContext: what the plan repeats in every container but Kubernetes sets per pod. */
 static void add_pod_security(Gen *g, json_object *spec, json_object *pod) {
         json_object *c = jidx(jget(pod, "containers"), 0) ?: jidx(jget(pod, "initContainers"), 0);
-        json_object *sec = jget(c, "security"), *o = json_object_new_object(), *sysctls = jget(sec, "sysctls");
+        json_object *sec = jget(c, "security"), *o = json_object_new_object(),
+                    *sysctls = jget(sec, "sysctls");
         int64_t n;
 
         if (!o) {
@@ -845,7 +856,7 @@ static json_object *pod_spec(Gen *g, json_object *pod, const char *restart) {
 /* A Service name must be a DNS-1035 label: lower case, starting with a letter. */
 static void add_service(Gen *g, json_object *pod, const char *name, json_object *selector) {
         json_object *ports = NULL, *o, *meta, *spec, *sel;
-        json_object *lists[2] = { jget(pod, "initContainers"), jget(pod, "containers") };
+        json_object *lists[2] = {jget(pod, "initContainers"), jget(pod, "containers")};
 
         for (size_t l = 0; l < 2; l++)
                 for (size_t i = 0; i < jlen(lists[l]); i++) {
@@ -860,7 +871,8 @@ static void add_service(Gen *g, json_object *pod, const char *name, json_object 
                                         continue; /* only published ports, as podman */
                                 jint(p, "containerPort", &ctr);
                                 for (size_t k = 0; k < sizeof(up) - 1 && proto[k]; k++)
-                                        up[k] = (char) (proto[k] >= 'a' && proto[k] <= 'z' ? proto[k] - 32 : proto[k]);
+                                        up[k] = (char) (proto[k] >= 'a' && proto[k] <= 'z' ? proto[k] - 32
+                                                                                           : proto[k]);
                                 if (!ports)
                                         ports = json_object_new_array();
                                 if (!ports) {
@@ -918,13 +930,15 @@ static void add_pod(Gen *g, json_object *pod, const KubeGenerateOptions *opts) {
                 json_object *dspec, *sel, *tmpl, *tmeta;
 
                 if (!streq(restart, "Always")) {
-                        gen_error(g, "pod %s: restartPolicy %s: a Deployment's pods must use Always", name, restart);
+                        gen_error(g, "pod %s: restartPolicy %s: a Deployment's pods must use Always", name,
+                                  restart);
                         return;
                 }
                 /* kube play runs Deployment NAME as pod NAME-pod: a pod played from a Deployment gets its
                  * Deployment's name back; any other pod gets podman's NAME-deployment. */
                 suffix = strrchr(name, '-');
-                if (streq_ptr(jstr(pod, "kind"), "Deployment") && suffix && streq(suffix, "-pod") && suffix > name)
+                if (streq_ptr(jstr(pod, "kind"), "Deployment") && suffix && streq(suffix, "-pod")
+                    && suffix > name)
                         wname = strndup(name, (size_t) (suffix - name));
                 else if (asprintf(&wname, "%s-deployment", name) < 0)
                         wname = NULL;

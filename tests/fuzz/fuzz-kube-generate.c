@@ -3,11 +3,12 @@
  * `kube play` records them. Every plan goes through kube_generate() and kube_emit_yaml(), and what is
  * emitted must read back as YAML: the emitter never writes text its own reader refuses. */
 
-#include <json-c/json.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include <json-c/json.h>
 
 #include "play/kube-emit.h"
 #include "play/kube-generate.h"
@@ -19,14 +20,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void generate(json_object *const *pods, size_t n) {
         for (int type = 0; type < _KUBE_GENERATE_TYPE_MAX; type++) {
-                KubeGenerateOptions opts = { .type = (KubeGenerateType) type, .service = type == 0 };
+                KubeGenerateOptions opts = {.type = (KubeGenerateType) type, .service = type == 0};
                 json_object *docs = NULL;
                 char *err = NULL, *yaml = NULL;
                 size_t len = 0;
 
                 if (kube_generate(pods, n, &opts, &docs, &err) >= 0) {
                         if (kube_emit_yaml((json_object *const *) json_object_get_array(docs)->array,
-                                           json_object_array_length(docs), &yaml, &len) >= 0) {
+                                           json_object_array_length(docs), &yaml, &len)
+                            >= 0) {
                                 YStream *ys = NULL;
                                 Diag *d = NULL;
 
@@ -42,8 +44,8 @@ static void generate(json_object *const *pods, size_t n) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        PlanHost host = { .hostname = "fuzz", .cpus = 2, .memory_bytes = 1LL << 30 };
-        PlanOptions popts = { .runtime = true, .show_secrets = true };
+        PlanHost host = {.hostname = "fuzz", .cpus = 2, .memory_bytes = 1LL << 30};
+        PlanOptions popts = {.runtime = true, .show_secrets = true};
         DiagList diags = DIAG_LIST_INIT;
         json_object *plan = NULL, *pods;
         KubeSet *set;
@@ -63,8 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         set = kube_set_new();
         if (!set)
                 return 0;
-        if (kube_set_load(set, (const char *) data, size, "fuzz.yaml", false, &diags) >= 0 &&
-            kube_set_validate(set, &diags) >= 0 && kube_plan_build(set, &host, &popts, &plan) >= 0) {
+        if (kube_set_load(set, (const char *) data, size, "fuzz.yaml", false, &diags) >= 0
+            && kube_set_validate(set, &diags) >= 0 && kube_plan_build(set, &host, &popts, &plan) >= 0) {
                 pods = json_object_object_get(plan, "pods");
                 if (json_object_array_length(pods) > 0)
                         generate((json_object *const *) json_object_get_array(pods)->array,

@@ -2,8 +2,6 @@
  * plans → Kubernetes objects): exact output, types surviving a read back by our own YAML reader, and the
  * rules kube generate relies on ($(VAR) escaping, quantities, defaults left out, refusals). */
 
-#include "unit-test.h"
-
 #include <json-c/json.h>
 
 #include "common/diag.h"
@@ -11,6 +9,7 @@
 #include "play/kube-emit.h"
 #include "play/kube-generate.h"
 #include "play/yaml-node.h"
+#include "unit-test.h"
 
 static char *emit_one(json_object *o) {
         char *out = NULL;
@@ -30,8 +29,9 @@ static json_object *parse_json(const char *s) {
 }
 
 static void test_exact_text(void **state) {
-        json_object *o = parse_json("{\"kind\": \"Pod\", \"n\": 3, \"ok\": true, \"none\": null, \"list\": [\"a\", 1],"
-                                    " \"empty\": [], \"map\": {}, \"nested\": {\"k\": \"v\"}}");
+        json_object *o = parse_json(
+                "{\"kind\": \"Pod\", \"n\": 3, \"ok\": true, \"none\": null, \"list\": [\"a\", 1],"
+                " \"empty\": [], \"map\": {}, \"nested\": {\"k\": \"v\"}}");
         char *out = emit_one(o);
 
         assert_string_equal(out, "kind: Pod\n"
@@ -52,10 +52,49 @@ static void test_exact_text(void **state) {
 /* Every string must come back a string with the same bytes, through the reader kube play uses. */
 static void test_strings_stay_strings(void **state) {
         static const char *const tricky[] = {
-                "true", "False", "yes", "off", "y", "8080", "0400", "0x1f", "1e3", ".5", "-1", "~", "null", "",
-                " lead", "trail ", "a: b", "- x", "#c", "x #c", "[1]", "{a}", "*ref", "&anchor", "!tag", "%x",
-                "@x", "`x", "'q'", "\"dq\"", "multi\nline\n", "no trailing\nnewline", "tab\there", "ünïcödé",
-                "$(VAR)", "i=$((i+1))", "---", "...", "? q", "|", ">", "=", "<<",
+                "true",
+                "False",
+                "yes",
+                "off",
+                "y",
+                "8080",
+                "0400",
+                "0x1f",
+                "1e3",
+                ".5",
+                "-1",
+                "~",
+                "null",
+                "",
+                " lead",
+                "trail ",
+                "a: b",
+                "- x",
+                "#c",
+                "x #c",
+                "[1]",
+                "{a}",
+                "*ref",
+                "&anchor",
+                "!tag",
+                "%x",
+                "@x",
+                "`x",
+                "'q'",
+                "\"dq\"",
+                "multi\nline\n",
+                "no trailing\nnewline",
+                "tab\there",
+                "ünïcödé",
+                "$(VAR)",
+                "i=$((i+1))",
+                "---",
+                "...",
+                "? q",
+                "|",
+                ">",
+                "=",
+                "<<",
         };
         json_object *a = json_object_new_array();
         YStream *ys = NULL;
@@ -72,8 +111,8 @@ static void test_strings_stay_strings(void **state) {
         for (size_t i = 0; i < ELEMENTSOF(tricky); i++) {
                 const YNode *n = ys->docs[0].root->seq.items[i];
                 if (ynode_scalar_kind(n) != YKIND_STRING || !streq(n->scalar.value, tricky[i]))
-                        fail_msg("%zu: \"%s\" came back as kind %d \"%s\"\n%s", i, tricky[i], ynode_scalar_kind(n),
-                                 n->scalar.value, out);
+                        fail_msg("%zu: \"%s\" came back as kind %d \"%s\"\n%s", i, tricky[i],
+                                 ynode_scalar_kind(n), n->scalar.value, out);
         }
         ystream_free(ys);
         free(out);
@@ -81,7 +120,8 @@ static void test_strings_stay_strings(void **state) {
 }
 
 static void test_numbers_stay_numbers(void **state) {
-        json_object *o = parse_json("{\"i\": 420, \"neg\": -7, \"big\": 9007199254740993, \"f\": 1.0, \"b\": false}");
+        json_object *o =
+                parse_json("{\"i\": 420, \"neg\": -7, \"big\": 9007199254740993, \"f\": 1.0, \"b\": false}");
         YStream *ys = NULL;
         Diag *err = NULL;
         int64_t v;
@@ -104,8 +144,8 @@ static void test_numbers_stay_numbers(void **state) {
 }
 
 static void test_documents_and_literal_blocks(void **state) {
-        json_object *docs[2] = { parse_json("{\"data\": {\"app.conf\": \"a = 1\\nb = 2\\n\"}}"),
-                                 parse_json("{\"kind\": \"Pod\"}") };
+        json_object *docs[2] = {parse_json("{\"data\": {\"app.conf\": \"a = 1\\nb = 2\\n\"}}"),
+                                parse_json("{\"kind\": \"Pod\"}")};
         char *out = NULL;
 
         assert_int_equal(kube_emit_yaml(docs, 2, &out, NULL), 0);
@@ -152,19 +192,21 @@ static char *generate(const char *plan, const KubeGenerateOptions *opts, int exp
         return out;
 }
 
-#define CONTAINER(extra)                                                                                  \
-        "{\"name\": \"p-c\", \"containerName\": \"c\", \"image\": \"img\", \"pullPolicy\": \"Never\","    \
-        " \"workingDir\": \"image\", \"mounts\": [], \"ports\": [], \"resources\": {},"                    \
-        " \"security\": {\"runAsUser\": \"image\", \"runAsGroup\": \"image\", \"privileged\": false,"      \
-        " \"capAdd\": [], \"capDrop\": [], \"seccomp\": \"RuntimeDefault\", \"procMount\": \"Default\"}" extra "}"
+#define CONTAINER(extra)                                                                                       \
+        "{\"name\": \"p-c\", \"containerName\": \"c\", \"image\": \"img\", \"pullPolicy\": \"Never\","         \
+        " \"workingDir\": \"image\", \"mounts\": [], \"ports\": [], \"resources\": {},"                        \
+        " \"security\": {\"runAsUser\": \"image\", \"runAsGroup\": \"image\", \"privileged\": false,"          \
+        " \"capAdd\": [], \"capDrop\": [], \"seccomp\": \"RuntimeDefault\", \"procMount\": \"Default\"}" extra \
+        "}"
 
 static void test_generate_minimal_pod(void **state) {
-        char *out = generate("{\"name\": \"p\", \"kind\": \"Pod\", \"hostname\": \"p\", \"restartPolicy\": \"Always\","
-                             " \"terminationGracePeriodSeconds\": 30, \"namespaces\": {\"network\": \"pod\","
-                             " \"ipc\": \"pod\", \"uts\": \"pod\", \"pid\": \"container\"}, \"volumes\": [],"
-                             " \"initContainers\": [], \"containers\": [" CONTAINER(
-                                     ", \"argv\": {\"rule\": \"image\"}, \"env\": []") "]}",
-                             NULL, 0, NULL);
+        char *out = generate(
+                "{\"name\": \"p\", \"kind\": \"Pod\", \"hostname\": \"p\", \"restartPolicy\": \"Always\","
+                " \"terminationGracePeriodSeconds\": 30, \"namespaces\": {\"network\": \"pod\","
+                " \"ipc\": \"pod\", \"uts\": \"pod\", \"pid\": \"container\"}, \"volumes\": [],"
+                " \"initContainers\": [], \"containers\": [" CONTAINER(
+                        ", \"argv\": {\"rule\": \"image\"}, \"env\": []") "]}",
+                NULL, 0, NULL);
 
         /* defaults (grace 30, hostname = name, RuntimeDefault, TCP) are not written */
         assert_string_equal(out, "apiVersion: v1\n"
@@ -181,14 +223,14 @@ static void test_generate_minimal_pod(void **state) {
 }
 
 static void test_generate_escapes_only_what_would_expand(void **state) {
-        char *out = generate(
-                "{\"name\": \"p\", \"restartPolicy\": \"Never\", \"containers\": [" CONTAINER(
-                        ", \"argv\": {\"rule\": \"command+args\", \"command\": [\"sh\", \"-c\"],"
-                        " \"args\": [\"echo $((1+2)) $(A) $$\"]},"
-                        " \"env\": [{\"name\": \"A\", \"value\": \"x\", \"source\": \"env\"},"
-                        " {\"name\": \"B\", \"value\": \"$(A) and $(Z)\", \"source\": \"env\"},"
-                        " {\"name\": \"C\", \"value\": \"$(NOPE)\", \"source\": \"env\"}]") "]}",
-                NULL, 0, NULL);
+        char *out =
+                generate("{\"name\": \"p\", \"restartPolicy\": \"Never\", \"containers\": [" CONTAINER(
+                                 ", \"argv\": {\"rule\": \"command+args\", \"command\": [\"sh\", \"-c\"],"
+                                 " \"args\": [\"echo $((1+2)) $(A) $$\"]},"
+                                 " \"env\": [{\"name\": \"A\", \"value\": \"x\", \"source\": \"env\"},"
+                                 " {\"name\": \"B\", \"value\": \"$(A) and $(Z)\", \"source\": \"env\"},"
+                                 " {\"name\": \"C\", \"value\": \"$(NOPE)\", \"source\": \"env\"}]") "]}",
+                         NULL, 0, NULL);
 
         /* $(A) is defined, so the literal text needs $$; $(Z) and $(NOPE) and $((…)) stay as they are
          * unless the string needs escaping anyway */
@@ -199,7 +241,7 @@ static void test_generate_escapes_only_what_would_expand(void **state) {
 }
 
 static void test_generate_sources_quantities_deployment(void **state) {
-        KubeGenerateOptions opts = { .type = KUBE_GENERATE_DEPLOYMENT, .service = true };
+        KubeGenerateOptions opts = {.type = KUBE_GENERATE_DEPLOYMENT, .service = true};
         char *out = generate(
                 "{\"name\": \"web-pod\", \"kind\": \"Deployment\", \"restartPolicy\": \"Always\","
                 " \"volumes\": [{\"name\": \"s\", \"type\": \"secret\", \"secret\": \"sec\", \"defaultMode\": 256,"
@@ -213,9 +255,11 @@ static void test_generate_sources_quantities_deployment(void **state) {
                         " {\"name\": \"M\", \"value\": \"64\", \"source\": \"resourceFieldRef limits.memory\"}]") "]}",
                 &opts, 0, NULL);
 
-        assert_non_null(strstr(out, "kind: Secret\nmetadata:\n  name: sec\ntype: Opaque\ndata:\n  k: dg==\n---\n"));
+        assert_non_null(
+                strstr(out, "kind: Secret\nmetadata:\n  name: sec\ntype: Opaque\ndata:\n  k: dg==\n---\n"));
         assert_non_null(strstr(out, "kind: Service\n"));
-        assert_non_null(strstr(out, "  - name: tcp-8080\n    protocol: TCP\n    port: 8080\n    targetPort: 80\n"));
+        assert_non_null(
+                strstr(out, "  - name: tcp-8080\n    protocol: TCP\n    port: 8080\n    targetPort: 80\n"));
         assert_non_null(strstr(out, "kind: Deployment\nmetadata:\n  name: web\n"));
         assert_non_null(strstr(out, "matchLabels:\n      app: web-pod\n"));
         assert_non_null(strstr(out, "memory: 64Mi\n"));
@@ -229,20 +273,22 @@ static void test_generate_sources_quantities_deployment(void **state) {
 }
 
 static void test_generate_refusals(void **state) {
-        KubeGenerateOptions opts = { .type = KUBE_GENERATE_DEPLOYMENT };
+        KubeGenerateOptions opts = {.type = KUBE_GENERATE_DEPLOYMENT};
         char *err = NULL;
 
-        assert_null(generate("{\"name\": \"p\", \"restartPolicy\": \"Never\", \"containers\": []}", &opts, -EINVAL, &err));
+        assert_null(generate("{\"name\": \"p\", \"restartPolicy\": \"Never\", \"containers\": []}", &opts,
+                             -EINVAL, &err));
         assert_string_equal(err, "pod p: restartPolicy Never: a Deployment's pods must use Always");
         free(err);
         err = NULL;
         /* one ConfigMap key read with two values (env says one thing, the volume file another) */
-        assert_null(generate("{\"name\": \"p\", \"volumes\": [{\"name\": \"v\", \"type\": \"configMap\","
-                             " \"configMap\": \"cm\", \"defaultMode\": 420, \"files\": [{\"path\": \"k\", \"key\": \"k\","
-                             " \"mode\": 420, \"data\": \"YQ==\"}]}], \"containers\": [" CONTAINER(
-                                     ", \"argv\": {\"rule\": \"image\"}, \"env\": [{\"name\": \"E\", \"value\": \"b\","
-                                     " \"source\": \"configMap cm key k\"}]") "]}",
-                             NULL, -EINVAL, &err));
+        assert_null(generate(
+                "{\"name\": \"p\", \"volumes\": [{\"name\": \"v\", \"type\": \"configMap\","
+                " \"configMap\": \"cm\", \"defaultMode\": 420, \"files\": [{\"path\": \"k\", \"key\": \"k\","
+                " \"mode\": 420, \"data\": \"YQ==\"}]}], \"containers\": [" CONTAINER(
+                        ", \"argv\": {\"rule\": \"image\"}, \"env\": [{\"name\": \"E\", \"value\": \"b\","
+                        " \"source\": \"configMap cm key k\"}]") "]}",
+                NULL, -EINVAL, &err));
         assert_string_equal(err, "pod p: configMap cm key k: read with two different values");
         free(err);
         assert_int_equal(kube_generate_type_from_string("daemonset"), _KUBE_GENERATE_TYPE_INVALID);
