@@ -845,11 +845,8 @@ int verb_generate(SkiffContext *ctx, int argc, char *argv[]) {
         }
         if (streq(argv[1], "systemd"))
                 return generate_systemd(ctx, argc - 1, argv + 1);
-        if (streq(argv[1], "kube")) {
-                /* `skiff kube generate` (another part of issue 7) answers here once it is built */
-                log_error("generate kube: not built yet (skiff kube generate)");
-                return 125;
-        }
+        if (streq(argv[1], "kube")) /* podman's alias */
+                return verb_kube_generate(ctx, argc - 1, argv + 1);
         log_error("generate: unknown command '%s'. See 'skiff generate --help'.", argv[1]);
         return 1;
 }

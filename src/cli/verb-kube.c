@@ -31,6 +31,7 @@ static void kube_usage(FILE *f) {
               "Commands:\n"
               "  play       Create and start the pods Kubernetes YAML describes (--dry-run: show the plan)\n"
               "  down       Stop and remove the pods Kubernetes YAML describes\n"
+              "  generate   Print Kubernetes YAML that recreates pods and containers\n"
               "\n"
               "Run 'skiff kube COMMAND --help' for a command's options.\n",
               f);
@@ -49,6 +50,8 @@ int verb_kube(SkiffContext *ctx, int argc, char *argv[]) {
                 return verb_kube_play(ctx, argc - 1, argv + 1);
         if (streq(argv[1], "down"))
                 return verb_kube_down(ctx, argc - 1, argv + 1);
+        if (streq(argv[1], "generate"))
+                return verb_kube_generate(ctx, argc - 1, argv + 1);
         log_error("kube: unknown command '%s'. See 'skiff kube --help'.", argv[1]);
         return 1;
 }
