@@ -248,6 +248,12 @@ int main(int argc, char *argv[]) {
                 r = container_store_open(&paths, &h.store);
         if (r >= 0 && !(h.plans = calloc(h.config->n_members + 1, sizeof(ContainerPlan *))))
                 r = -ENOMEM;
+        /* Every plan now, while the supervisor reads its own records (errors wait for their request). */
+        for (size_t i = 0; r >= 0 && i <= h.config->n_members; i++) {
+                _cleanup_free_ char *e = NULL;
+                ContainerPlan *p;
+                (void) plan_get(&h, i, &p, &e);
+        }
         if (r < 0) {
                 /* every request gets the same answer: the supervisor reports it */
                 for (;;) {

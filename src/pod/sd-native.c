@@ -122,6 +122,8 @@ static void va_skip(const char *f, va_list *ap) {
 
 #define JOURNAL_FIELDS_MAX 16
 
+const char *sd_native_journal_socket = "/run/systemd/journal/socket";
+
 int sd_native_journal_send(const char *file, const char *line, const char *func, const char *format, ...) {
         char *fields[JOURNAL_FIELDS_MAX] = {};
         struct iovec iov[JOURNAL_FIELDS_MAX * 4];
@@ -143,7 +145,11 @@ int sd_native_journal_send(const char *file, const char *line, const char *func,
                         break;
                 }
                 va_copy(copy, ap);
+                /* sd_journal_send()'s fields are formats of the caller's, one by one */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
                 if (vasprintf(&fields[n], f, copy) < 0) {
+#pragma GCC diagnostic pop
                         va_end(copy);
                         fields[n] = NULL;
                         r = -ENOMEM;
@@ -181,12 +187,13 @@ int sd_native_journal_send(const char *file, const char *line, const char *func,
         }
         va_end(ap);
         if (r >= 0)
-                r = send_to("/run/systemd/journal/socket", iov, k);
+                r = send_to(sd_native_journal_socket, iov, k);
         for (size_t i = 0; i < n; i++)
                 free(fields[i]);
         return r;
 }
 
+static int notifyf_compat(int unset_environment, const char *format, ...) _printf_(2, 3);
 static int notifyf_compat(int unset_environment, const char *format, ...) {
         _cleanup_free_ char *msg = NULL;
         va_list ap;

@@ -18,3 +18,6 @@ int sd_native_notifyf(const char *fmt, ...) _printf_(1, 2);
 /* sd_journal_send()'s contract: printf-formatted "FIELD=value" strings, NULL-terminated; the location
  * arguments are ignored. Returns 0 or -errno. */
 int sd_native_journal_send(const char *file, const char *line, const char *func, const char *format, ...);
+
+/* Where sd_native_journal_send() sends: "/run/systemd/journal/socket" (tests point it elsewhere). */
+extern const char *sd_native_journal_socket;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,6 +47,40 @@ const char *pod_supervisor_binary(void) {
         return access(SKIFF_POD_PATH, X_OK) == 0 ? SKIFF_POD_PATH : NULL;
 }
 
+/* In the supervisor-to-be: forks and execs skiff-pod-spawn (next to skiff-pod, or $SKIFF_POD_SPAWN)
+ * with its end of a socketpair on fd 3, and puts ours on fd 5 (not O_CLOEXEC). Returns its pid, or -1
+ * when it could not be started (the supervisor then starts one itself, and reports what fails). */
+static pid_t start_helper(const PodSupervisorSetup *setup) {
+        char path[PATH_MAX];
+        const char *e = secure_getenv("SKIFF_POD_SPAWN"), *slash = strrchr(setup->binary, '/');
+        int sp[2];
+        pid_t pid;
+
+        if (e && *e)
+                snprintf(path, sizeof(path), "%s", e);
+        else if (slash)
+                snprintf(path, sizeof(path), "%.*s/skiff-pod-spawn", (int) (slash - setup->binary), setup->binary);
+        else
+                return -1;
+        if (access(path, X_OK) < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+                return -1;
+        pid = fork();
+        if (pid == 0) {
+                if (dup2(sp[1], 3) < 0) /* dup2() clears O_CLOEXEC on 3 */
+                        _exit(127);
+                execl(path, "skiff-pod-spawn", setup->paths->root, setup->paths->runroot, setup->pod_id, (char *) NULL);
+                _exit(127);
+        }
+        close(sp[1]);
+        if (pid > 0 && (sp[0] == 5 ? fcntl(5, F_SETFD, 0) : dup2(sp[0], 5)) < 0) {
+                (void) kill(pid, SIGKILL);
+                pid = -1;
+        }
+        if (sp[0] != 5)
+                close(sp[0]);
+        return pid < 0 ? -1 : pid;
+}
+
 int pod_supervisor_start(const PodSupervisorSetup *setup, pid_t *ret_pid, char **ret_error, int *ret_exit_class) {
         int p[2], status;
         pid_t child, sup_pid = 0;
@@ -67,7 +102,7 @@ int pod_supervisor_start(const PodSupervisorSetup *setup, pid_t *ret_pid, char *
                 return r;
         }
         if (child == 0) {
-                pid_t grand;
+                pid_t grand, helper_pid;
                 int null;
 
                 close(p[0]);
@@ -99,17 +134,25 @@ int pod_supervisor_start(const PodSupervisorSetup *setup, pid_t *ret_pid, char *
                         if (!getenv("SKIFF_SUPERVISOR_STDERR"))
                                 (void) dup2(null, STDERR_FILENO);
                 }
+                /* The supervisor's helper (pod-spawn.h) is its child: started now, with the report
+                 * pipe and the play lock still O_CLOEXEC, so that its loading overlaps the
+                 * supervisor's own start. Its socket is the supervisor's fd 5. */
+                helper_pid = start_helper(setup);
                 /* The supervisor is its own small executable: a fork of skiff would keep every page
                  * skiff had resident. fd 3 (report) and 4 (play lock) stay open across the exec. */
                 (void) fcntl(3, F_SETFD, 0);
                 if (setup->play_lock_fd >= 0)
                         (void) fcntl(4, F_SETFD, 0);
                 {
+                        char helper_arg[32] = "";
                         const char *argv[] = { "skiff-pod", setup->paths->root, setup->paths->runroot, setup->pod_id,
                                                setup->wait_ready ? "--wait" : "", setup->sd_notify ? "--sd-notify" : "",
-                                               setup->play_lock_fd >= 0 ? "--play-lock" : "", NULL };
+                                               setup->play_lock_fd >= 0 ? "--play-lock" : "", helper_arg, NULL };
                         char msg[PATH_MAX + 128];
                         int k;
+
+                        if (helper_pid > 0)
+                                snprintf(helper_arg, sizeof(helper_arg), "--helper=%d", (int) helper_pid);
 
                         (void) execv(setup->binary, (char **) argv);
                         k = snprintf(msg, sizeof(msg), "E125 exec %s: %s\n", setup->binary, strerror(errno));

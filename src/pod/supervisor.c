@@ -89,6 +89,7 @@ typedef struct SupArgs {
         SkiffPaths paths;
         const char *pod_id;
         bool wait_ready, sd_notify, play_lock;
+        pid_t helper_pid;            /* --helper=PID: skiff-pod-spawn runs already, its socket on fd 5 */
         unsigned backoff_initial_ms; /* 0: Kubernetes' 10 s (tests scale it down) */
         unsigned backoff_max_ms;     /* 0: 5 min */
 } SupArgs;
@@ -264,7 +265,7 @@ static int helper_open(Sup *s) {
                 sigemptyset(&none);
                 (void) sigprocmask(SIG_SETMASK, &none, NULL);
                 (void) signal(SIGPIPE, SIG_DFL);
-                execl(s->helper_path, "skiff-pod-spawn", s->setup->paths.root, s->setup->paths.runroot, s->config->id,
+                execl(s->helper_path, "skiff-pod-spawn", s->setup->paths.root, s->setup->paths.runroot, s->setup->pod_id,
                       (char *) NULL);
                 _exit(127);
         }
@@ -1160,12 +1161,11 @@ static int loopback_up_in_userns(pid_t infra, int netns_fd) {
 
 /* Each container's log file and driver, from its record (the CLI wrote them at create). */
 static int load_logs(Sup *s) {
-        _cleanup_(container_store_freep) ContainerStore *store = NULL;
+        ContainerStore *store = s->ctrs_store;
         int r;
 
-        r = container_store_open(&s->setup->paths, &store);
-        if (r < 0)
-                return r;
+        if (!store)
+                return -ENOENT;
         for (size_t i = 0; i < s->n_ctrs; i++) {
                 _cleanup_(container_config_freep) ContainerConfig *cc = NULL;
                 Ctr *c = &s->ctrs[i];
@@ -1227,6 +1227,13 @@ static _Noreturn void supervisor_main(const SupArgs *setup, int report_fd) {
         sigprocmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);
         find_helper(s);
+        /* The helper loads the records and plans while we read ours: on the way to the first start.
+         * Usually skiff started it already, as our child (supervisor-launch.c). */
+        if (setup->helper_pid > 0) {
+                s->helper_fd = 5;
+                s->helper_pid = setup->helper_pid;
+        } else
+                (void) helper_open(s);
         s->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
         s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -1244,9 +1251,15 @@ static _Noreturn void supervisor_main(const SupArgs *setup, int report_fd) {
                 r = pod_config_load(s->pods, setup->pod_id, &s->config);
         if (r < 0) {
                 report(s, "E125 supervisor: cannot read the records of pod %.12s: %s", setup->pod_id, strerror(-r));
+                helper_close(s);
                 _exit(1);
         }
-        (void) container_store_open(&setup->paths, &s->ctrs_store);
+        r = container_store_open(&setup->paths, &s->ctrs_store);
+        if (r < 0) {
+                report(s, "E125 supervisor: cannot open the container records: %s", strerror(-r));
+                helper_close(s);
+                _exit(1);
+        }
 
         s->n_ctrs = s->config->n_members;
         s->ctrs = calloc(s->n_ctrs ?: 1, sizeof(Ctr));
@@ -1277,6 +1290,7 @@ static _Noreturn void supervisor_main(const SupArgs *setup, int report_fd) {
         r = load_logs(s);
         if (r < 0) {
                 report(s, "E125 pod %s: read the container records: %s", s->config->name, strerror(-r));
+                helper_close(s);
                 _exit(1);
         }
         save(s);
@@ -1285,7 +1299,6 @@ static _Noreturn void supervisor_main(const SupArgs *setup, int report_fd) {
         if (setup->play_lock)
                 (void) close(4);
 
-        /* The infra first: everything else joins its namespaces. */
         {
                 char buf[8192];
                 Started res = {};
@@ -1371,13 +1384,16 @@ int main(int argc, char *argv[]) {
                         a.sd_notify = true;
                 else if (streq(argv[i], "--play-lock"))
                         a.play_lock = true;
+                else if (startswith(argv[i], "--helper=") && atoi(argv[i] + 9) > 0)
+                        a.helper_pid = atoi(argv[i] + 9);
                 else if (argv[i][0]) {
                         fprintf(stderr, "skiff-pod: unknown argument %s\n", argv[i]);
                         return 2;
                 }
         }
         /* Nothing we start may inherit the report pipe or the play lock. */
-        if (fcntl(3, F_SETFD, FD_CLOEXEC) < 0 || (a.play_lock && fcntl(4, F_SETFD, FD_CLOEXEC) < 0))
+        if (fcntl(3, F_SETFD, FD_CLOEXEC) < 0 || (a.play_lock && fcntl(4, F_SETFD, FD_CLOEXEC) < 0) ||
+            (a.helper_pid > 0 && fcntl(5, F_SETFD, FD_CLOEXEC) < 0))
                 return 2;
         /* Tests scale Kubernetes' back-off down (10 s doubling to 5 min is too slow for a test suite). */
         b = getenv("SKIFF_TEST_BACKOFF_MS");
