@@ -118,6 +118,7 @@ struct Sup {
         bool wait_ready;
         uint64_t grace_usec;
         bool infra_gone;
+        bool batch_save; /* start_apps(): one pod state write for all the containers it starts */
 };
 
 /* epoll data: kind in the top byte, container index below, stream in bit 0 */
@@ -162,7 +163,11 @@ static bool all_ready(Sup *s);
 static void report(Sup *s, const char *fmt, ...) _printf_(2, 3);
 
 static void save(Sup *s) {
-        _cleanup_close_ _unused_ int lock = pod_lock(s->pods, s->config->id);
+        _cleanup_close_ _unused_ int lock = -EBADF;
+
+        if (s->batch_save)
+                return;
+        lock = pod_lock(s->pods, s->config->id);
 
         /* --wait: `kube play` returns once every container is ready, whichever transition made it so. */
         if (s->report_fd >= 0 && s->wait_ready && s->phase == PHASE_RUNNING && all_ready(s))
@@ -859,14 +864,19 @@ static bool all_ready(Sup *s) {
 
 static void start_apps(Sup *s) {
         s->phase = PHASE_RUNNING;
+        /* Each container's record is written as it starts (with its cgroups, which a teardown after a
+         * SIGKILL needs); the pod's state once for all of them, before the report: every write is
+         * fsync'd, and this is on the way of `kube play`. */
+        s->batch_save = true;
         for (size_t i = 0; i < s->n_ctrs && s->phase == PHASE_RUNNING; i++)
                 if (s->ctrs[i].member->role == POD_ROLE_APP)
                         start_one_or_fail(s, &s->ctrs[i]);
+        s->batch_save = false;
+        save(s);
         if (s->phase != PHASE_RUNNING)
                 return;
         if (!s->wait_ready || all_ready(s))
                 report(s, "S");
-        save(s);
 }
 
 /* ---- probes ---- */
