@@ -96,10 +96,10 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 CONF
         export CONTAINERS_CONF=$tmp/containers.conf
-        podman "${pm[@]}" load -i "$tmp/bb.tar" >/dev/null
+        podman "${pm[@]}" load -i "$tmp/bb.tar" >/dev/null 2>&1
         declare -A prss ppss
         for n in 1 4 10; do
-                podman "${pm[@]}" kube play "$tmp/pod$n.yaml" >/dev/null
+                podman "${pm[@]}" kube play "$tmp/pod$n.yaml" >/dev/null 2>&1 # "failed to connect to syslog" here
                 sleep 1
                 # every conmon of this pod's containers (the infra's too), by the ids podman gives
                 mapfile -t pids < <(podman "${pm[@]}" ps -a --filter "pod=rss$n" --format '{{.ID}}' |
