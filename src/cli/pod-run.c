@@ -753,31 +753,9 @@ finish:
 
 /* ---- start from the records ---- */
 
-static int load_plan(ContainerStore *cs, const char *id, ContainerPlan **ret, char **ret_log, LogDriver *ret_driver,
-                     char **ret_error) {
-        _cleanup_(container_config_freep) ContainerConfig *c = NULL;
-        int r;
-
-        r = container_config_load(cs, id, &c);
-        if (r < 0)
-                return errorf(ret_error, r, "container %.12s: load its record: %s", id, strerror(-r));
-        r = container_plan_from_string(c->plan_json, ret, ret_error);
-        if (r < 0)
-                return r;
-        if (ret_log)
-                *ret_log = c->log_driver == LOG_DRIVER_K8S_FILE ? container_log_path(cs, c) : NULL;
-        if (ret_driver)
-                *ret_driver = c->log_driver;
-        return 0;
-}
-
 int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, bool sd_notify, int play_lock_fd,
                   char **ret_error, int *ret_exit) {
-        _cleanup_(container_store_freep) ContainerStore *cs = NULL;
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
-        _cleanup_(container_plan_freep) ContainerPlan *infra = NULL;
-        ContainerPlan **plans = NULL;
-        char **logs = NULL;
         PodState st = {};
         PodSupervisorSetup setup = {};
         pid_t pid;
@@ -793,56 +771,27 @@ int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, 
                 return errorf(ret_error, -EBUSY, "pod %s is already running", cfg->name);
         }
         pod_state_done(&st);
-        r = container_store_open(&ctx->paths, &cs);
-        if (r < 0)
-                return errorf(ret_error, r, "open the container records: %s", strerror(-r));
-        plans = calloc(cfg->n_members + 1, sizeof(ContainerPlan *));
-        logs = calloc(cfg->n_members + 1, sizeof(char *));
-        if (!plans || !logs) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        r = load_plan(cs, cfg->infra_id, &infra, NULL, NULL, ret_error);
-        for (size_t i = 0; r >= 0 && i < cfg->n_members; i++)
-                r = load_plan(cs, cfg->members[i].id, &plans[i], &logs[i], i == 0 ? &setup.log_driver : NULL, ret_error);
-        if (r < 0)
-                goto finish;
         {
                 _cleanup_free_ char *shm = shm_dir(ctx, id);
-                if (!shm) {
-                        r = -ENOMEM;
-                        goto finish;
-                }
+                if (!shm)
+                        return errorf(ret_error, -ENOMEM, "out of memory");
                 r = geteuid() == 0 ? shm_mount(shm) : 0;
-                if (r < 0) {
-                        errorf(ret_error, r, "pod %s: mount the pod's /dev/shm on %s: %s", cfg->name, shm, strerror(-r));
-                        goto finish;
-                }
+                if (r < 0)
+                        return errorf(ret_error, r, "pod %s: mount the pod's /dev/shm on %s: %s", cfg->name, shm, strerror(-r));
         }
         r = tmpfs_volumes_check(ctx, cfg, ret_error);
         if (r < 0)
-                goto finish;
+                return r;
+        /* The supervisor (skiff-pod) reads the pod's and its containers' records itself, and has
+         * skiff-pod-spawn load the plans from them; the back-off scale of the tests
+         * (SKIFF_TEST_BACKOFF_MS) reaches it through the environment. */
         setup.paths = &ctx->paths;
-        setup.config = cfg;
-        setup.infra_plan = infra;
-        setup.plans = plans;
-        setup.log_paths = logs;
+        setup.pod_id = cfg->id;
+        setup.binary = pod_supervisor_binary();
         setup.wait_ready = wait;
         setup.sd_notify = sd_notify;
         setup.play_lock_fd = play_lock_fd;
-        /* Tests scale Kubernetes' back-off down (10 s doubling to 5 min is too slow for a test suite). */
-        if (getenv("SKIFF_TEST_BACKOFF_MS")) {
-                setup.backoff_initial_ms = (unsigned) atoi(getenv("SKIFF_TEST_BACKOFF_MS"));
-                setup.backoff_max_ms = setup.backoff_initial_ms * 30;
-        }
         r = pod_supervisor_start(&setup, &pid, ret_error, ret_exit);
-finish:
-        for (size_t i = 0; plans && i < cfg->n_members; i++) {
-                container_plan_free(plans[i]);
-                free(logs[i]);
-        }
-        free(plans);
-        free(logs);
         if (r == -ENOMEM && !*ret_error)
                 *ret_error = strdup("out of memory");
         return r;
