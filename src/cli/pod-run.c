@@ -278,8 +278,8 @@ static int image_missing_error(const char *image, const char *policy, char **ret
                                                    "(load it with skiff image load)");
 }
 
-static int create_ctr_record(ContainerStore *cs, const char *pod_id, const char *id, const char *name, const ContainerPlan *plan,
-                             const ImageInfo *img, const char *log_driver, char **ret_error) {
+static int build_ctr_record(const char *pod_id, const char *id, const char *name, const ContainerPlan *plan,
+                            const ImageInfo *img, const char *log_driver, ContainerConfig **ret) {
         _cleanup_(container_config_freep) ContainerConfig *c = calloc(1, sizeof(ContainerConfig));
         char ts[64];
         int r;
@@ -307,7 +307,26 @@ static int create_ctr_record(ContainerStore *cs, const char *pod_id, const char 
                 r = container_plan_to_string(plan, &c->plan_json);
         if (r < 0)
                 return r;
-        return container_create(cs, c, ret_error);
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+/* The infra's and every member's record, made durable together (container_create_many()). */
+static int create_ctr_records(ContainerStore *cs, const char *pod_id, const Member *infra, const Member *m, size_t n,
+                              const char *log_driver, char **ret_error) {
+        ContainerConfig **cfgs = calloc(n + 1, sizeof(ContainerConfig *));
+        int r = cfgs ? 0 : -ENOMEM;
+
+        if (r >= 0)
+                r = build_ctr_record(pod_id, infra->id, infra->opts.name, infra->plan, &infra->image, "none", &cfgs[0]);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = build_ctr_record(pod_id, m[i].id, m[i].opts.name, m[i].plan, &m[i].image, log_driver, &cfgs[i + 1]);
+        if (r >= 0)
+                r = container_create_many(cs, cfgs, n + 1, ret_error);
+        for (size_t i = 0; cfgs && i <= n; i++)
+                container_config_free(cfgs[i]);
+        free(cfgs);
+        return r;
 }
 
 int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, char ret_id[static POD_ID_LEN + 1],
@@ -551,9 +570,7 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                         cfg->n_members++;
                 }
         }
-        r = create_ctr_record(cs, pod_id, infra.id, infra.opts.name, infra.plan, &infra.image, "none", ret_error);
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = create_ctr_record(cs, pod_id, m[i].id, m[i].opts.name, m[i].plan, &m[i].image, o->log_driver, ret_error);
+        r = create_ctr_records(cs, pod_id, &infra, m, n, o->log_driver, ret_error);
         if (r < 0) {
                 if (!*ret_error)
                         errorf(ret_error, r, "pod %s: create the container records: %s", name, strerror(-r));

@@ -361,9 +361,10 @@ _noreturn_ static void child_main(ChildCtx *c) {
                 if (sig != SIGKILL && sig != SIGSTOP)
                         (void) signal(sig, SIG_DFL);
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        /* The first go: id maps written and the idmapped root mounted, when the parent has those to
+         * do; at once otherwise. */
         if (read(c->sync_fd, &go, 1) != 1)
                 _exit(125);
-        close(c->sync_fd);
 
         /* Inside a new user namespace the child keeps the host's ids (unmapped there) until
          * apply_rootfs() has opened the host paths it needs (skiff's 0700 directories), then becomes
@@ -406,6 +407,12 @@ _noreturn_ static void child_main(ChildCtx *c) {
         }
         if (c->pty_socket >= 0)
                 CHILD_TRY(c, &e, child_inner_pty(c, &e));
+        /* The second go: the parent has put us in the container's cgroups (while we set up the
+         * namespaces and mounts above, which need no cgroup). Nothing of the container's own runs
+         * before it. */
+        if (read(c->sync_fd, &go, 1) != 1)
+                _exit(125);
+        close(c->sync_fd);
         if (chdir(c->cwd) < 0) {
                 int err = errno;
                 /* podman creates a missing working directory (image WorkingDir or -w) */
@@ -927,7 +934,7 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
         _cleanup_close_ int own_pidns = -EBADF, master = -EBADF, slave = -EBADF;
         int sync_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, pidfd = -1;
         ChildError e = {};
-        bool via_helper;
+        bool via_helper, late_cgroups;
         pid_t pid;
         int r;
 
@@ -945,7 +952,8 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
         else
                 l->ctx.pty_slave = -1;
 
-        if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
+        /* sync: a socket, so a go sent to a child that already failed is EPIPE, not SIGPIPE */
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync_pipe) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
                 r = set_error(ret_error, -errno, "create pipes: %s", strerror(errno));
                 goto fail_pipes;
         }
@@ -993,6 +1001,15 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
                 if (r < 0)
                         goto fail_child;
         }
+        /* The child sets up its namespaces and mounts while the cgroups are joined: on cgroup v1 the
+         * first move into a cgroup after a pause waits for an RCU grace period (cgroup_threadgroup_rwsem,
+         * 8-14 ms here), which so overlaps with the child's work instead of preceding it. A new cgroup
+         * namespace is rooted where the child is when it makes one: then the cgroups come first. */
+        late_cgroups = plan->ns[NS_CGROUP].mode != NS_MODE_NEW;
+        if (late_cgroups && send(sync_pipe[1], "g", 1, MSG_NOSIGNAL) != 1) {
+                r = set_error(ret_error, -errno, "start the container process: %s", strerror(errno));
+                goto fail_child;
+        }
         if (l->cgroup_paths && *l->cgroup_paths && l->cgroups_best_effort) {
                 STRV_FOREACH(p, l->cgroup_paths) {
                         char *one[2] = {*p, NULL};
@@ -1004,13 +1021,22 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
                 if (r < 0) {
                         set_error(ret_error, r, "%s", err ?: "join the container's cgroups");
                         free(err);
+                        /* the child may have failed first (and so left the cgroups' reach): its own
+                         * report says why */
+                        (void) kill(pid, SIGKILL);
+                        close(sync_pipe[1]);
+                        sync_pipe[1] = -1;
+                        if (read_child_error(err_pipe[0], &e) < 0)
+                                r = set_error(ret_error, -e.err, "%s: %s", e.msg, strerror(e.err));
                         goto fail_child;
                 }
         }
-        if (write(sync_pipe[1], "g", 1) != 1) {
+        if (!late_cgroups && send(sync_pipe[1], "g", 1, MSG_NOSIGNAL) != 1) {
                 r = set_error(ret_error, -errno, "start the container process: %s", strerror(errno));
                 goto fail_child;
         }
+        /* EPIPE: the child failed during its setup; its report follows */
+        (void) send(sync_pipe[1], "g", 1, MSG_NOSIGNAL);
         close(sync_pipe[1]);
         sync_pipe[1] = -1;
         r = read_child_error(err_pipe[0], &e);
