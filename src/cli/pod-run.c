@@ -272,10 +272,9 @@ static void member_done(Member *m) {
 }
 
 static int image_missing_error(const char *image, const char *policy, char **ret_error) {
+        /* kube play pulled what the policy asks for already: only Never, or an image removed since */
         return errorf(ret_error, -ENOENT, "image %s: not in the local image store%s", image,
-                      streq_ptr(policy, "Never") ? " (imagePullPolicy Never)"
-                                                 : "; pulling from a registry is not available in this build yet "
-                                                   "(load it with skiff image load)");
+                      streq_ptr(policy, "Never") ? " (imagePullPolicy Never)" : "");
 }
 
 static int build_ctr_record(const char *pod_id, const char *id, const char *name, const ContainerPlan *plan,
