@@ -23,6 +23,7 @@
 #include "pod/pod-state.h"
 #include "registry/pull.h"
 #include "registry/registries-conf.h"
+#include "runtime/cgroup.h"
 #include "runtime/state.h"
 
 /* Larger than any YAML a person writes; bounds memory for a mistaken `skiff kube play /dev/zero`. */
@@ -594,6 +595,10 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 if (strv_extend(&files, argv[i]) < 0)
                         return log_oom(), 125;
 
+        /* The pods' first cgroup move waits for an RCU grace period: started now, it passes while the
+         * input is read and the records are written (see cgroup.h). */
+        if (!dry_run)
+                cgroup_attach_warmup();
         r = load_inputs(configmaps, files, quiet, &set);
         if (r != 0)
                 return r;

@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1356,4 +1358,56 @@ int cgroup_read_stats(int root_fd, char *const *paths, CgroupStats *ret) {
                 s.pids_limit = v;
         *ret = s;
         return 0;
+}
+
+static void *attach_warmup_thread(void *arg) {
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+        char line[4096], path[PATH_MAX], pid[32];
+        size_t n = 0;
+
+        if (!f)
+                return NULL;
+        snprintf(pid, sizeof(pid), "%d\n", (int) getpid());
+        while (fgets(line, sizeof(line), f)) {
+                char *ctrl = strchr(line, ':'), *own = ctrl ? strchr(ctrl + 1, ':') : NULL;
+                const char *dir;
+                int fd;
+
+                if (!own)
+                        continue;
+                *own++ = 0;
+                ctrl++;
+                own[strcspn(own, "\n")] = 0;
+                if (streq(ctrl, "pids") || streq(ctrl, "memory"))
+                        dir = ctrl;
+                else if (isempty(ctrl))
+                        dir = access("/sys/fs/cgroup/unified", F_OK) == 0 ? "unified" : "";
+                else
+                        continue;
+                n = (size_t) snprintf(path, sizeof(path), "/sys/fs/cgroup%s%s%s/cgroup.procs", *dir ? "/" : "", dir,
+                                      streq(own, "/") ? "" : own);
+                if (n >= sizeof(path))
+                        continue;
+                fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0)
+                        continue;
+                /* one successful move is enough: the grace period is the lock's, not the hierarchy's */
+                n = (size_t) write(fd, pid, strlen(pid));
+                close(fd);
+                if (n == strlen(pid))
+                        break;
+        }
+        return NULL;
+}
+
+void cgroup_attach_warmup(void) {
+        pthread_attr_t a;
+        pthread_t t;
+
+        if (geteuid() != 0 || pthread_attr_init(&a) != 0)
+                return;
+        (void) pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+        (void) pthread_attr_setstacksize(&a, 64 * 1024);
+        (void) pthread_create(&t, &a, attach_warmup_thread, NULL);
+        (void) pthread_attr_destroy(&a);
 }
