@@ -333,6 +333,7 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         _cleanup_(pod_store_freep) PodStore *pods = NULL;
         _cleanup_(container_store_freep) ContainerStore *cs = NULL;
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
+        _cleanup_(image_store_freep) ImageStore *images = NULL;
         _cleanup_free_ char *voldir = NULL, *named = NULL, *empty_root = NULL, *hosts = NULL, *ns_dir = NULL, *pod_dir = NULL,
                             *shm = NULL;
         _cleanup_strv_free_ char **created_paths = NULL;
@@ -352,14 +353,21 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         if (!m)
                 return -ENOMEM;
         /* Images first: a missing one fails the play before anything exists. (And before any store of
-         * ours is open: see REQUESTS-store.md, image_store_free() closes stray fds.) */
+         * ours is open: see REQUESTS-store.md, image_store_free() closes stray fds.) One store handle
+         * for all of them. */
+        r = n > 0 ? image_store_open(ctx->paths.root, 0, &images, ret_error) : 0;
+        if (r < 0) {
+                if (!*ret_error)
+                        errorf(ret_error, r, "open the image store under %s: %s", ctx->paths.root, strerror(-r));
+                goto finish;
+        }
         for (size_t i = 0; i < n; i++) {
                 json_object *cj = i < n_init ? json_object_array_get_idx(inits, i) : json_object_array_get_idx(apps, i - n_init);
                 const char *image = jstr(cj, "image");
 
                 free(*ret_error);
                 *ret_error = NULL;
-                r = cli_image_info(ctx, image, false, &m[i].image, ret_error);
+                r = cli_image_info_in(images, image, &m[i].image, ret_error);
                 if (r == -ENOENT) {
                         r = image_missing_error(image, jstr(cj, "pullPolicy"), ret_error);
                         goto finish;
@@ -370,6 +378,7 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                         goto finish;
                 }
         }
+        images = image_store_free(images);
         r = pod_store_open(&ctx->paths, &pods);
         if (r < 0) {
                 r = errorf(ret_error, r, "open the pod records under %s: %s", ctx->paths.root, strerror(-r));
