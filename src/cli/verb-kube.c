@@ -452,6 +452,10 @@ static int pull_play_images(SkiffContext *ctx, json_object *plan, const PullSett
         return ret;
 }
 
+static void warmup_donep(pid_t *pid) {
+        cgroup_attach_warmup_done(*pid);
+}
+
 int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
         enum { ARG_DRY_RUN = 0x100, ARG_CONFIGMAP, ARG_FORMAT, ARG_SHOW_SECRETS, ARG_REPLACE, ARG_START, ARG_LOG_DRIVER,
                ARG_ANNOTATION, ARG_NO_HOSTS, ARG_SERVICE, ARG_EXIT_PROPAGATION, ARG_REFUSED, ARG_TLS_VERIFY,
@@ -483,6 +487,7 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
         _cleanup_(kube_set_freep) KubeSet *set = NULL;
         _cleanup_strv_free_ char **configmaps = NULL, **annotations = NULL, **files = NULL;
         PullSettings pull = { .tls_verify = -1 };
+        _cleanup_(warmup_donep) pid_t warmup = -1;
         _cleanup_(json_object_putp) json_object *plan = NULL;
         bool dry_run = false, json = false, quiet = false;
         PlanOptions popts = {};
@@ -597,8 +602,7 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
 
         /* The pods' first cgroup move waits for an RCU grace period: started now, it passes while the
          * input is read and the records are written (see cgroup.h). */
-        if (!dry_run)
-                cgroup_attach_warmup();
+        warmup = dry_run ? -1 : cgroup_attach_warmup();
         r = load_inputs(configmaps, files, quiet, &set);
         if (r != 0)
                 return r;

@@ -9,7 +9,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1360,17 +1360,19 @@ int cgroup_read_stats(int root_fd, char *const *paths, CgroupStats *ret) {
         return 0;
 }
 
-static void *attach_warmup_thread(void *arg) {
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+/* The warm-up's process: a no-op move of itself into its own cgroup (the first v1 pids or memory
+ * hierarchy, or the unified one, that /proc/self/cgroup names). */
+_noreturn_ static void attach_warmup_child(void) {
+        FILE *f = fopen("/proc/self/cgroup", "re");
         char line[4096], path[PATH_MAX], pid[32];
-        size_t n = 0;
 
         if (!f)
-                return NULL;
+                _exit(0);
         snprintf(pid, sizeof(pid), "%d\n", (int) getpid());
         while (fgets(line, sizeof(line), f)) {
                 char *ctrl = strchr(line, ':'), *own = ctrl ? strchr(ctrl + 1, ':') : NULL;
                 const char *dir;
+                ssize_t n;
                 int fd;
 
                 if (!own)
@@ -1384,30 +1386,37 @@ static void *attach_warmup_thread(void *arg) {
                         dir = access("/sys/fs/cgroup/unified", F_OK) == 0 ? "unified" : "";
                 else
                         continue;
-                n = (size_t) snprintf(path, sizeof(path), "/sys/fs/cgroup%s%s%s/cgroup.procs", *dir ? "/" : "", dir,
-                                      streq(own, "/") ? "" : own);
-                if (n >= sizeof(path))
+                if ((size_t) snprintf(path, sizeof(path), "/sys/fs/cgroup%s%s%s/cgroup.procs", *dir ? "/" : "", dir,
+                                      streq(own, "/") ? "" : own) >= sizeof(path))
                         continue;
                 fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
                 if (fd < 0)
                         continue;
-                /* one successful move is enough: the grace period is the lock's, not the hierarchy's */
-                n = (size_t) write(fd, pid, strlen(pid));
+                /* one move is enough: the grace period is the lock's, not the hierarchy's */
+                n = write(fd, pid, strlen(pid));
                 close(fd);
-                if (n == strlen(pid))
+                if (n == (ssize_t) strlen(pid))
                         break;
         }
-        return NULL;
+        _exit(0);
 }
 
-void cgroup_attach_warmup(void) {
-        pthread_attr_t a;
-        pthread_t t;
+pid_t cgroup_attach_warmup(void) {
+        pid_t pid;
 
-        if (geteuid() != 0 || pthread_attr_init(&a) != 0)
-                return;
-        (void) pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-        (void) pthread_attr_setstacksize(&a, 64 * 1024);
-        (void) pthread_create(&t, &a, attach_warmup_thread, NULL);
-        (void) pthread_attr_destroy(&a);
+        if (geteuid() != 0)
+                return -EPERM;
+        /* a process, not a thread: the caller forks (pulls, the supervisor) while it runs */
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0)
+                attach_warmup_child();
+        return pid;
+}
+
+void cgroup_attach_warmup_done(pid_t pid) {
+        if (pid > 0)
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
 }
