@@ -591,8 +591,6 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
 
 int cli_image_info(SkiffContext *ctx, const char *ref, bool rootfs, ImageInfo *ret, char **ret_error) {
         _cleanup_(image_store_freep) ImageStore *s = NULL;
-        _cleanup_(store_image_freep) StoreImage *img = NULL;
-        ImageInfo i = {};
         int r;
 
         if (rootfs) {
@@ -608,6 +606,14 @@ int cli_image_info(SkiffContext *ctx, const char *ref, bool rootfs, ImageInfo *r
         r = image_store_open(ctx->paths.root, 0, &s, ret_error);
         if (r < 0)
                 return r;
+        return cli_image_info_in(s, ref, ret, ret_error);
+}
+
+int cli_image_info_in(ImageStore *s, const char *ref, ImageInfo *ret, char **ret_error) {
+        _cleanup_(store_image_freep) StoreImage *img = NULL;
+        ImageInfo i = {};
+        int r;
+
         r = image_store_lookup(s, ref, &img, ret_error);
         if (r == -ENOENT || r == -EOPNOTSUPP) {
                 free(*ret_error);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1414,4 +1416,65 @@ int cgroup_read_stats(int root_fd, char *const *paths, CgroupStats *ret) {
                 s.pids_limit = v;
         *ret = s;
         return 0;
+}
+
+/* The warm-up's process: a no-op move of itself into its own cgroup (the first v1 pids or memory
+ * hierarchy, or the unified one, that /proc/self/cgroup names). */
+_noreturn_ static void attach_warmup_child(void) {
+        FILE *f = fopen("/proc/self/cgroup", "re");
+        char line[4096], path[PATH_MAX], pid[32];
+
+        if (!f)
+                _exit(0);
+        snprintf(pid, sizeof(pid), "%d\n", (int) getpid());
+        while (fgets(line, sizeof(line), f)) {
+                char *ctrl = strchr(line, ':'), *own = ctrl ? strchr(ctrl + 1, ':') : NULL;
+                const char *dir;
+                ssize_t n;
+                int fd;
+
+                if (!own)
+                        continue;
+                *own++ = 0;
+                ctrl++;
+                own[strcspn(own, "\n")] = 0;
+                if (streq(ctrl, "pids") || streq(ctrl, "memory"))
+                        dir = ctrl;
+                else if (isempty(ctrl))
+                        dir = access("/sys/fs/cgroup/unified", F_OK) == 0 ? "unified" : "";
+                else
+                        continue;
+                if ((size_t) snprintf(path, sizeof(path), "/sys/fs/cgroup%s%s%s/cgroup.procs", *dir ? "/" : "", dir,
+                                      streq(own, "/") ? "" : own) >= sizeof(path))
+                        continue;
+                fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0)
+                        continue;
+                /* one move is enough: the grace period is the lock's, not the hierarchy's */
+                n = write(fd, pid, strlen(pid));
+                close(fd);
+                if (n == (ssize_t) strlen(pid))
+                        break;
+        }
+        _exit(0);
+}
+
+pid_t cgroup_attach_warmup(void) {
+        pid_t pid;
+
+        if (geteuid() != 0)
+                return -EPERM;
+        /* a process, not a thread: the caller forks (pulls, the supervisor) while it runs */
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0)
+                attach_warmup_child();
+        return pid;
+}
+
+void cgroup_attach_warmup_done(pid_t pid) {
+        if (pid > 0)
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
 }

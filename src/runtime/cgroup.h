@@ -207,3 +207,15 @@ typedef struct CgroupStats {
 /* Reads usage for inspect/stats from whichever hierarchies of paths hold the files. Returns 0 (fields
  * it could not read are -1) or -errno. */
 int cgroup_read_stats(int root_fd, char *const *paths, CgroupStats *ret);
+
+/* Moving a process between cgroups (a cgroup.procs write) takes the kernel's cgroup_threadgroup_rwsem
+ * for writing, and the first writer after a quiet moment waits for an RCU grace period
+ * (rcu_sync_enter(): 8-14 ms on this 2-CPU VM); writers within about a grace period of the last one
+ * do not. A pod's first spawn (the infra's) pays it on kube play's critical path. This starts that
+ * grace period early, in a short-lived child process: a no-op move of itself into the cgroup it is in
+ * already (its pids, memory or unified cgroup, from /proc/self/cgroup). No cgroup changes. For root
+ * (-EPERM otherwise). Returns the child's pid, which the caller reaps with cgroup_attach_warmup_done()
+ * (before it exits; the child is done within a grace period), or -errno; failures in the child are
+ * ignored. */
+pid_t cgroup_attach_warmup(void);
+void cgroup_attach_warmup_done(pid_t pid);

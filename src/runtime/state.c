@@ -871,6 +871,131 @@ fail:
         return r;
 }
 
+static void close_fds(int *fds, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (fds[i] >= 0) {
+                        close(fds[i]);
+                        fds[i] = -EBADF;
+                }
+}
+
+int container_create_many(ContainerStore *s, ContainerConfig *const *configs, size_t n, char **ret_error) {
+        _cleanup_close_ int lock = -EBADF;
+        _cleanup_free_ int *fds = NULL;
+        size_t made = 0, placed = 0, named = 0;
+        char tmp[CONTAINER_ID_LEN + 8], path[CONTAINER_ID_LEN + 24], holder[CONTAINER_ID_LEN + 1];
+        int r = 0;
+
+        /* two fds per record: its config.json and its directory */
+        fds = malloc((2 * n + 1) * sizeof(int));
+        if (!fds)
+                return -ENOMEM;
+        for (size_t i = 0; i < 2 * n; i++)
+                fds[i] = -EBADF;
+        for (size_t i = 0; i < n; i++)
+                if (!id_is_valid(configs[i]->id) || !container_name_is_valid(configs[i]->name))
+                        return -EINVAL;
+        lock = lock_store(s);
+        if (lock < 0)
+                return lock;
+        for (size_t i = 0; i < n; i++) {
+                if (name_to_id(s, configs[i]->name, holder) >= 0) {
+                        if (ret_error)
+                                (void) asprintf(ret_error, "the container name \"%s\" is already in use by %s",
+                                                configs[i]->name, holder);
+                        return -EEXIST;
+                }
+                for (size_t j = 0; j < i; j++)
+                        if (streq(configs[j]->name, configs[i]->name) || streq(configs[j]->id, configs[i]->id))
+                                return -EEXIST;
+                if (config_exists(s, configs[i]->id))
+                        return -EEXIST;
+        }
+
+        /* 1. every config.json, in its temporary directory, not yet fsync'd */
+        for (; made < n; made++) {
+                _cleanup_json_ json_object *o = NULL;
+                _cleanup_close_ int tfd = -EBADF;
+
+                r = config_to_json(configs[made], &o);
+                if (r < 0)
+                        goto fail;
+                snprintf(tmp, sizeof(tmp), ".tmp-%s", configs[made]->id);
+                if (mkdirat(s->root_fd, tmp, 0700) < 0) {
+                        r = -errno;
+                        goto fail;
+                }
+                tfd = openat(s->root_fd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (tfd < 0) {
+                        r = -errno;
+                        made++; /* its directory exists: removed below */
+                        goto fail;
+                }
+                r = json_write_file_replace_at(tfd, "config.json", o, 0600);
+                if (r >= 0) {
+                        fds[2 * made] = openat(tfd, "config.json", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                        if (fds[2 * made] < 0)
+                                r = -errno;
+                }
+                if (r < 0) {
+                        made++;
+                        goto fail;
+                }
+                fds[2 * made + 1] = TAKE_FD(tfd);
+        }
+        /* 2. all of them durable at once */
+        r = fsync_many(fds, 2 * n);
+        if (r < 0)
+                goto fail;
+        /* 3. into place, named, with their "created" state */
+        for (; placed < n; placed++) {
+                ContainerState st = {.status = CONTAINER_STATUS_CREATED};
+                const ContainerConfig *c = configs[placed];
+
+                snprintf(tmp, sizeof(tmp), ".tmp-%s", c->id);
+                /* A stale link (its container is gone) may still sit there: name_to_id() said so. */
+                (void) unlinkat(s->names_fd, c->name, 0);
+                if (renameat(s->root_fd, tmp, s->root_fd, c->id) < 0) {
+                        r = -errno;
+                        goto fail;
+                }
+                if (symlinkat(c->id, s->names_fd, c->name) < 0) {
+                        r = -errno;
+                        placed++; /* renamed: taken back below */
+                        goto fail;
+                }
+                named = placed + 1;
+                r = container_state_save(s, c->id, &st);
+                if (r < 0) {
+                        placed++;
+                        goto fail;
+                }
+        }
+        close_fds(fds, 2 * n);
+        /* the renames and links: one more commit, shared by both directories */
+        (void) fsync_many((const int[]) { s->root_fd, s->names_fd }, 2);
+        return 0;
+
+fail:
+        close_fds(fds, 2 * n);
+        for (size_t i = 0; i < n; i++) {
+                const ContainerConfig *c = configs[i];
+
+                if (i < named)
+                        (void) unlinkat(s->names_fd, c->name, 0);
+                if (i < placed) {
+                        snprintf(path, sizeof(path), "%s", c->id);
+                        (void) rm_rf_at(s->root_fd, path);
+                        (void) rm_rf_at(s->runroot_fd, path);
+                }
+                if (i < made) {
+                        snprintf(tmp, sizeof(tmp), ".tmp-%s", c->id);
+                        (void) rm_rf_at(s->root_fd, tmp);
+                }
+        }
+        return r;
+}
+
 int container_config_parse(const char *text, ContainerConfig **ret) {
         _cleanup_json_ json_object *o = json_tokener_parse(text);
 

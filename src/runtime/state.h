@@ -157,6 +157,13 @@ int container_lookup(ContainerStore *s, const char *ref, char ret_id[static CONT
  * left behind on failure. */
 int container_create(ContainerStore *s, const ContainerConfig *config, char **ret_error);
 
+/* container_create() of n containers at once (a pod's), with the same checks and records, all or
+ * nothing: every config.json is written first, then all are fsync'd together (fsync_many(): one
+ * journal commit, where container_create() waits for two per record), and only then renamed into
+ * place and named, so a record under its final name is always complete. Returns 0, or -errno as
+ * container_create() (with *ret_error for a name in use); on failure none of them exists. */
+int container_create_many(ContainerStore *s, ContainerConfig *const *configs, size_t n, char **ret_error);
+
 /* Parse the text of a config.json / state.json (pure; the fuzz target's entry points). Return 0 or
  * -EBADMSG (not JSON, wrong types, bad id or status) / -ENOMEM. */
 int container_config_parse(const char *text, ContainerConfig **ret);
