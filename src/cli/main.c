@@ -43,6 +43,7 @@ static const Verb verbs[] = {
         { "version", "Show the version", verb_version },
         { "help", "Show this help", verb_help },
         { "generate", "Generate systemd units for containers and pods (generate systemd)", verb_generate },
+        { "healthcheck", "Run a container's health check (healthcheck run)", verb_healthcheck },
 };
 
 static void usage(FILE *f) {

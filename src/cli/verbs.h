@@ -39,3 +39,5 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]);
 int verb_volume(SkiffContext *ctx, int argc, char *argv[]);
 /* skiff generate systemd|kube: src/cli/verb-generate.c. */
 int verb_generate(SkiffContext *ctx, int argc, char *argv[]);
+/* skiff healthcheck run: src/cli/verb-healthcheck.c. */
+int verb_healthcheck(SkiffContext *ctx, int argc, char *argv[]);

@@ -19,6 +19,7 @@
 #include "common/cleanup.h"
 #include "common/paths.h"
 #include "runtime/caps.h"
+#include "runtime/health.h"
 #include "runtime/cgroup.h"
 #include "runtime/rlimits.h"
 #include "runtime/run-options.h"
@@ -157,6 +158,9 @@ typedef struct ContainerPlan {
         char *cgroup_parent;        /* a cgroup under the caller's own that several containers share
                                      * (a pod's: "skiff-pod-<id>"), created by the first; NULL: none */
         CgroupLimits parent_limits; /* written on cgroup_parent (the pod's limits) */
+
+        /* Health check (health.h): the monitor runs it; NULL: none */
+        HealthConfig *health;
 } ContainerPlan;
 
 ContainerPlan *container_plan_free(ContainerPlan *p);

@@ -67,6 +67,7 @@ ContainerPlan *container_plan_free(ContainerPlan *p) {
         strv_free(p->annotations);
         free(p->cidfile);
         free(p->sdnotify);
+        health_config_free(p->health);
         free(p->container_dir);
         free(p->run_dir);
         free(p->cache_dir);
@@ -1091,6 +1092,27 @@ static int plan_resources(const RunOptions *opts, ContainerPlan *p, char **ret_e
 
 /* ---- lifecycle ---- */
 
+/* --health-* over the image's HEALTHCHECK (health.c); --sdnotify=healthy needs a check. */
+static int plan_health(const RunOptions *opts, const ImageInfo *image, ContainerPlan *p, char **ret_error) {
+        ImageHealthcheck ih = {
+                .test = image->health_test,
+                .interval_ns = image->health_interval_ns,
+                .timeout_ns = image->health_timeout_ns,
+                .start_period_ns = image->health_start_period_ns,
+                .retries = image->health_retries,
+        };
+        int r;
+
+        r = health_config_build(&opts->health, &ih, &p->health, ret_error);
+        if (r < 0)
+                return r;
+        if (!p->health && p->sdnotify && streq(p->sdnotify, "healthy"))
+                return plan_errorf(ret_error, -EINVAL,
+                                   "--sdnotify healthy: the container has no health check (--health-cmd or the "
+                                   "image's HEALTHCHECK)");
+        return 0;
+}
+
 static int plan_lifecycle(const RunOptions *opts, const ImageInfo *image, ContainerPlan *p,
                           char **ret_error) {
         int r;
@@ -1149,6 +1171,9 @@ static int plan_lifecycle(const RunOptions *opts, const ImageInfo *image, Contai
         }
         if (opts->cidfile && !(p->cidfile = strdup(opts->cidfile)))
                 return -ENOMEM;
+        r = plan_health(opts, image, p, ret_error);
+        if (r < 0)
+                return r;
 
         STRV_FOREACH(l, image->labels)
                 if ((r = plan_env_set(&p->labels, *l)) < 0 && r != -EINVAL)

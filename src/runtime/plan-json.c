@@ -91,6 +91,11 @@ int container_plan_to_json(const ContainerPlan *p, struct json_object **ret) {
         CK(json_add_string(o, "logDriver", plan_log_driver_to_string(p->log_driver)));
         CK(json_add_string(o, "cidfile", p->cidfile));
         CK(json_add_string(o, "sdnotify", p->sdnotify));
+        if (p->health) {
+                json_object *h = NULL;
+                CK(health_config_to_json(p->health, &h));
+                CK(json_add_object(o, "health", h));
+        }
         CK(json_add_string(o, "containerDir", p->container_dir));
         CK(json_add_string(o, "runDir", p->run_dir));
         CK(json_add_string(o, "cacheDir", p->cache_dir));
@@ -408,6 +413,8 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
         p->log_driver = get_enum(&rd, o, "logDriver", log_from);
         p->cidfile = get_str(&rd, o, "cidfile", true);
         p->sdnotify = get_str(&rd, o, "sdnotify", true);
+        if (rd.r >= 0 && (v = get(&rd, o, "health", json_type_object, true)))
+                rd.r = health_config_from_json(v, &p->health, ret_error);
         p->container_dir = get_str(&rd, o, "containerDir", false);
         p->run_dir = get_str(&rd, o, "runDir", false);
         p->cache_dir = get_str(&rd, o, "cacheDir", true);

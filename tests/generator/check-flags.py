@@ -56,6 +56,15 @@ KNOWN_GAPS = {
     "image pull --retry",        # Retry=
     "image pull --retry-delay",  # RetryDelay=
 }
+# Flags of issue 6's list that skiff has gained since: a refusal of any of them, for whatever reason and
+# in any case (the user-args cases too), fails the test, so they cannot regress unseen.
+SUPPORTED = {
+    "run --health-cmd", "run --health-interval", "run --health-timeout", "run --health-retries",
+    "run --health-start-period", "run --health-on-failure", "run --health-startup-cmd",
+    "run --health-startup-interval", "run --health-startup-retries", "run --health-startup-success",
+    "run --health-startup-timeout", "run --health-log-destination", "run --health-max-log-count",
+    "run --health-max-log-size",
+}
 GLOBAL_WITH_VALUE = ("--log-level", "--root", "--runroot", "--module", "--storage-opt", "--storage-driver",
                      "--cgroup-manager", "--events-backend", "--runtime", "--tmpdir")
 
@@ -184,6 +193,7 @@ if list_mode:
         for (k, what), cases in sorted(by.items()):
             if k == kind:
                 known = " [known gap]" if kind == "unknown" and what in KNOWN_GAPS else ""
+                known += " [REGRESSION: in SUPPORTED]" if what in SUPPORTED else ""
                 print(f"  {what}{known}: {', '.join(sorted(cases))}")
     sys.exit(0)
 
@@ -195,9 +205,14 @@ for n, (case, unit, key, line, refused, user_args) in enumerate(results, 1):
         print(f"ok {n} - {name}")
         continue
     new = [w for k, w in refused if k == "unknown" and w not in KNOWN_GAPS]
+    regressed = [w for k, w in refused if w in SUPPORTED]
     what = "; ".join(dict.fromkeys(f"{w.strip()} ({'unknown' if k == 'unknown' else 'not supported yet'})"
                                    for k, w in refused))
-    if new and not user_args:
+    if regressed:
+        print(f"not ok {n} - {name}: skiff refuses {', '.join(dict.fromkeys(w.strip() for w in regressed))}, "
+              f"which it supports (SUPPORTED): {what}")
+        status = 1
+    elif new and not user_args:
         print(f"not ok {n} - {name}: skiff does not know {', '.join(dict.fromkeys(w.strip() for w in new))}")
         status = 1
     else:

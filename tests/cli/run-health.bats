@@ -1,0 +1,250 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+#
+# Health checks (issue 6): `skiff run --health-*`, the image's HEALTHCHECK, the monitor running the
+# check on its timer (status starting/healthy/unhealthy, FailingStreak, the log in `inspect`'s
+# State.Health, "(healthy)" in `ps`), --health-on-failure, the startup check, --sdnotify=healthy, and
+# `skiff healthcheck run`. As root, with a busybox image built by the test (container-helpers.bash).
+# Intervals are 1 s (podman's minimum); waits allow 20 s so a loaded machine and ASan pass.
+
+load helpers
+load container-helpers
+
+setup_file() {
+        container_setup_file
+        # an image with its own HEALTHCHECK (docker's config.Healthcheck)
+        python3 "$SKIFF_SRCDIR/tests/cli/make-image.py" oci-archive "$BATS_FILE_TMPDIR/hc.tar" \
+                --name localhost/bats-hc:latest --cmd '["sleep","300"]' \
+                --healthcheck '{"Test":["CMD-SHELL","test -e /tmp/img-ok"],"Interval":1000000000,"Retries":2}' \
+                >/dev/null
+        "$SKIFF" image load -i "$BATS_FILE_TMPDIR/hc.tar" >/dev/null
+}
+
+teardown_file() {
+        container_teardown_file
+}
+
+setup() {
+        require_spawn
+}
+
+teardown() {
+        if [[ -n ${NOTIFY_PID:-} ]]; then
+                kill "$NOTIFY_PID" 2>/dev/null || true
+                wait "$NOTIFY_PID" 2>/dev/null || true
+                NOTIFY_PID=
+        fi
+        "$SKIFF" rm -f -t 0 --all >/dev/null 2>&1 || true
+}
+
+# wait_for SECONDS CTR TEMPLATE EXPECTED: polls `inspect --format TEMPLATE` until it prints EXPECTED.
+wait_for() {
+        local secs=$1 ctr=$2 tmpl=$3 want=$4 got i
+        for ((i = 0; i < secs * 10; i++)); do
+                got=$("$SKIFF" inspect "$ctr" --format "$tmpl" 2>/dev/null) || true
+                [[ $got == "$want" ]] && return 0
+                sleep 0.1
+        done
+        die "$ctr: $tmpl is '$got' after ${secs}s, expected '$want'"
+}
+
+health() {
+        "$SKIFF" inspect "$1" --format '{{.State.Health.Status}}'
+}
+
+@test "--help lists the health flags; healthcheck --help; a man page exists" {
+        run_skiff run --help
+        for f in cmd interval timeout retries start-period on-failure startup-cmd startup-interval \
+                startup-retries startup-success startup-timeout log-destination max-log-count max-log-size; do
+                [[ $stdout == *"--health-$f"* ]] || die "run --help does not mention --health-$f"
+        done
+        [[ $stdout == *--no-healthcheck* ]] || die "run --help does not mention --no-healthcheck"
+        run_skiff healthcheck --help
+        [[ $stdout == *"skiff healthcheck run"* ]] || die "healthcheck --help: $stdout"
+        run_skiff healthcheck run --help
+        [[ $stdout == *"0 healthy, 1 unhealthy"* ]] || die "healthcheck run --help: $stdout"
+        [[ -f $SKIFF_SRCDIR/docs/skiff-healthcheck.1.scd ]]
+}
+
+@test "bad health values are refused naming the flag, and create nothing" {
+        run_skiff 125 run -d --name bad1 --health-cmd true --health-interval 5x "$CTR_IMAGE" sleep 9
+        is "$stderr" ".*--health-interval 5x: expected a duration.*"
+        run_skiff 125 run -d --name bad1 --health-cmd true --health-interval 500ms "$CTR_IMAGE" sleep 9
+        is "$stderr" ".*--health-interval 500ms: must be at least 1s.*"
+        run_skiff 125 run -d --name bad1 --health-cmd true --health-retries 0 "$CTR_IMAGE" sleep 9
+        is "$stderr" ".*--health-retries 0: expected a number greater than 0.*"
+        run_skiff 125 run -d --name bad1 --health-cmd true --health-on-failure explode "$CTR_IMAGE" sleep 9
+        is "$stderr" ".*--health-on-failure explode: expected none, kill, restart or stop.*"
+        run_skiff 125 run -d --name bad1 --health-cmd '["CMD"' "$CTR_IMAGE" sleep 9
+        is "$stderr" ".*--health-cmd .*: expected a command, a JSON array or none.*"
+        run_skiff 125 run -d --name bad1 --health-startup-cmd true "$CTR_IMAGE" sleep 9
+        is "$stderr" ".*--health-startup-cmd: needs a health check.*"
+        run_skiff 125 run -d --name bad1 --health-cmd true --health-log-destination /nonexistent/dir \
+                "$CTR_IMAGE" sleep 9
+        is "$stderr" ".*--health-log-destination /nonexistent/dir: not an existing directory.*"
+        run_skiff 125 run -d --name bad1 --sdnotify healthy "$CTR_IMAGE" sleep 9
+        is "$stderr" ".*--sdnotify healthy: the container has no health check.*"
+        run_skiff ps -a --format json
+        is "$(tr -d ' \n' <<<"$stdout")" "\[\]" "no container was created"
+}
+
+@test "a passing check: starting, then healthy in inspect (podman's State.Health) and ps" {
+        run_ctr run -d --name hok --health-cmd 'echo checked; true' --health-interval 1s "$CTR_IMAGE" sleep 300
+        is "$(health hok)" "starting"
+        run_skiff ps
+        [[ $stdout == *"(starting)"* ]] || die "ps does not show (starting): $stdout"
+        wait_for 20 hok '{{.State.Health.Status}}' healthy
+        run_skiff ps
+        [[ $stdout == *"(healthy)"*hok* ]] || die "ps does not show (healthy): $stdout"
+        run_skiff inspect hok --format '{{.State.Health.FailingStreak}} {{json .State.Health.Log}}'
+        is "$stdout" '0 \[\{"Start":"[0-9T:.-]+Z","End":"[0-9T:.-]+Z","ExitCode":0,"Output":"checked"\}.*'
+        run_skiff inspect hok --format '{{json .Config.Healthcheck}}'
+        is "$stdout" '\{"Test":\["CMD-SHELL","echo checked; true"\],"Interval":1000000000,"Timeout":30000000000,"StartPeriod":0,"Retries":3\}'
+        run_skiff healthcheck run hok
+        is "$stdout" ""
+}
+
+@test "a failing check: FailingStreak grows, unhealthy after --health-retries; healthcheck run exits 1" {
+        run_ctr run -d --name hbad --health-cmd 'echo no-such-file-$$; test -e /tmp/ok' --health-interval 1s \
+                --health-retries 3 --health-max-log-count 2 --health-max-log-size 7 "$CTR_IMAGE" sleep 300
+        wait_for 20 hbad '{{.State.Health.FailingStreak}}' 1
+        is "$(health hbad)" "starting" "one failure of three: still starting"
+        wait_for 20 hbad '{{.State.Health.Status}}' unhealthy
+        run_skiff inspect hbad --format '{{.State.Health.FailingStreak}} {{json .State.Health.Log}}'
+        # at most 2 results (--health-max-log-count), output cut to 7 bytes (--health-max-log-size)
+        is "$stdout" '[3-9] \[\{[^]]*"ExitCode":1,"Output":"no-such"\},\{[^]]*"ExitCode":1,"Output":"no-such"\}\]'
+        run_skiff ps
+        [[ $stdout == *"(unhealthy)"*hbad* ]] || die "ps does not show (unhealthy): $stdout"
+        run_skiff 1 healthcheck run hbad
+        is "$stdout" "unhealthy"
+        # fixed: a manual run records healthy at once, streak 0
+        run_skiff exec hbad touch /tmp/ok
+        run_skiff healthcheck run hbad
+        run_skiff inspect hbad --format '{{.State.Health.Status}} {{.State.Health.FailingStreak}}'
+        is "$stdout" "healthy 0"
+}
+
+@test "--health-timeout kills a slow check and counts it as failed" {
+        run_ctr run -d --name hslow --health-cmd 'sleep 30' --health-interval disable --health-timeout 1s \
+                "$CTR_IMAGE" sleep 300
+        start=$SECONDS
+        run_skiff 1 healthcheck run hslow
+        ((SECONDS - start < 10)) || die "the check ran $((SECONDS - start))s, timeout 1s"
+        run_skiff inspect hslow --format '{{json .State.Health.Log}}'
+        is "$stdout" '.*"ExitCode":1,"Output":"health check timed out after 1s".*'
+        # --health-interval disable: the monitor never ran one of its own
+        n=$("$SKIFF" inspect hslow --format '{{json .State.Health.Log}}' | grep -o '"Start"' | wc -l)
+        is "$n" 1 "only the manual run is logged"
+}
+
+@test "--health-start-period: failures in it are logged but not counted" {
+        run_ctr run -d --name hsp --health-cmd false --health-interval 1s --health-retries 1 \
+                --health-start-period 1h "$CTR_IMAGE" sleep 300
+        run_skiff 1 healthcheck run hsp
+        run_skiff 1 healthcheck run hsp
+        run_skiff inspect hsp --format '{{.State.Health.Status}} {{.State.Health.FailingStreak}}'
+        is "$stdout" "starting 0"
+}
+
+@test "--health-on-failure kill, stop and restart are done by the monitor" {
+        run_ctr run -d --name hkill --health-cmd false --health-interval 1s --health-retries 1 \
+                --health-on-failure kill "$CTR_IMAGE" sleep 300
+        run_ctr run -d --name hstop --health-cmd false --health-interval 1s --health-retries 1 \
+                --health-on-failure stop --stop-timeout 1 "$CTR_IMAGE" sleep 300
+        run_ctr run -d --name hrestart --health-cmd 'test -e /tmp/ok' --health-interval 1s --health-retries 1 \
+                --health-on-failure restart --stop-timeout 1 "$CTR_IMAGE" sleep 300
+        run_ctr run -d --name hnone --health-cmd false --health-interval 1s --health-retries 1 \
+                "$CTR_IMAGE" sleep 300
+        wait_for 20 hkill '{{.State.Status}} {{.State.ExitCode}}' "exited 137"
+        wait_for 20 hstop '{{.State.Status}}' exited
+        wait_for 30 hrestart '{{.RestartCount}} {{.State.Status}}' "1 running"
+        wait_for 20 hnone '{{.State.Health.Status}}' unhealthy
+        is "$("$SKIFF" inspect hnone --format '{{.State.Status}} {{.RestartCount}}')" "running 0" \
+                "--health-on-failure none leaves it running"
+        # the restarted container is checked again from "starting"
+        "$SKIFF" exec hrestart touch /tmp/ok
+        wait_for 20 hrestart '{{.State.Health.Status}}' healthy
+        is "$("$SKIFF" inspect hstop --format '{{.RestartCount}}')" 0 "a stop is not restarted"
+}
+
+@test "startup check: the regular check starts once it passes; --health-startup-retries restarts" {
+        run_ctr run -d --name hsu --health-cmd 'echo regular' --health-interval 1s \
+                --health-startup-cmd 'test -e /tmp/started' --health-startup-interval 1s \
+                --health-startup-retries 0 "$CTR_IMAGE" sleep 300
+        sleep 3
+        is "$(health hsu)" "starting" "the startup check has not passed"
+        "$SKIFF" exec hsu touch /tmp/started
+        wait_for 20 hsu '{{.State.Health.Status}}' healthy
+        is "$("$SKIFF" inspect hsu --format '{{.RestartCount}}')" 0
+
+        run_ctr run -d --name hsur --health-cmd true --health-interval 1s --health-startup-cmd false \
+                --health-startup-interval 1s --health-startup-retries 2 --stop-timeout 0 "$CTR_IMAGE" sleep 300
+        wait_for 30 hsur '{{.RestartCount}}' 1
+        is "$(health hsur)" "starting"
+}
+
+@test "the image's HEALTHCHECK runs; --no-healthcheck and --health-cmd none turn it off" {
+        run_ctr run -d --name himg localhost/bats-hc:latest
+        run_skiff inspect himg --format '{{json .Config.Healthcheck.Test}} {{.Config.Healthcheck.Retries}}'
+        is "$stdout" '\["CMD-SHELL","test -e /tmp/img-ok"\] 2'
+        wait_for 20 himg '{{.State.Health.Status}}' unhealthy
+        "$SKIFF" exec himg touch /tmp/img-ok
+        wait_for 20 himg '{{.State.Health.Status}}' healthy
+        # flags over the image's: the command and the interval
+        run_ctr run -d --name himg2 --health-cmd '["true"]' localhost/bats-hc:latest
+        run_skiff inspect himg2 --format '{{json .Config.Healthcheck.Test}} {{.Config.Healthcheck.Interval}}'
+        is "$stdout" '\["CMD-SHELL","true"\] 30000000000'
+        for off in --no-healthcheck "--health-cmd=none"; do
+                run_ctr run -d --name hoff "$off" localhost/bats-hc:latest
+                run_skiff inspect hoff --format '{{json .State}}'
+                [[ $stdout != *Health* ]] || die "$off: a health state: $stdout"
+                run_skiff inspect hoff --format '{{json .Config}}'
+                [[ $stdout != *Healthcheck* ]] || die "$off: a health check: $stdout"
+                run_skiff 125 healthcheck run hoff
+                is "$stderr" ".*healthcheck run hoff: the container has no health check"
+                run_skiff rm -f -t 0 hoff
+        done
+}
+
+@test "--health-log-destination DIR gets <id>-healthcheck.log" {
+        mkdir -p "$BATS_TEST_TMPDIR/hlog"
+        run_ctr run -d --name hdir --health-cmd 'echo to-dir' --health-interval disable \
+                --health-log-destination "$BATS_TEST_TMPDIR/hlog" "$CTR_IMAGE" sleep 300
+        id=$stdout
+        run_skiff healthcheck run hdir
+        grep -Eq '"Output": ?"to-dir"' "$BATS_TEST_TMPDIR/hlog/$id-healthcheck.log" ||
+                die "no result in $BATS_TEST_TMPDIR/hlog/$id-healthcheck.log"
+}
+
+@test "--sdnotify=healthy: MAINPID at start, READY=1 only once the check passed" {
+        sock=$BATS_TEST_TMPDIR/notify.sock
+        python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(60)
+with open(sys.argv[2], "a", buffering=1) as out:
+    while True:
+        try:
+            m = s.recv(4096).decode()
+        except socket.timeout:
+            break
+        out.write("%.3f %s\n" % (time.time(), m.replace("\n", " ")))
+' "$sock" "$BATS_TEST_TMPDIR/notify.log" &
+        NOTIFY_PID=$!
+        for ((i = 0; i < 50; i++)); do [[ -S $sock ]] && break; sleep 0.1; done
+        NOTIFY_SOCKET=$sock run_ctr run -d --name hnot --sdnotify=healthy --health-cmd 'test -e /tmp/ok' \
+                --health-interval 1s --health-retries 100 "$CTR_IMAGE" sleep 300
+        sleep 3
+        grep -q MAINPID= "$BATS_TEST_TMPDIR/notify.log" || die "no MAINPID= from the monitor"
+        ! grep -q READY=1 "$BATS_TEST_TMPDIR/notify.log" || die "READY=1 before the container is healthy: $(cat "$BATS_TEST_TMPDIR/notify.log")"
+        is "$(health hnot)" "starting"
+        monitor=$("$SKIFF" inspect hnot --format '{{.State.ConmonPid}}')
+        grep -q "MAINPID=$monitor" "$BATS_TEST_TMPDIR/notify.log" || die "MAINPID is not the monitor ($monitor)"
+        "$SKIFF" exec hnot touch /tmp/ok
+        wait_for 20 hnot '{{.State.Health.Status}}' healthy
+        for ((i = 0; i < 50; i++)); do grep -q READY=1 "$BATS_TEST_TMPDIR/notify.log" && break; sleep 0.1; done
+        grep -q "MAINPID=$monitor READY=1" "$BATS_TEST_TMPDIR/notify.log" ||
+                die "no READY=1 after healthy: $(cat "$BATS_TEST_TMPDIR/notify.log")"
+        is "$(grep -c READY=1 "$BATS_TEST_TMPDIR/notify.log")" 1 "READY=1 once"
+}
