@@ -115,8 +115,9 @@ static void run_help(const char *verb) {
                "      --health-log-destination local|events_logger|DIR  Where results go (default local)\n"
                "      --health-max-log-count N, --health-max-log-size N  Results kept (5), bytes each (500)\n"
                "      --no-healthcheck         No health check, not even the image's\n"
-               "  -p, --publish, --ip, --ip6, --network-alias, --device, --secret, --subuidname,\n"
-               "      --subgidname             Refused: not supported yet\n"
+               "      --device HOST[:CTR][:PERMS]  Give the container a host device (rwm by default)\n"
+               "      --subuidname NAME, --subgidname NAME  User namespace from NAME's /etc/subuid|subgid ranges\n"
+               "  -p, --publish, --ip, --ip6, --network-alias, --secret  Refused: not supported yet\n"
                "      --help                   Show this help\n",
                verb,
                streq(verb, "create") ? "Create a container from an image without starting it; print its id."
@@ -196,6 +197,9 @@ enum {
         ARG_HTTP_PROXY,
         ARG_HEALTH,
         ARG_NO_HEALTHCHECK,
+        ARG_DEVICE,
+        ARG_SUBUIDNAME,
+        ARG_SUBGIDNAME,
         ARG_UNSUPPORTED,
 };
 
@@ -283,15 +287,15 @@ static const struct option run_flag_options[] = {
         {"health-startup-success", required_argument, NULL, ARG_HEALTH},
         {"health-startup-timeout", required_argument, NULL, ARG_HEALTH},
         {"no-healthcheck", no_argument, NULL, ARG_NO_HEALTHCHECK},
+        {"device", required_argument, NULL, ARG_DEVICE},
+        {"subuidname", required_argument, NULL, ARG_SUBUIDNAME},
+        {"subgidname", required_argument, NULL, ARG_SUBGIDNAME},
         /* podman flags whose effect skiff cannot give yet: refused by name, never ignored */
         {"publish", required_argument, NULL, 'p'},
         {"ip", required_argument, NULL, ARG_UNSUPPORTED},
         {"ip6", required_argument, NULL, ARG_UNSUPPORTED},
         {"network-alias", required_argument, NULL, ARG_UNSUPPORTED},
-        {"device", required_argument, NULL, ARG_UNSUPPORTED},
         {"secret", required_argument, NULL, ARG_UNSUPPORTED},
-        {"subuidname", required_argument, NULL, ARG_UNSUPPORTED},
-        {"subgidname", required_argument, NULL, ARG_UNSUPPORTED},
         {},
 };
 
@@ -593,6 +597,15 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
                         break;
                 case ARG_NO_HEALTHCHECK:
                         o->health.disabled = true;
+                        break;
+                case ARG_DEVICE:
+                        r = strv_extend(&o->devices, optarg);
+                        break;
+                case ARG_SUBUIDNAME:
+                        r = set_str(&o->subuidname, optarg);
+                        break;
+                case ARG_SUBGIDNAME:
+                        r = set_str(&o->subgidname, optarg);
                         break;
                 case 'p':
                         log_error("%s: --publish %s: publishing ports is not supported yet", verb, optarg);

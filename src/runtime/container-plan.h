@@ -19,6 +19,7 @@
 #include "common/cleanup.h"
 #include "common/paths.h"
 #include "runtime/caps.h"
+#include "runtime/devices.h"
 #include "runtime/health.h"
 #include "runtime/cgroup.h"
 #include "runtime/rlimits.h"
@@ -161,6 +162,10 @@ typedef struct ContainerPlan {
 
         /* Health check (health.h): the monitor runs it; NULL: none */
         HealthConfig *health;
+
+        /* --device nodes (devices.h), bound into the container and allowed in its devices cgroup */
+        PlanDevice *devices;
+        size_t n_devices;
 } ContainerPlan;
 
 ContainerPlan *container_plan_free(ContainerPlan *p);

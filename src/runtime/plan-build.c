@@ -68,6 +68,9 @@ ContainerPlan *container_plan_free(ContainerPlan *p) {
         free(p->cidfile);
         free(p->sdnotify);
         health_config_free(p->health);
+        for (size_t i = 0; i < p->n_devices; i++)
+                plan_device_done(&p->devices[i]);
+        free(p->devices);
         free(p->container_dir);
         free(p->run_dir);
         free(p->cache_dir);
@@ -515,6 +518,10 @@ static int read_subid(const char *file, const char *user, uid_t id, uint32_t *re
 static int plan_userns(const RunOptions *opts, ContainerPlan *p, char **ret_error) {
         bool rootless = geteuid() != 0;
         int r;
+
+        r = plan_subid_maps(opts, p, ret_error); /* --subuidname/--subgidname: maps as --uidmap gives */
+        if (r < 0)
+                return r;
 
         STRV_FOREACH(m, opts->uidmap) {
                 r = parse_idmap("--uidmap", *m, &p->uid_map, &p->n_uid_map, ret_error);
@@ -1172,6 +1179,9 @@ static int plan_lifecycle(const RunOptions *opts, const ImageInfo *image, Contai
         if (opts->cidfile && !(p->cidfile = strdup(opts->cidfile)))
                 return -ENOMEM;
         r = plan_health(opts, image, p, ret_error);
+        if (r < 0)
+                return r;
+        r = plan_devices(opts, p, ret_error);
         if (r < 0)
                 return r;
 

@@ -78,6 +78,9 @@ void run_options_done(RunOptions *o) {
         FOREACH_ARRAY(v, vecs, ELEMENTSOF(vecs))
                 strv_free(**v);
         health_options_done(&o->health);
+        strv_free(o->devices);
+        free(o->subuidname);
+        free(o->subgidname);
         *o = (RunOptions){};
 }
 

@@ -125,6 +125,11 @@ typedef struct RunOptions {
 
         /* Health check (health.h) */
         HealthOptions health; /* --health-*, --no-healthcheck */
+
+        /* Devices and subordinate ids (devices.h) */
+        char **devices;   /* --device HOST[:CONTAINER][:PERMS] */
+        char *subuidname; /* --subuidname NAME: the maps of NAME's /etc/subuid ranges */
+        char *subgidname; /* --subgidname NAME */
 } RunOptions;
 
 void run_options_done(RunOptions *o);

@@ -248,3 +248,60 @@ with open(sys.argv[2], "a", buffering=1) as out:
                 die "no READY=1 after healthy: $(cat "$BATS_TEST_TMPDIR/notify.log")"
         is "$(grep -c READY=1 "$BATS_TEST_TMPDIR/notify.log")" 1 "READY=1 once"
 }
+
+# --- --device, --subuidname/--subgidname (issue 6, point 2) ---
+
+@test "--device HOST[:CONTAINER][:PERMS]: the node in the container, its rule in the devices cgroup" {
+        [[ -c /dev/loop-control ]] || skip "no /dev/loop-control on this host"
+        # not in the default rules: refused without --device, allowed with it
+        run_ctr 1 run --rm "$CTR_IMAGE" sh -c 'ls /dev/loop-control'
+        run_ctr run --rm --device /dev/loop-control:/dev/lc:r --device /dev/null:/dev/sub/mynull \
+                "$CTR_IMAGE" sh -c 'ls -l /dev/lc /dev/sub/mynull | sed "s/ \+/ /g" | cut -d" " -f1,5,6,10;
+                                    : < /dev/lc && echo read-ok; (: > /dev/lc) 2>&1 || echo write-refused'
+        is "${lines[0]}" "crw------- 10, 237 /dev/lc"
+        is "${lines[1]}" "crw-rw-rw- 1, 3 /dev/sub/mynull"
+        is "${lines[2]}" "read-ok"
+        is "${lines[3]}" ".*/dev/lc: Operation not permitted"
+        is "${lines[4]}" "write-refused"
+        run_ctr run --rm --device /dev/loop-control:rw "$CTR_IMAGE" sh -c ': > /dev/loop-control && echo write-ok'
+        is "$stdout" "write-ok"
+        if [[ -d /sys/fs/cgroup/devices ]]; then
+                run_ctr run --rm --device /dev/loop-control:/dev/lc:rw "$CTR_IMAGE" \
+                        cat /sys/fs/cgroup/devices/devices.list
+                [[ $stdout == *"c 10:237 rw"* ]] || die "no rule for 10:237 in the devices cgroup: $stdout"
+        fi
+}
+
+@test "--device errors name the value, and create nothing" {
+        run_skiff 125 run --rm --device /dev/nonexistent-dev "$CTR_IMAGE" true
+        is "$stderr" ".*--device /dev/nonexistent-dev: No such file or directory"
+        run_skiff 125 run --rm --device /etc/passwd "$CTR_IMAGE" true
+        is "$stderr" ".*--device /etc/passwd: not a device node"
+        run_skiff 125 run --rm --device /dev/null:rx "$CTR_IMAGE" true
+        is "$stderr" ".*--device /dev/null:rx: \"rx\" is neither an absolute container path nor permissions.*"
+        run_skiff 125 run --rm --device dev/null "$CTR_IMAGE" true
+        is "$stderr" ".*--device dev/null: the host path must be absolute"
+        run_skiff ps -a --format json
+        is "$(tr -d ' \n' <<<"$stdout")" "\[\]" "no container was created"
+}
+
+@test "--subuidname/--subgidname: the user namespace maps NAME's subordinate ranges" {
+        printf 'other:5000:10\nskiffsub:100000:65536\n' >"$BATS_TEST_TMPDIR/subuid"
+        printf 'skiffsub:200000:1000\nskiffsub:300000:2000\n' >"$BATS_TEST_TMPDIR/subgid"
+        export SKIFF_SUBUID_FILE=$BATS_TEST_TMPDIR/subuid SKIFF_SUBGID_FILE=$BATS_TEST_TMPDIR/subgid
+        run_ctr run --rm --subuidname skiffsub --subgidname skiffsub "$CTR_IMAGE" \
+                sh -c 'cat /proc/self/uid_map /proc/self/gid_map | tr -s " " | sed "s/^ //"'
+        is "${lines[0]}" "0 100000 65536"
+        is "${lines[1]}" "0 200000 1000"
+        is "${lines[2]}" "1000 300000 2000"
+        # one alone names both (as podman)
+        printf 'skiffsub:400000:500\n' >"$BATS_TEST_TMPDIR/subgid"
+        run_ctr run --rm --subuidname skiffsub "$CTR_IMAGE" sh -c 'cat /proc/self/gid_map | tr -s " "'
+        is "$stdout" " ?0 400000 500"
+        run_skiff 125 run --rm --subuidname nosuchname "$CTR_IMAGE" true
+        is "$stderr" ".*--subuidname nosuchname: no ranges of \"nosuchname\" in $BATS_TEST_TMPDIR/subuid"
+        run_skiff 125 run --rm --subuidname skiffsub --uidmap 0:1:1 "$CTR_IMAGE" true
+        is "$stderr" ".*--subuidname skiffsub: conflicts with --uidmap/--gidmap"
+        run_skiff 125 run --rm --subgidname skiffsub --userns keep-id "$CTR_IMAGE" true
+        is "$stderr" ".*--subgidname skiffsub: conflicts with --userns keep-id"
+}

@@ -1,5 +1,6 @@
 /* Health checks' parsers on arbitrary bytes: --health-cmd, durations, health.json, and the plan's
- * "health" object; what parses must serialise again. */
+ * "health" object; what parses must serialise again. Also --device values and subuid(5) texts
+ * (devices.h). */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +10,8 @@
 #include <json-c/json.h>
 
 #include "common/strv.h"
+#include "runtime/container-plan.h"
+#include "runtime/devices.h"
 #include "runtime/health.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,6 +35,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 }
                 if (health_duration_parse(s, &u) >= 0)
                         (void) health_duration_format(u, buf, sizeof(buf));
+        }
+        {
+                char *h = NULL, *p = NULL, *err = NULL;
+                unsigned a;
+                PlanIdMap *m = NULL;
+                size_t n;
+                if (device_spec_parse(s, &h, &p, &a, &err) >= 0) {
+                        free(h);
+                        free(p);
+                }
+                free(err);
+                if (subid_maps_parse(s, "alice", &m, &n) >= 0)
+                        free(m);
         }
         {
                 HealthState st = {};

@@ -64,6 +64,7 @@ SUPPORTED = {
     "run --health-startup-interval", "run --health-startup-retries", "run --health-startup-success",
     "run --health-startup-timeout", "run --health-log-destination", "run --health-max-log-count",
     "run --health-max-log-size",
+    "run --device", "run --subuidname", "run --subgidname",
 }
 GLOBAL_WITH_VALUE = ("--log-level", "--root", "--runroot", "--module", "--storage-opt", "--storage-driver",
                      "--cgroup-manager", "--events-backend", "--runtime", "--tmpdir")
