@@ -258,6 +258,10 @@ static int descriptor_parse(json_object *o, const char *path, DescriptorKind kin
         switch (kind) {
         case DESCRIPTOR_LAYER:
                 d->compression = layer_compression_from_media_type(d->media_type);
+                if (d->compression < 0 && endswith(d->media_type, "+encrypted"))
+                        return diag_set(reterr, -EOPNOTSUPP, NULL, 0, 0, field,
+                                        "the layer is encrypted ('%s'): skiff cannot decrypt ocicrypt layers",
+                                        d->media_type);
                 if (d->compression < 0)
                         return diag_set(reterr, -EOPNOTSUPP, NULL, 0, 0, field,
                                         "unsupported layer media type '%s'", d->media_type);

@@ -9,6 +9,7 @@
 
 load helpers
 load container-helpers
+load registry
 
 setup_file() {
         container_setup_file
@@ -29,6 +30,7 @@ setup() {
 }
 
 teardown() {
+        registry_stop_all "$BATS_TEST_TMPDIR"
         if [[ -n ${NOTIFY_PID:-} ]]; then
                 kill "$NOTIFY_PID" 2>/dev/null || true
                 wait "$NOTIFY_PID" 2>/dev/null || true
@@ -304,4 +306,167 @@ with open(sys.argv[2], "a", buffering=1) as out:
         is "$stderr" ".*--subuidname skiffsub: conflicts with --uidmap/--gidmap"
         run_skiff 125 run --rm --subgidname skiffsub --userns keep-id "$CTR_IMAGE" true
         is "$stderr" ".*--subgidname skiffsub: conflicts with --userns keep-id"
+}
+
+# --- image pull --retry, --retry-delay, --policy, --all-tags, --cert-dir, --decryption-key; --module
+# (issue 6, point 3). Each test starts its own docker-registry (registry.bash) with a store of its own.
+
+# pull_setup: a registry with app:v1 and app:v2, $REG its port; SKIFF_ROOT of the test's own.
+pull_setup() {
+        registry_require_tools
+        export REGISTRY_PID_DIR=$BATS_TEST_TMPDIR
+        export SKIFF_ROOT=$BATS_TEST_TMPDIR/pullroot
+        export CONTAINERS_REGISTRIES_CONF=$BATS_TEST_TMPDIR/registries.conf SKIFF_REGISTRIES_CONF_DIR=
+        : >"$CONTAINERS_REGISTRIES_CONF"
+        image_build "$BATS_TEST_TMPDIR/oci" v1 --label version=1 --layers 1 >/dev/null
+        image_build "$BATS_TEST_TMPDIR/oci" v2 --label version=2 --layers 1 >/dev/null
+        REG=$(registry_start "$BATS_TEST_TMPDIR/reg")
+        image_push "$BATS_TEST_TMPDIR/oci" v1 "$REG" app:v1
+        image_push "$BATS_TEST_TMPDIR/oci" v2 "$REG" app:v2
+}
+
+@test "image pull --retry N and --retry-delay D: N retries, D apart; --retry 0: none" {
+        pull_setup
+        layer=$(registry_layer_digests "$REG" app v1 | tail -1)
+        proxy=$(registry_proxy_start "$REG" "$BATS_TEST_TMPDIR/proxy.log" --fault "status500:$layer")
+        start=$(date +%s%N)
+        run_skiff 125 image pull --tls-verify=false --retry 2 --retry-delay 1s "127.0.0.1:$proxy/app:v1"
+        elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+        is "$(grep -c "GET /v2/app/blobs/$layer 500" "$BATS_TEST_TMPDIR/proxy.log")" 3 "first attempt and 2 retries"
+        ((elapsed_ms >= 2000)) || die "2 retries 1s apart took only ${elapsed_ms} ms"
+        : >"$BATS_TEST_TMPDIR/proxy.log"
+        run_skiff 125 image pull --tls-verify=false --retry 0 "127.0.0.1:$proxy/app:v1"
+        is "$(grep -c "GET /v2/app/blobs/$layer 500" "$BATS_TEST_TMPDIR/proxy.log")" 1 "--retry 0: one attempt"
+        run_skiff 1 image pull --retry x "127.0.0.1:$proxy/app:v1"
+        is "$stderr" "skiff: pull: --retry x: expected a number from 0 to 100"
+        run_skiff 1 image pull --retry-delay 5 "127.0.0.1:$proxy/app:v1"
+        is "$stderr" "skiff: pull: --retry-delay 5: expected a duration up to 1h.*"
+}
+
+@test "image pull --policy missing|never|always|newer" {
+        pull_setup
+        proxy=$(registry_proxy_start "$REG" "$BATS_TEST_TMPDIR/proxy.log")
+        ref=127.0.0.1:$proxy/app:v1
+        id=$(registry_image_id "$REG" app v1)
+        : >"$BATS_TEST_TMPDIR/proxy.log" # the start's probe
+        run_skiff 125 image pull --tls-verify=false --policy never "$ref"
+        is "$stderr" "skiff: pull $ref: --policy never: the image is not in the store"
+        [[ ! -s $BATS_TEST_TMPDIR/proxy.log ]] || die "--policy never asked the registry"
+        run_skiff image pull -q --tls-verify=false --policy missing "$ref"
+        is "$stdout" "$id"
+        grep -q "GET /v2/app/manifests/v1 200" "$BATS_TEST_TMPDIR/proxy.log" || die "missing did not pull"
+        : >"$BATS_TEST_TMPDIR/proxy.log"
+        for policy in missing never; do
+                run_skiff image pull -q --tls-verify=false --policy "$policy" "$ref"
+                is "$stdout" "$id"
+        done
+        [[ ! -s $BATS_TEST_TMPDIR/proxy.log ]] ||
+                die "missing/never with the image stored asked the registry: $(cat "$BATS_TEST_TMPDIR/proxy.log")"
+        for policy in always newer; do
+                : >"$BATS_TEST_TMPDIR/proxy.log"
+                run_skiff image pull -q --tls-verify=false --policy "$policy" "$ref"
+                is "$stdout" "$id"
+                grep -q "GET /v2/app/manifests/v1 200" "$BATS_TEST_TMPDIR/proxy.log" ||
+                        die "$policy did not ask the registry"
+                ! grep -q "GET /v2/app/blobs/" "$BATS_TEST_TMPDIR/proxy.log" || die "$policy fetched stored blobs again"
+        done
+        run_skiff 1 image pull --policy sometimes "$ref"
+        is "$stderr" "skiff: pull: --policy sometimes: expected always, missing, never or newer"
+}
+
+@test "image pull --all-tags pulls every tag of the repository" {
+        pull_setup
+        run_skiff image pull -q --tls-verify=false --all-tags "127.0.0.1:$REG/app"
+        is "${#lines[@]}" 2 "two images pulled"
+        is "${lines[0]}" "$(registry_image_id "$REG" app v1)|$(registry_image_id "$REG" app v2)"
+        run_skiff images
+        [[ $stdout == *"127.0.0.1:$REG/app"*v1* && $stdout == *"127.0.0.1:$REG/app"*v2* ]] ||
+                die "not both tags in the store: $stdout"
+        run_skiff 1 image pull --tls-verify=false --all-tags "127.0.0.1:$REG/app@sha256:$(printf '%064d' 0)"
+        is "$stderr" ".*--all-tags takes a name without a tag or digest"
+        run_skiff 1 image pull --all-tags a b
+        is "$stderr" "skiff: pull: --all-tags takes exactly one image name"
+}
+
+@test "image pull --cert-dir: the directory's CA and client certificate (a TLS registry asking for one)" {
+        registry_require_tools
+        export REGISTRY_PID_DIR=$BATS_TEST_TMPDIR SKIFF_ROOT=$BATS_TEST_TMPDIR/pullroot
+        export CONTAINERS_REGISTRIES_CONF=$BATS_TEST_TMPDIR/registries.conf SKIFF_REGISTRIES_CONF_DIR=
+        : >"$CONTAINERS_REGISTRIES_CONF"
+        local d=$BATS_TEST_TMPDIR/pki
+        mkdir -p "$d" "$BATS_TEST_TMPDIR/certs" "$BATS_TEST_TMPDIR/reg/data"
+        (
+                cd "$d" || exit 1
+                openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=skiff-test-ca &&
+                        openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 &&
+                        printf 'subjectAltName=IP:127.0.0.1\n' >ext &&
+                        openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt -days 2 \
+                                -extfile ext &&
+                        openssl req -newkey rsa:2048 -nodes -keyout cli.key -out cli.csr -subj /CN=skiff-client &&
+                        openssl x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out cli.crt -days 2
+        ) >/dev/null 2>&1 || die "openssl could not make the test certificates"
+        local port
+        port=$(registry_free_port)
+        printf '%s\n' 'version: 0.1' 'log: {level: error, accesslog: {disabled: true}}' \
+                "storage: {filesystem: {rootdirectory: $BATS_TEST_TMPDIR/reg/data}}" \
+                "http: {addr: 127.0.0.1:$port, tls: {certificate: $d/srv.crt, key: $d/srv.key, clientcas: [$d/ca.crt]}}" \
+                >"$BATS_TEST_TMPDIR/reg/config.yml"
+        docker-registry serve "$BATS_TEST_TMPDIR/reg/config.yml" >"$BATS_TEST_TMPDIR/reg/log" 2>&1 </dev/null 3>&- &
+        echo $! >>"$BATS_TEST_TMPDIR/.registry-pids"
+        for ((i = 0; i < 100; i++)); do
+                curl -s -o /dev/null --cacert "$d/ca.crt" --cert "$d/cli.crt" --key "$d/cli.key" \
+                        "https://127.0.0.1:$port/v2/" && break
+                sleep 0.1
+        done
+        image_build "$BATS_TEST_TMPDIR/oci" v1 --layers 1 >/dev/null
+        cp "$d/ca.crt" "$BATS_TEST_TMPDIR/certs/ca.crt"
+        cp "$d/cli.crt" "$BATS_TEST_TMPDIR/certs/client.cert"
+        cp "$d/cli.key" "$BATS_TEST_TMPDIR/certs/client.key"
+        skopeo copy -q --dest-cert-dir "$BATS_TEST_TMPDIR/certs" "oci:$BATS_TEST_TMPDIR/oci:v1" \
+                "docker://127.0.0.1:$port/app:v1" >/dev/null
+        # without: the registry's certificate is not trusted
+        run_skiff 125 image pull "127.0.0.1:$port/app:v1"
+        is "$stderr" ".*(certificate|SSL|TLS).*"
+        # the CA alone: trusted, but the registry wants a client certificate
+        mkdir -p "$BATS_TEST_TMPDIR/ca-only"
+        cp "$d/ca.crt" "$BATS_TEST_TMPDIR/ca-only/"
+        run_skiff 125 image pull --cert-dir "$BATS_TEST_TMPDIR/ca-only" "127.0.0.1:$port/app:v1"
+        # both: pulled over verified TLS
+        run_skiff image pull -q --cert-dir "$BATS_TEST_TMPDIR/certs" "127.0.0.1:$port/app:v1"
+        [[ $stdout =~ ^[0-9a-f]{64}$ ]] || die "no image id: $stdout"
+        # a key without its certificate, a missing directory
+        mkdir -p "$BATS_TEST_TMPDIR/half"
+        cp "$d/cli.key" "$BATS_TEST_TMPDIR/half/client.key"
+        run_skiff 1 image pull --cert-dir "$BATS_TEST_TMPDIR/half" "127.0.0.1:$port/app:v1"
+        is "$stderr" "skiff: pull: --cert-dir $BATS_TEST_TMPDIR/half: client.key has no client.cert"
+        run_skiff 1 image pull --cert-dir "$BATS_TEST_TMPDIR/nope" "127.0.0.1:$port/app:v1"
+        is "$stderr" "skiff: pull: --cert-dir $BATS_TEST_TMPDIR/nope: No such file or directory"
+}
+
+@test "image pull --decryption-key: checked; plain images pull, an encrypted layer is refused by name" {
+        pull_setup
+        openssl genrsa -out "$BATS_TEST_TMPDIR/key.pem" 2048 >/dev/null 2>&1
+        run_skiff 1 image pull --decryption-key "$BATS_TEST_TMPDIR/nokey.pem" "127.0.0.1:$REG/app:v1"
+        is "$stderr" "skiff: pull: --decryption-key $BATS_TEST_TMPDIR/nokey.pem: No such file or directory"
+        run_skiff image pull -q --tls-verify=false --decryption-key "$BATS_TEST_TMPDIR/key.pem" "127.0.0.1:$REG/app:v1"
+        is "$stdout" "$(registry_image_id "$REG" app v1)"
+        proxy=$(registry_proxy_start "$REG" "$BATS_TEST_TMPDIR/proxy.log" --fault "encrypted:/manifests/")
+        run_skiff 125 image pull --tls-verify=false --decryption-key "$BATS_TEST_TMPDIR/key.pem" \
+                "127.0.0.1:$proxy/app:v2"
+        is "${stderr##*$'\n'}" ".*layers\[0\].mediaType: the layer is encrypted \('application/vnd.oci.image.layer.v1.tar\+gzip\+encrypted'\): skiff cannot decrypt ocicrypt layers"
+}
+
+@test "--module FILE: found as podman finds it and parsed, or one clear error" {
+        export HOME=$BATS_TEST_TMPDIR/home XDG_CONFIG_HOME=
+        mkdir -p "$HOME/.config/containers/containers.conf.modules"
+        printf '[containers]\npids_limit = 100\n' >"$HOME/.config/containers/containers.conf.modules/ok.conf"
+        run_skiff --module ok.conf ps -a -q
+        run_skiff --module "$HOME/.config/containers/containers.conf.modules/ok.conf" ps -a -q
+        run_skiff 125 --module missing.conf ps
+        is "$stderr" "skiff: --module missing.conf: not found in $HOME/.config/containers/containers.conf.modules, /etc/containers/containers.conf.modules, /usr/share/containers/containers.conf.modules"
+        run_skiff 125 --module /nonexistent/mod.conf ps
+        is "$stderr" "skiff: --module /nonexistent/mod.conf: No such file or directory"
+        printf '[containers\n' >"$BATS_TEST_TMPDIR/bad.conf"
+        run_skiff 125 --module "$BATS_TEST_TMPDIR/bad.conf" ps
+        is "$stderr" "skiff: --module $BATS_TEST_TMPDIR/bad.conf: $BATS_TEST_TMPDIR/bad.conf:1:12: .*"
 }

@@ -48,13 +48,6 @@ NOT_YET = re.compile(r"not supported yet")
 KNOWN_GAPS = {
     "network create",  # .network units: skiff has no network command yet
     "network rm",                # NetworkDeleteOnStop=
-    " --module",                 # ContainersConfModule=
-    "image pull --all-tags",     # [Image] AllTags=
-    "image pull --cert-dir",     # CertDir=
-    "image pull --decryption-key",  # DecryptionKey=
-    "image pull --policy",       # Policy=
-    "image pull --retry",        # Retry=
-    "image pull --retry-delay",  # RetryDelay=
 }
 # Flags of issue 6's list that skiff has gained since: a refusal of any of them, for whatever reason and
 # in any case (the user-args cases too), fails the test, so they cannot regress unseen.
@@ -65,6 +58,8 @@ SUPPORTED = {
     "run --health-startup-timeout", "run --health-log-destination", "run --health-max-log-count",
     "run --health-max-log-size",
     "run --device", "run --subuidname", "run --subgidname",
+    " --module", "image pull --all-tags", "image pull --cert-dir", "image pull --decryption-key",
+    "image pull --policy", "image pull --retry", "image pull --retry-delay",
 }
 GLOBAL_WITH_VALUE = ("--log-level", "--root", "--runroot", "--module", "--storage-opt", "--storage-driver",
                      "--cgroup-manager", "--events-backend", "--runtime", "--tmpdir")
