@@ -310,8 +310,10 @@ char **health_test_argv(char *const *test) {
 
 /* --- the config --- */
 
-static int parse_duration_flag(const char *flag, const char *v, bool allow_disable, uint64_t min_usec,
-                               uint64_t *ret, char **ret_error) {
+/* A Go duration; positive unless zero_ok (podman refuses 0 for intervals and timeouts: "disable" is
+ * how an interval is turned off). */
+static int parse_duration_flag(const char *flag, const char *v, bool allow_disable, bool zero_ok, uint64_t *ret,
+                               char **ret_error) {
         uint64_t u;
 
         if (!v)
@@ -320,14 +322,9 @@ static int parse_duration_flag(const char *flag, const char *v, bool allow_disab
                 *ret = 0;
                 return 0;
         }
-        if (health_duration_parse(v, &u) < 0)
-                return plan_errorf(ret_error, -EINVAL, "--%s %s: expected a duration (e.g. 30s, 1m30s, 500ms)%s",
-                                   flag, v, allow_disable ? " or disable" : "");
-        if (u < min_usec && !(allow_disable && u == 0)) {
-                char b[32];
-                return plan_errorf(ret_error, -EINVAL, "--%s %s: must be at least %s", flag, v,
-                                   health_duration_format(min_usec, b, sizeof(b)));
-        }
+        if (health_duration_parse(v, &u) < 0 || (u == 0 && !zero_ok))
+                return plan_errorf(ret_error, -EINVAL, "--%s %s: expected a duration%s (e.g. 30s, 1m30s, 500ms)%s",
+                                   flag, v, zero_ok ? "" : " above 0", allow_disable ? " or disable" : "");
         *ret = u;
         return 0;
 }
@@ -342,7 +339,7 @@ static int parse_uint_flag(const char *flag, const char *v, unsigned min, unsign
         n = strtoul(v, &end, 10);
         if (!*v || *end || errno || v[0] == '-' || n > UINT_MAX || n < min)
                 return plan_errorf(ret_error, -EINVAL, "--%s %s: expected a number%s", flag, v,
-                                   min > 0 ? " greater than 0" : "");
+                                   min > 0 ? " of 1 or more" : "");
         *ret = (unsigned) n;
         return 0;
 }
@@ -355,7 +352,7 @@ int health_config_build(const HealthOptions *o, const ImageHealthcheck *image, H
                         char **ret_error) {
         _cleanup_(health_config_freep) HealthConfig *c = NULL;
         _cleanup_strv_free_ char **test = NULL;
-        bool from_image = false;
+        bool from_image = false, no_check;
         int r;
 
         *ret = NULL;
@@ -365,7 +362,11 @@ int health_config_build(const HealthOptions *o, const ImageHealthcheck *image, H
                         return r;
                 if (r < 0)
                         return plan_errorf(ret_error, -EINVAL,
-                                           "--health-cmd %s: expected a command, a JSON array or none", o->cmd);
+                                           o->cmd[strspn(o->cmd, " \t\n")] == '['
+                                                   ? "--health-cmd %s: a JSON array must be strings naming a command "
+                                                     "(\"CMD\", ARG..., or \"CMD-SHELL\", STRING, or ARG...)"
+                                                   : "--health-cmd '%s': expected a command, a JSON array or none",
+                                           o->cmd);
         } else if (image && image->test && image->test[0] && !word_is(image->test[0], "NONE")) {
                 if (!(streq(image->test[0], "CMD") || streq(image->test[0], "CMD-SHELL")) || !image->test[1])
                         return plan_errorf(ret_error, -EINVAL,
@@ -375,13 +376,12 @@ int health_config_build(const HealthOptions *o, const ImageHealthcheck *image, H
                         return -ENOMEM;
                 from_image = true;
         }
-        if (o->disabled || !test) {
-                if (o->startup_cmd && !o->disabled)
-                        return plan_errorf(ret_error, -EINVAL,
-                                           "--health-startup-cmd: needs a health check (--health-cmd or the image's "
-                                           "HEALTHCHECK)");
-                return 0;
-        }
+        if ((o->disabled || !test) && o->startup_cmd && !o->disabled)
+                return plan_errorf(ret_error, -EINVAL,
+                                   "--health-startup-cmd: needs a health check (--health-cmd or the image's "
+                                   "HEALTHCHECK)");
+        /* Without a check the other flags do nothing, but a bad value is still an error. */
+        no_check = o->disabled || !test;
 
         c = calloc(1, sizeof(*c));
         if (!c)
@@ -404,12 +404,11 @@ int health_config_build(const HealthOptions *o, const ImageHealthcheck *image, H
                 if (image->retries > 0)
                         c->retries = (unsigned) image->retries;
         }
-        r = parse_duration_flag("health-interval", o->interval, true, USEC_PER_SEC, &c->interval_usec, ret_error);
+        r = parse_duration_flag("health-interval", o->interval, true, false, &c->interval_usec, ret_error);
         if (r >= 0)
-                r = parse_duration_flag("health-timeout", o->timeout, false, USEC_PER_SEC, &c->timeout_usec,
-                                        ret_error);
+                r = parse_duration_flag("health-timeout", o->timeout, false, false, &c->timeout_usec, ret_error);
         if (r >= 0)
-                r = parse_duration_flag("health-start-period", o->start_period, false, 0, &c->start_period_usec,
+                r = parse_duration_flag("health-start-period", o->start_period, false, true, &c->start_period_usec,
                                         ret_error);
         if (r >= 0)
                 r = parse_uint_flag("health-retries", o->retries, 1, &c->retries, ret_error);
@@ -428,10 +427,10 @@ int health_config_build(const HealthOptions *o, const ImageHealthcheck *image, H
                                         o->startup_cmd);
         }
         if (r >= 0)
-                r = parse_duration_flag("health-startup-interval", o->startup_interval, true, USEC_PER_SEC,
+                r = parse_duration_flag("health-startup-interval", o->startup_interval, true, false,
                                         &c->startup_interval_usec, ret_error);
         if (r >= 0)
-                r = parse_duration_flag("health-startup-timeout", o->startup_timeout, false, USEC_PER_SEC,
+                r = parse_duration_flag("health-startup-timeout", o->startup_timeout, false, false,
                                         &c->startup_timeout_usec, ret_error);
         if (r >= 0)
                 r = parse_uint_flag("health-startup-retries", o->startup_retries, 0, &c->startup_retries, ret_error);
@@ -465,6 +464,8 @@ int health_config_build(const HealthOptions *o, const ImageHealthcheck *image, H
                 if (!c->log_destination)
                         return -ENOMEM;
         }
+        if (no_check)
+                return 0; /* c is freed */
         *ret = TAKE_PTR(c);
         return 0;
 }
@@ -950,8 +951,17 @@ struct HealthMonitor {
         bool in_startup;
         unsigned startup_passes, startup_failures;
         bool notify_healthy, notified;
+        int status_sent; /* --sdnotify=healthy: the HealthStatus last sent as STATUS=, -1 none */
         bool restart_requested;
 };
+
+/* --sdnotify=healthy: the unit's StatusText follows the health status (starting, healthy, unhealthy). */
+static void send_status(HealthMonitor *m, HealthStatus s) {
+        if (!m->notify_healthy || m->status_sent == (int) s || !getenv("NOTIFY_SOCKET") || dlopen_libsystemd(NULL) < 0)
+                return;
+        m->status_sent = (int) s;
+        (void) sd_notifyf(/* unset_environment= */ false, "STATUS=%s", health_status_to_string(s));
+}
 
 int health_monitor_new(ContainerStore *store, const char *id, const HealthConfig *config, bool sdnotify_healthy,
                        HealthMonitor **ret) {
@@ -966,6 +976,7 @@ int health_monitor_new(ContainerStore *store, const char *id, const HealthConfig
         memcpy(m->id, id, CONTAINER_ID_LEN + 1);
         m->config = config;
         m->notify_healthy = sdnotify_healthy;
+        m->status_sent = -1;
         m->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         if (m->timer_fd < 0) {
                 int r = -errno;
@@ -1018,11 +1029,13 @@ void health_monitor_started(HealthMonitor *m, const ContainerPlan *plan, pid_t p
         m->startup_passes = m->startup_failures = 0;
         m->restart_requested = false;
         (void) health_state_reset(m->store, m->id);
-        /* The first check one interval after the start (as docker and podman) */
+        send_status(m, HEALTH_STARTING);
+        /* The first check right after the start (podman: "executed as soon as a container is
+         * started"), then one every interval. */
         if (m->in_startup)
-                arm(m, m->config->startup_interval_usec, m->config->startup_interval_usec);
+                arm(m, 1, m->config->startup_interval_usec);
         else
-                arm(m, m->config->interval_usec, m->config->interval_usec);
+                arm(m, 1, m->config->interval_usec);
 }
 
 void health_monitor_stopped(HealthMonitor *m) {
@@ -1083,6 +1096,13 @@ bool health_monitor_on_reaped(HealthMonitor *m, pid_t pid, int wstatus, HealthAc
                         }
                 }
                 return true;
+        }
+        if (m->notify_healthy) {
+                /* the recorded status (a manual `healthcheck run` may have changed it too) */
+                HealthState st = {};
+                if (health_state_load(m->store, m->id, &st) >= 0)
+                        send_status(m, st.status);
+                health_state_done(&st);
         }
         if (result == HEALTH_RESULT_PASSED && m->notify_healthy && !m->notified) {
                 m->notified = true;

@@ -1115,8 +1115,8 @@ static int plan_health(const RunOptions *opts, const ImageInfo *image, Container
                 return r;
         if (!p->health && p->sdnotify && streq(p->sdnotify, "healthy"))
                 return plan_errorf(ret_error, -EINVAL,
-                                   "--sdnotify healthy: the container has no health check (--health-cmd or the "
-                                   "image's HEALTHCHECK)");
+                                   "--sdnotify=healthy needs a health check (--health-cmd) and the container "
+                                   "has none (nor from the image's HEALTHCHECK)");
         return 0;
 }
 

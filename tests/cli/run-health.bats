@@ -71,37 +71,49 @@ health() {
 @test "bad health values are refused naming the flag, and create nothing" {
         run_skiff 125 run -d --name bad1 --health-cmd true --health-interval 5x "$CTR_IMAGE" sleep 9
         is "$stderr" ".*--health-interval 5x: expected a duration.*"
-        run_skiff 125 run -d --name bad1 --health-cmd true --health-interval 500ms "$CTR_IMAGE" sleep 9
-        is "$stderr" ".*--health-interval 500ms: must be at least 1s.*"
+        run_skiff 125 run -d --name bad1 --health-cmd true --health-interval 0 "$CTR_IMAGE" sleep 9
+        is "$stderr" ".*--health-interval 0: expected a duration above 0 .*or disable"
+        run_skiff 125 run -d --name bad1 --health-cmd true --health-timeout 5 "$CTR_IMAGE" sleep 9
+        is "$stderr" ".*--health-timeout 5: expected a duration above 0 .*"
         run_skiff 125 run -d --name bad1 --health-cmd true --health-retries 0 "$CTR_IMAGE" sleep 9
-        is "$stderr" ".*--health-retries 0: expected a number greater than 0.*"
+        is "$stderr" ".*--health-retries 0: expected a number of 1 or more"
         run_skiff 125 run -d --name bad1 --health-cmd true --health-on-failure explode "$CTR_IMAGE" sleep 9
         is "$stderr" ".*--health-on-failure explode: expected none, kill, restart or stop.*"
         run_skiff 125 run -d --name bad1 --health-cmd '["CMD"' "$CTR_IMAGE" sleep 9
-        is "$stderr" ".*--health-cmd .*: expected a command, a JSON array or none.*"
+        is "$stderr" '.*--health-cmd \["CMD": a JSON array must be strings naming a command.*'
+        run_skiff 125 run -d --name bad1 --health-cmd '["CMD-SHELL"]' "$CTR_IMAGE" sleep 9
+        is "$stderr" '.*--health-cmd \["CMD-SHELL"\]: a JSON array must be strings naming a command.*'
+        run_skiff 125 run -d --name bad1 --health-cmd '' "$CTR_IMAGE" sleep 9
+        is "$stderr" ".*--health-cmd '': expected a command, a JSON array or none"
         run_skiff 125 run -d --name bad1 --health-startup-cmd true "$CTR_IMAGE" sleep 9
         is "$stderr" ".*--health-startup-cmd: needs a health check.*"
         run_skiff 125 run -d --name bad1 --health-cmd true --health-log-destination /nonexistent/dir \
                 "$CTR_IMAGE" sleep 9
         is "$stderr" ".*--health-log-destination /nonexistent/dir: not an existing directory.*"
         run_skiff 125 run -d --name bad1 --sdnotify healthy "$CTR_IMAGE" sleep 9
-        is "$stderr" ".*--sdnotify healthy: the container has no health check.*"
+        is "$stderr" ".*--sdnotify=healthy needs a health check \(--health-cmd\) and the container has none \(nor from the image's HEALTHCHECK\)"
+        run_skiff 125 run -d --name bad1 --sdnotify healthy --health-cmd none "$CTR_IMAGE" sleep 9
+        is "$stderr" ".*--sdnotify=healthy needs a health check.*"
         run_skiff ps -a --format json
         is "$(tr -d ' \n' <<<"$stdout")" "\[\]" "no container was created"
 }
 
-@test "a passing check: starting, then healthy in inspect (podman's State.Health) and ps" {
-        run_ctr run -d --name hok --health-cmd 'echo checked; true' --health-interval 1s "$CTR_IMAGE" sleep 300
+@test "a check right at the start: starting, then healthy in inspect (podman's State.Health) and ps" {
+        run_ctr run -d --name hok --health-cmd 'echo checked; test -e /tmp/ok' --health-interval 1s \
+                "$CTR_IMAGE" sleep 300
+        # the first check runs at once (podman), fails, and counts: 1 of 3
+        wait_for 10 hok '{{.State.Health.FailingStreak}}' 1
         is "$(health hok)" "starting"
         run_skiff ps
         [[ $stdout == *"(starting)"* ]] || die "ps does not show (starting): $stdout"
+        "$SKIFF" exec hok touch /tmp/ok
         wait_for 20 hok '{{.State.Health.Status}}' healthy
         run_skiff ps
         [[ $stdout == *"(healthy)"*hok* ]] || die "ps does not show (healthy): $stdout"
         run_skiff inspect hok --format '{{.State.Health.FailingStreak}} {{json .State.Health.Log}}'
-        is "$stdout" '0 \[\{"Start":"[0-9T:.-]+Z","End":"[0-9T:.-]+Z","ExitCode":0,"Output":"checked"\}.*'
+        is "$stdout" '0 \[\{"Start":"[0-9T:.-]+Z","End":"[0-9T:.-]+Z","ExitCode":1,"Output":"checked"\}.*"ExitCode":0,"Output":"checked"\}\]'
         run_skiff inspect hok --format '{{json .Config.Healthcheck}}'
-        is "$stdout" '\{"Test":\["CMD-SHELL","echo checked; true"\],"Interval":1000000000,"Timeout":30000000000,"StartPeriod":0,"Retries":3\}'
+        is "$stdout" '\{"Test":\["CMD-SHELL","echo checked; test -e /tmp/ok"\],"Interval":1000000000,"Timeout":30000000000,"StartPeriod":0,"Retries":3\}'
         run_skiff healthcheck run hok
         is "$stdout" ""
 }
@@ -249,6 +261,8 @@ with open(sys.argv[2], "a", buffering=1) as out:
         grep -q "MAINPID=$monitor READY=1" "$BATS_TEST_TMPDIR/notify.log" ||
                 die "no READY=1 after healthy: $(cat "$BATS_TEST_TMPDIR/notify.log")"
         is "$(grep -c READY=1 "$BATS_TEST_TMPDIR/notify.log")" 1 "READY=1 once"
+        # the unit's StatusText follows the status: starting, then healthy
+        is "$(grep -o 'STATUS=[a-z]*' "$BATS_TEST_TMPDIR/notify.log" | tr '\n' ' ')" "STATUS=starting STATUS=healthy "
 }
 
 # --- --device, --subuidname/--subgidname (issue 6, point 2) ---

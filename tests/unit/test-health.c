@@ -156,10 +156,12 @@ static void test_build(void **state) {
 
         o = (HealthOptions){.cmd = (char *) "true", .interval = (char *) "5x"};
         check_build_err(&o, "--health-interval 5x: expected a duration");
-        o = (HealthOptions){.cmd = (char *) "true", .timeout = (char *) "100ms"};
-        check_build_err(&o, "--health-timeout 100ms: must be at least 1s");
+        o = (HealthOptions){.cmd = (char *) "true", .timeout = (char *) "0s"};
+        check_build_err(&o, "--health-timeout 0s: expected a duration above 0");
+        o = (HealthOptions){.cmd = (char *) "true", .interval = (char *) "0"};
+        check_build_err(&o, "--health-interval 0: expected a duration above 0");
         o = (HealthOptions){.cmd = (char *) "true", .retries = (char *) "0"};
-        check_build_err(&o, "--health-retries 0: expected a number greater than 0");
+        check_build_err(&o, "--health-retries 0: expected a number of 1 or more");
         o = (HealthOptions){.cmd = (char *) "true", .max_log_count = (char *) "-1"};
         check_build_err(&o, "--health-max-log-count -1: expected a number");
         o = (HealthOptions){.cmd = (char *) "true", .on_failure = (char *) "boom"};
@@ -171,7 +173,17 @@ static void test_build(void **state) {
         o = (HealthOptions){.cmd = (char *) "true", .log_destination = (char *) "relative"};
         check_build_err(&o, "--health-log-destination relative");
         o = (HealthOptions){.cmd = (char *) "[\"CMD\""};
-        check_build_err(&o, "--health-cmd [\"CMD\": expected");
+        check_build_err(&o, "--health-cmd [\"CMD\": a JSON array must be strings naming a command");
+        o = (HealthOptions){.cmd = (char *) "   "};
+        check_build_err(&o, "--health-cmd '   ': expected a command, a JSON array or none");
+        o = (HealthOptions){.cmd = (char *) "true", .interval = (char *) "500ms", .timeout = (char *) "300ms"};
+        {
+                _cleanup_(health_config_freep) HealthConfig *sub = NULL;
+                char *e2 = NULL;
+                assert_int_equal(health_config_build(&o, NULL, &sub, &e2), 0); /* below 1s, as podman */
+                assert_int_equal(sub->interval_usec, 500000);
+                assert_int_equal(sub->timeout_usec, 300000);
+        }
 }
 
 static HealthLogEntry entry(int code, const char *out) {
