@@ -284,7 +284,7 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
         bool quiet = false, have_creds = false, all_tags = false, retries_set = false, delay_set = false;
         _cleanup_(registry_certs_freep) RegistryCerts *certs = NULL;
         _cleanup_strv_free_ char **images = NULL;
-        const char *policy = "always", *cert_dir = NULL;
+        const char *policy = "always", *cert_dir = NULL, *decryption_key = NULL;
         unsigned retries = 0;
         uint64_t retry_delay_usec = 0;
         int tls_verify = -1, c, r, ret = 0;
@@ -392,18 +392,9 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
                 case ARG_CERT_DIR:
                         cert_dir = optarg;
                         break;
-                case ARG_DECRYPTION_KEY: {
-                        /* KEY[:PASSPHRASE]: the key must exist; it is needed only by encrypted layers,
-                         * which the manifest check refuses by name (no ocicrypt here). */
-                        _cleanup_free_ char *key = strndup(optarg, strcspn(optarg, ":"));
-                        if (!key)
-                                return log_oom(), 125;
-                        if (access(key, R_OK) < 0) {
-                                log_error_errno(-errno, "pull: --decryption-key %s: %m", key);
-                                return 1;
-                        }
+                case ARG_DECRYPTION_KEY:
+                        decryption_key = optarg; /* checked after the options */
                         break;
-                }
                 default:
                         fputs("See 'skiff pull --help'.\n", stderr);
                         return 1;
@@ -426,6 +417,17 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
                         return 1;
                 }
                 have_creds = true;
+        }
+        if (decryption_key) {
+                /* KEY[:PASSPHRASE]: the key must exist; it is needed only by encrypted layers, which the
+                 * manifest check refuses by name (no ocicrypt here). */
+                _cleanup_free_ char *key = strndup(decryption_key, strcspn(decryption_key, ":"));
+                if (!key)
+                        return log_oom(), 125;
+                if (access(key, R_OK) < 0) {
+                        log_error_errno(-errno, "pull: --decryption-key %s: %m", key);
+                        return 1;
+                }
         }
         if (all_tags && argc - optind != 1) {
                 log_error("pull: --all-tags takes exactly one image name");
