@@ -38,6 +38,7 @@
 #include "common/rm-rf.h"
 #include "common/strv.h"
 #include "runtime/apply-internal.h"
+#include "runtime/cgroup-devices.h"
 #include "runtime/spawn.h"
 
 static inline void spawn_bpf_freep(SeccompBpf **b) {
@@ -1240,6 +1241,18 @@ static int spawn_prepare(SpawnJob *j, const ContainerPlan *plan, const SpawnStdi
                         }
                 }
                 r = cgroup_plan_add_device_rules(j->sys, j->cp, name, plan->privileged);
+                if (r >= 0 && plan->n_devices > 0) {
+                        /* --device: the nodes' own rules */
+                        CgroupDeviceRule *dr = calloc(plan->n_devices, sizeof(*dr));
+                        if (!dr)
+                                r = -ENOMEM;
+                        for (size_t i = 0; dr && i < plan->n_devices; i++)
+                                dr[i] = (CgroupDeviceRule){plan->devices[i].type, (int) plan->devices[i].major,
+                                                           (int) plan->devices[i].minor, plan->devices[i].access};
+                        if (dr)
+                                r = cgroup_plan_allow_devices(j->sys, j->cp, name, plan->privileged, dr, plan->n_devices);
+                        free(dr);
+                }
                 if (r < 0) {
                         set_error(ret_error, r, "plan the container's device rules: %s", strerror(-r));
                         goto fail;

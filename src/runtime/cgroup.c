@@ -649,6 +649,7 @@ CgroupPlan *cgroup_plan_free(CgroupPlan *p) {
         free(p->writes);
         free(p->warning);
         free(p->device_filter_path);
+        free(p->extra_device_rules);
         strv_free(p->parent_paths);
         free(p);
         return NULL;
@@ -1050,6 +1051,40 @@ int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const c
         return k;
 }
 
+int cgroup_plan_allow_devices(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged,
+                              const CgroupDeviceRule *rules, size_t n) {
+        const CgroupHierarchy *dev = NULL;
+        _cleanup_free_ char *path = NULL;
+        int k = 0;
+
+        if (n == 0 || privileged || strv_length(p->paths) == 0)
+                return 0;
+        if (sys->layout == CGROUP_LAYOUT_V2) {
+                CgroupDeviceRule *a = reallocarray(p->extra_device_rules, p->n_extra_device_rules + n, sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                memcpy(a + p->n_extra_device_rules, rules, n * sizeof(*a));
+                p->extra_device_rules = a;
+                p->n_extra_device_rules += n;
+                return 0;
+        }
+        for (size_t i = 0; i < sys->n_hier; i++)
+                if (!sys->hier[i].v2 && strv_contains(sys->hier[i].controllers, "devices"))
+                        dev = &sys->hier[i];
+        if (!dev)
+                return 0;
+        path = join_path(dev, name);
+        if (!path)
+                return -ENOMEM;
+        for (size_t i = 0; k >= 0 && i < n; i++) {
+                char line[64];
+                k = cgroup_device_rule_format(&rules[i], line, sizeof(line));
+                if (k >= 0)
+                        k = add_write(p, path, "devices.allow", "%s", line);
+        }
+        return k;
+}
+
 /* ---- apply ---- */
 
 static int write_at(int root_fd, const char *dir, const char *file, const char *value) {
@@ -1134,7 +1169,8 @@ int cgroup_plan_create(int root_fd, const CgroupPlan *plan, char **ret_error) {
                 }
         }
         if (plan->device_filter_path) {
-                r = cgroup_devices_bpf_attach(root_fd, plan->device_filter_path, ret_error);
+                r = cgroup_devices_bpf_attach_with(root_fd, plan->device_filter_path, plan->extra_device_rules,
+                                                   plan->n_extra_device_rules, ret_error);
                 if (r < 0)
                         goto undo;
         }

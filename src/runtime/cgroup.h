@@ -136,6 +136,8 @@ typedef struct CgroupPlan {
                                    * limits ignored" (the CLI prints it, as podman warns); may be NULL */
         char *device_filter_path; /* v2: attach the device rules' BPF program here (one of paths);
                                    * set by cgroup_plan_add_device_rules(), else NULL */
+        struct CgroupDeviceRule *extra_device_rules; /* v2: allowed besides the defaults (--device) */
+        size_t n_extra_device_rules;
         char **parent_paths;      /* cgroup_plan_build_in(): the shared parent in each hierarchy used
                                    * (created when missing, never removed by the container's cleanup);
                                    * else NULL */
@@ -171,6 +173,11 @@ CgroupPlan *cgroup_plan_free(CgroupPlan *p);
  * For a plan of cgroup_plan_build_in(), name is "PARENT/NAME" (the devices parent joins parent_paths).
  * Returns 0 or -ENOMEM. */
 int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged);
+
+/* After cgroup_plan_add_device_rules(): also allow rules (--device): devices.allow lines on v1, part of
+ * the filter on v2. Nothing without cgroups or when privileged. Returns 0 or -ENOMEM. */
+int cgroup_plan_allow_devices(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged,
+                              const struct CgroupDeviceRule *rules, size_t n);
 
 /* Creates the parent_paths that do not exist yet, every directory of plan (mode 0755; an existing one is an error: -EEXIST) and does the
  * writes (a failing optional write is ignored). With monitor_paths (CGROUPS_SPLIT) it first moves the

@@ -26,6 +26,7 @@
 #include "common/strv.h"
 #include "runtime/container-plan.h"
 #include "runtime/spawn.h"
+#include "runtime/health.h"
 
 #define MAX_CONTAINERS_DEFAULT 4
 
@@ -44,7 +45,7 @@ struct MonitorLoop {
 };
 
 /* epoll data: which fd of which container. */
-enum { EV_SIGNAL = 1, EV_TIMER, EV_STDIN, EV_OUT, EV_ERR };
+enum { EV_SIGNAL = 1, EV_TIMER, EV_STDIN, EV_OUT, EV_ERR, EV_HEALTH };
 #define EV_TAG(kind, idx) (((uint64_t) (idx) << 8) | (kind))
 
 static uint64_t now_usec(void) {
@@ -254,6 +255,7 @@ static MonitoredContainer *mctr_free(MonitoredContainer *c) {
         if (c->pidfd >= 0)
                 close(c->pidfd);
         ctr_log_free(c->log);
+        health_monitor_free(c->health);
         container_plan_free(c->plan);
         container_config_free(c->config);
         strv_free(c->cgroup_paths);
@@ -320,6 +322,42 @@ static int watch_fd(MonitoredContainer *c, int fd, int kind) {
         return epoll_ctl(c->loop->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+/* The plan's health check gets its timer in the loop at the first start (health.h). */
+static int mctr_health_setup(MonitoredContainer *c) {
+        int r;
+
+        if (c->health || !c->plan->health)
+                return 0;
+        r = health_monitor_new(c->loop->store, c->config->id, c->plan->health,
+                               c->plan->sdnotify && streq(c->plan->sdnotify, "healthy"), &c->health);
+        if (r < 0)
+                return r;
+        return watch_fd(c, health_monitor_fd(c->health), EV_HEALTH);
+}
+
+/* A reaped child that is not a container may be a health check's: do what its result asks. */
+static void mctr_health_reaped(MonitorLoop *l, pid_t pid, int status) {
+        for (size_t i = 0; i < l->n_ctrs; i++) {
+                MonitoredContainer *c = l->ctrs[i];
+                HealthAction a;
+
+                if (!c->health || !health_monitor_on_reaped(c->health, pid, status, &a))
+                        continue;
+                if (c->state != MCTR_RUNNING || c->pid <= 0)
+                        return;
+                if (a == HEALTH_ACTION_KILL)
+                        (void) kill(c->pid, SIGKILL);
+                else if (a == HEALTH_ACTION_STOP)
+                        (void) mctr_stop(c, -1);
+                else if (a == HEALTH_ACTION_RESTART) {
+                        /* a stop that is not the user's: the exit handling restarts it */
+                        (void) mctr_stop(c, -1);
+                        c->stop_requested = false;
+                }
+                return;
+        }
+}
+
 int mctr_start(MonitoredContainer *c, char **ret_error, int *ret_exit_class) {
         MonitorLoop *l = c->loop;
         _cleanup_free_ char *log_path = NULL;
@@ -334,6 +372,9 @@ int mctr_start(MonitoredContainer *c, char **ret_error, int *ret_exit_class) {
                 if (r < 0)
                         return r;
         }
+        r = mctr_health_setup(c);
+        if (r < 0)
+                return r;
         if (!c->log) {
                 log_path = container_log_path(l->store, c->config);
                 if (c->config->log_driver == LOG_DRIVER_K8S_FILE && !log_path)
@@ -396,6 +437,8 @@ int mctr_start(MonitoredContainer *c, char **ret_error, int *ret_exit_class) {
 
         (void) watch_fd(c, c->out_fd, EV_OUT);
         (void) watch_fd(c, c->err_fd, EV_ERR);
+        if (c->health)
+                health_monitor_started(c->health, c->plan, c->pid);
 
         StartedInfo info = {.c = c,
                             .res = &(SpawnResult){.pid = c->pid, .cgroup_paths = c->cgroup_paths},
@@ -491,6 +534,8 @@ int mctr_handle_exit(MonitoredContainer *c, int wstatus) {
                        : WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus)
                                               : 255;
         c->pid = 0;
+        if (c->health)
+                health_monitor_stopped(c->health);
         /* What the container wrote before it died is still in the pipes: take it all, then the
          * unterminated rest of each stream becomes a P record. */
         if (c->out_fd >= 0)
@@ -515,6 +560,8 @@ int mctr_handle_exit(MonitoredContainer *c, int wstatus) {
 
         restart = restart_policy_should_restart(c->config->restart, c->config->restart_max, c->restart_count,
                                                 c->exit_code, c->stop_requested);
+        if (health_monitor_take_restart(c->health))
+                restart = true; /* --health-on-failure=restart, --health-startup-retries */
         if (restart) {
                 /* The record may carry a stop request that raced with the exit. */
                 ContainerState st = {};
@@ -598,6 +645,8 @@ static void handle_signal(MonitorLoop *l, const struct signalfd_siginfo *si) {
                         c = find_by_pid(l, pid);
                         if (c)
                                 (void) mctr_handle_exit(c, status);
+                        else
+                                mctr_health_reaped(l, pid, status);
                 }
                 return;
         }
@@ -675,6 +724,10 @@ int monitor_loop_run(MonitorLoop *l) {
                         }
                         case EV_STDIN:
                                 copy_stdin(l);
+                                break;
+                        case EV_HEALTH:
+                                if (idx < l->n_ctrs && l->ctrs[idx]->health)
+                                        health_monitor_on_timer(l->ctrs[idx]->health);
                                 break;
                         case EV_OUT:
                         case EV_ERR:

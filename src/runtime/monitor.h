@@ -77,6 +77,7 @@ typedef struct MonitoredContainer {
         bool stop_requested;
         /* Attached mode: where output is copied besides the log (-EBADF: nowhere). Borrowed fds. */
         int tee_out_fd, tee_err_fd;
+        struct HealthMonitor *health; /* owned; the plan's health check (health.h), NULL: none */
 } MonitoredContainer;
 
 /* What the launcher learns from monitor_launch(). */

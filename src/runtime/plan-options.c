@@ -77,6 +77,10 @@ void run_options_done(RunOptions *o) {
                 free(**s);
         FOREACH_ARRAY(v, vecs, ELEMENTSOF(vecs))
                 strv_free(**v);
+        health_options_done(&o->health);
+        strv_free(o->devices);
+        free(o->subuidname);
+        free(o->subgidname);
         *o = (RunOptions){};
 }
 
@@ -96,5 +100,6 @@ void image_info_done(ImageInfo *i) {
         strv_free(i->volumes);
         strv_free(i->layer_dirs);
         free(i->rootfs);
+        strv_free(i->health_test);
         *i = (ImageInfo){};
 }
