@@ -616,7 +616,7 @@ int verb_kube_generate(SkiffContext *ctx, int argc, char *argv[]) {
 
         for (int i = optind; i < argc; i++) {
                 char id[POD_ID_LEN + 1];
-                json_object *plan;
+                json_object *plan = NULL;
 
                 r = pod_lookup(pods, argv[i], id);
                 if (r >= 0) {

@@ -308,7 +308,7 @@ static int helper_send(Sup *s, const char *req, const int *fds, size_t n_fds, ch
 
                 mh.msg_control = &control;
                 mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-                c = CMSG_FIRSTHDR(&mh);
+                c = &control.h; /* CMSG_FIRSTHDR(&mh), without the NULL case gcc -O3 warns about */
                 c->cmsg_level = SOL_SOCKET;
                 c->cmsg_type = SCM_RIGHTS;
                 c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
