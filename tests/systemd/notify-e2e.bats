@@ -1,0 +1,291 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+#
+# Issue 7, supervision under systemd, end to end: units run by a real standalone `systemd --user`
+# (user-manager.bash) as the unprivileged test user, rootless. What systemd itself sees is checked, not
+# what skiff says about itself:
+#   - a unit for a 2-container pod (a quadlet `.kube` turned into a unit by skiff-generator, and a
+#     `generate systemd --new` unit) is `active` only once both containers run: `systemctl start` (which
+#     returns when the job is done, i.e. at READY=1) is followed at once by a look at the pod, and every
+#     container's start time is before the unit's ActiveEnterTimestamp;
+#   - the unit's MainPID is the pod's supervisor and its StatusText counts the running containers;
+#   - `systemctl stop` ends the pod within its grace period: no container process, no pod record, no
+#     process in the unit's cgroup is left;
+#   - a `.container` unit whose container crashes fails with the container's exit code (Result=exit-code,
+#     status=N in the manager's log), and `Restart=on-failure` (a drop-in with RestartSec=1) brings it back.
+
+load user-manager
+
+E2E_IMAGE=localhost/busybox:notify
+
+setup() {
+        user_manager_require
+        local gen=${SKIFF_GENERATOR:-${SKIFF_BUILDDIR:+$SKIFF_BUILDDIR/src/systemd-generator/skiff-generator}}
+        [[ -n $gen && -x $gen ]] || skip "needs skiff-generator: not built${gen:+ at $gen}"
+        [[ -n ${SKIFF:-} && -x $SKIFF ]] || skip "SKIFF is not set to the skiff binary"
+        "$SKIFF" kube play --help 2>&1 | grep -q -- --service-container ||
+                skip "this skiff has no kube play --service-container"
+        # The generator writes this skiff into ExecStart= (its run-time override of the install path).
+        export SKIFF_GENERATOR_BINARY=$SKIFF
+        user_manager_setup
+        Q=$UM_CONFIG_HOME/containers/systemd
+        U=$UM_CONFIG_HOME/systemd/user
+}
+
+teardown() {
+        if [[ -n ${UM_ROOT:-} ]]; then
+                if [[ -n $UM_PID ]]; then
+                        user_systemctl stop pod2.service pod-ntfy2.service crash.service >/dev/null 2>&1 || true
+                fi
+                if [[ -z $BATS_TEST_COMPLETED ]]; then
+                        echo "# manager and unit output ($UM_LOG):" >&2
+                        sed 's/^/#   /' "$UM_LOG" >&2 || true
+                fi
+                user_exec "$SKIFF" pod rm -f --ignore ntfy2 >/dev/null 2>&1 || true
+                user_exec "$SKIFF" rm -f --ignore ntfy-crash >/dev/null 2>&1 || true
+                user_manager_stop
+        fi
+}
+
+skiff_as_user() {
+        user_exec "$SKIFF" "$@"
+}
+
+show() {
+        user_systemctl show -P "$2" "$1"
+}
+
+load_image() {
+        "$BATS_TEST_DIRNAME/make-image.sh" "$UM_ROOT/busybox.tar" "$E2E_IMAGE"
+        chown "$UM_UID:$UM_GID" "$UM_ROOT/busybox.tar"
+        run skiff_as_user image load -i "$UM_ROOT/busybox.tar"
+        echo "$output"
+        [[ $status == 0 ]]
+}
+
+# as_user_file PATH CONTENT: a file owned by the test user.
+as_user_file() {
+        mkdir -p "$(dirname "$1")"
+        printf '%s\n' "$2" >"$1"
+        chown -R "$UM_UID:$UM_GID" "$UM_HOME"
+}
+
+# The 2-container pod. "slow" sleeps before it execs its long-running command, so a READY=1 sent when
+# the processes were merely forked would still be told apart from one sent once both run (both
+# containers are `running` either way: the check is on startedAt against ActiveEnterTimestamp, and on
+# state right after `systemctl start` returns). "stubborn" ignores SIGTERM (PID 1 of its namespace,
+# sleep has no handler), so stop needs the grace period's SIGKILL: the stop must still end within
+# terminationGracePeriodSeconds plus a margin, long before TimeoutStopSec.
+pod_yaml() {
+        cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+spec:
+  terminationGracePeriodSeconds: 3
+  containers:
+  - name: web
+    image: $E2E_IMAGE
+    imagePullPolicy: Never
+    command: [sh, -c, 'mkdir -p /www && echo up > /www/index.html && exec httpd -f -p 8089 -h /www']
+  - name: stubborn
+    image: $E2E_IMAGE
+    imagePullPolicy: Never
+    command: [sleep, '100000']
+EOF
+}
+
+# pod_json POD: `skiff pod inspect POD` as the user (a JSON array of one pod).
+pod_json() {
+        skiff_as_user pod inspect "$1"
+}
+
+# check_up_at_active UNIT POD: the unit is active, both containers run, each started before the unit
+# became active, the unit's main process is the pod's supervisor and its status counts the containers.
+# Sets SUP (the supervisor's pid) and CPIDS (the containers' pids).
+check_up_at_active() {
+        local unit=$1 pod=$2 json active main status
+        # No wait: `systemctl start` returned, so the start job is done.
+        json=$(pod_json "$pod")
+        active=$(user_systemctl show --timestamp=us+utc -P ActiveEnterTimestamp "$unit")
+        main=$(show "$unit" MainPID)
+        status=$(show "$unit" StatusText)
+        echo "ActiveEnterTimestamp '$active', MainPID $main, StatusText '$status'"
+        [[ $(show "$unit" ActiveState) == active ]]
+        local out
+        out=$(POD_JSON=$json python3 - "$active" <<'EOF'
+import json, os, sys, datetime
+active = sys.argv[1]                      # "Mon 2026-11-23 16:20:01.123456 UTC"
+parts = active.split()
+t_active = datetime.datetime.strptime(parts[1] + " " + parts[2], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=datetime.timezone.utc)
+p = json.loads(os.environ["POD_JSON"])[0]
+st = p["state"]
+print("status", st["status"])
+print("supervisor", st["supervisorPid"])
+bad = 0
+for c in st["containers"]:
+    s = c.get("startedAt") or ""
+    # RFC 3339 with nanoseconds: keep microseconds for datetime
+    base, frac = (s[:-1].split(".") + ["0"])[:2] if s.endswith("Z") else (s, "0")
+    t = datetime.datetime.strptime(base, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc) + datetime.timedelta(microseconds=int((frac + "000000")[:6]))
+    ok = c.get("state") == "running" and c.get("pid", 0) > 0 and t <= t_active
+    print("container", c["name"], c.get("state"), c.get("pid"), s, "ok" if ok else "NOT-UP-AT-ACTIVE")
+    bad += not ok
+print("pids", " ".join(str(c.get("pid", 0)) for c in st["containers"]))
+sys.exit(1 if bad or len(st["containers"]) != 2 else 0)
+EOF
+        ) || {
+                echo "$out"
+                echo "$json"
+                return 1
+        }
+        echo "$out"
+        [[ $out == *"status Running"* ]]
+        SUP=$(sed -n 's/^supervisor //p' <<<"$out")
+        CPIDS=$(sed -n 's/^pids //p' <<<"$out")
+        ((main > 0))
+        [[ $main == "$SUP" ]] || {
+                echo "MainPID $main is not the supervisor $SUP" >&2
+                return 1
+        }
+        # The supervisor is in the unit's cgroup (systemd tracks it), not in some other scope.
+        grep -q "/$unit\$" "/proc/$main/cgroup"
+        # STATUS= names the pod and counts its 2 containers.
+        [[ $status == *"$pod"* && $status == *2* ]] || {
+                echo "StatusText '$status' does not name pod $pod and its 2 containers" >&2
+                return 1
+        }
+}
+
+# check_stop_clean UNIT POD: `systemctl stop` ends the unit within the grace period (3 s) plus a margin,
+# and leaves no process, record or cgroup of the pod behind.
+check_stop_clean() {
+        local unit=$1 pod=$2 t0 t1 ms p cg
+        cg=$(grep -m1 "/$unit\$" "/proc/$SUP/cgroup" | cut -d: -f3)
+        t0=$(date +%s%N)
+        user_systemctl stop "$unit"
+        t1=$(date +%s%N)
+        ms=$(((t1 - t0) / 1000000))
+        echo "systemctl stop $unit: ${ms} ms"
+        # grace 3 s, then SIGKILL; 10 s of margin for a loaded 2-core machine (and ASan), far below the
+        # 90 s TimeoutStopSec default, at which systemd would have SIGKILLed everything itself.
+        ((ms < 13000))
+        [[ $(show "$unit" ActiveState) == inactive ]]
+        [[ $(show "$unit" Result) == success ]]
+        # The stop was the supervisor's work, not systemd's final SIGKILL.
+        ! grep -q "$unit: State 'stop-sigterm' timed out" "$UM_LOG"
+        ! grep -q "$unit: Killing process .* with signal SIGKILL" "$UM_LOG"
+        for p in $SUP $CPIDS; do
+                if kill -0 "$p" 2>/dev/null; then
+                        echo "process $p ($(tr '\0' ' ' <"/proc/$p/cmdline")) still runs after stop" >&2
+                        return 1
+                fi
+        done
+        run pod_json "$pod"
+        [[ $status != 0 ]]
+        run skiff_as_user ps -a --format json
+        [[ $output != *"\"$pod-web\""* && $output != *"\"$pod-stubborn\""* ]]
+        # The unit's cgroup (name=systemd, as the manager sees it) is gone or empty.
+        local d
+        for d in /sys/fs/cgroup/systemd$cg /sys/fs/cgroup/unified$cg; do
+                if [[ -d $d ]] && [[ -n $(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null) ]]; then
+                        echo "processes left in $d:" >&2
+                        find "$d" -name cgroup.procs -exec cat {} + >&2
+                        return 1
+                fi
+        done
+}
+
+@test ".kube unit of a 2-container pod: active once both run, supervisor is MainPID with a STATUS, stop leaves nothing" {
+        load_image
+        as_user_file "$Q/pod2.yaml" "$(pod_yaml ntfy2)"
+        as_user_file "$Q/pod2.kube" "[Kube]
+Yaml=pod2.yaml"
+        user_manager_start
+        [[ $(show pod2.service Type) == notify ]]
+
+        run user_systemctl start pod2.service
+        echo "$output"
+        [[ $status == 0 ]]
+        check_up_at_active pod2.service ntfy2
+        # `systemctl status` shows the same, as users read it.
+        run user_systemctl status pod2.service
+        echo "$output"
+        [[ $output == *"Main PID: $SUP "* ]]
+        [[ $output == *"Status: \""*ntfy2* ]]
+        check_stop_clean pod2.service ntfy2
+}
+
+@test "generate systemd --new unit of a played 2-container pod: active once both run, stop leaves nothing" {
+        load_image
+        as_user_file "$UM_HOME/ntfy2.yaml" "$(pod_yaml ntfy2)"
+        mkdir -p "$UM_HOME/units"
+        chown "$UM_UID:$UM_GID" "$UM_HOME/units"
+        user_manager_start
+        run skiff_as_user kube play "$UM_HOME/ntfy2.yaml"
+        echo "$output"
+        [[ $status == 0 ]]
+        run user_exec sh -c "cd '$UM_HOME/units' && '$SKIFF' generate systemd --new --files --name ntfy2"
+        echo "$output"
+        [[ $status == 0 ]]
+        user_exec cp "$UM_HOME/units/pod-ntfy2.service" "$U/"
+        # The unit replaces the hand-played pod with its own.
+        user_systemctl daemon-reload
+        [[ $(show pod-ntfy2.service Type) == notify ]]
+
+        run user_systemctl start pod-ntfy2.service
+        echo "$output"
+        [[ $status == 0 ]]
+        check_up_at_active pod-ntfy2.service ntfy2
+        check_stop_clean pod-ntfy2.service ntfy2
+}
+
+@test ".container unit: a crash fails it with the exit code, Restart=on-failure brings it back" {
+        load_image
+        # First start: runs a moment, then exits 3. Later starts run on (the marker is in a bind mount
+        # of the user's, kept across restarts).
+        mkdir -p "$UM_HOME/state"
+        as_user_file "$Q/crash.container" "[Container]
+Image=$E2E_IMAGE
+ContainerName=ntfy-crash
+Pull=never
+Volume=$UM_HOME/state:/state
+Exec=sh -c 'if [ -e /state/crashed ]; then exec sleep 100000; fi; touch /state/crashed; sleep 1; exit 3'"
+        as_user_file "$Q/crash.container.d/10-restart.conf" "[Service]
+Restart=on-failure
+RestartSec=1"
+        user_manager_start
+        [[ $(show crash.service Restart) == on-failure ]]
+
+        run user_systemctl start crash.service
+        echo "$output"
+        [[ $status == 0 ]]
+        local first
+        first=$(show crash.service MainPID)
+        ((first > 0))
+        # The crash: systemd sees the main process exit with the container's 3 and the unit fail.
+        local i
+        for ((i = 0; i < 300; i++)); do
+                [[ $(show crash.service NRestarts) -ge 1 ]] && break
+                sleep 0.1
+        done
+        [[ $(show crash.service NRestarts) == 1 ]]
+        grep -E "crash.service: Main process exited, code=exited, status=3" "$UM_LOG"
+        grep -E "crash.service: Failed with result 'exit-code'" "$UM_LOG"
+        # ... and restarts it: active again, a new main process, the container running.
+        user_wait_state crash.service active 30
+        local second
+        second=$(show crash.service MainPID)
+        ((second > 0 && second != first))
+        run skiff_as_user inspect --format '{{.State.Status}}' ntfy-crash
+        echo "$output"
+        [[ $output == running ]]
+        [[ -e $UM_HOME/state/crashed ]]
+        [[ $(show crash.service NRestarts) == 1 ]]
+
+        user_systemctl stop crash.service
+        [[ $(show crash.service ActiveState) == inactive ]]
+        run skiff_as_user ps -a --format json
+        [[ $output != *'"ntfy-crash"'* ]]
+}
