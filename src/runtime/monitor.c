@@ -23,6 +23,7 @@
 
 #include "common/macro.h"
 #include "runtime/dlopen-systemd.h"
+#include "common/sd-watchdog.h"
 #include "common/strv.h"
 #include "runtime/container-plan.h"
 #include "runtime/spawn.h"
@@ -41,6 +42,9 @@ struct MonitorLoop {
         int stdin_fd; /* copied to the pty master (tty + interactive) */
         bool stdin_eof;
         bool forward_signals;
+        /* WatchdogSec= of the unit whose main process this monitor is: WATCHDOG=1 every
+         * watchdog_usec (half the timeout), next at watchdog_due (CLOCK_MONOTONIC); 0: no watchdog. */
+        uint64_t watchdog_usec, watchdog_due;
 };
 
 /* epoll data: which fd of which container. */
@@ -190,6 +194,8 @@ static int timer_rearm(MonitorLoop *l) {
         for (size_t i = 0; i < l->n_ctrs; i++)
                 if (l->ctrs[i]->timer_due_usec && (!due || l->ctrs[i]->timer_due_usec < due))
                         due = l->ctrs[i]->timer_due_usec;
+        if (l->watchdog_due && (!due || l->watchdog_due < due))
+                due = l->watchdog_due;
         if (due) {
                 its.it_value.tv_sec = (time_t) (due / 1000000);
                 its.it_value.tv_nsec = (long) (due % 1000000) * 1000;
@@ -670,6 +676,10 @@ int monitor_loop_run(MonitorLoop *l) {
                                 for (size_t k = 0; k < l->n_ctrs; k++)
                                         if (l->ctrs[k]->timer_due_usec && l->ctrs[k]->timer_due_usec <= now)
                                                 (void) mctr_handle_timer(l->ctrs[k]);
+                                if (l->watchdog_due && l->watchdog_due <= now) {
+                                        (void) sd_notifyf(/* unset_environment= */ false, "WATCHDOG=1");
+                                        l->watchdog_due = now + l->watchdog_usec;
+                                }
                                 (void) timer_rearm(l);
                                 break;
                         }
@@ -800,12 +810,23 @@ int container_stop(ContainerStore *s, const char *id, int timeout, char **ret_er
  * service is ready, once the container's command was executed, and that it is the main process (it
  * outlives `skiff run -d`, and its exit is the container's). "container" leaves NOTIFY_SOCKET to the
  * container (the plan passes it on), "ignore" and "healthy" (no health checks here) send nothing. */
-static void notify_ready(const ContainerConfig *c) {
+static void notify_ready(MonitorLoop *l, const ContainerConfig *c) {
+        uint64_t usec;
+
         if (c->sdnotify && !streq(c->sdnotify, "conmon"))
                 return;
         if (!getenv("NOTIFY_SOCKET") || dlopen_libsystemd(NULL) < 0)
                 return;
         (void) sd_notifyf(/* unset_environment= */ false, "MAINPID=%d\nREADY=1", (int) getpid());
+        /* WatchdogSec=: the main process (now us) pings at half the timeout while its loop runs; a
+         * monitor stuck anywhere stops pinging, and systemd kills and (Restart=) restarts the unit.
+         * With --sdnotify=container the container speaks for itself, watchdog included. */
+        if (sd_watchdog_ping_interval(getenv("WATCHDOG_USEC"), &usec) > 0) {
+                l->watchdog_usec = usec;
+                l->watchdog_due = now_usec() + usec;
+                (void) sd_notifyf(/* unset_environment= */ false, "WATCHDOG=1");
+                (void) timer_rearm(l);
+        }
 }
 
 /* Is this monitor a systemd unit's main process? With --sdnotify conmon/container/healthy under a
@@ -884,7 +905,7 @@ _Noreturn void monitor_main(const SkiffPaths *paths, const char *id, int report_
         /* READY=1 and MAINPID= before "OK": the launcher exits on "OK", and systemd must hear that we
          * are the main process before it sees the launcher (the unit's first main process) exit, or the
          * unit fails with Result=protocol. */
-        notify_ready(config);
+        notify_ready(l, config);
         report(report_fd, "OK %d\n", (int) c->pid);
         if (report_fd >= 0)
                 close(report_fd);
@@ -1037,7 +1058,7 @@ int monitor_run_attached(const SkiffPaths *paths, const char *id, const MonitorA
                 *ret_exit_class = class;
                 return r;
         }
-        notify_ready(config);
+        notify_ready(l, config);
         if (a->tty) {
                 if (a->interactive && a->stdin_fd >= 0 && isatty(a->stdin_fd)
                     && tcgetattr(a->stdin_fd, &saved) == 0) {

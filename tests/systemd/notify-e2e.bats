@@ -35,14 +35,16 @@ setup() {
 teardown() {
         if [[ -n ${UM_ROOT:-} ]]; then
                 if [[ -n $UM_PID ]]; then
-                        user_systemctl stop pod2.service pod-ntfy2.service crash.service >/dev/null 2>&1 || true
+                        user_systemctl stop pod2.service pod-ntfy2.service crash.service wd.service jl.service \
+                                >/dev/null 2>&1 || true
                 fi
+                stop_journal_recorder
                 if [[ -z $BATS_TEST_COMPLETED ]]; then
                         echo "# manager and unit output ($UM_LOG):" >&2
                         sed 's/^/#   /' "$UM_LOG" >&2 || true
                 fi
                 user_exec "$SKIFF" pod rm -f --ignore ntfy2 >/dev/null 2>&1 || true
-                user_exec "$SKIFF" rm -f --ignore ntfy-crash >/dev/null 2>&1 || true
+                user_exec "$SKIFF" rm -f --ignore ntfy-crash ntfy-wd ntfy-jl >/dev/null 2>&1 || true
                 user_manager_stop
         fi
 }
@@ -288,4 +290,121 @@ RestartSec=1"
         [[ $(show crash.service ActiveState) == inactive ]]
         run skiff_as_user ps -a --format json
         [[ $output != *'"ntfy-crash"'* ]]
+}
+
+@test ".container unit with WatchdogSec=2: the monitor pings, the unit stays up past the timeout" {
+        load_image
+        as_user_file "$Q/wd.container" "[Container]
+Image=$E2E_IMAGE
+ContainerName=ntfy-wd
+Pull=never
+Exec=sleep 100000
+
+[Service]
+WatchdogSec=2"
+        user_manager_start
+        user_systemctl cat wd.service
+
+        run user_systemctl start wd.service
+        echo "$output"
+        [[ $status == 0 ]]
+        local main ping1 ping2
+        main=$(show wd.service MainPID)
+        ((main > 0))
+        run show wd.service WatchdogUSec
+        echo "WatchdogUSec $output"
+        [[ $output == 2s ]]
+        # The pings, as systemd records them: the last one's time moves on.
+        sleep 1.5
+        ping1=$(show wd.service WatchdogTimestampMonotonic)
+        sleep 1.5
+        ping2=$(show wd.service WatchdogTimestampMonotonic)
+        echo "WatchdogTimestampMonotonic $ping1 then $ping2"
+        ((ping1 > 0 && ping2 > ping1))
+        # Three timeouts later the same main process runs: no watchdog kill, no restart.
+        sleep 3
+        [[ $(show wd.service ActiveState) == active ]]
+        [[ $(show wd.service MainPID) == "$main" ]]
+        [[ $(show wd.service NRestarts) == 0 ]]
+        ! grep -q "wd.service: Watchdog timeout" "$UM_LOG"
+
+        user_systemctl stop wd.service
+        [[ $(show wd.service Result) == success ]]
+        run skiff_as_user ps -a --format json
+        [[ $output != *'"ntfy-wd"'* ]]
+}
+
+# The host has no systemd-journald (and the standalone manager's namespace hides /run/systemd anyway):
+# journal-recorder.py binds /run/systemd/journal/socket inside the manager's mount namespace, where
+# units (and so skiff's monitor) look for it, and records what arrives, as journald would receive it.
+start_journal_recorder() {
+        JOURNAL_OUT=$UM_ROOT/journal.jsonl
+        : >"$JOURNAL_OUT"
+        nsenter --target "$UM_PID" --mount -- mkdir -p /run/systemd/journal
+        nsenter --target "$UM_PID" --mount -- "$BATS_TEST_DIRNAME/journal-recorder.py" \
+                /run/systemd/journal/socket "$JOURNAL_OUT" 3>&- &
+        JOURNAL_PID=$!
+        local i
+        for ((i = 0; i < 100; i++)); do
+                nsenter --target "$UM_PID" --mount -- test -S /run/systemd/journal/socket && return 0
+                sleep 0.05
+        done
+        echo "journal-recorder did not bind /run/systemd/journal/socket" >&2
+        return 1
+}
+
+stop_journal_recorder() {
+        if [[ -n ${JOURNAL_PID:-} ]]; then
+                kill "$JOURNAL_PID" 2>/dev/null || true
+                wait "$JOURNAL_PID" 2>/dev/null || true
+                JOURNAL_PID=
+        fi
+}
+
+@test ".container unit with LogDriver=journald: each line reaches the journal socket with the container's fields, from the unit's cgroup" {
+        load_image
+        as_user_file "$Q/jl.container" "[Container]
+Image=$E2E_IMAGE
+ContainerName=ntfy-jl
+Pull=never
+LogDriver=journald
+Exec=sh -c 'echo hello-journal; echo oops-journal >&2; exec sleep 100000'"
+        user_manager_start
+        start_journal_recorder
+        run user_systemctl start jl.service
+        echo "$output"
+        [[ $status == 0 ]]
+        local id i
+        id=$(skiff_as_user inspect --format '{{.Id}}' ntfy-jl)
+        [[ ${#id} == 64 ]]
+        for ((i = 0; i < 100; i++)); do
+                grep -q oops-journal "$JOURNAL_OUT" && grep -q hello-journal "$JOURNAL_OUT" && break
+                sleep 0.05
+        done
+        cat "$JOURNAL_OUT"
+        run python3 - "$JOURNAL_OUT" "$id" <<'PY'
+import json, sys
+path, cid = sys.argv[1], sys.argv[2]
+entries = [json.loads(l) for l in open(path)]
+want = {"hello-journal": "6", "oops-journal": "3"}
+bad = 0
+for msg, prio in want.items():
+    es = [e for e in entries if e.get("MESSAGE") == msg]
+    if len(es) != 1:
+        print(f"{msg}: {len(es)} entries"); bad += 1; continue
+    e = es[0]
+    exp = {"CONTAINER_NAME": "ntfy-jl", "CONTAINER_ID": cid[:12], "CONTAINER_ID_FULL": cid,
+           "SYSLOG_IDENTIFIER": "ntfy-jl", "PRIORITY": prio}
+    for k, v in exp.items():
+        if e.get(k) != v:
+            print(f"{msg}: {k}={e.get(k)!r}, expected {v!r}"); bad += 1
+    # journald derives _SYSTEMD_USER_UNIT from the sender's cgroup: it must be the unit's.
+    if not any(l.endswith("/jl.service") for l in e["_CGROUPS"].splitlines()):
+        print(f"{msg}: sender {e['_PID']} is not in jl.service: {e['_CGROUPS']!r}"); bad += 1
+sys.exit(1 if bad else 0)
+PY
+        echo "$output"
+        [[ $status == 0 ]]
+        user_systemctl stop jl.service
+        stop_journal_recorder
 }
