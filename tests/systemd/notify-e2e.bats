@@ -35,7 +35,7 @@ setup() {
 teardown() {
         if [[ -n ${UM_ROOT:-} ]]; then
                 if [[ -n $UM_PID ]]; then
-                        user_systemctl stop pod2.service pod-ntfy2.service crash.service wd.service jl.service \
+                        user_systemctl stop pod2.service pod-ntfy2.service crash.service wd.service jl.service rdy.service nrdy.service \
                                 >/dev/null 2>&1 || true
                 fi
                 stop_journal_recorder
@@ -43,7 +43,7 @@ teardown() {
                         echo "# manager and unit output ($UM_LOG):" >&2
                         sed 's/^/#   /' "$UM_LOG" >&2 || true
                 fi
-                user_exec "$SKIFF" pod rm -f --ignore ntfy2 >/dev/null 2>&1 || true
+                user_exec "$SKIFF" pod rm -f --ignore ntfy2 ntfy-rdy ntfy-nrdy >/dev/null 2>&1 || true
                 user_exec "$SKIFF" rm -f --ignore ntfy-crash ntfy-wd ntfy-jl >/dev/null 2>&1 || true
                 user_manager_stop
         fi
@@ -407,4 +407,103 @@ PY
         [[ $status == 0 ]]
         user_systemctl stop jl.service
         stop_journal_recorder
+}
+
+# ready_yaml POD DELAY: one container whose readiness probe passes DELAY seconds after it started
+# (never, for DELAY "never"), and a second one without a probe.
+ready_yaml() {
+        local touch
+        if [[ $2 == never ]]; then
+                touch="exec sleep 100000"
+        else
+                touch="sleep $2; touch /tmp/ready; exec sleep 100000"
+        fi
+        cat <<EOF2
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: app
+    image: $E2E_IMAGE
+    imagePullPolicy: Never
+    command: [sh, -c, "trap 'exit 0' TERM; $touch"]
+    readinessProbe:
+      exec:
+        command: [test, -e, /tmp/ready]
+      periodSeconds: 1
+  - name: side
+    image: $E2E_IMAGE
+    imagePullPolicy: Never
+    command: [sleep, '100000']
+EOF2
+}
+
+@test ".kube unit with kube play --wait: active only once the readiness probe passes" {
+        load_image
+        as_user_file "$Q/rdy.yaml" "$(ready_yaml ntfy-rdy 3)"
+        as_user_file "$Q/rdy.kube" "[Kube]
+Yaml=rdy.yaml
+PodmanArgs=--wait"
+        user_manager_start
+        run user_systemctl cat rdy.service
+        [[ $output == *"kube play "*"--wait"* ]]
+
+        run user_systemctl start rdy.service
+        echo "$output"
+        [[ $status == 0 ]]
+        local json ready start active
+        json=$(pod_json ntfy-rdy)
+        ready=$(python3 -c 'import json,sys; print(" ".join("%s=%s" % (c["name"], c["ready"]) for c in json.load(sys.stdin)[0]["state"]["containers"]))' <<<"$json")
+        echo "at active: $ready"
+        [[ $ready == "app=True side=True" ]]
+        start=$(show rdy.service InactiveExitTimestampMonotonic)
+        active=$(show rdy.service ActiveEnterTimestampMonotonic)
+        echo "InactiveExit $start, ActiveEnter $active: $(((active - start) / 1000)) ms"
+        # The probe passes 3 s after the container started: not before.
+        ((active - start >= 3000000))
+        [[ $(show rdy.service MainPID) == "$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["state"]["supervisorPid"])' <<<"$json")" ]]
+        user_systemctl stop rdy.service
+        run pod_json ntfy-rdy
+        [[ $status != 0 ]]
+}
+
+@test ".kube unit with kube play --wait: a probe that never passes keeps it activating, then it fails at TimeoutStartSec" {
+        load_image
+        as_user_file "$Q/nrdy.yaml" "$(ready_yaml ntfy-nrdy never)"
+        as_user_file "$Q/nrdy.kube" "[Kube]
+Yaml=nrdy.yaml
+PodmanArgs=--wait
+
+[Service]
+TimeoutStartSec=5"
+        user_manager_start
+        user_systemctl start --no-block nrdy.service
+        # Up but not ready: the containers run, the unit waits.
+        local i st
+        for ((i = 0; i < 100; i++)); do
+                st=$(pod_json ntfy-nrdy 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["state"]["status"])' 2>/dev/null) || st=
+                [[ $st == Running ]] && break
+                sleep 0.05
+        done
+        echo "pod status: $st"
+        sleep 2
+        [[ $(show nrdy.service ActiveState) == activating ]]
+        [[ $(pod_json ntfy-nrdy | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["state"]["containers"][0]["ready"])') == False ]]
+        # TimeoutStartSec=5 (from the start, 2+ s ago): failed with Result=timeout within a margin.
+        user_wait_state nrdy.service failed 20 || true
+        [[ $(show nrdy.service ActiveState) == failed ]]
+        [[ $(show nrdy.service Result) == timeout ]]
+        grep -q "nrdy.service: start operation timed out" "$UM_LOG"
+        # ... and nothing of the pod is left.
+        for ((i = 0; i < 100; i++)); do
+                pod_json ntfy-nrdy >/dev/null 2>&1 || break
+                sleep 0.1
+        done
+        run pod_json ntfy-nrdy
+        [[ $status != 0 ]]
+        run skiff_as_user ps -a --format json
+        [[ $output != *'"ntfy-nrdy-'* ]]
 }
