@@ -371,6 +371,13 @@ static json_object *inspect_one(ContainerStore *store, const ContainerConfig *cf
         json_add_string(state, "Error", strempty(st->exit_reason));
         json_add_string(state, "StartedAt", st->started_at ?: "0001-01-01T00:00:00Z");
         json_add_string(state, "FinishedAt", st->finished_at ?: "0001-01-01T00:00:00Z");
+        if (cfg->health_cmd) {
+                /* podman's State.Health (without its log of past checks) */
+                json_object *h = json_object_new_object();
+                json_add_string(h, "Status", st->health ?: "starting");
+                json_add_int(h, "FailingStreak", st->health_failing_streak);
+                json_add_object(state, "Health", h);
+        }
         json_add_object(o, "State", state);
         json_add_string(o, "Image",
                         cfg->image_id ? (startswith(cfg->image_id, "sha256:") ?: cfg->image_id) : "");
@@ -396,6 +403,15 @@ static json_object *inspect_one(ContainerStore *store, const ContainerConfig *cf
         json_add_int(config, "StopTimeout", cfg->stop_timeout);
         json_add_strv(config, "CreateCommand", cfg->create_argv);
         json_add_string(config, "SdNotifyMode", cfg->sdnotify ?: "conmon");
+        if (cfg->health_cmd) {
+                json_object *hc = json_object_new_object();
+                json_add_strv(hc, "Test", cfg->health_cmd);
+                json_add_int(hc, "Interval", (int64_t) cfg->health_interval_usec * 1000);
+                json_add_int(hc, "Timeout", (int64_t) cfg->health_timeout_usec * 1000);
+                json_add_int(hc, "StartPeriod", (int64_t) cfg->health_start_period_usec * 1000);
+                json_add_int(hc, "Retries", cfg->health_retries);
+                json_add_object(config, "Healthcheck", hc);
+        }
         json_add_object(o, "Config", config);
 
         restart = json_object_new_object();

@@ -20,6 +20,7 @@
 #include "common/strv.h"
 #include "image/store.h"
 #include "runtime/container-plan.h"
+#include "runtime/health.h"
 #include "runtime/monitor.h"
 #include "runtime/run-options.h"
 #include "runtime/state.h"
@@ -103,7 +104,13 @@ static void run_help(const char *verb) {
                "      --http-proxy[=BOOL]      Pass the caller's proxy variables (default true)\n"
                "      --expose, --retry, --retry-delay  Accepted; no effect here\n"
                "  -p, --publish, --ip, --ip6, --network-alias, --device, --secret, --subuidname,\n"
-               "      --subgidname, --health-*  Refused: not supported yet\n"
+               "      --health-cmd CMD         Health check run in the container: a shell command, or a JSON\n"
+               "                               array [\"CMD\", ...] / [\"CMD-SHELL\", \"...\"]; \"none\" disables\n"
+               "      --health-interval D      Between checks (default 30s; durations like 30s, 1m30s, 500ms)\n"
+               "      --health-timeout D       A longer check fails (default 30s)\n"
+               "      --health-start-period D  Failures this soon after the start do not count (default 0)\n"
+               "      --health-retries N       Consecutive failures that make it unhealthy (default 3)\n"
+               "      --subgidname, other --health-*  Refused: not supported yet\n"
                "      --help                   Show this help\n",
                verb,
                streq(verb, "create") ? "Create a container from an image without starting it; print its id."
@@ -182,6 +189,11 @@ enum {
         ARG_EXPOSE,
         ARG_HTTP_PROXY,
         ARG_UNSUPPORTED,
+        ARG_HEALTH_CMD,
+        ARG_HEALTH_INTERVAL,
+        ARG_HEALTH_TIMEOUT,
+        ARG_HEALTH_START_PERIOD,
+        ARG_HEALTH_RETRIES,
 };
 
 static const struct option run_flag_options[] = {
@@ -261,12 +273,12 @@ static const struct option run_flag_options[] = {
         {"secret", required_argument, NULL, ARG_UNSUPPORTED},
         {"subuidname", required_argument, NULL, ARG_UNSUPPORTED},
         {"subgidname", required_argument, NULL, ARG_UNSUPPORTED},
-        {"health-cmd", required_argument, NULL, ARG_UNSUPPORTED},
-        {"health-interval", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-cmd", required_argument, NULL, ARG_HEALTH_CMD},
+        {"health-interval", required_argument, NULL, ARG_HEALTH_INTERVAL},
         {"health-on-failure", required_argument, NULL, ARG_UNSUPPORTED},
-        {"health-retries", required_argument, NULL, ARG_UNSUPPORTED},
-        {"health-start-period", required_argument, NULL, ARG_UNSUPPORTED},
-        {"health-timeout", required_argument, NULL, ARG_UNSUPPORTED},
+        {"health-retries", required_argument, NULL, ARG_HEALTH_RETRIES},
+        {"health-start-period", required_argument, NULL, ARG_HEALTH_START_PERIOD},
+        {"health-timeout", required_argument, NULL, ARG_HEALTH_TIMEOUT},
         {"health-log-destination", required_argument, NULL, ARG_UNSUPPORTED},
         {"health-max-log-count", required_argument, NULL, ARG_UNSUPPORTED},
         {"health-max-log-size", required_argument, NULL, ARG_UNSUPPORTED},
@@ -371,6 +383,43 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
                         }
                         r = set_str(&o->sdnotify, optarg);
                         break;
+                case ARG_HEALTH_CMD: {
+                        _cleanup_strv_free_ char **hc = NULL;
+                        if (health_parse_cmd(optarg, &hc) == -EINVAL) {
+                                log_error("--health-cmd %s: a JSON array must list strings, [\"CMD\", ...] at least one, "
+                                          "[\"CMD-SHELL\", ...] exactly one", optarg);
+                                return -1;
+                        }
+                        r = set_str(&o->health_cmd, optarg);
+                        break;
+                }
+                case ARG_HEALTH_INTERVAL:
+                case ARG_HEALTH_TIMEOUT:
+                case ARG_HEALTH_START_PERIOD: {
+                        uint64_t usec;
+                        if (health_parse_duration(optarg, &usec) < 0 ||
+                            (c != ARG_HEALTH_START_PERIOD && usec == 0)) {
+                                log_error("--%s %s: expected a duration such as 30s, 1m30s or 500ms%s",
+                                          options[option_index].name, optarg,
+                                          c != ARG_HEALTH_START_PERIOD ? ", above 0" : "");
+                                return -1;
+                        }
+                        r = set_str(c == ARG_HEALTH_INTERVAL  ? &o->health_interval
+                                    : c == ARG_HEALTH_TIMEOUT ? &o->health_timeout
+                                                              : &o->health_start_period,
+                                    optarg);
+                        break;
+                }
+                case ARG_HEALTH_RETRIES: {
+                        char *end;
+                        unsigned long v = strtoul(optarg, &end, 10);
+                        if (!*optarg || *end || v < 1 || v > 1000000 || optarg[0] == '-') {
+                                log_error("--health-retries %s: expected a number of 1 or more", optarg);
+                                return -1;
+                        }
+                        r = set_str(&o->health_retries, optarg);
+                        break;
+                }
                 case ARG_LOG_DRIVER:
                         if (log_driver_from_string(optarg) < 0) {
                                 log_error("--log-driver %s: expected k8s-file, journald or none", optarg);
@@ -586,6 +635,10 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
                 strv_free(o->env);
                 o->env = l;
         }
+        if (streq_ptr(o->sdnotify, "healthy") && (!o->health_cmd || streq(o->health_cmd, "none"))) {
+                log_error("%s: --sdnotify=healthy needs a health check (--health-cmd)", verb);
+                return -1;
+        }
         return optind;
 }
 
@@ -798,6 +851,17 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         cfg->stop_signal = signal_from_plan(plan);
         cfg->stop_timeout = plan->stop_timeout;
         cfg->sdnotify = o->sdnotify ? strdup(o->sdnotify) : NULL;
+        /* checked when parsed */
+        (void) health_parse_cmd(o->health_cmd, &cfg->health_cmd);
+        cfg->health_interval_usec = HEALTH_INTERVAL_DEFAULT_USEC;
+        cfg->health_timeout_usec = HEALTH_TIMEOUT_DEFAULT_USEC;
+        cfg->health_retries = o->health_retries ? (unsigned) strtoul(o->health_retries, NULL, 10) : HEALTH_RETRIES_DEFAULT;
+        if (o->health_interval)
+                (void) health_parse_duration(o->health_interval, &cfg->health_interval_usec);
+        if (o->health_timeout)
+                (void) health_parse_duration(o->health_timeout, &cfg->health_timeout_usec);
+        if (o->health_start_period)
+                (void) health_parse_duration(o->health_start_period, &cfg->health_start_period_usec);
         cfg->pod_id = x->pod ? strdup(pod_id) : NULL;
 
         r = container_create(store, cfg, &err);

@@ -66,6 +66,8 @@ void run_options_done(RunOptions *o) {
                 &o->userns,      &o->pids_limit,   &o->memory,    &o->cpus,
                 &o->cpu_shares,  &o->cgroups,      &o->network,   &o->pid,
                 &o->ipc,         &o->uts,
+                &o->health_cmd,  &o->health_interval, &o->health_timeout, &o->health_start_period,
+                &o->health_retries,
         };
         char ***vecs[] = {
                 &o->labels,    &o->annotations,   &o->command, &o->env,        &o->env_files,

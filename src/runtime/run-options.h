@@ -64,6 +64,9 @@ typedef struct RunOptions {
         char *stop_timeout; /* --stop-timeout seconds; NULL: 10 */
         char *cidfile;      /* --cidfile */
         char *sdnotify;     /* --sdnotify container|conmon|healthy|ignore */
+        /* --health-cmd, --health-interval, --health-timeout, --health-start-period, --health-retries, as
+         * given (checked by the CLI with runtime/health.h's parsers) */
+        char *health_cmd, *health_interval, *health_timeout, *health_start_period, *health_retries;
         char *log_driver;   /* --log-driver k8s-file|journald|none; NULL: k8s-file */
         char **labels;      /* --label K=V (a K alone means an empty value) */
         char **annotations; /* --annotation K=V */

@@ -128,6 +128,7 @@ ContainerConfig *container_config_free(ContainerConfig *c) {
         free(c->pod_id);
         free(c->log_path);
         free(c->sdnotify);
+        strv_free(c->health_cmd);
         free(c);
         return NULL;
 }
@@ -140,6 +141,7 @@ void container_state_done(ContainerState *s) {
         free(s->exit_reason);
         free(s->log_path);
         strv_free(s->cgroup_paths);
+        free(s->health);
         *s = (ContainerState){};
 }
 
@@ -693,6 +695,13 @@ static int config_to_json(const ContainerConfig *c, json_object **ret) {
         r |= json_add_int(o, "stopSignal", c->stop_signal);
         r |= json_add_int(o, "stopTimeout", c->stop_timeout);
         r |= json_add_string(o, "sdnotify", c->sdnotify);
+        if (c->health_cmd) {
+                r |= json_add_strv(o, "healthCmd", c->health_cmd);
+                r |= json_add_int(o, "healthIntervalUsec", (int64_t) c->health_interval_usec);
+                r |= json_add_int(o, "healthTimeoutUsec", (int64_t) c->health_timeout_usec);
+                r |= json_add_int(o, "healthStartPeriodUsec", (int64_t) c->health_start_period_usec);
+                r |= json_add_int(o, "healthRetries", c->health_retries);
+        }
         if (r < 0)
                 return -ENOMEM;
         if (c->plan_json) {
@@ -731,8 +740,13 @@ static int config_from_json(json_object *o, ContainerConfig **ret) {
             || (r = get_str(o, "createdAt", &c->created_at)) < 0 || (r = get_str(o, "podId", &c->pod_id)) < 0
             || (r = get_str(o, "restartPolicy", &restart)) < 0 || (r = get_str(o, "logDriver", &driver)) < 0
             || (r = get_str(o, "logPath", &c->log_path)) < 0
-            || (r = get_str(o, "sdnotify", &c->sdnotify)) < 0)
+            || (r = get_str(o, "sdnotify", &c->sdnotify)) < 0
+            || (r = get_strv(o, "healthCmd", &c->health_cmd)) < 0)
                 return r;
+        c->health_interval_usec = (uint64_t) MAX(get_int(o, "healthIntervalUsec", 30000000), 1);
+        c->health_timeout_usec = (uint64_t) MAX(get_int(o, "healthTimeoutUsec", 30000000), 1);
+        c->health_start_period_usec = (uint64_t) MAX(get_int(o, "healthStartPeriodUsec", 0), 0);
+        c->health_retries = (unsigned) MAX(get_int(o, "healthRetries", 3), 1);
         if (!c->name)
                 return -EBADMSG;
         r = table_lookup(restart_names, _RESTART_POLICY_MAX, restart ?: "no");
@@ -771,6 +785,10 @@ static int state_to_json(const ContainerState *st, json_object **ret) {
         r |= json_add_bool(o, "stopRequested", st->stop_requested);
         r |= json_add_string(o, "logPath", st->log_path);
         r |= json_add_strv(o, "cgroupPaths", st->cgroup_paths);
+        if (st->health) {
+                r |= json_add_string(o, "health", st->health);
+                r |= json_add_int(o, "healthFailingStreak", st->health_failing_streak);
+        }
         if (r < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(o);
@@ -788,7 +806,8 @@ static int state_from_json(json_object *o, ContainerState *ret) {
             || (r = get_str(o, "finishedAt", &st.finished_at)) < 0
             || (r = get_str(o, "exitReason", &st.exit_reason)) < 0
             || (r = get_str(o, "logPath", &st.log_path)) < 0
-            || (r = get_strv(o, "cgroupPaths", &st.cgroup_paths)) < 0) {
+            || (r = get_strv(o, "cgroupPaths", &st.cgroup_paths)) < 0
+            || (r = get_str(o, "health", &st.health)) < 0) {
                 container_state_done(&st);
                 return r;
         }
@@ -805,6 +824,7 @@ static int state_from_json(json_object *o, ContainerState *ret) {
         st.exit_code = (int) get_int(o, "exitCode", 0);
         st.restart_count = (unsigned) MAX(get_int(o, "restartCount", 0), 0);
         st.stop_requested = get_bool(o, "stopRequested");
+        st.health_failing_streak = (unsigned) MAX(get_int(o, "healthFailingStreak", 0), 0);
         *ret = st;
         return 0;
 }

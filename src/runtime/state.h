@@ -98,6 +98,10 @@ typedef struct ContainerConfig {
         int stop_signal;  /* default SIGTERM */
         unsigned stop_timeout; /* seconds, default 10 */
         char *sdnotify;        /* conmon|container|healthy|ignore, NULL = conmon */
+        /* --health-*: health_cmd NULL is no health check (runtime/health.h) */
+        char **health_cmd;
+        uint64_t health_interval_usec, health_timeout_usec, health_start_period_usec;
+        unsigned health_retries;
 } ContainerConfig;
 
 ContainerConfig *container_config_free(ContainerConfig *c);
@@ -119,6 +123,8 @@ typedef struct ContainerState {
         bool stop_requested; /* set by stop: no restart afterwards */
         char *log_path;      /* where the monitor writes (NULL for none/journald) */
         char **cgroup_paths; /* from SpawnResult, for cleanup after a crash */
+        char *health;        /* "starting", "healthy", "unhealthy"; NULL without a health check */
+        unsigned health_failing_streak;
 } ContainerState;
 
 void container_state_done(ContainerState *s);

@@ -35,7 +35,7 @@ setup() {
 teardown() {
         if [[ -n ${UM_ROOT:-} ]]; then
                 if [[ -n $UM_PID ]]; then
-                        user_systemctl stop pod2.service pod-ntfy2.service crash.service wd.service jl.service rdy.service nrdy.service \
+                        user_systemctl stop pod2.service pod-ntfy2.service crash.service wd.service jl.service rdy.service nrdy.service hl.service nhl.service \
                                 >/dev/null 2>&1 || true
                 fi
                 stop_journal_recorder
@@ -44,7 +44,7 @@ teardown() {
                         sed 's/^/#   /' "$UM_LOG" >&2 || true
                 fi
                 user_exec "$SKIFF" pod rm -f --ignore ntfy2 ntfy-rdy ntfy-nrdy >/dev/null 2>&1 || true
-                user_exec "$SKIFF" rm -f --ignore ntfy-crash ntfy-wd ntfy-jl >/dev/null 2>&1 || true
+                user_exec "$SKIFF" rm -f --ignore ntfy-crash ntfy-wd ntfy-jl ntfy-hl ntfy-nhl >/dev/null 2>&1 || true
                 user_manager_stop
         fi
 }
@@ -506,4 +506,81 @@ TimeoutStartSec=5"
         [[ $status != 0 ]]
         run skiff_as_user ps -a --format json
         [[ $output != *'"ntfy-nrdy-'* ]]
+}
+
+# health_unit NAME DELAY: a .container with Notify=healthy whose HealthCmd passes DELAY seconds after the
+# start ("never": never).
+health_unit() {
+        local run
+        if [[ $2 == never ]]; then
+                run="exec sleep 100000"
+        else
+                run="sleep $2; touch /tmp/ok; exec sleep 100000"
+        fi
+        as_user_file "$Q/$1.container" "[Container]
+Image=$E2E_IMAGE
+ContainerName=ntfy-$1
+Pull=never
+Exec=sh -c '$run'
+HealthCmd=test -e /tmp/ok
+HealthInterval=1s
+HealthRetries=2
+Notify=healthy
+
+[Service]
+TimeoutStartSec=${3:-90}"
+}
+
+@test ".container unit with Notify=healthy: active only once HealthCmd passes" {
+        load_image
+        health_unit hl 3
+        user_manager_start
+        run user_systemctl cat hl.service
+        [[ $output == *"--sdnotify=healthy"*"--health-cmd"* ]]
+
+        run user_systemctl start hl.service
+        echo "$output"
+        [[ $status == 0 ]]
+        local start active health
+        start=$(show hl.service InactiveExitTimestampMonotonic)
+        active=$(show hl.service ActiveEnterTimestampMonotonic)
+        health=$(skiff_as_user inspect --format json ntfy-hl | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Health"]["Status"])')
+        echo "InactiveExit $start, ActiveEnter $active: $(((active - start) / 1000)) ms; health $health; StatusText '$(show hl.service StatusText)'"
+        [[ $health == healthy ]]
+        # healthy 3 s after the start at the earliest (it was unhealthy before: 2 failed checks)
+        ((active - start >= 3000000))
+        [[ $(show hl.service StatusText) == healthy ]]
+        [[ $(show hl.service MainPID) == "$(skiff_as_user inspect --format '{{.State.ConmonPid}}' ntfy-hl)" ]]
+        user_systemctl stop hl.service
+        run skiff_as_user ps -a --format json
+        [[ $output != *'"ntfy-hl"'* ]]
+}
+
+@test ".container unit with Notify=healthy: a check that never passes keeps it activating, then it fails at TimeoutStartSec" {
+        load_image
+        health_unit nhl never 5
+        user_manager_start
+        user_systemctl start --no-block nhl.service
+        local i st=
+        for ((i = 0; i < 100; i++)); do
+                st=$(skiff_as_user inspect --format '{{.State.Status}}' ntfy-nhl 2>/dev/null) || st=
+                [[ $st == running ]] && break
+                sleep 0.05
+        done
+        [[ $st == running ]]
+        sleep 3
+        # running, checked, unhealthy, and the unit still waits
+        [[ $(show nhl.service ActiveState) == activating ]]
+        run skiff_as_user inspect --format json ntfy-nhl
+        [[ $(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Health"]["Status"])' <<<"$output") == unhealthy ]]
+        [[ $(show nhl.service StatusText) == unhealthy ]]
+        user_wait_state nhl.service failed 20 || true
+        [[ $(show nhl.service ActiveState) == failed ]]
+        [[ $(show nhl.service Result) == timeout ]]
+        for ((i = 0; i < 100; i++)); do
+                skiff_as_user inspect ntfy-nhl >/dev/null 2>&1 || break
+                sleep 0.1
+        done
+        run skiff_as_user ps -a --format json
+        [[ $output != *'"ntfy-nhl"'* ]]
 }
