@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -93,6 +94,12 @@ static char *shm_dir(SkiffContext *ctx, const char *pod_id) {
         return asprintf(&p, "%s/pods/%s/shm", ctx->paths.runroot, pod_id) < 0 ? NULL : p;
 }
 
+/* The pod's tmpfs volumes (secrets, emptyDir medium Memory): RUNROOT/pods/<id>/volumes/NAME. */
+static char *tmpfs_volumes_dir(SkiffContext *ctx, const char *pod_id) {
+        char *p;
+        return asprintf(&p, "%s/pods/%s/volumes", ctx->paths.runroot, pod_id) < 0 ? NULL : p;
+}
+
 static bool is_mountpoint(const char *path) {
         _cleanup_free_ char *parent = NULL;
         struct stat a, b;
@@ -119,9 +126,13 @@ static void shm_umount(const char *dir) {
                 ;
 }
 
-/* Points the plan's /dev/shm at the pod's (a private ipc namespace only: hostIPC keeps the host's). */
+/* Points the plan's /dev/shm at the pod's, or with hostIPC at the host's /dev/shm (POSIX shared memory
+ * lives there: the host's ipc namespace without it would be half the host's). Rootless, the pod has no
+ * /dev/shm of its own (dir NULL): each container keeps its own unless hostIPC. */
 static int plan_use_pod_shm(ContainerPlan *p, const char *dir) {
         if (p->ns[NS_IPC].mode == NS_MODE_HOST)
+                dir = "/dev/shm";
+        if (!dir)
                 return 0;
         for (size_t i = 0; i < p->n_mounts; i++) {
                 PlanMount *m = &p->mounts[i];
@@ -138,6 +149,18 @@ static int plan_use_pod_shm(ContainerPlan *p, const char *dir) {
                 return m->type && m->source ? 0 : -ENOMEM;
         }
         return 0;
+}
+
+/* Takes the mount on destination out of the plan (the /etc/hosts binding for --no-hosts). */
+static void plan_drop_mount(ContainerPlan *p, const char *destination) {
+        for (size_t i = 0; i < p->n_mounts; i++) {
+                if (!streq_ptr(p->mounts[i].destination, destination))
+                        continue;
+                plan_mount_done(&p->mounts[i]);
+                memmove(p->mounts + i, p->mounts + i + 1, (p->n_mounts - i - 1) * sizeof(PlanMount));
+                p->n_mounts--;
+                i--;
+        }
 }
 
 /* ---- checks before anything is created ---- */
@@ -207,6 +230,107 @@ static int write_volume_files(json_object *v, const char *dir, char **ret_error)
         return 0;
 }
 
+/* A secret or an emptyDir with medium Memory: a tmpfs of its own at dir (RUNROOT/pods/<id>/volumes/NAME),
+ * so that a secret's files never reach a disk; a secret's files are written, then the tmpfs is made
+ * read-only. Rootless, no tmpfs can be mounted on the host: a plain directory under RUNROOT (normally
+ * itself a tmpfs, /run/user/UID). Mounting again over an existing mount is avoided: 0 then. */
+static int tmpfs_volume_mount(json_object *v, const char *dir, char **ret_error) {
+        _cleanup_free_ char *opts = pod_volume_tmpfs_options(v);
+        bool secret = streq_ptr(jstr(v, "type"), "secret");
+        unsigned long flags = MS_NOSUID | MS_NODEV | (secret ? MS_NOEXEC : 0);
+        int r;
+
+        if (!opts)
+                return -ENOMEM;
+        r = mkdir_p(dir, secret ? 0755 : 0777);
+        if (r < 0)
+                return errorf(ret_error, r, "volume %s: create %s: %s", jstr(v, "name"), dir, strerror(-r));
+        if (geteuid() != 0) {
+                if (!secret && chmod(dir, 0777) < 0)
+                        return errorf(ret_error, -errno, "volume %s: chmod %s: %m", jstr(v, "name"), dir);
+                return secret ? write_volume_files(v, dir, ret_error) : 0;
+        }
+        if (is_mountpoint(dir))
+                return 0;
+        if (mount("tmpfs", dir, "tmpfs", flags, opts) < 0)
+                return errorf(ret_error, -errno, "volume %s: mount a tmpfs (%s) on %s: %m", jstr(v, "name"), opts, dir);
+        if (!secret)
+                return 0;
+        r = write_volume_files(v, dir, ret_error);
+        if (r >= 0 && mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY | flags, opts) < 0)
+                r = errorf(ret_error, -errno, "volume %s: make the tmpfs on %s read-only: %m", jstr(v, "name"), dir);
+        if (r < 0)
+                (void) umount2(dir, MNT_DETACH);
+        return r;
+}
+
+/* Unmounts every tmpfs volume of the pod (whatever the records say: debris too). */
+static void tmpfs_volumes_umount(const char *dir) {
+        DIR *d = dir ? opendir(dir) : NULL;
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *p = NULL;
+
+                if (de->d_name[0] == '.' || asprintf(&p, "%s/%s", dir, de->d_name) < 0)
+                        continue;
+                while (is_mountpoint(p) && umount2(p, MNT_DETACH) >= 0)
+                        ;
+        }
+        closedir(d);
+}
+
+/* Before a start: the tmpfs volumes are there (after a reboot RUNROOT is empty: an emptyDir is mounted
+ * again, empty as Kubernetes has it; a secret's content is gone with it, by design). */
+static int tmpfs_volumes_check(SkiffContext *ctx, const PodConfig *cfg, char **ret_error) {
+        _cleanup_free_ char *dir = tmpfs_volumes_dir(ctx, cfg->id);
+        json_object *vols = jget(cfg->plan, "volumes");
+
+        if (!dir)
+                return -ENOMEM;
+        for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
+                json_object *v = json_object_array_get_idx(vols, i);
+                _cleanup_free_ char *p = NULL;
+                int r;
+
+                if (!pod_volume_is_tmpfs(v))
+                        continue;
+                if (asprintf(&p, "%s/%s", dir, strempty(jstr(v, "name"))) < 0)
+                        return -ENOMEM;
+                if (geteuid() != 0 ? access(p, F_OK) >= 0 : is_mountpoint(p))
+                        continue;
+                if (streq_ptr(jstr(v, "type"), "secret"))
+                        return errorf(ret_error, -ENOENT, "pod %s: secret volume %s: its tmpfs %s is gone (RUNROOT was "
+                                      "cleared, by a reboot?); play the pod again (skiff kube play --replace)",
+                                      cfg->name, jstr(v, "name"), p);
+                r = tmpfs_volume_mount(v, p, ret_error);
+                if (r < 0)
+                        return *ret_error ? r : errorf(ret_error, r, "pod %s: volume %s: %s", cfg->name, jstr(v, "name"), strerror(-r));
+        }
+        return 0;
+}
+
+/* The pod's record keeps no secret: the files' data stays in the tmpfs only. New reference, NULL on
+ * OOM. */
+static json_object *plan_without_secrets(json_object *pod) {
+        json_object *copy = NULL, *vols;
+
+        if (json_object_deep_copy(pod, &copy, NULL) < 0)
+                return NULL;
+        vols = jget(copy, "volumes");
+        for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
+                json_object *v = json_object_array_get_idx(vols, i), *files = jget(v, "files");
+
+                if (!streq_ptr(jstr(v, "type"), "secret"))
+                        continue;
+                for (size_t j = 0; files && j < json_object_array_length(files); j++)
+                        json_object_object_del(json_object_array_get_idx(files, j), "data");
+        }
+        return copy;
+}
+
 /* Creates what the volumes need; every path created outside the pod's own directory is added to
  * *created, so a failed play can take it away again. */
 static int prepare_volumes(json_object *pod, const PodFacts *f, char ***created, char **ret_error) {
@@ -239,7 +363,11 @@ static int prepare_volumes(json_object *pod, const PodFacts *f, char ***created,
                         /* Kubernetes' emptyDir is world-writable, whatever the umask says */
                         if (r >= 0 && chmod(src, 0777) < 0)
                                 r = -errno;
-                } else if (streq(type, "configMap") || streq(type, "secret")) {
+                } else if (pod_volume_is_tmpfs(v)) {
+                        r = tmpfs_volume_mount(v, src, ret_error);
+                        if (r < 0 && *ret_error)
+                                return r;
+                } else if (streq(type, "configMap")) {
                         r = mkdir_p(src, 0755);
                         if (r >= 0)
                                 r = write_volume_files(v, src, ret_error);
@@ -316,7 +444,7 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         _cleanup_(container_store_freep) ContainerStore *cs = NULL;
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
         _cleanup_free_ char *voldir = NULL, *named = NULL, *empty_root = NULL, *hosts = NULL, *ns_dir = NULL, *pod_dir = NULL,
-                            *shm = NULL;
+                            *shm = NULL, *tmpfs_dir = NULL;
         _cleanup_strv_free_ char **created_paths = NULL;
         _cleanup_close_ int lock = -EBADF, play_fd = -EBADF;
         const char *name = jstr(pod, "name");
@@ -373,11 +501,12 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                 goto finish;
         if (asprintf(&voldir, "%s/pods/%s/volumes", ctx->paths.root, pod_id) < 0 ||
             asprintf(&named, "%s/volumes", ctx->paths.root) < 0 || asprintf(&empty_root, "%s/pods/.empty-root", ctx->paths.root) < 0 ||
-            asprintf(&ns_dir, "/proc/0/ns") < 0) {
+            asprintf(&ns_dir, "/proc/0/ns") < 0 || !(tmpfs_dir = tmpfs_volumes_dir(ctx, pod_id))) {
                 r = -ENOMEM;
                 goto finish;
         }
         f = (PodFacts) { .pod_id = pod_id, .ns_dir = ns_dir, .volumes_dir = voldir, .named_volumes_dir = named,
+                         .tmpfs_volumes_dir = tmpfs_dir,
                          .log_driver = o->log_driver, .annotations = o->annotations, .pause_path = cli_pause_path(),
                          .infra_rootfs = empty_root };
         if (!f.pause_path) {
@@ -407,16 +536,17 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         r = prepare_volumes(pod, &f, &created_paths, ret_error);
         if (r < 0)
                 goto finish;
-        /* A copy of what was played, so the pod can be played again (generate systemd --new). */
+        /* A copy of what was played, so the pod can be played again (generate systemd --new). In the
+         * pod's RUNROOT dir (made by pod_play_begin()), not under ROOT: it may hold Secrets, which never
+         * reach ROOT's disk (their volumes are tmpfs, the record has no data). */
         if (o->kube_yaml) {
                 _cleanup_free_ char *copy = NULL;
-                r = mkdir_p(pod_dir, 0700);
+                r = asprintf(&copy, "%s/pods/%s/%s", ctx->paths.runroot, pod_id, POD_KUBE_YAML_FILE) < 0 ? -ENOMEM : 0;
                 if (r >= 0)
-                        r = asprintf(&copy, "%s/%s", pod_dir, POD_KUBE_YAML_FILE) < 0 ? -ENOMEM : 0;
-                if (r >= 0)
-                        r = write_file_atomic_at(AT_FDCWD, copy, o->kube_yaml, o->kube_yaml_size, 0600);
+                        r = write_file_replace_at(AT_FDCWD, copy, o->kube_yaml, o->kube_yaml_size, 0600);
                 if (r < 0) {
-                        r = errorf(ret_error, r, "pod %s: keep a copy of its YAML in %s: %s", name, pod_dir, strerror(-r));
+                        r = errorf(ret_error, r, "pod %s: keep a copy of its YAML in %s: %s", name, strempty(copy),
+                                   strerror(-r));
                         goto finish;
                 }
         }
@@ -462,12 +592,19 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                 r = -ENOMEM;
                 goto finish;
         }
+        /* The pod's cgroup parents the infra and the containers, with the pod's limits. */
+        for (size_t i = 0; r >= 0 && i <= n; i++)
+                r = pod_plan_cgroup(pod, pod_id, i < n ? m[i].plan : infra.plan);
+        if (r < 0)
+                goto finish;
         /* If the supervisor is killed, its pod dies with it: no orphans (the kernel's parent-death
          * signal, kept across exec for pods). */
         for (size_t i = 0; i < n; i++)
                 m[i].plan->parent_death_signal = SIGKILL;
         infra.plan->parent_death_signal = SIGKILL;
-        /* One /etc/hosts for the whole pod. */
+        /* One /etc/hosts for the whole pod; --no-hosts: the image's own, untouched (podman's). */
+        for (size_t i = 0; o->no_hosts && i < n; i++)
+                plan_drop_mount(m[i].plan, "/etc/hosts");
         if (!o->no_hosts && (hosts = pod_etc_hosts(pod))) {
                 for (size_t i = 0; i < n; i++) {
                         free(m[i].plan->etc_hosts);
@@ -483,8 +620,8 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                 goto finish;
         }
         /* Rootless, the pod cannot mount a tmpfs on the host: each container keeps its own /dev/shm. */
-        for (size_t i = 0; r >= 0 && i < n && geteuid() == 0; i++)
-                r = plan_use_pod_shm(m[i].plan, shm);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = plan_use_pod_shm(m[i].plan, geteuid() == 0 ? shm : NULL);
         if (r < 0)
                 goto finish;
 
@@ -544,7 +681,7 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                 cfg->created_at = strdup(rfc3339_nanos_now(ts, sizeof(ts)));
                 cfg->kind = strdup(strempty(jstr(pod, "kind")));
                 cfg->infra_name = strdup(infra.opts.name);
-                cfg->plan = json_object_get(pod);
+                cfg->plan = plan_without_secrets(pod);
                 cfg->restart_policy = pod_restart_policy_from_string(jstr(pod, "restartPolicy"));
                 if (cfg->restart_policy < 0)
                         cfg->restart_policy = POD_RESTART_ALWAYS;
@@ -616,31 +753,9 @@ finish:
 
 /* ---- start from the records ---- */
 
-static int load_plan(ContainerStore *cs, const char *id, ContainerPlan **ret, char **ret_log, LogDriver *ret_driver,
-                     char **ret_error) {
-        _cleanup_(container_config_freep) ContainerConfig *c = NULL;
-        int r;
-
-        r = container_config_load(cs, id, &c);
-        if (r < 0)
-                return errorf(ret_error, r, "container %.12s: load its record: %s", id, strerror(-r));
-        r = container_plan_from_string(c->plan_json, ret, ret_error);
-        if (r < 0)
-                return r;
-        if (ret_log)
-                *ret_log = c->log_driver == LOG_DRIVER_K8S_FILE ? container_log_path(cs, c) : NULL;
-        if (ret_driver)
-                *ret_driver = c->log_driver;
-        return 0;
-}
-
 int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, bool sd_notify, int play_lock_fd,
                   char **ret_error, int *ret_exit) {
-        _cleanup_(container_store_freep) ContainerStore *cs = NULL;
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
-        _cleanup_(container_plan_freep) ContainerPlan *infra = NULL;
-        ContainerPlan **plans = NULL;
-        char **logs = NULL;
         PodState st = {};
         PodSupervisorSetup setup = {};
         pid_t pid;
@@ -656,53 +771,27 @@ int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, 
                 return errorf(ret_error, -EBUSY, "pod %s is already running", cfg->name);
         }
         pod_state_done(&st);
-        r = container_store_open(&ctx->paths, &cs);
-        if (r < 0)
-                return errorf(ret_error, r, "open the container records: %s", strerror(-r));
-        plans = calloc(cfg->n_members + 1, sizeof(ContainerPlan *));
-        logs = calloc(cfg->n_members + 1, sizeof(char *));
-        if (!plans || !logs) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        r = load_plan(cs, cfg->infra_id, &infra, NULL, NULL, ret_error);
-        for (size_t i = 0; r >= 0 && i < cfg->n_members; i++)
-                r = load_plan(cs, cfg->members[i].id, &plans[i], &logs[i], i == 0 ? &setup.log_driver : NULL, ret_error);
-        if (r < 0)
-                goto finish;
         {
                 _cleanup_free_ char *shm = shm_dir(ctx, id);
-                if (!shm) {
-                        r = -ENOMEM;
-                        goto finish;
-                }
+                if (!shm)
+                        return errorf(ret_error, -ENOMEM, "out of memory");
                 r = geteuid() == 0 ? shm_mount(shm) : 0;
-                if (r < 0) {
-                        errorf(ret_error, r, "pod %s: mount the pod's /dev/shm on %s: %s", cfg->name, shm, strerror(-r));
-                        goto finish;
-                }
+                if (r < 0)
+                        return errorf(ret_error, r, "pod %s: mount the pod's /dev/shm on %s: %s", cfg->name, shm, strerror(-r));
         }
+        r = tmpfs_volumes_check(ctx, cfg, ret_error);
+        if (r < 0)
+                return r;
+        /* The supervisor (skiff-pod) reads the pod's and its containers' records itself, and has
+         * skiff-pod-spawn load the plans from them; the back-off scale of the tests
+         * (SKIFF_TEST_BACKOFF_MS) reaches it through the environment. */
         setup.paths = &ctx->paths;
-        setup.config = cfg;
-        setup.infra_plan = infra;
-        setup.plans = plans;
-        setup.log_paths = logs;
+        setup.pod_id = cfg->id;
+        setup.binary = pod_supervisor_binary();
         setup.wait_ready = wait;
         setup.sd_notify = sd_notify;
         setup.play_lock_fd = play_lock_fd;
-        /* Tests scale Kubernetes' back-off down (10 s doubling to 5 min is too slow for a test suite). */
-        if (getenv("SKIFF_TEST_BACKOFF_MS")) {
-                setup.backoff_initial_ms = (unsigned) atoi(getenv("SKIFF_TEST_BACKOFF_MS"));
-                setup.backoff_max_ms = setup.backoff_initial_ms * 30;
-        }
         r = pod_supervisor_start(&setup, &pid, ret_error, ret_exit);
-finish:
-        for (size_t i = 0; plans && i < cfg->n_members; i++) {
-                container_plan_free(plans[i]);
-                free(logs[i]);
-        }
-        free(plans);
-        free(logs);
         if (r == -ENOMEM && !*ret_error)
                 *ret_error = strdup("out of memory");
         return r;
@@ -840,10 +929,28 @@ static bool is_member(const PodConfig *cfg, const char *cid) {
         return false;
 }
 
+/* The pod's cgroups (skiff-pod-<id>, the parent of its members' in every hierarchy) from a member's
+ * recorded cgroup paths, added to *parents. */
+static void add_pod_cgroups(char **paths, char ***parents) {
+        STRV_FOREACH(p, paths) {
+                const char *slash = strrchr(*p, '/'), *prev;
+                _cleanup_free_ char *dir = NULL;
+
+                if (!slash)
+                        continue;
+                dir = strndup(*p, (size_t) (slash - *p));
+                if (!dir)
+                        return;
+                prev = strrchr(dir, '/');
+                if (startswith(prev ? prev + 1 : dir, "skiff-pod-") && !strv_contains(*parents, dir))
+                        (void) strv_extend(parents, dir);
+        }
+}
+
 int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool remove, char **ret_error) {
         _cleanup_(container_store_freep) ContainerStore *cs = NULL;
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
-        _cleanup_strv_free_ char **ctr_ids = NULL;
+        _cleanup_strv_free_ char **ctr_ids = NULL, **pod_cgroups = NULL;
         PodState st = {};
         int r, first = 0;
         unsigned grace = 30;
@@ -881,6 +988,9 @@ int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool rem
          * then the containers by their records, pids and cgroups */
         pod_state_done(&st);
         (void) pod_state_load(pods, id, cfg ? cfg->n_members : 0, &st);
+        add_pod_cgroups(st.infra_cgroup_paths, &pod_cgroups);
+        for (size_t i = 0; i < st.n_members; i++)
+                add_pod_cgroups(st.members[i].cgroup_paths, &pod_cgroups);
         if (st.infra_pid > 0 || st.infra_cgroup_paths) {
                 const char *const *cg[1] = { (const char *const *) st.infra_cgroup_paths };
                 pid_t ip = st.infra_pid;
@@ -915,6 +1025,8 @@ int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool rem
 
                 if (container_state_load(cs, *cid, &cst) >= 0) {
                         pid_t pid = cst.pid;
+
+                        add_pod_cgroups(cst.cgroup_paths, &pod_cgroups);
                         const char *const *cg[1] = { (const char *const *) cst.cgroup_paths };
 
                         if (pid > 0 && !proc_alive(pid, cst.pid_starttime))
@@ -936,6 +1048,20 @@ int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool rem
         {
                 _cleanup_free_ char *shm = shm_dir(ctx, id);
                 shm_umount(shm);
+        }
+        if (pod_cgroups) {
+                /* the pod's cgroup, now that its members' are gone */
+                _cleanup_free_ char *e = NULL;
+                int root = cgroup_root_open();
+                if (root >= 0) {
+                        (void) cgroup_remove(root, pod_cgroups, 2000, &e);
+                        close(root);
+                }
+        }
+        if (remove) {
+                /* secrets and emptyDirs of medium Memory live until the pod is removed */
+                _cleanup_free_ char *tmpfs = tmpfs_volumes_dir(ctx, id);
+                tmpfs_volumes_umount(tmpfs);
         }
         if (remove) {
                 r = pod_remove(pods, id);

@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/strv.h"
+#include "pod/pod-state.h"
 #include "runtime/container-plan.h"
 #include "runtime/ctr-log.h"
 #include "runtime/monitor.h"
@@ -674,6 +675,29 @@ int verb_stop(SkiffContext *ctx, int argc, char *argv[]) {
         return ret;
 }
 
+/* Whether container id is run by a pod's supervisor (the pod's infra, or a container of a played or
+ * created pod's spec): removing it would pull it out from under the supervisor, which owns its
+ * restarts, mounts and cleanup. Containers that joined a pod with `run --pod` have their own monitor
+ * and are not. Returns 1 with the pod's name, 0, or -errno. */
+static int pod_supervised(SkiffContext *ctx, ContainerStore *store, const char *id, char **ret_pod) {
+        _cleanup_(container_config_freep) ContainerConfig *cfg = NULL;
+        _cleanup_(pod_store_freep) PodStore *pods = NULL;
+        _cleanup_(pod_config_freep) PodConfig *pc = NULL;
+        bool member;
+
+        if (container_config_load(store, id, &cfg) < 0 || !cfg->pod_id)
+                return 0;
+        if (pod_store_open(&ctx->paths, &pods) < 0 || pod_config_load(pods, cfg->pod_id, &pc) < 0)
+                return 0; /* the pod is gone: the container is an orphan, removable */
+        member = streq(pc->infra_id, id);
+        for (size_t i = 0; !member && i < pc->n_members; i++)
+                member = streq(pc->members[i].id, id);
+        if (!member)
+                return 0;
+        *ret_pod = strdup(pc->name ?: pc->id);
+        return *ret_pod ? 1 : -ENOMEM;
+}
+
 int verb_rm(SkiffContext *ctx, int argc, char *argv[]) {
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},          {"force", no_argument, NULL, 'f'},
@@ -694,7 +718,7 @@ int verb_rm(SkiffContext *ctx, int argc, char *argv[]) {
                                "  -f, --force         Stop running containers first\n"
                                "  -t, --time SECONDS  With --force, the stop timeout\n"
                                "  -i, --ignore        No error for containers that don't exist\n"
-                               "  -a, --all           Remove every container\n"
+                               "  -a, --all           Remove every container (not those a pod's supervisor runs)\n"
                                "      --cidfile FILE  Read the container id from FILE (and remove FILE)\n"
                                "  -v, --volumes       Accepted for podman compatibility\n"
                                "  -h, --help          Show this help\n");
@@ -757,6 +781,17 @@ int verb_rm(SkiffContext *ctx, int argc, char *argv[]) {
                 if (cli_lookup(store, "rm", *t, id) < 0) {
                         ret = 1;
                         continue;
+                }
+                {
+                        _cleanup_free_ char *pod = NULL;
+                        if (pod_supervised(ctx, store, id, &pod) > 0) {
+                                if (all)
+                                        continue; /* the pod's: `pod rm` / `kube down` remove it */
+                                log_error("rm %s: the container belongs to pod %s, whose supervisor runs it: "
+                                          "remove the pod (skiff pod rm, skiff kube down)", *t, pod);
+                                ret = 125;
+                                continue;
+                        }
                 }
                 r = force ? cli_container_force_remove(store, id, timeout, &err)
                           : container_destroy(store, id, &err);

@@ -547,13 +547,13 @@ static int keep_yaml(Gen *g, const PodConfig *cfg, const char *unit, char **ret_
         size_t size = 0, n;
         int r;
 
-        if (asprintf(&src, "%s/pods/%s/%s", g->ctx->paths.root, cfg->id, POD_KUBE_YAML_FILE) < 0 ||
+        if (asprintf(&src, "%s/pods/%s/%s", g->ctx->paths.runroot, cfg->id, POD_KUBE_YAML_FILE) < 0 ||
             asprintf(&dir, "%s/systemd", g->ctx->paths.root) < 0 || asprintf(&dst, "%s/%s.yaml", dir, unit) < 0)
                 return log_oom();
         r = read_full_file_at(AT_FDCWD, src, 64u * 1024u * 1024u, &text, &size);
         if (r == -ENOENT) {
-                log_error("generate systemd --new: pod %s: no copy of its YAML in %s (played by an older skiff); play "
-                          "it again with skiff kube play --replace", cfg->name, src);
+                log_error("generate systemd --new: pod %s: no copy of its YAML in %s (played by an older skiff, or "
+                          "RUNROOT was cleared by a reboot); play it again with skiff kube play --replace", cfg->name, src);
                 return r;
         }
         if (r < 0)
@@ -845,11 +845,8 @@ int verb_generate(SkiffContext *ctx, int argc, char *argv[]) {
         }
         if (streq(argv[1], "systemd"))
                 return generate_systemd(ctx, argc - 1, argv + 1);
-        if (streq(argv[1], "kube")) {
-                /* `skiff kube generate` (another part of issue 7) answers here once it is built */
-                log_error("generate kube: not built yet (skiff kube generate)");
-                return 125;
-        }
+        if (streq(argv[1], "kube")) /* podman's alias */
+                return verb_kube_generate(ctx, argc - 1, argv + 1);
         log_error("generate: unknown command '%s'. See 'skiff generate --help'.", argv[1]);
         return 1;
 }

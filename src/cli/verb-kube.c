@@ -31,6 +31,7 @@ static void kube_usage(FILE *f) {
               "Commands:\n"
               "  play       Create and start the pods Kubernetes YAML describes (--dry-run: show the plan)\n"
               "  down       Stop and remove the pods Kubernetes YAML describes\n"
+              "  generate   Print Kubernetes YAML that recreates pods and containers\n"
               "\n"
               "Run 'skiff kube COMMAND --help' for a command's options.\n",
               f);
@@ -49,6 +50,8 @@ int verb_kube(SkiffContext *ctx, int argc, char *argv[]) {
                 return verb_kube_play(ctx, argc - 1, argv + 1);
         if (streq(argv[1], "down"))
                 return verb_kube_down(ctx, argc - 1, argv + 1);
+        if (streq(argv[1], "generate"))
+                return verb_kube_generate(ctx, argc - 1, argv + 1);
         log_error("kube: unknown command '%s'. See 'skiff kube --help'.", argv[1]);
         return 1;
 }
@@ -71,7 +74,7 @@ static void play_usage(FILE *f) {
               "      --configmap FILE    Also read ConfigMaps from FILE (repeatable, or comma-separated)\n"
               "      --log-driver DRIVER k8s-file (default), journald or none\n"
               "      --annotation K=V    Add an annotation to every container (repeatable)\n"
-              "      --no-hosts          Do not write the pod's /etc/hosts\n"
+              "      --no-hosts          Keep each image's own /etc/hosts (no pod /etc/hosts)\n"
               "      --service-container[=BOOL], --service\n"
               "                          Under systemd (Type=notify): the pod's supervisor becomes the\n"
               "                          unit's main process (MAINPID=, READY=1 once every container\n"
@@ -95,6 +98,39 @@ static int read_input(const char *arg, char **ret, size_t *ret_size) {
         if (streq(arg, "-"))
                 return read_full_stream(stdin, INPUT_MAX, ret, ret_size);
         return read_full_file_at(AT_FDCWD, arg, INPUT_MAX, ret, ret_size);
+}
+
+/* hostPort is accepted, but nothing publishes it until skiff has networking: one warning per port (with
+ * hostNetwork the container binds the host's port itself, nothing to publish). */
+static void warn_host_ports(json_object *pod) {
+        json_object *ns = NULL, *net = NULL;
+        const char *const lists[] = { "initContainers", "containers" };
+
+        if (json_object_object_get_ex(pod, "namespaces", &ns) && json_object_object_get_ex(ns, "network", &net) &&
+            streq(json_object_get_string(net), "host"))
+                return;
+        for (size_t l = 0; l < ELEMENTSOF(lists); l++) {
+                json_object *cs = NULL;
+
+                if (!json_object_object_get_ex(pod, lists[l], &cs))
+                        continue;
+                for (size_t i = 0; i < json_object_array_length(cs); i++) {
+                        json_object *c = json_object_array_get_idx(cs, i), *ports = NULL, *name = NULL;
+
+                        /* Kubernetes' name of the container ("web"), not skiff's POD-web */
+                        (void) json_object_object_get_ex(c, "containerName", &name);
+                        if (!json_object_object_get_ex(c, "ports", &ports))
+                                continue;
+                        for (size_t j = 0; j < json_object_array_length(ports); j++) {
+                                json_object *hp = NULL;
+
+                                if (json_object_object_get_ex(json_object_array_get_idx(ports, j), "hostPort", &hp) &&
+                                    json_object_get_int64(hp) > 0)
+                                        log_warning("hostPort %lld of container %s: not published yet (networking is not built)",
+                                                    (long long) json_object_get_int64(hp), json_object_get_string(name));
+                        }
+                }
+        }
 }
 
 static int load_file(KubeSet *set, const char *arg, bool configmap, DiagList *diags, StrBuf *keep) {
@@ -150,8 +186,10 @@ static void print_diags(DiagList *diags, bool quiet) {
 }
 
 /* Reads and checks every input. Returns 0 with the set, 1 when the input is invalid (diagnostics
- * printed), 125 on skiff's own failure. */
-static int load_inputs(char **configmaps, char **files, bool quiet, KubeSet **ret, StrBuf *keep) {
+ * printed), 125 on skiff's own failure. names_only (kube down): only what names the pods must be
+ * right; what the content refers to (a ConfigMap given to kube play with --configmap, say) is not
+ * checked, so the YAML a pod was played from always takes it down. */
+static int load_inputs(char **configmaps, char **files, bool quiet, bool names_only, KubeSet **ret, StrBuf *keep) {
         _cleanup_(kube_set_freep) KubeSet *set = kube_set_new();
         DiagList diags = DIAG_LIST_INIT;
         bool failed = false, unreadable = false;
@@ -183,11 +221,17 @@ static int load_inputs(char **configmaps, char **files, bool quiet, KubeSet **re
         /* Check the content even when decoding found errors, so every problem is reported at once;
          * but not when a whole file could not be read (references into it would all look dangling). */
         if (!unreadable) {
-                r = kube_set_validate(set, &diags);
-                if (r == -ENOMEM)
+                DiagList checks = DIAG_LIST_INIT;
+
+                r = kube_set_validate(set, names_only ? &checks : &diags);
+                if (r == -ENOMEM) {
+                        diag_list_done(&checks);
                         goto finish_oom;
-                if (r < 0)
+                }
+                /* names_only: an object whose pod name could not be made is skipped by the caller */
+                if (r < 0 && !names_only)
                         failed = true;
+                diag_list_done(&checks);
         }
         print_diags(&diags, quiet);
         diag_list_done(&diags);
@@ -365,7 +409,7 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 if (strv_extend(&files, argv[i]) < 0)
                         return log_oom(), 125;
 
-        r = load_inputs(configmaps, files, quiet, &set, dry_run ? NULL : &keep);
+        r = load_inputs(configmaps, files, quiet, false, &set, dry_run ? NULL : &keep);
         if (r != 0)
                 return r;
 
@@ -413,6 +457,7 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                         char id[POD_ID_LEN + 1];
                         int code = 125;
 
+                        warn_host_ports(pod);
                         r = cli_pod_play(ctx, pod, &play, id, &err, &code);
                         if (r < 0) {
                                 log_error("kube play: %s", err ?: strerror(-r));
@@ -479,7 +524,7 @@ int verb_kube_down(SkiffContext *ctx, int argc, char *argv[]) {
         for (int i = optind; i < argc; i++)
                 if (strv_extend(&files, argv[i]) < 0)
                         return log_oom(), 125;
-        r = load_inputs(NULL, files, true, &set, NULL);
+        r = load_inputs(NULL, files, true, true, &set, NULL);
         if (r != 0)
                 return r;
         if (check_paths(ctx, "kube down") < 0)

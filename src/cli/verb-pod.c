@@ -1,4 +1,4 @@
-/* skiff pod ps|inspect|start|stop|restart|rm|logs: pods by hand (kube play creates them). */
+/* skiff pod ps|inspect|start|stop|restart|rm|logs|top: pods by hand (kube play creates them). */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +17,9 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "pod/pod-state.h"
+#include "pod/pod-top.h"
 #include "pod/supervisor.h"
+#include "runtime/cgroup.h"
 #include "runtime/ctr-log.h"
 #include "runtime/monitor.h"
 #include "runtime/state.h"
@@ -37,6 +39,7 @@ static void pod_usage(FILE *f) {
               "  restart    Stop, then start pods\n"
               "  rm         Remove stopped pods (-f: stop them first)\n"
               "  logs       Show the output of a pod's containers (-c CONTAINER)\n"
+              "  top        Show the processes of a pod's containers (DESCRIPTORS, --format json)\n"
               "\n"
               "A POD is a name, a full id or a unique id prefix.\n",
               f);
@@ -717,6 +720,247 @@ static int verb_pod_create(SkiffContext *ctx, int argc, char *argv[]) {
         return 0;
 }
 
+/* ---- top ---- */
+
+typedef struct TopSource {
+        const char *name;   /* the container's name */
+        char *const *paths; /* its cgroups (relative to the cgroup root) */
+        pid_t pid;          /* its main process, when it has no cgroup (rootless on v1) */
+} TopSource;
+
+/* The pids of a container from the first of its cgroups that can be read; without any, its main
+ * process alone. */
+static int cgroup_pids(int root_fd, char *const *paths, pid_t main_pid, pid_t **ret, size_t *ret_n) {
+        STRV_FOREACH(p, (char **) paths) {
+                _cleanup_free_ char *file = NULL, *text = NULL;
+                pid_t *l = NULL;
+                size_t n = 0;
+
+                if (asprintf(&file, "%s/cgroup.procs", *p) < 0)
+                        return -ENOMEM;
+                if (read_full_file_at(root_fd, file, 1 << 22, &text, NULL) < 0)
+                        continue;
+                for (char *t = text, *e; *t; t = e) {
+                        long v = strtol(t, &e, 10);
+                        pid_t *nl;
+
+                        if (e == t)
+                                break;
+                        if (v <= 0)
+                                continue;
+                        nl = realloc(l, (n + 1) * sizeof(pid_t));
+                        if (!nl) {
+                                free(l);
+                                return -ENOMEM;
+                        }
+                        l = nl;
+                        l[n++] = (pid_t) v;
+                }
+                *ret = l;
+                *ret_n = n;
+                return 0;
+        }
+        *ret = NULL;
+        *ret_n = 0;
+        if (main_pid > 0) {
+                *ret = malloc(sizeof(pid_t));
+                if (!*ret)
+                        return -ENOMEM;
+                (*ret)[0] = main_pid;
+                *ret_n = 1;
+        }
+        return 0;
+}
+
+static int pod_top(SkiffContext *ctx, int argc, char *argv[]) {
+        _cleanup_(pod_store_freep) PodStore *s = NULL;
+        _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
+        _cleanup_(container_store_freep) ContainerStore *cs = NULL;
+        _cleanup_(common_args_done) CommonArgs a = {};
+        _cleanup_free_ char *err = NULL, *host_passwd = NULL, *host_group = NULL;
+        _cleanup_free_ TopField *fl = NULL;
+        _cleanup_free_ TopSource *src = NULL;
+        _cleanup_strv_free_ char **joined_names = NULL;
+        char ***joined_paths = NULL;
+        _cleanup_free_ pid_t *joined_pids = NULL;
+        size_t n_src = 0, n_joined = 0, n_rows = 0;
+        char ***rows = NULL; /* rows[i][column] */
+        _cleanup_close_ int proc_fd = -EBADF, root_fd = -EBADF;
+        PodState st = {};
+        TopClock clock = { .ticks = sysconf(_SC_CLK_TCK), .page_size = sysconf(_SC_PAGESIZE) };
+        struct timespec ts;
+        char id[POD_ID_LEN + 1];
+        int n_fields, ret = 125;
+        int r = parse_common("top", "top [--format json] POD [DESCRIPTORS...]\n\n"
+                                    "Show the processes of the pod's containers (read from /proc, nothing runs in\n"
+                                    "the containers). DESCRIPTORS (separate or comma-separated) choose the columns,\n"
+                                    "by name or AIX code: container, user (%U), ruser (%u), group (%G), rgroup (%g),\n"
+                                    "huser, hgroup, pid (%p), hpid, ppid (%P), pgid (%r), pcpu (%C), etime (%t),\n"
+                                    "time (%x), tty (%y), comm (%c), args (%a), nice (%n), vsz (%z), rss, state,\n"
+                                    "seccomp. Default: container user pid ppid pcpu etime tty time args.\n"
+                                    "--format json: an array of objects keyed by descriptor name.",
+                             argc, argv, &a);
+
+        if (r <= 0)
+                return r == 0 ? 0 : 1;
+        if (r >= argc) {
+                log_error("pod top: give a pod");
+                return 1;
+        }
+        n_fields = top_parse_descriptors((const char *const *) (argv + r + 1), &fl, &err);
+        if (n_fields < 0) {
+                log_error("pod top %s: %s", argv[r], err ?: strerror(-n_fields));
+                return 125;
+        }
+        if (open_pods(ctx, "top", &s) < 0 || lookup(s, "top", argv[r], id) < 0)
+                return 125;
+        if (pod_config_load(s, id, &cfg) < 0 || pod_state_load(s, id, cfg->n_members, &st) < 0) {
+                log_error("pod top %s: cannot read its record", argv[r]);
+                return 125;
+        }
+        if (!IN_SET(st.status, POD_STATUS_RUNNING, POD_STATUS_DEGRADED, POD_STATUS_STOPPING)) {
+                log_error("pod top %s: the pod is not running", argv[r]);
+                goto finish;
+        }
+        /* the infra and the members, then containers that joined (skiff run --pod) */
+        src = calloc(cfg->n_members + 1, sizeof(TopSource));
+        if (!src) {
+                log_oom();
+                goto finish;
+        }
+        src[n_src++] = (TopSource) { cfg->infra_name, st.infra_cgroup_paths, st.infra_pid };
+        /* (a member that is not running has no cgroup, or an empty one) */
+        for (size_t i = 0; i < cfg->n_members && i < st.n_members; i++)
+                src[n_src++] = (TopSource) { cfg->members[i].full_name, st.members[i].cgroup_paths,
+                                             st.members[i].phase == POD_CTR_RUNNING ? st.members[i].pid : 0 };
+        if (container_store_open(&ctx->paths, &cs) >= 0) {
+                _cleanup_strv_free_ char **all = NULL;
+
+                (void) container_list(cs, &all);
+                STRV_FOREACH(cid, all) {
+                        _cleanup_(container_config_freep) ContainerConfig *cc = NULL;
+                        ContainerState cst = {};
+                        bool member = streq(*cid, cfg->infra_id);
+
+                        for (size_t i = 0; i < cfg->n_members; i++)
+                                member = member || streq(*cid, cfg->members[i].id);
+                        if (member || container_config_load(cs, *cid, &cc) < 0 || !streq_ptr(cc->pod_id, id) ||
+                            container_state_load(cs, *cid, &cst) < 0)
+                                continue;
+                        char ***np = realloc(joined_paths, (n_joined + 1) * sizeof(char **));
+                        pid_t *pp = np ? realloc(joined_pids, (n_joined + 1) * sizeof(pid_t)) : NULL;
+                        joined_paths = np ?: joined_paths;
+                        joined_pids = pp ?: joined_pids;
+                        if (!np || !pp || strv_extend(&joined_names, cc->name) < 0) {
+                                container_state_done(&cst);
+                                log_oom();
+                                goto finish;
+                        }
+                        joined_pids[n_joined] = proc_alive(cst.pid, cst.pid_starttime) ? cst.pid : 0;
+                        joined_paths[n_joined++] = TAKE_PTR(cst.cgroup_paths);
+                        container_state_done(&cst);
+                }
+        }
+
+        proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        root_fd = cgroup_root_open();
+        if (proc_fd < 0 || root_fd < 0) {
+                log_error("pod top %s: open %s: %s", argv[r], proc_fd < 0 ? "/proc" : "the cgroup root",
+                          strerror(errno));
+                goto finish;
+        }
+        (void) read_full_file_at(AT_FDCWD, "/etc/passwd", 1 << 20, &host_passwd, NULL);
+        (void) read_full_file_at(AT_FDCWD, "/etc/group", 1 << 20, &host_group, NULL);
+        clock_gettime(CLOCK_BOOTTIME, &ts);
+        clock.now_ns = (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+
+        for (size_t k = 0; k < n_src + n_joined; k++) {
+                const char *name = k < n_src ? src[k].name : joined_names[k - n_src];
+                char *const *paths = k < n_src ? src[k].paths : joined_paths[k - n_src];
+                pid_t main_pid = k < n_src ? src[k].pid : joined_pids[k - n_src];
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n_pids = 0;
+
+                if (cgroup_pids(root_fd, paths, main_pid, &pids, &n_pids) < 0) {
+                        log_oom();
+                        goto finish;
+                }
+                for (size_t i = 0; i < n_pids; i++) {
+                        TopProc p = {};
+                        char **row, ***nr;
+
+                        if (top_proc_read(proc_fd, pids[i], name, host_passwd, host_group, &p) < 0)
+                                continue; /* gone meanwhile */
+                        row = calloc((size_t) n_fields + 1, sizeof(char *));
+                        nr = realloc(rows, (n_rows + 1) * sizeof(char **));
+                        if (nr)
+                                rows = nr;
+                        if (!row || !nr) {
+                                free(row);
+                                top_proc_done(&p);
+                                log_oom();
+                                goto finish;
+                        }
+                        for (int f = 0; f < n_fields; f++)
+                                if (!(row[f] = top_field_format(&p, fl[f], &clock))) {
+                                        strv_free(row);
+                                        top_proc_done(&p);
+                                        log_oom();
+                                        goto finish;
+                                }
+                        rows[n_rows++] = row;
+                        top_proc_done(&p);
+                }
+        }
+
+        if (a.json) {
+                _cleanup_json_ json_object *arr = json_object_new_array();
+
+                for (size_t i = 0; arr && i < n_rows; i++) {
+                        json_object *o = json_object_new_object();
+                        for (int f = 0; o && f < n_fields; f++)
+                                (void) json_add_string(o, top_field_name(fl[f]), rows[i][f]);
+                        (void) json_array_add(arr, o);
+                }
+                if (!arr) {
+                        log_oom();
+                        goto finish;
+                }
+                printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
+        } else {
+                _cleanup_free_ size_t *w = calloc((size_t) n_fields, sizeof(size_t));
+
+                if (!w) {
+                        log_oom();
+                        goto finish;
+                }
+                for (int f = 0; f < n_fields; f++) {
+                        w[f] = strlen(top_field_header(fl[f]));
+                        for (size_t i = 0; i < n_rows; i++)
+                                w[f] = MAX(w[f], strlen(rows[i][f]));
+                }
+                for (size_t i = 0; i <= n_rows; i++)
+                        for (int f = 0; f < n_fields; f++) {
+                                const char *cell = i == 0 ? top_field_header(fl[f]) : rows[i - 1][f];
+                                if (f == n_fields - 1)
+                                        printf("%s\n", cell);
+                                else
+                                        printf("%-*s   ", (int) w[f], cell);
+                        }
+        }
+        ret = 0;
+finish:
+        for (size_t i = 0; i < n_rows; i++)
+                strv_free(rows[i]);
+        free(rows);
+        for (size_t i = 0; i < n_joined; i++)
+                strv_free(joined_paths[i]);
+        free(joined_paths);
+        pod_state_done(&st);
+        return ret;
+}
+
 int verb_pod(SkiffContext *ctx, int argc, char *argv[]) {
         if (argc < 2) {
                 pod_usage(stderr);
@@ -734,6 +978,8 @@ int verb_pod(SkiffContext *ctx, int argc, char *argv[]) {
                 return pod_inspect(ctx, argc - 1, argv + 1);
         if (streq(argv[1], "logs"))
                 return pod_logs(ctx, argc - 1, argv + 1);
+        if (streq(argv[1], "top"))
+                return pod_top(ctx, argc - 1, argv + 1);
         if (streq(argv[1], "start"))
                 return pod_each(ctx, argc - 1, argv + 1, "start", "start [--wait] [--pod-id-file FILE] POD...\n\nStart created or exited pods; with a pod made by `pod create "
                                 "--infra-conmon-pidfile`, write the supervisor's pid there.");

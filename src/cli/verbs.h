@@ -15,6 +15,8 @@ typedef struct SkiffContext {
 int verb_kube(SkiffContext *ctx, int argc, char *argv[]);
 int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]);
 int verb_kube_down(SkiffContext *ctx, int argc, char *argv[]);
+/* skiff kube generate (src/cli/verb-kube-generate.c); also what `skiff generate kube` runs. */
+int verb_kube_generate(SkiffContext *ctx, int argc, char *argv[]);
 int verb_pod(SkiffContext *ctx, int argc, char *argv[]);
 
 /* Containers (verb-container.c, verb-container-ops.c). Exit statuses as podman's: 125 for skiff's own

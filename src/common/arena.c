@@ -142,6 +142,44 @@ char *arena_printf(Arena *a, const char *fmt, ...) {
         return r;
 }
 
+char *arena_concat(Arena *a, const char *s, ...) {
+        va_list ap;
+        size_t len = 0;
+        char *r, *p;
+
+        va_start(ap, s);
+        for (const char *x = s; x; x = va_arg(ap, const char *))
+                len += strlen(x);
+        va_end(ap);
+        r = p = arena_alloc_raw(a, len + 1, 1);
+        if (!r)
+                return NULL;
+        va_start(ap, s);
+        for (const char *x = s; x; x = va_arg(ap, const char *)) {
+                size_t n = strlen(x);
+
+                memcpy(p, x, n);
+                p += n;
+        }
+        va_end(ap);
+        *p = 0;
+        return r;
+}
+
+void arena_reset(Arena *a) {
+        ArenaChunk *keep = a->chunks;
+
+        if (!keep)
+                return;
+        for (ArenaChunk *c = keep->next, *n; c; c = n) {
+                n = c->next;
+                free(c);
+        }
+        keep->next = NULL;
+        keep->used = 0;
+        a->total = 0;
+}
+
 void arena_adopt(Arena *a, Arena *b) {
         ArenaChunk *last = b->chunks;
 

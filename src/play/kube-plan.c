@@ -114,7 +114,8 @@ static int env_add_all(EnvList *l, const KubeObject *o, const char *prefix) {
         qsort(pairs, n, sizeof(*pairs), key_cmp);
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const KStrPair *p = pairs[i];
-                bool b64 = secret && p >= maps[0]->v && p < maps[0]->v + maps[0]->n;
+                /* maps[0]->v is NULL for a Secret with stringData only: NULL + 0 is undefined */
+                bool b64 = secret && maps[0]->n > 0 && p >= maps[0]->v && p < maps[0]->v + maps[0]->n;
                 _cleanup_free_ char *name = NULL, *src = NULL, *dec = NULL;
                 size_t len = 0;
 

@@ -124,6 +124,32 @@ static json_object *find_volume(json_object *pod, const char *name) {
         return NULL;
 }
 
+bool pod_volume_is_tmpfs(json_object *v) {
+        const char *type = jstr(v, "type");
+
+        return streq_ptr(type, "secret") || (streq_ptr(type, "emptyDir") && streq_ptr(jstr(v, "medium"), "tmpfs"));
+}
+
+char *pod_volume_tmpfs_options(json_object *v) {
+        json_object *files = jget(v, "files");
+        int64_t limit = 0;
+        uint64_t bytes = 0;
+        char *s;
+
+        if (streq_ptr(jstr(v, "type"), "secret")) {
+                /* The decoded size is at most 3/4 of the base64; a page per file for the inodes' data,
+                 * and 1 MiB of slack (a Secret is at most 1 MiB in Kubernetes). */
+                for (size_t i = 0; files && i < json_object_array_length(files); i++) {
+                        const char *d = jstr(json_object_array_get_idx(files, i), "data");
+                        bytes += (d ? strlen(d) / 4 * 3 : 0) + 4096;
+                }
+                return asprintf(&s, "mode=0755,size=%llu", (unsigned long long) (bytes + 1024 * 1024)) < 0 ? NULL : s;
+        }
+        if (jhas_int(v, "sizeLimitBytes", &limit) && limit > 0)
+                return asprintf(&s, "mode=0777,size=%lld", (long long) limit) < 0 ? NULL : s;
+        return strdup("mode=0777");
+}
+
 int pod_volume_source(json_object *pod, const char *name, const PodFacts *f, char **ret) {
         json_object *v = find_volume(pod, name);
         const char *type = jstr(v, "type");
@@ -135,6 +161,8 @@ int pod_volume_source(json_object *pod, const char *name, const PodFacts *f, cha
                 r = (*ret = strdup(strempty(jstr(v, "path")))) ? 0 : -ENOMEM;
         else if (streq(type, "persistentVolumeClaim"))
                 r = asprintf(ret, "%s/%s/_data", f->named_volumes_dir, strempty(jstr(v, "volume"))) < 0 ? -ENOMEM : 0;
+        else if (pod_volume_is_tmpfs(v) && f->tmpfs_volumes_dir)
+                r = asprintf(ret, "%s/%s", f->tmpfs_volumes_dir, name) < 0 ? -ENOMEM : 0;
         else
                 r = asprintf(ret, "%s/%s", f->volumes_dir, name) < 0 ? -ENOMEM : 0;
         return r;
@@ -445,5 +473,64 @@ int pod_infra_options(json_object *pod, const PodFacts *f, const char *infra_id,
         }
         *ret = o;
         *ret_image = img;
+        return 0;
+}
+
+void pod_cgroup_limits(json_object *pod, CgroupLimits *ret) {
+        const char *const lists[] = { "initContainers", "containers" };
+        int64_t mem_sum = 0, mem_init = 0, cpu_sum = 0, cpu_init = 0, req_sum = 0;
+        bool mem_all = true, cpu_all = true, any = false;
+
+        *ret = (CgroupLimits) {};
+        for (size_t l = 0; l < ELEMENTSOF(lists); l++) {
+                json_object *cs = jget(pod, lists[l]);
+
+                for (size_t i = 0; cs && i < json_object_array_length(cs); i++) {
+                        json_object *c = json_object_array_get_idx(cs, i), *res = jget(c, "resources");
+                        /* a sidecar (restartable init container) runs next to the app containers */
+                        bool init = l == 0 && !streq_ptr(jstr(c, "type"), "sidecar");
+                        int64_t v;
+
+                        any = true;
+                        if (jhas_int(res, "memoryLimitBytes", &v) && v > 0) {
+                                if (init)
+                                        mem_init = MAX(mem_init, v);
+                                else
+                                        mem_sum += v;
+                        } else
+                                mem_all = false;
+                        if (jhas_int(res, "cpuLimitMillicores", &v) && v > 0) {
+                                if (init)
+                                        cpu_init = MAX(cpu_init, v);
+                                else
+                                        cpu_sum += v;
+                        } else
+                                cpu_all = false;
+                        if (!init && jhas_int(res, "cpuRequestMillicores", &v) && v > 0)
+                                req_sum += v;
+                }
+        }
+        if (!any)
+                return;
+        if (mem_all)
+                ret->memory = MAX(mem_sum, mem_init);
+        if (cpu_all) {
+                ret->cpu_quota = MAX(cpu_sum, cpu_init) * 100; /* millicores of a 100000 µs period */
+                ret->cpu_period = 100000;
+        }
+        if (req_sum > 0)
+                ret->cpu_shares = (uint64_t) MAX(req_sum * 1024 / 1000, 2);
+}
+
+int pod_plan_cgroup(json_object *pod, const char *pod_id, ContainerPlan *p) {
+        free(p->cgroup_parent);
+        if (asprintf(&p->cgroup_parent, "skiff-pod-%s", pod_id) < 0) {
+                p->cgroup_parent = NULL;
+                return -ENOMEM;
+        }
+        pod_cgroup_limits(pod, &p->parent_limits);
+        /* the kubelet limits the pod's memory, not its swap (podman's default would be twice) */
+        if (p->parent_limits.memory)
+                p->parent_limits.memory_swap = -1;
         return 0;
 }

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "runtime/container-plan.h"
 #include "runtime/run-options.h"
 
 typedef struct PodFacts {
@@ -31,6 +32,8 @@ typedef struct PodFacts {
         const char *volumes_dir;       /* the pod's own volume dirs: VOLUMES_DIR/<volume name> (emptyDir,
                                         * configMap, secret) */
         const char *named_volumes_dir; /* named volumes (PVCs): NAMED_VOLUMES_DIR/<claim>/_data */
+        const char *tmpfs_volumes_dir; /* secret and emptyDir medium Memory volumes: a tmpfs each at
+                                        * TMPFS_VOLUMES_DIR/<volume name> (RUNROOT); NULL: volumes_dir */
         const char *log_driver;        /* kube play --log-driver; NULL: the default */
         char **annotations;            /* kube play --annotation K=V, added to every container */
         const char *pause_path;        /* the skiff-pause binary */
@@ -57,6 +60,24 @@ int pod_infra_options(json_object *pod, const PodFacts *f, const char *infra_id,
 char *pod_etc_hosts(json_object *pod);
 bool pod_uses_host_network(json_object *pod);
 
+/* Whether volume v (an element of pod["volumes"]) is a tmpfs of the pod's own: a secret (its files
+ * never touch the disk) or an emptyDir with medium Memory. */
+bool pod_volume_is_tmpfs(json_object *v);
+
+/* The tmpfs mount options of such a volume: "mode=0755,size=SIZE" for a secret (SIZE: its files'
+ * bytes plus slack), "mode=0777[,size=sizeLimitBytes]" for an emptyDir. New string, NULL on OOM. */
+char *pod_volume_tmpfs_options(json_object *v);
+
 /* The host directory that backs volume name of the pod (hostPath's path, VOLUMES_DIR/NAME,
- * NAMED_VOLUMES_DIR/CLAIM/_data). Returns 0 with a new string, -ENOENT for an unknown volume, -ENOMEM. */
+ * TMPFS_VOLUMES_DIR/NAME, NAMED_VOLUMES_DIR/CLAIM/_data). Returns 0 with a new string, -ENOENT for an unknown volume, -ENOMEM. */
 int pod_volume_source(json_object *pod, const char *name, const PodFacts *f, char **ret);
+
+/* The pod's cgroup limits, as the kubelet sizes a pod's cgroup: memory the sum of the app containers'
+ * (and sidecars') limits, or the largest init container's if that is more, only when every container
+ * has one; cpu quota likewise from the cpu limits (100000 µs periods); cpu shares from the sum of the
+ * cpu requests (1024 per CPU, at least 2) when any container has one. */
+void pod_cgroup_limits(json_object *pod, CgroupLimits *ret);
+
+/* Puts a plan (a container's or the infra's) into the pod's cgroup "skiff-pod-<pod id>" (under the
+ * supervisor's own cgroup, next to nothing else) with the pod's limits. Returns 0 or -ENOMEM. */
+int pod_plan_cgroup(json_object *pod, const char *pod_id, ContainerPlan *p);

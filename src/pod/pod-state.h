@@ -93,7 +93,8 @@ typedef struct PodConfig {
 } PodConfig;
 
 /* Where `kube play` keeps a copy of the YAML it played (every input file and --configmap, in order, as
- * one stream): ROOT/pods/<id>/kube.yaml, removed with the pod. `generate systemd --new` reads it. */
+ * one stream): RUNROOT/pods/<id>/kube.yaml (RUNROOT: it may hold Secrets, which never go to ROOT),
+ * removed with the pod. `generate systemd --new` reads it. */
 #define POD_KUBE_YAML_FILE "kube.yaml"
 
 PodConfig *pod_config_free(PodConfig *c);

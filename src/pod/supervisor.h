@@ -3,19 +3,21 @@
 /* The pod supervisor: one process per pod, the parent of the pod's infra container and of every
  * container, for the pod's whole life (DESIGN.md "Process model").
  *
- * pod_supervisor_start() forks it detached (setsid, double fork) from `kube play`, which has already
- * checked everything, resolved the images, built every container plan and created the records: the
- * supervisor only applies. It becomes a child subreaper, starts the infra (skiff-pause in an empty root,
- * owning the pod's net/ipc/uts and, with shareProcessNamespace, pid namespaces), points every plan at
- * the infra's namespaces, runs the init containers one after the other to success, then starts the
- * containers (each container_spawn() returns as soon as its command was exec'd, nothing waits for a
- * container before starting the next), and reports "started" (or, with wait_ready, "ready" once every
- * container is ready) over a pipe to `kube play`, which then exits.
+ * It is its own small static executable, skiff-pod (supervisor.c; docs/architecture.md "The small
+ * supervisor"): pod_supervisor_start() forks, detaches (setsid, double fork) and execs it from `kube
+ * play`/`pod start`, which has already checked everything, resolved the images, built every container
+ * plan and created the records: the supervisor only applies. It reads the pod's records, becomes a
+ * child subreaper, and has a short-lived helper, skiff-pod-spawn (pod-spawn.c, linked with the
+ * runtime), start the infra (skiff-pause in an empty root, owning the pod's net/ipc/uts and, with
+ * shareProcessNamespace, pid namespaces), the init containers one after the other to success, then the
+ * containers, every one as a child of the supervisor (SpawnStdio.clone_parent). It reports "started"
+ * (or, with wait_ready, "ready" once every container is ready) over a pipe to `kube play`, which then
+ * exits.
  *
  * From then on it runs one epoll loop: container output into CRI logs, exits recorded and restarted
  * with Kubernetes' back-off (backoff.h), probes (probe.h; httpGet/tcpSocket from inside the pod's
- * network namespace, exec through container_exec()), postStart/preStop hooks, and a stop request
- * (SIGTERM from `kube down`/`pod stop`, or systemd): preStop, the stop signal, then SIGKILL after
+ * network namespace, exec through the helper), postStart/preStop hooks, and a stop request (SIGTERM
+ * from `kube down`/`pod stop`, or systemd): preStop, the stop signal, then SIGKILL after
  * terminationGracePeriodSeconds. The pod's state (pod-state.h) and each container's record
  * (runtime/state.h) are rewritten at every transition, so `pod ps/inspect` and `skiff ps` read them while
  * it runs and after it ended. When nothing is left to run (every container done under OnFailure/Never,
@@ -26,20 +28,12 @@
 #include <sys/types.h>
 
 #include "common/paths.h"
-#include "pod/pod-state.h"
-#include "runtime/container-plan.h"
-#include "runtime/state.h"
 
 typedef struct PodSupervisorSetup {
         const SkiffPaths *paths;
-        const PodConfig *config;    /* borrowed */
-        ContainerPlan *infra_plan;  /* borrowed: the supervisor (a fork) patches its copy */
-        ContainerPlan **plans;      /* borrowed, index-aligned with config->members */
-        char **log_paths;           /* index-aligned; NULL entries: no log file (journald, none) */
-        LogDriver log_driver;
-        bool wait_ready;            /* report only once every container is ready */
-        unsigned backoff_initial_ms; /* 0: Kubernetes' 10 s (tests scale it down) */
-        unsigned backoff_max_ms;     /* 0: 5 min */
+        const char *pod_id;          /* the pod's records exist (pod_create()) */
+        const char *binary;          /* the skiff-pod executable (pod_supervisor_binary()) */
+        bool wait_ready;             /* report only once every container is ready */
         bool sd_notify;              /* systemd Type=notify (kube play --service-container): once the pod
                                       * started, send MAINPID=<supervisor> and READY=1 to $NOTIFY_SOCKET,
                                       * STATUS= at every transition, STOPPING=1 on stop */
@@ -48,7 +42,12 @@ typedef struct PodSupervisorSetup {
                                       * teardown racing a killed play always finds the supervisor */
 } PodSupervisorSetup;
 
-/* Starts the supervisor of setup->config's pod. Returns 0 with its pid in *ret_pid once the pod
+/* The skiff-pod executable: $SKIFF_POD, else next to the running skiff (the build tree's
+ * src/pod/skiff-pod from src/cli/skiff, or the same directory), else ../libexec/skiff/skiff-pod from
+ * it, else the configured libexecdir's. NULL when none is executable. */
+const char *pod_supervisor_binary(void);
+
+/* Starts the supervisor of setup->pod_id's pod. Returns 0 with its pid in *ret_pid once the pod
  * started (ready with wait_ready); or -errno with a one-line *ret_error ("container web-server: exec
  * httpd: No such file or directory") and *ret_exit_class (125, or 126/127 for a command that cannot be
  * run) after the supervisor stopped what it had started, recorded why and exited. */

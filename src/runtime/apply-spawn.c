@@ -870,6 +870,7 @@ typedef struct Launch {
         char **cgroup_paths;
         int cgroup_root_fd;
         bool cgroups_best_effort; /* rootless exec: join what we may (see container_exec()) */
+        bool clone_parent;        /* SpawnStdio.clone_parent */
 } Launch;
 
 /* Without privileges, a joined user namespace (a rootless pod's infra's, or the target's of an exec)
@@ -879,13 +880,16 @@ typedef struct Launch {
  * (our SIGCHLD, our waitpid()), in the pid namespace the helper made, born inside the user namespace.
  * Returns the child's pid (0 in the child), or -errno. */
 static pid_t clone_in_userns(Launch *l) {
-        int p[2], status;
+        int p[2], status, hfd = -1;
         pid_t helper, pid = -1;
         ssize_t n;
 
         if (pipe2(p, O_CLOEXEC) < 0)
                 return -errno;
-        helper = fork();
+        /* With clone_parent, the helper is our parent's child too, so the one it clones is as well. */
+        helper = l->clone_parent ? clone3_fork(CLONE_PARENT, &hfd) : fork();
+        if (hfd >= 0)
+                close(hfd);
         if (helper < 0) {
                 close(p[0]);
                 close(p[1]);
@@ -914,7 +918,7 @@ static pid_t clone_in_userns(Launch *l) {
         close(p[1]);
         n = read(p[0], &pid, sizeof(pid));
         close(p[0]);
-        while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
+        while (!l->clone_parent && waitpid(helper, &status, 0) < 0 && errno == EINTR)
                 ;
         if (n != sizeof(pid))
                 return -EIO;
@@ -932,6 +936,7 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
         int r;
 
         l->ctx.pty_socket = -1;
+        l->clone_parent = io->clone_parent;
         if (io->tty && io->create_pty) {
                 int sp[2];
                 if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -967,7 +972,7 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
                         pid = -1;
                 }
         } else
-                pid = clone3_fork(l->clone_flags, &pidfd);
+                pid = clone3_fork(l->clone_flags | (l->clone_parent ? CLONE_PARENT : 0), &pidfd);
         if (pid == 0) {
                 close(sync_pipe[1]);
                 close(err_pipe[0]);
@@ -1123,10 +1128,20 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
                         r = -ENOMEM;
                         goto fail;
                 }
-                r = cgroup_plan_build(sys, name, &plan->limits, plan->cgroups, geteuid() != 0, &cp, &err);
+                r = cgroup_plan_build_in(sys, plan->cgroup_parent, &plan->parent_limits, name, &plan->limits,
+                                         plan->cgroups, geteuid() != 0, &cp, &err);
                 if (r < 0) {
                         set_error(ret_error, r, "%s", err ?: "plan the container's cgroups");
                         goto fail;
+                }
+                if (plan->cgroup_parent) {
+                        /* the device rules' cgroup sits in the parent too */
+                        free(name);
+                        if (asprintf(&name, "%s/skiff-%s", plan->cgroup_parent, plan->id) < 0) {
+                                name = NULL;
+                                r = -ENOMEM;
+                                goto fail;
+                        }
                 }
                 r = cgroup_plan_add_device_rules(sys, cp, name, plan->privileged);
                 if (r < 0) {

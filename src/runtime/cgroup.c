@@ -647,6 +647,7 @@ CgroupPlan *cgroup_plan_free(CgroupPlan *p) {
         free(p->writes);
         free(p->warning);
         free(p->device_filter_path);
+        strv_free(p->parent_paths);
         free(p);
         return NULL;
 }
@@ -828,20 +829,41 @@ static int plan_limits(const CgroupSystem *sys, CgroupPlan *p, const CgroupLimit
         return 0;
 }
 
+static bool component_valid(const char *s) {
+        return !isempty(s) && !strchr(s, '/') && !streq(s, ".") && !streq(s, "..");
+}
+
 int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLimits *limits,
                       CgroupsMode mode, bool rootless, CgroupPlan **ret, char **ret_error) {
+        return cgroup_plan_build_in(sys, NULL, NULL, name, limits, mode, rootless, ret, ret_error);
+}
+
+int cgroup_plan_build_in(const CgroupSystem *sys, const char *parent, const CgroupLimits *parent_limits,
+                         const char *leaf, const CgroupLimits *limits, CgroupsMode mode, bool rootless,
+                         CgroupPlan **ret, char **ret_error) {
         _cleanup_(cgroup_plan_freep) CgroupPlan *p = NULL;
-        _cleanup_free_ char **by_hier = NULL; /* borrowed from p->paths */
+        _cleanup_free_ char **by_hier = NULL;        /* borrowed from p->paths */
+        _cleanup_free_ char **parent_by_hier = NULL; /* borrowed from p->parent_paths */
+        _cleanup_free_ char *joined_name = NULL;
         static const CgroupLimits none = {};
+        const char *name = leaf;
         int k;
 
         if (!limits)
                 limits = &none;
-        if (isempty(name) || strchr(name, '/') || streq(name, ".") || streq(name, ".."))
+        if (!parent_limits)
+                parent_limits = &none;
+        if (!component_valid(leaf) || (parent && !component_valid(parent)))
                 return -EINVAL;
+        if (parent) {
+                if (asprintf(&joined_name, "%s/%s", parent, leaf) < 0)
+                        return -ENOMEM;
+                name = joined_name;
+        }
         p = calloc(1, sizeof(*p));
         by_hier = calloc(sys->n_hier + 1, sizeof(char *));
-        if (!p || !by_hier)
+        parent_by_hier = calloc(sys->n_hier + 1, sizeof(char *));
+        if (!p || !by_hier || !parent_by_hier)
                 return -ENOMEM;
         p->paths = calloc(1, sizeof(char *));
         if (!p->paths)
@@ -889,6 +911,12 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                 if (!path || strv_consume(&p->paths, path) < 0)
                         return -ENOMEM;
                 by_hier[i] = path;
+                if (parent) {
+                        path = join_path(h, parent);
+                        if (!path || strv_consume(&p->parent_paths, path) < 0)
+                                return -ENOMEM;
+                        parent_by_hier[i] = path;
+                }
                 if (mode == CGROUPS_SPLIT) {
                         char *m = join_path(h, "supervisor");
                         if (!m || strv_consume(&p->monitor_paths, m) < 0)
@@ -902,8 +930,11 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
         for (size_t i = 0; i < sys->n_hier; i++) {
                 const CgroupHierarchy *h = &sys->hier[i];
                 _cleanup_free_ char *own = NULL;
-                bool want_mem = limits->memory || limits->memory_swap,
-                     want_cpu = limits->cpu_quota || limits->cpu_shares, want_pids = limits->pids_limit != 0,
+                bool want_mem = limits->memory || limits->memory_swap || parent_limits->memory ||
+                                parent_limits->memory_swap,
+                     want_cpu = limits->cpu_quota || limits->cpu_shares || parent_limits->cpu_quota ||
+                                parent_limits->cpu_shares,
+                     want_pids = limits->pids_limit != 0 || parent_limits->pids_limit != 0,
                      only_default =
                              !want_mem && !want_cpu && limits->pids_limit == CGROUP_DEFAULT_PIDS_LIMIT;
 
@@ -934,8 +965,20 @@ int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLim
                         return k;
                 /* Nothing the user asked for depends on it: a busy parent must not fail the run. */
                 p->writes[p->n_writes - 1].optional = only_default;
+                /* and the shared parent hands them on to the container */
+                if (parent_by_hier[i]) {
+                        if ((k = add_write(p, parent_by_hier[i], "cgroup.subtree_control", "%s", joined)) < 0)
+                                return k;
+                        p->writes[p->n_writes - 1].optional = only_default;
+                }
         }
 
+        /* the parent's limits first: a v1 child's cpu quota may not exceed its parent's */
+        if (parent && cgroup_limits_any(parent_limits)) {
+                k = plan_limits(sys, p, parent_limits, parent_by_hier, ret_error);
+                if (k < 0)
+                        return k;
+        }
         k = plan_limits(sys, p, limits, by_hier, ret_error);
         if (k < 0)
                 return k;
@@ -972,6 +1015,16 @@ int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const c
         path = join_path(dev, name);
         if (!path)
                 return -ENOMEM;
+        if (strchr(name, '/')) {
+                /* in a shared parent (cgroup_plan_build_in()): the devices hierarchy has one too */
+                char *parent = strndup(path, (size_t) (strrchr(path, '/') - path));
+                if (!parent || (!strv_contains(p->parent_paths, parent) && strv_extend(&p->parent_paths, parent) < 0)) {
+                        free(parent);
+                        free(path);
+                        return -ENOMEM;
+                }
+                free(parent);
+        }
         if (!strv_contains(p->paths, path)) {
                 if (strv_extend(&p->paths, path) < 0) {
                         free(path);
@@ -1047,6 +1100,11 @@ int cgroup_plan_create(int root_fd, const CgroupPlan *plan, char **ret_error) {
                         return set_err(ret_error, r, "cgroup %s: move the monitor (pid %s): %s", *m, pid,
                                        strerror(-r));
         }
+
+        /* a shared parent (a pod's) is made by the first of its containers */
+        STRV_FOREACH(pp, plan->parent_paths)
+                if (mkdirat(root_fd, *pp, 0755) < 0 && errno != EEXIST)
+                        return set_err(ret_error, -errno, "cgroup %s: create: %s", *pp, strerror(errno));
 
         /* subtree_control writes target the parent: before the children exist */
         for (size_t i = 0; i < plan->n_writes; i++) {

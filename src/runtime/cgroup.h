@@ -136,6 +136,9 @@ typedef struct CgroupPlan {
                                    * limits ignored" (the CLI prints it, as podman warns); may be NULL */
         char *device_filter_path; /* v2: attach the device rules' BPF program here (one of paths);
                                    * set by cgroup_plan_add_device_rules(), else NULL */
+        char **parent_paths;      /* cgroup_plan_build_in(): the shared parent in each hierarchy used
+                                   * (created when missing, never removed by the container's cleanup);
+                                   * else NULL */
 } CgroupPlan;
 
 /* Pure: the directories and writes for a container called name (e.g. "skiff-<64-hex id>") with
@@ -149,6 +152,14 @@ typedef struct CgroupPlan {
 int cgroup_plan_build(const CgroupSystem *sys, const char *name, const CgroupLimits *limits,
                       CgroupsMode mode, bool rootless, CgroupPlan **ret, char **ret_error);
 
+/* The same, for a container whose cgroup sits in a parent of several containers (a pod's): paths are
+ * <own>/PARENT/NAME, parent_paths <own>/PARENT, and the parent gets parent_limits (may be NULL: none;
+ * e.g. the pod's memory limit, the sum of its containers'). On v2 the controllers are enabled in both
+ * <own> and the parent. parent is one path component ("skiff-pod-<id>"); NULL is cgroup_plan_build(). */
+int cgroup_plan_build_in(const CgroupSystem *sys, const char *parent, const CgroupLimits *parent_limits,
+                         const char *name, const CgroupLimits *limits, CgroupsMode mode, bool rootless,
+                         CgroupPlan **ret, char **ret_error);
+
 CgroupPlan *cgroup_plan_free(CgroupPlan *p);
 
 /* Adds the device rules podman/runc apply to a plan built by cgroup_plan_build(): on v1, the
@@ -157,10 +168,11 @@ CgroupPlan *cgroup_plan_free(CgroupPlan *p);
  * mknod (not access) for every other node; with privileged, "a" is allowed instead. On v2 the same
  * rules become a BPF program that cgroup_plan_create() attaches to the container's cgroup
  * (device_filter_path; nothing when privileged). When the plan has no cgroups it does nothing.
+ * For a plan of cgroup_plan_build_in(), name is "PARENT/NAME" (the devices parent joins parent_paths).
  * Returns 0 or -ENOMEM. */
 int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged);
 
-/* Creates every directory of plan (mode 0755; an existing one is an error: -EEXIST) and does the
+/* Creates the parent_paths that do not exist yet, every directory of plan (mode 0755; an existing one is an error: -EEXIST) and does the
  * writes (a failing optional write is ignored). With monitor_paths (CGROUPS_SPLIT) it first moves the
  * calling process into them (created if missing, kept on failure: the caller stays where it was put).
  * On failure removes the container cgroups it created and returns -errno with *ret_error naming the

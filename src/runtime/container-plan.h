@@ -154,6 +154,9 @@ typedef struct ContainerPlan {
         Rlimits rlimits; /* podman's defaults clamped to the caller's hard limits, then --ulimit */
         CgroupsMode cgroups;
         CgroupLimits limits;
+        char *cgroup_parent;        /* a cgroup under the caller's own that several containers share
+                                     * (a pod's: "skiff-pod-<id>"), created by the first; NULL: none */
+        CgroupLimits parent_limits; /* written on cgroup_parent (the pod's limits) */
 } ContainerPlan;
 
 ContainerPlan *container_plan_free(ContainerPlan *p);

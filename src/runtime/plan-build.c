@@ -89,6 +89,7 @@ ContainerPlan *container_plan_free(ContainerPlan *p) {
         free(p->etc_hostname);
         free(p->etc_resolv_conf);
         free(p->timezone);
+        free(p->cgroup_parent);
         for (size_t i = 0; i < p->n_mounts; i++)
                 plan_mount_done(&p->mounts[i]);
         free(p->mounts);

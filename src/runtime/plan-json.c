@@ -196,6 +196,16 @@ int container_plan_to_json(const ContainerPlan *p, struct json_object **ret) {
         CK(json_add_int(e, "cpuPeriod", (int64_t) p->limits.cpu_period));
         CK(json_add_int(e, "cpuShares", (int64_t) p->limits.cpu_shares));
         CK(json_add_int(e, "pidsLimit", p->limits.pids_limit));
+        if (p->cgroup_parent) {
+                CK(json_add_string(o, "cgroupParent", p->cgroup_parent));
+                e = json_object_new_object();
+                CK(json_add_object(o, "parentLimits", e));
+                CK(json_add_int(e, "memory", p->parent_limits.memory));
+                CK(json_add_int(e, "memorySwap", p->parent_limits.memory_swap));
+                CK(json_add_int(e, "cpuQuota", p->parent_limits.cpu_quota));
+                CK(json_add_int(e, "cpuPeriod", (int64_t) p->parent_limits.cpu_period));
+                CK(json_add_int(e, "cpuShares", (int64_t) p->parent_limits.cpu_shares));
+        }
 #undef CK
         *ret = TAKE_PTR(o);
         return 0;
@@ -552,6 +562,14 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
                 p->limits.cpu_period = (uint64_t) get_int(&rd, v, "cpuPeriod", 0, INT64_MAX);
                 p->limits.cpu_shares = (uint64_t) get_int(&rd, v, "cpuShares", 0, INT64_MAX);
                 p->limits.pids_limit = get_int(&rd, v, "pidsLimit", -1, INT64_MAX);
+        }
+        p->cgroup_parent = get_str(&rd, o, "cgroupParent", true);
+        if (p->cgroup_parent && (v = get(&rd, o, "parentLimits", json_type_object, false))) {
+                p->parent_limits.memory = get_int(&rd, v, "memory", 0, INT64_MAX);
+                p->parent_limits.memory_swap = get_int(&rd, v, "memorySwap", -1, INT64_MAX);
+                p->parent_limits.cpu_quota = get_int(&rd, v, "cpuQuota", 0, INT64_MAX);
+                p->parent_limits.cpu_period = (uint64_t) get_int(&rd, v, "cpuPeriod", 0, INT64_MAX);
+                p->parent_limits.cpu_shares = (uint64_t) get_int(&rd, v, "cpuShares", 0, INT64_MAX);
         }
         if (rd.r < 0)
                 return rd.r;

@@ -33,6 +33,11 @@ typedef struct SpawnStdio {
         bool create_pty; /* allocate a pty; the child gets the slave as its controlling terminal */
         int *keep_fds;   /* extra fds passed on as 3, 4, ... (e.g. LISTEN_FDS, the sdnotify socket) */
         size_t n_keep_fds;
+        bool clone_parent; /* the process becomes a child of the caller's parent (CLONE_PARENT), which
+                            * gets its SIGCHLD, reaps it, and is the parent its parent-death signal
+                            * refers to: skiff-pod-spawn, a short-lived helper, starts a pod's
+                            * containers as children of the pod's supervisor. The caller cannot
+                            * waitpid() it (a failed start leaves its zombie to that parent). */
 } SpawnStdio;
 
 /* SPAWN_STDIO_INIT: no fds (all /dev/null), no tty. */

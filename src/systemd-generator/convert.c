@@ -15,6 +15,9 @@
 #include "common/strv.h"
 #include "systemd-generator/quadlet-internal.h"
 
+/* systemd's WHITESPACE, which separates words. */
+#define WHITESPACE " \t\n\r"
+
 /* ---- the keys of each group ---------------------------------------------------------------------- */
 
 /* clang-format off */
@@ -203,7 +206,10 @@ typedef struct Conv {
         GroupIndex idx;         /* sec's entries by key */
         const char *group;      /* "Container" */
         UnitFile *out;
-        char **cmd;     /* the command line being built: n_cmd words, room for alloc_cmd */
+        char **cmd;     /* the command line being built: n_cmd words (in out's arena), room for alloc_cmd */
+        StrBuf line;    /* set_exec()'s buffer */
+        struct KeyVal *kv; /* add_keyvals()'s words: n_kv, room for alloc_kv */
+        size_t n_kv, alloc_kv;
         size_t n_cmd, alloc_cmd;
         char **deps;    /* services to Require and order After, in order of first mention */
         char **mounts;  /* RequiresMountsFor= paths */
@@ -229,8 +235,9 @@ static void conv_diag(Conv *c, DiagSeverity sev, const UnitEntry *e, const char 
 #define conv_error(c, e, ...) conv_diag(c, DIAG_ERROR, e, __VA_ARGS__)
 #define conv_warning(c, e, ...) conv_diag(c, DIAG_WARNING, e, __VA_ARGS__)
 
-/* Appends s (taken over; NULL after a failed allocation) to the command line. The vector doubles as it
- * grows, instead of strv_extend()'s realloc for every word. */
+/* Appends s (in the output's arena, or NULL after a failed allocation) to the command line. The words
+ * live in the arena, not one malloc each; the vector doubles as it grows and is kept from one command
+ * to the next. */
 static void cmd_push(Conv *c, char *s) {
         if (!s) {
                 c->oom = true;
@@ -241,7 +248,6 @@ static void cmd_push(Conv *c, char *s) {
                 char **m = realloc(c->cmd, sizeof(char *) * a);
 
                 if (!m) {
-                        free(s);
                         c->oom = true;
                         return;
                 }
@@ -253,12 +259,31 @@ static void cmd_push(Conv *c, char *s) {
 }
 
 static void cmd_reset(Conv *c) {
-        c->cmd = strv_free(c->cmd);
-        c->n_cmd = c->alloc_cmd = 0;
+        c->n_cmd = 0;
+        if (c->cmd)
+                c->cmd[0] = NULL;
 }
 
 static void add_arg(Conv *c, const char *a) {
-        cmd_push(c, strdup(a));
+        cmd_push(c, arena_strdup(c->out->arena, a));
+}
+
+/* A word that lives as long as the conversion (a literal, a source value): no copy. */
+static void add_arg_shared(Conv *c, const char *a) {
+        cmd_push(c, (char *) a);
+}
+
+/* A printf'd string in the output's arena (NULL on OOM). */
+static char *conv_vprintf(Conv *c, const char *fmt, va_list ap) _printf_(2, 0);
+static char *conv_vprintf(Conv *c, const char *fmt, va_list ap) {
+        _cleanup_free_ char *s = NULL;
+        int n = vasprintf(&s, fmt, ap);
+
+        if (n < 0) {
+                s = NULL;
+                return NULL;
+        }
+        return arena_strndup(c->out->arena, s, (size_t) n);
 }
 
 static void add_argf(Conv *c, const char *fmt, ...) _printf_(2, 3);
@@ -267,8 +292,7 @@ static void add_argf(Conv *c, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
+        s = conv_vprintf(c, fmt, ap);
         va_end(ap);
         cmd_push(c, s);
 }
@@ -284,8 +308,7 @@ static void add_optf(Conv *c, const char *flag, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&v, fmt, ap) < 0)
-                v = NULL;
+        v = conv_vprintf(c, fmt, ap);
         va_end(ap);
         add_arg(c, flag);
         cmd_push(c, v);
@@ -494,79 +517,100 @@ static void add_all_words(Conv *c, const char *key) {
         }
 }
 
-/* flag KEY=VALUE, joined without printf (Environment= and Label= lines are the bulk of the input). */
-static void add_opt_kv(Conv *c, const char *flag, const char *key, const char *value) {
-        size_t k = strlen(key), v = strlen(value);
-        char *s = malloc(k + 1 + v + 1);
-
-        if (s) {
-                memcpy(s, key, k);
-                s[k] = '=';
-                memcpy(s + k + 1, value, v + 1);
-        }
-        add_arg(c, flag);
-        cmd_push(c, s);
-}
-
 typedef struct KeyVal {
-        char *key, *value; /* value NULL: "KEY" without '=' */
+        const char *word; /* "KEY=VALUE" or "KEY", in the output's arena */
+        size_t klen;      /* KEY's length */
         unsigned order;
 } KeyVal;
 
+/* strcmp() of the two keys (neither holds a NUL), then file order. */
 static int keyval_cmp(const void *a, const void *b) {
         const KeyVal *x = a, *y = b;
-        int r = strcmp(x->key, y->key);
+        int r = memcmp(x->word, y->word, MIN(x->klen, y->klen));
+
+        if (r == 0)
+                r = x->klen < y->klen ? -1 : x->klen > y->klen;
         return r ? r : (x->order < y->order ? -1 : x->order > y->order);
 }
 
+/* One word of an Environment=/Label= value, kept in c->kv. Returns false on OOM. */
+static bool keyval_push(Conv *c, const UnitEntry *e, const char *key, const char *w, size_t len) {
+        const char *eq = memchr(w, '=', len);
+        char *word;
+
+        if (eq == w) {
+                conv_error(c, e, "%s=%s: '%.*s' has no name before '='", key, e->value, (int) len, w);
+                return true;
+        }
+        if (c->n_kv == c->alloc_kv) {
+                size_t a = MAX(c->alloc_kv * 2, (size_t) 16);
+                KeyVal *m = realloc(c->kv, sizeof(KeyVal) * a);
+
+                if (!m)
+                        return false;
+                c->kv = m;
+                c->alloc_kv = a;
+        }
+        word = arena_strndup(c->out->arena, w, len);
+        if (!word)
+                return false;
+        c->kv[c->n_kv] = (KeyVal){.word = word, .klen = eq ? (size_t) (eq - w) : len, .order = (unsigned) c->n_kv};
+        c->n_kv++;
+        return true;
+}
+
 /* flag KEY=VALUE for the words of Environment=/Label=/Annotation=, sorted by key, the last value of a
- * key winning (as quadlet, so the order in the file does not matter). */
+ * key winning (as quadlet, so the order in the file does not matter). The words go to the command
+ * line as they are: KEY=VALUE, or KEY alone. */
 static void add_keyvals(Conv *c, const char *key, const char *flag) {
-        KeyVal *kv = NULL;
-        size_t n = 0;
+        KeyVal *kv;
+        size_t n;
+        bool sorted = true;
 
+        c->n_kv = 0;
         FOREACH_VALUE(c, key, e) {
-                _cleanup_strv_free_ char **w = split_words(c, e);
+                const char *v = e->value;
 
-                STRV_FOREACH(s, w) {
-                        char *eq = strchr(*s, '=');
-                        KeyVal *m;
+                /* Without quotes or backslashes, the words are the runs between whitespace (what
+                 * unit_value_split_words() gives, without a copy of each). */
+                if (!strpbrk(v, "\"'\\")) {
+                        for (v += strspn(v, WHITESPACE); *v; v += strspn(v, WHITESPACE)) {
+                                size_t len = strcspn(v, WHITESPACE);
 
-                        if (eq == *s) {
-                                conv_error(c, e, "%s=%s: '%s' has no name before '='", key, e->value, *s);
-                                continue;
+                                if (!keyval_push(c, e, key, v, len)) {
+                                        c->oom = true;
+                                        break;
+                                }
+                                v += len;
                         }
-                        m = realloc(kv, sizeof(KeyVal) * (n + 1));
-                        if (!m) {
+                        continue;
+                }
+
+                _cleanup_strv_free_ char **w = split_words(c, e);
+                STRV_FOREACH(s, w)
+                        if (!keyval_push(c, e, key, *s, strlen(*s))) {
                                 c->oom = true;
                                 break;
                         }
-                        kv = m;
-                        kv[n].key = eq ? strndup(*s, (size_t) (eq - *s)) : strdup(*s);
-                        kv[n].value = eq ? strdup(eq + 1) : NULL;
-                        kv[n].order = (unsigned) n;
-                        if (!kv[n].key || (eq && !kv[n].value))
-                                c->oom = true;
-                        n++;
-                }
         }
-        if (n > 0 && !c->oom)
+        kv = c->kv;
+        n = c->n_kv;
+        if (c->oom)
+                return;
+        /* Usually written in order already: sort only when not. */
+        for (size_t i = 1; i < n && sorted; i++)
+                sorted = keyval_cmp(&kv[i - 1], &kv[i]) < 0;
+        if (!sorted)
                 qsort(kv, n, sizeof(KeyVal), keyval_cmp);
         for (size_t i = 0; i < n; i++) {
-                bool last = i + 1 == n || !kv[i + 1].key || !kv[i].key || !streq(kv[i].key, kv[i + 1].key);
+                bool last = i + 1 == n || kv[i].klen != kv[i + 1].klen
+                            || memcmp(kv[i].word, kv[i + 1].word, kv[i].klen) != 0;
 
-                if (last && kv[i].key) {
-                        if (kv[i].value)
-                                add_opt_kv(c, flag, kv[i].key, kv[i].value);
-                        else
-                                add_args(c, flag, kv[i].key);
+                if (last) {
+                        add_arg_shared(c, flag);
+                        cmd_push(c, (char *) kv[i].word);
                 }
         }
-        for (size_t i = 0; i < n; i++) {
-                free(kv[i].key);
-                free(kv[i].value);
-        }
-        free(kv);
 }
 
 /* ---- paths and references ------------------------------------------------------------------------ */
@@ -794,6 +838,31 @@ static const char *const unit_dep_keys[] = {"After",
                                             "Wants",
                                             NULL};
 
+/* Does any word of v name a quadlet file (a word ending in .container, .volume, ...)? Values with
+ * quotes or escapes are assumed to, and take the full path below. */
+static bool mentions_quadlet(const char *v) {
+        if (strpbrk(v, "\"'\\"))
+                return true;
+        for (v += strspn(v, WHITESPACE); *v; v += strspn(v, WHITESPACE)) {
+                size_t n = strcspn(v, WHITESPACE);
+                const char *dot = NULL;
+
+                for (size_t i = 1; i < n; i++)
+                        if (v[i] == '.')
+                                dot = v + i;
+                if (dot)
+                        for (QuadletType t = 0; t < _QUADLET_TYPE_MAX; t++) {
+                                const char *ext = quadlet_type_to_string(t);
+                                size_t len = strlen(ext);
+
+                                if ((size_t) (v + n - dot - 1) == len && memcmp(dot + 1, ext, len) == 0)
+                                        return true;
+                        }
+                v += n;
+        }
+        return false;
+}
+
 static void rewrite_unit_deps(Conv *c) {
         UnitSection *s = NULL;
 
@@ -806,7 +875,7 @@ static void rewrite_unit_deps(Conv *c) {
                 _cleanup_strv_free_ char **w = NULL, **outw = NULL;
                 bool changed = false;
 
-                if (!strv_has(unit_dep_keys, e->key))
+                if (!mentions_quadlet(e->value) || !strv_has(unit_dep_keys, e->key))
                         continue;
                 if (unit_value_split_words(e->value, &w) < 0)
                         continue;
@@ -840,23 +909,15 @@ static void rewrite_unit_deps(Conv *c) {
 }
 
 /* Writes the command line as one Exec-style value: prefix ("" or "-"), skiff's path and the arguments,
- * quoted for systemd. */
-static char *cmd_line(Conv *c, const char *prefix, char *const *args) {
-        StrBuf sb = STRBUF_INIT;
-
-        (void) strbuf_puts(&sb, prefix);
-        (void) strbuf_puts(&sb, c->opts->skiff);
-        for (char *const *a = args; a && *a; a++) {
-                (void) strbuf_putc(&sb, ' ');
-                (void) unit_value_quote_word(&sb, *a);
-        }
-        return strbuf_detach(&sb);
-}
-
+ * quoted for systemd. Built in one buffer kept for every line of the conversion. */
 static void set_exec(Conv *c, const char *key, const char *prefix, char *const *args) {
-        _cleanup_free_ char *l = cmd_line(c, prefix, args);
+        StrBuf *sb = c->set->exec_line ?: &c->line;
 
-        if (!l || unit_file_add(c->out, "Service", key, l) < 0)
+        strbuf_truncate(sb, 0);
+        (void) strbuf_puts(sb, prefix);
+        (void) strbuf_puts(sb, c->opts->skiff);
+        (void) unit_value_append_words(sb, args);
+        if (!strbuf_ok(sb) || unit_file_add(c->out, "Service", key, sb->buf) < 0)
                 c->oom = true;
 }
 
@@ -899,7 +960,7 @@ static void init_service(Conv *c) {
 
         for (UnitSection *s = uf->sections; s; s = s->next) {
                 if (streq(s->name, c->group))
-                        s->name = arena_printf(uf->arena, "X-%s", c->group);
+                        s->name = arena_concat(uf->arena, "X-", c->group, NULL);
                 else if (streq(s->name, "Quadlet"))
                         s->name = "X-Quadlet";
                 if (!s->name)
@@ -1870,10 +1931,10 @@ int quadlet_names(QuadletSet *set, Quadlet *q) {
         const char *explicit = NULL;
 
         if (base)
-                q->service = arena_printf(set->arena, "%s%s%s.service", base, inst_part, inst);
+                q->service = arena_concat(set->arena, base, inst_part, inst, ".service", NULL);
         else
-                q->service = arena_printf(set->arena, "%s%s%s%s.service", q->prefix, service_suffix[q->type],
-                                          inst_part, inst);
+                q->service = arena_concat(set->arena, q->prefix, service_suffix[q->type], inst_part, inst,
+                                          ".service", NULL);
         if (!q->service)
                 return -ENOMEM;
 
@@ -1909,13 +1970,11 @@ int quadlet_names(QuadletSet *set, Quadlet *q) {
         case QUADLET_VOLUME:
         case QUADLET_NETWORK:
                 if (!q->instance)
-                        q->resource = arena_printf(set->arena, "systemd-%s", q->prefix);
-                else if (q->type == QUADLET_CONTAINER)
-                        q->resource =
-                                arena_printf(set->arena, "systemd-%s_%s", q->prefix, *inst ? inst : "%i");
+                        q->resource = arena_concat(set->arena, "systemd-", q->prefix, NULL);
                 else
-                        q->resource =
-                                arena_printf(set->arena, "systemd-%s-%s", q->prefix, *inst ? inst : "%i");
+                        q->resource = arena_concat(set->arena, "systemd-", q->prefix,
+                                                   q->type == QUADLET_CONTAINER ? "_" : "-", *inst ? inst : "%i",
+                                                   NULL);
                 if (!q->resource)
                         return -ENOMEM;
                 break;
@@ -1938,8 +1997,9 @@ int quadlet_convert(const QuadletSet *set, const Quadlet *q, const GeneratorOpti
         Conv c = {.set = set, .q = q, .opts = opts, .diags = diags, .group = group_names[q->type]};
 
         c.sec = unit_file_find_section(q->uf, c.group);
-        out = unit_file_new(q->service);
-        if (!out || unit_file_merge(out, q->uf) < 0)
+        /* The output shares the source's strings (q->uf lives as long as the set). */
+        out = set->out_arena ? unit_file_new_in(set->out_arena, q->service) : unit_file_new(q->service);
+        if (!out || unit_file_merge_shared(out, q->uf) < 0)
                 return -ENOMEM;
         c.out = out;
         if (group_index_build(&c) < 0) {
@@ -1973,7 +2033,9 @@ int quadlet_convert(const QuadletSet *set, const Quadlet *q, const GeneratorOpti
                 break;
         }
         finish_unit(&c);
-        strv_free(c.cmd);
+        free(c.cmd);
+        free(c.kv);
+        strbuf_release(&c.line);
         strv_free(c.deps);
         strv_free(c.mounts);
         free(c.binds_to);

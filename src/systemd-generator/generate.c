@@ -138,8 +138,15 @@ static unsigned blame_line(const Quadlet *q, const char *key, const char **ret_f
 /* [Install]: what `systemctl enable` would do, done here because generated units cannot be enabled.
  * Relative symlinks in out_dir: WantedBy= → T.wants/UNIT, RequiredBy= → T.requires/UNIT, UpheldBy= →
  * T.upholds/UNIT, Alias= → NAME. */
+/* The directories apply_install() made (or found) in out_dir this run: each is created once, not once
+ * per link into it (default.target.wants/ collects hundreds). */
+typedef struct MadeDirs {
+        char **names;
+        StrIndex index;
+} MadeDirs;
+
 static int apply_install(const GeneratorOptions *opts, const Quadlet *q, const UnitFile *uf, int out_fd,
-                         DiagList *diags) {
+                         MadeDirs *made, DiagList *diags) {
         static const struct {
                 const char *key, *suffix;
         } kinds[] = {
@@ -151,6 +158,7 @@ static int apply_install(const GeneratorOptions *opts, const Quadlet *q, const U
         const UnitSection *s = unit_file_find_section(uf, "Install");
         _cleanup_free_ char *link_name = NULL;
         const char *service = q->service;
+        int r;
 
         if (!s)
                 return 0;
@@ -203,13 +211,26 @@ static int apply_install(const GeneratorOptions *opts, const Quadlet *q, const U
                                         debug(opts, "would link %s → %s", path, target);
                                         continue;
                                 }
-                                if (dir && mkdirat(out_fd, dir, 0755) < 0 && errno != EEXIST) {
-                                        (void) diag_list_add(diags, DIAG_WARNING, q->path, 0, 0, NULL,
-                                                             "cannot create %s: %m, ignoring", dir);
-                                        continue;
+                                if (dir && !str_index_get(&made->index, dir, NULL)) {
+                                        if (mkdirat(out_fd, dir, 0755) < 0 && errno != EEXIST) {
+                                                (void) diag_list_add(diags, DIAG_WARNING, q->path, 0, 0, NULL,
+                                                                     "cannot create %s: %m, ignoring", dir);
+                                                continue;
+                                        }
+                                        if (strv_extend(&made->names, dir) < 0
+                                            || str_index_put(&made->index, made->names[strv_length(made->names) - 1],
+                                                             0) < 0)
+                                                return -ENOMEM;
                                 }
-                                (void) unlinkat(out_fd, path, 0);
-                                if (symlinkat(target, out_fd, path) < 0) {
+                                /* A link of the same name is replaced (it can only be there from an
+                                 * earlier unit of this run, or an output dir that was not empty). */
+                                r = symlinkat(target, out_fd, path) < 0 ? -errno : 0;
+                                if (r == -EEXIST) {
+                                        (void) unlinkat(out_fd, path, 0);
+                                        r = symlinkat(target, out_fd, path) < 0 ? -errno : 0;
+                                }
+                                if (r < 0) {
+                                        errno = -r;
                                         (void) diag_list_add(diags, DIAG_WARNING, q->path, 0, 0, NULL,
                                                              "cannot link %s: %m, ignoring", path);
                                         continue;
@@ -226,6 +247,8 @@ int generate_units(const GeneratorOptions *opts, const char *out_dir, DiagList *
         QuadletSet set = {};
         StrIndex services = {};
         StrBuf sb = STRBUF_INIT;
+        MadeDirs made = {};
+        StrBuf exec_line = STRBUF_INIT;
         int n_failed = 0, r;
 
         if (!opts->dryrun) {
@@ -245,6 +268,13 @@ int generate_units(const GeneratorOptions *opts, const char *out_dir, DiagList *
                 goto out;
         }
         qsort(set.items, set.n, sizeof(Quadlet), quadlet_cmp);
+        /* Every output unit is built in one arena, reset after each: no malloc or fresh pages per unit. */
+        set.exec_line = &exec_line;
+        set.out_arena = arena_new();
+        if (!set.out_arena) {
+                r = -ENOMEM;
+                goto out;
+        }
         r = quadlet_set_reindex(&set);
         if (r < 0)
                 goto out;
@@ -354,13 +384,18 @@ int generate_units(const GeneratorOptions *opts, const char *out_dir, DiagList *
                                 continue;
                         }
                 }
-                r = apply_install(opts, q, out, out_fd, diags);
+                r = apply_install(opts, q, out, out_fd, &made, diags);
                 if (r < 0)
                         goto out;
+                out = unit_file_free(out);
+                arena_reset(set.out_arena);
         }
         r = n_failed;
 out:
         strbuf_release(&sb);
+        strbuf_release(&exec_line);
+        str_index_done(&made.index);
+        strv_free(made.names);
         str_index_done(&services);
         quadlet_set_done(&set);
         return r;

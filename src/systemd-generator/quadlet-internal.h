@@ -7,6 +7,7 @@
 
 #include "common/arena.h"
 #include "common/diag.h"
+#include "common/strbuf.h"
 #include "systemd-generator/quadlet.h"
 #include "systemd-generator/str-index.h"
 #include "systemd-generator/unit-file.h"
@@ -44,12 +45,17 @@ typedef struct QuadletSet {
         StrIndex by_name;     /* file name → index into items */
         StrIndex dropin_dirs; /* paths of the NAME.d directories seen by the walk → index into
                                * dropins */
+        StrIndex dropin_names; /* their base names ("web.container.d"): most units have none, and
+                                * one lookup of the name spares one of each search dir's path */
         DropInDir *dropins;
         size_t n_dropins, alloc_dropins;
         StrIndex parsed_index; /* path of a drop-in file → index into parsed */
         UnitFile **parsed;     /* drop-in files read without errors, kept for every unit that uses
                                 * them (unit_file_merge() copies): container.d/ serves hundreds */
         size_t n_parsed, alloc_parsed;
+        Arena *out_arena;      /* when not NULL: where quadlet_convert() builds the unit it returns;
+                                * the caller resets it once the unit is written */
+        StrBuf *exec_line;     /* when not NULL: the buffer every conversion builds its Exec lines in */
 } QuadletSet;
 
 /* Rebuilds set->by_name after items were reordered. Returns 0 or -ENOMEM. */

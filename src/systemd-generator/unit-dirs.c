@@ -105,9 +105,14 @@ static int name_cmp(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* Lists dir's entries, sorted, without "." and "..". Returns 0 (an empty list for a missing dir),
- * or -errno. */
-static int list_dir(const char *dir, char ***ret) {
+static int typed_name_cmp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a + 1, *(char *const *) b + 1);
+}
+
+/* Lists dir's entries, sorted, without "." and "..". With ret_types, each name is stored after its
+ * d_type byte (DT_REG, DT_DIR, DT_LNK, DT_UNKNOWN...): name = l[i] + 1, type = l[i][0]. Returns 0 (an
+ * empty list for a missing dir), or -errno. */
+static int list_dir_typed(const char *dir, char ***ret, bool typed) {
         _cleanup_strv_free_ char **l = NULL;
         DIR *d = opendir(dir);
         struct dirent *de;
@@ -126,7 +131,16 @@ static int list_dir(const char *dir, char ***ret) {
                         }
                         l = m;
                 }
-                l[n] = strdup(de->d_name);
+                if (typed) {
+                        size_t len = strlen(de->d_name);
+
+                        l[n] = malloc(len + 2);
+                        if (l[n]) {
+                                l[n][0] = (char) de->d_type;
+                                memcpy(l[n] + 1, de->d_name, len + 1);
+                        }
+                } else
+                        l[n] = strdup(de->d_name);
                 if (!l[n]) {
                         closedir(d);
                         return -ENOMEM;
@@ -136,9 +150,13 @@ static int list_dir(const char *dir, char ***ret) {
         closedir(d);
         if (!l && !(l = calloc(1, sizeof(char *))))
                 return -ENOMEM;
-        qsort(l, n, sizeof(char *), name_cmp);
+        qsort(l, n, sizeof(char *), typed ? typed_name_cmp : name_cmp);
         *ret = TAKE_PTR(l);
         return 0;
+}
+
+static int list_dir(const char *dir, char ***ret) {
+        return list_dir_typed(dir, ret, false);
 }
 
 typedef struct Walk {
@@ -167,7 +185,7 @@ static int set_add(QuadletSet *set, QuadletType type, const char *dir, const cha
         q = &set->items[set->n];
         *q = (Quadlet){.type = type};
         q->name = arena_strdup(set->arena, name);
-        q->path = arena_printf(set->arena, "%s/%s", dir, name);
+        q->path = arena_concat(set->arena, dir, "/", name, NULL);
         q->dir = arena_strdup(set->arena, dir);
         if (!q->name || !q->path || !q->dir)
                 return -ENOMEM;
@@ -211,6 +229,8 @@ static int dropin_dir_add(QuadletSet *set, const char *path) {
         }
         k = arena_strdup(set->arena, path);
         if (!k || str_index_put(&set->dropin_dirs, k, set->n_dropins) < 0)
+                return -ENOMEM;
+        if (str_index_put(&set->dropin_names, strrchr(k, '/') ? strrchr(k, '/') + 1 : k, set->n_dropins) < 0)
                 return -ENOMEM;
         set->dropins[set->n_dropins++] = (DropInDir){.path = k};
         return 0;
@@ -268,7 +288,7 @@ static int walk(Walk *w, const char *dir) {
                 w->seen_ino[w->n_seen++] = st.st_ino;
         }
 
-        r = list_dir(dir, &names);
+        r = list_dir_typed(dir, &names, true);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -277,15 +297,23 @@ static int walk(Walk *w, const char *dir) {
         if (strv_extend(&w->set->dirs, dir) < 0)
                 return -ENOMEM;
 
-        STRV_FOREACH(n, names) {
+        STRV_FOREACH(tn, names) {
                 _cleanup_free_ char *p = NULL;
+                const char *name = *tn + 1, *const *n = &name;
+                unsigned char type = (unsigned char) **tn;
                 QuadletType t;
 
                 if (asprintf(&p, "%s/%s", dir, *n) < 0) {
                         p = NULL;
                         return -ENOMEM;
                 }
-                if (stat(p, &st) < 0)
+                /* The directory's own word on the type where it gives one; symlinks (followed) and
+                 * file systems without d_type need a stat. */
+                if (type == DT_REG)
+                        st.st_mode = S_IFREG;
+                else if (type == DT_DIR)
+                        st.st_mode = S_IFDIR;
+                else if (stat(p, &st) < 0)
                         continue; /* dangling symlink */
                 if (S_ISDIR(st.st_mode)) {
                         /* NAME.d holds drop-ins, not units: remember it, so that loading units
@@ -358,10 +386,12 @@ void quadlet_set_done(QuadletSet *set) {
                 unit_file_free(set->parsed[i]);
         free(set->parsed);
         str_index_done(&set->dropin_dirs);
+        str_index_done(&set->dropin_names);
         for (size_t i = 0; i < set->n_dropins; i++)
                 strv_free(set->dropins[i].files);
         free(set->dropins);
         arena_free(set->arena);
+        arena_free(set->out_arena);
         *set = (QuadletSet){};
 }
 
@@ -371,12 +401,70 @@ const Quadlet *quadlet_set_lookup(const QuadletSet *set, const char *name) {
         return str_index_get(&set->by_name, name, &i) ? &set->items[i] : NULL;
 }
 
-static int read_unit(const char *path, const char *display, UnitFile **ret, DiagList *diags) {
-        _cleanup_free_ char *text = NULL;
-        size_t size;
+/* Reads path into the run's arena: open, fstat, one read of the size fstat gave (plus one byte, to see
+ * the end), close. Files that are not regular, are large, or change size while read go the general
+ * way (read_full_file_at(), then copied). Returns 0, or -errno as read_full_file_at() does. */
+static int read_text(QuadletSet *set, const char *path, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *slow = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        size_t want, len = 0;
+        char *buf;
         int r;
 
-        r = read_full_file_at(AT_FDCWD, path, UNIT_FILE_SIZE_MAX + 1, &text, &size);
+        fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode) || st.st_size > (off_t) UNIT_LINE_MAX)
+                goto general;
+        want = (size_t) st.st_size + 1;
+        buf = arena_alloc(set->arena, want + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n = read(fd, buf + len, want - len);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                len += (size_t) n;
+                /* As large as fstat said: the end (a regular file that is not being written to). */
+                if (n == 0 || len == (size_t) st.st_size)
+                        break;
+                if (len == want)
+                        goto general; /* it grew */
+        }
+        buf[len] = 0;
+        *ret = buf;
+        *ret_size = len;
+        return 0;
+
+general:
+        (void) close(TAKE_FD(fd));
+        r = read_full_file_at(AT_FDCWD, path, UNIT_FILE_SIZE_MAX + 1, &slow, &len);
+        if (r < 0)
+                return r;
+        buf = arena_strndup(set->arena, slow, len);
+        if (!buf)
+                return -ENOMEM;
+        *ret = buf;
+        *ret_size = len;
+        return 0;
+}
+
+/* Reads and parses one file into the run's arena (its keys and values point into the text read). */
+static int read_unit(QuadletSet *set, const char *path, const char *display, UnitFile **ret, DiagList *diags) {
+        char *text = NULL;
+        size_t size = 0;
+        int r;
+
+        r = read_text(set, path, &text, &size);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -384,7 +472,7 @@ static int read_unit(const char *path, const char *display, UnitFile **ret, Diag
                                      strerror(-r));
                 return 1;
         }
-        r = unit_file_parse(text, size, display, ret, diags);
+        r = unit_file_parse_in_place(set->arena, text, size, display, ret, diags);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -407,19 +495,52 @@ static int dropin_cmp(const void *a, const void *b) {
 
 /* The drop-in directory names for q, most specific first: NAME.d, then (instances) the template's,
  * then the dash-truncated prefixes ("foo-bar-.container.d", "foo-.container.d"), then "container.d". */
+/* Adds name to l when a drop-in dir of that name was seen by the walk (most units have none). */
+static int dropin_name_add(QuadletSet *set, char ***l, StrBuf *name) {
+        if (!strbuf_ok(name))
+                return -ENOMEM;
+        if (!str_index_get(&set->dropin_names, name->buf, NULL))
+                return 0;
+        return strv_extend(l, name->buf);
+}
+
 static int dropin_dir_names(QuadletSet *set, const Quadlet *q, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         const char *ext = quadlet_type_to_string(q->type);
-        int r = 0;
+        StrBuf sb = STRBUF_INIT;
+        int r;
 
-        r |= strv_extendf(&l, "%s.d", q->name);
-        if (q->instance && *q->instance)
-                r |= strv_extendf(&l, "%s@.%s.d", q->prefix, ext);
-        for (size_t i = strlen(q->prefix); i > 0; i--)
-                if (q->prefix[i - 1] == '-')
-                        r |= strv_extendf(&l, "%.*s.%s.d", (int) i, q->prefix, ext);
-        r |= strv_extendf(&l, "%s.d", ext);
+        /* Built with appends into one buffer, not printf: this runs for every unit. */
+        (void) strbuf_puts(&sb, q->name);
+        (void) strbuf_puts(&sb, ".d");
+        r = dropin_name_add(set, &l, &sb);
+        if (r >= 0 && q->instance && *q->instance) {
+                strbuf_truncate(&sb, 0);
+                (void) strbuf_puts(&sb, q->prefix);
+                (void) strbuf_puts(&sb, "@.");
+                (void) strbuf_puts(&sb, ext);
+                (void) strbuf_puts(&sb, ".d");
+                r = dropin_name_add(set, &l, &sb);
+        }
+        for (size_t i = strlen(q->prefix); r >= 0 && i > 0; i--)
+                if (q->prefix[i - 1] == '-') {
+                        strbuf_truncate(&sb, 0);
+                        (void) strbuf_add(&sb, q->prefix, i);
+                        (void) strbuf_putc(&sb, '.');
+                        (void) strbuf_puts(&sb, ext);
+                        (void) strbuf_puts(&sb, ".d");
+                        r = dropin_name_add(set, &l, &sb);
+                }
+        if (r >= 0) {
+                strbuf_truncate(&sb, 0);
+                (void) strbuf_puts(&sb, ext);
+                (void) strbuf_puts(&sb, ".d");
+                r = dropin_name_add(set, &l, &sb);
+        }
+        strbuf_release(&sb);
         if (r < 0)
+                return -ENOMEM;
+        if (!l && !(l = calloc(1, sizeof(char *))))
                 return -ENOMEM;
         *ret = TAKE_PTR(l);
         return 0;
@@ -438,7 +559,7 @@ static int dropin_parsed(QuadletSet *set, const char *path, const UnitFile **ret
                 *ret = set->parsed[i];
                 return 0;
         }
-        r = read_unit(path, path, &uf, diags);
+        r = read_unit(set, path, path, &uf, diags);
         if (r != 0)
                 return r;
         if (set->n_parsed == set->alloc_parsed) {
@@ -480,7 +601,7 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
                         src = t->path;
         }
 
-        r = read_unit(src, q->path, &q->uf, diags);
+        r = read_unit(set, src, q->path, &q->uf, diags);
         if (r < 0)
                 return r;
         if (r > 0) {
@@ -491,7 +612,9 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
         r = dropin_dir_names(set, q, &dirnames);
         if (r < 0)
                 return r;
-        STRV_FOREACH(dn, dirnames)
+        STRV_FOREACH(dn, dirnames) {
+                if (!str_index_get(&set->dropin_names, *dn, NULL))
+                        continue; /* no directory of this name anywhere */
                 STRV_FOREACH(d, set->dirs) {
                         char **files;
                         const char *dpath;
@@ -535,6 +658,7 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
                                 n_dropins++;
                         }
                 }
+        }
 
         if (n_dropins > 0)
                 qsort(dropins, n_dropins, sizeof(DropIn), dropin_cmp);
@@ -549,7 +673,7 @@ int quadlet_load(QuadletSet *set, Quadlet *q, DiagList *diags) {
                         q->failed = true;
                         continue;
                 }
-                r = unit_file_merge(q->uf, d);
+                r = unit_file_merge_shared(q->uf, d);
                 if (r < 0)
                         goto out;
         }

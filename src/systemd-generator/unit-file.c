@@ -4,6 +4,7 @@
 
 #include "systemd-generator/unit-file.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -26,15 +27,29 @@ typedef struct Parser {
         DiagList *diags;
         UnitSection *section; /* current section, NULL before the first header */
         bool section_invalid; /* the last header was bad: drop entries quietly until the next one */
+        bool in_place;        /* unit_file_parse_in_place(): the text is the caller's and writable */
+        bool line_borrowed;   /* the line being parsed lives as long as the UnitFile: no copies */
         unsigned n_errors;
 } Parser;
 
 UnitFile *unit_file_free(UnitFile *uf) {
-        if (!uf)
+        if (!uf || uf->arena_borrowed) /* then the UnitFile itself is in the caller's arena */
                 return NULL;
         arena_free(uf->arena);
         free(uf);
         return NULL;
+}
+
+UnitFile *unit_file_new_in(Arena *arena, const char *filename) {
+        UnitFile *uf = arena_alloc(arena, sizeof(UnitFile));
+
+        if (!uf)
+                return NULL;
+        uf->arena = arena;
+        uf->arena_borrowed = true;
+        if (filename && !(uf->filename = arena_strdup(arena, filename)))
+                return NULL;
+        return uf;
 }
 
 UnitFile *unit_file_new(const char *filename) {
@@ -84,19 +99,27 @@ static UnitSection *section_ensure_n(UnitFile *uf, const char *name, size_t len,
         return s;
 }
 
+/* With copy false, key, value and file are shared, not copied: they must outlive uf. */
 static UnitEntry *entry_new(UnitFile *uf, const char *key, const char *value, unsigned line,
-                            const char *file) {
+                            const char *file, bool copy) {
         UnitEntry *e = arena_alloc(uf->arena, sizeof(UnitEntry));
 
         if (!e)
                 return NULL;
-        e->key = arena_strdup(uf->arena, key);
-        e->value = arena_strdup(uf->arena, value);
-        if (!e->key || !e->value)
-                return NULL;
+        if (copy) {
+                e->key = arena_strdup(uf->arena, key);
+                e->value = arena_strdup(uf->arena, value);
+                if (!e->key || !e->value)
+                        return NULL;
+        } else {
+                e->key = key;
+                e->value = value;
+        }
         e->line = line;
-        if (file && uf->filename && streq(file, uf->filename))
+        if (file && uf->filename && (file == uf->filename || streq(file, uf->filename)))
                 e->file = uf->filename;
+        else if (file && !copy)
+                e->file = file;
         else if (file) {
                 e->file = arena_strdup(uf->arena, file);
                 if (!e->file)
@@ -106,8 +129,8 @@ static UnitEntry *entry_new(UnitFile *uf, const char *key, const char *value, un
 }
 
 static int unit_section_append(UnitFile *uf, UnitSection *s, const char *key, const char *value,
-                               unsigned line, const char *file) {
-        UnitEntry *e = entry_new(uf, key, value, line, file);
+                               unsigned line, const char *file, bool copy) {
+        UnitEntry *e = entry_new(uf, key, value, line, file, copy);
 
         if (!e)
                 return -ENOMEM;
@@ -231,7 +254,19 @@ static int parse_line(Parser *p, char *l, unsigned line) {
         *e = 0;
         key = strstrip(l);
         value = strstrip(e + 1);
-        return unit_section_append(p->uf, p->section, key, value, line, p->uf->filename);
+        return unit_section_append(p->uf, p->section, key, value, line, p->uf->filename, !p->line_borrowed);
+}
+
+/* The bytes that end the scan of a physical line. */
+static const bool line_stop[256] = {[0] = true, ['\n'] = true, ['\r'] = true};
+
+/* Does text[start, end) end in an odd run of backslashes (the last one escaping the newline)? */
+static bool ends_escaped(const char *text, size_t start, size_t end) {
+        size_t i = end;
+
+        while (i > start && text[i - 1] == '\\')
+                i--;
+        return (end - i) % 2 == 1;
 }
 
 static int parse_text(Parser *p, const char *text, size_t len) {
@@ -249,14 +284,14 @@ static int parse_text(Parser *p, const char *text, size_t len) {
                 bool escaped = false;
 
                 line++;
-                /* Like systemd's read_line(): "\n", "\r\n" and a lone "\r" all end a line. */
-                while (pos < len && text[pos] != '\n' && text[pos] != '\r') {
-                        if (text[pos] == 0) {
-                                r = parser_error(p, line, "NUL byte in file");
-                                r = r < 0 ? r : -EBADMSG;
-                                goto out;
-                        }
+                /* Like systemd's read_line(): "\n", "\r\n" and a lone "\r" all end a line. One test
+                 * per byte for the three bytes that stop the scan ('\n', '\r', NUL). */
+                while (pos < len && !line_stop[(unsigned char) text[pos]])
                         pos++;
+                if (pos < len && text[pos] == 0) {
+                        r = parser_error(p, line, "NUL byte in file");
+                        r = r < 0 ? r : -EBADMSG;
+                        goto out;
                 }
                 end = pos;
                 if (pos < len)
@@ -275,6 +310,21 @@ static int parse_text(Parser *p, const char *text, size_t len) {
                 if (i < end && (text[i] == '#' || text[i] == ';'))
                         continue;
 
+                /* In place: a line that is neither continued nor continues is parsed where it lies. */
+                if (p->in_place && !continued) {
+                        escaped = ends_escaped(text, start, end);
+                        if (!escaped) {
+                                ((char *) text)[end] = 0;
+                                p->line_borrowed = true;
+                                r = parse_line(p, (char *) text + start, line);
+                                p->line_borrowed = false;
+                                if (r < 0)
+                                        goto out;
+                                continue;
+                        }
+                        escaped = false;
+                }
+
                 if (cont.len + (end - start) > UNIT_LINE_MAX) {
                         r = parser_error(p, line, "Continuation line too long");
                         r = r < 0 ? r : -ENOBUFS;
@@ -288,8 +338,7 @@ static int parse_text(Parser *p, const char *text, size_t len) {
                 /* An odd run of backslashes at the end continues the line; systemd turns that last
                  * backslash into a space. Earlier parts end in that space, so scanning only this
                  * physical line gives the same parity as systemd's scan of the joined buffer. */
-                for (i = start; i < end; i++)
-                        escaped = escaped ? false : text[i] == '\\';
+                escaped = ends_escaped(text, start, end);
                 if (escaped) {
                         cont.buf[cont.len - 1] = ' ';
                         continued = true;
@@ -311,9 +360,10 @@ out:
         return r;
 }
 
-int unit_file_parse(const char *text, size_t len, const char *filename, UnitFile **ret, DiagList *diags) {
+static int parse(Arena *arena, const char *text, size_t len, const char *filename, UnitFile **ret,
+                 DiagList *diags) {
         _cleanup_unit_file_free_ UnitFile *uf = NULL;
-        Parser p = {.filename = filename, .diags = diags};
+        Parser p = {.filename = filename, .diags = diags, .in_place = arena};
         int r;
 
         if (len > UNIT_FILE_SIZE_MAX) {
@@ -324,7 +374,7 @@ int unit_file_parse(const char *text, size_t len, const char *filename, UnitFile
                 return -EFBIG;
         }
 
-        uf = unit_file_new(filename);
+        uf = arena ? unit_file_new_in(arena, filename) : unit_file_new(filename);
         if (!uf)
                 return -ENOMEM;
         p.uf = uf;
@@ -337,17 +387,36 @@ int unit_file_parse(const char *text, size_t len, const char *filename, UnitFile
         return (int) MIN(p.n_errors, (unsigned) INT32_MAX);
 }
 
-int unit_file_merge(UnitFile *base, const UnitFile *dropin) {
+int unit_file_parse(const char *text, size_t len, const char *filename, UnitFile **ret, DiagList *diags) {
+        return parse(NULL, text, len, filename, ret, diags);
+}
+
+int unit_file_parse_in_place(Arena *arena, char *text, size_t len, const char *filename, UnitFile **ret,
+                             DiagList *diags) {
+        assert(arena);
+        return parse(arena, text, len, filename, ret, diags);
+}
+
+static int merge(UnitFile *base, const UnitFile *dropin, bool copy) {
         for (const UnitSection *ds = dropin->sections; ds; ds = ds->next) {
                 UnitSection *bs = section_ensure_n(base, ds->name, strlen(ds->name), ds->line);
 
                 if (!bs)
                         return -ENOMEM;
                 for (const UnitEntry *e = ds->entries; e; e = e->next)
-                        if (unit_section_append(base, bs, e->key, e->value, e->line, e->file ?: dropin->filename) < 0)
+                        if (unit_section_append(base, bs, e->key, e->value, e->line, e->file ?: dropin->filename,
+                                                copy) < 0)
                                 return -ENOMEM;
         }
         return 0;
+}
+
+int unit_file_merge(UnitFile *base, const UnitFile *dropin) {
+        return merge(base, dropin, true);
+}
+
+int unit_file_merge_shared(UnitFile *base, const UnitFile *dropin) {
+        return merge(base, dropin, false);
 }
 
 const char *unit_file_get_last(const UnitFile *uf, const char *section, const char *key) {
@@ -632,7 +701,7 @@ int unit_file_add(UnitFile *uf, const char *section, const char *key, const char
 
         if (!s)
                 return -ENOMEM;
-        return unit_section_append(uf, s, key, value, 0, NULL);
+        return unit_section_append(uf, s, key, value, 0, NULL, true);
 }
 
 int unit_file_addf(UnitFile *uf, const char *section, const char *key, const char *fmt, ...) {
@@ -656,7 +725,7 @@ int unit_file_prepend(UnitFile *uf, const char *section, const char *key, const 
 
         if (!s)
                 return -ENOMEM;
-        e = entry_new(uf, key, value, 0, NULL);
+        e = entry_new(uf, key, value, 0, NULL, true);
         if (!e)
                 return -ENOMEM;
         e->next = s->entries;
@@ -690,57 +759,116 @@ bool unit_file_has_key(const UnitFile *uf, const char *section, const char *key)
         return unit_file_get_last(uf, section, key) != NULL;
 }
 
+/* strbuf_add() with the common case inline: the generator writes every unit into one buffer that
+ * has long reached its size, so nearly every append only copies. */
+static inline void sb_add(StrBuf *sb, const char *s, size_t n) {
+        if (!sb->oom && sb->len + n < sb->alloc) {
+                memcpy(sb->buf + sb->len, s, n);
+                sb->len += n;
+                sb->buf[sb->len] = 0;
+        } else
+                (void) strbuf_add(sb, s, n);
+}
+
+static inline void sb_putc(StrBuf *sb, char c) {
+        if (!sb->oom && sb->len + 1 < sb->alloc) {
+                sb->buf[sb->len++] = c;
+                sb->buf[sb->len] = 0;
+        } else
+                (void) strbuf_add(sb, &c, 1);
+}
+
 int unit_file_write(const UnitFile *uf, StrBuf *out) {
         for (const UnitSection *s = uf->sections; s; s = s->next) {
                 /* Plain appends, not strbuf_addf(): this writes every line of every generated unit,
                  * and formatting was a tenth of the generator's instructions. */
                 if (s != uf->sections)
-                        (void) strbuf_putc(out, '\n');
-                (void) strbuf_putc(out, '[');
-                (void) strbuf_puts(out, s->name);
-                (void) strbuf_puts(out, "]\n");
+                        sb_putc(out, '\n');
+                sb_putc(out, '[');
+                sb_add(out, s->name, strlen(s->name));
+                sb_add(out, "]\n", 2);
                 for (const UnitEntry *e = s->entries; e; e = e->next) {
-                        (void) strbuf_puts(out, e->key);
-                        (void) strbuf_putc(out, '=');
-                        (void) strbuf_puts(out, e->value);
-                        (void) strbuf_putc(out, '\n');
+                        size_t k = strlen(e->key), v = strlen(e->value);
+
+                        /* "KEY=VALUE\n" with one check for room. */
+                        if (!out->oom && out->len + k + v + 2 < out->alloc) {
+                                char *d = out->buf + out->len;
+
+                                memcpy(d, e->key, k);
+                                d[k] = '=';
+                                memcpy(d + k + 1, e->value, v);
+                                d[k + 1 + v] = '\n';
+                                out->len += k + v + 2;
+                                out->buf[out->len] = 0;
+                        } else {
+                                sb_add(out, e->key, k);
+                                sb_putc(out, '=');
+                                sb_add(out, e->value, v);
+                                sb_putc(out, '\n');
+                        }
                 }
         }
         return strbuf_ok(out) ? 0 : -ENOMEM;
 }
 
+/* The bytes that make a word need quotes: whitespace and control characters, DEL, quotes, backslash. */
+static const bool needs_quotes[256] = {[0 ... ' '] = true, [0x7f] = true, ['"'] = true, ['\''] = true,
+                                       ['\\'] = true};
+
+/* Inside double quotes: the bytes written as escapes (and NUL, which ends the word). */
+static const bool escape_in_quotes[256] = {[0 ... ' ' - 1] = true, [0x7f] = true, ['"'] = true,
+                                           ['\\'] = true};
+
 int unit_value_quote_word(StrBuf *out, const char *word) {
-        bool plain = *word != 0;
+        size_t n = 0;
 
-        for (const unsigned char *c = (const unsigned char *) word; *c && plain; c++)
-                if (*c <= ' ' || *c == 0x7f || *c == '"' || *c == '\'' || *c == '\\')
-                        plain = false;
-        if (plain)
-                return strbuf_puts(out, word);
+        while (!needs_quotes[(unsigned char) word[n]])
+                n++;
+        if (!word[n] && n > 0) {
+                sb_add(out, word, n);
+                return strbuf_ok(out) ? 0 : -ENOMEM;
+        }
 
-        (void) strbuf_putc(out, '"');
-        for (const unsigned char *c = (const unsigned char *) word; *c; c++)
+        /* Quoted: runs of bytes that need no escape inside double quotes are copied at once. */
+        sb_putc(out, '"');
+        for (const unsigned char *c = (const unsigned char *) word; *c; c++) {
+                size_t run = 0;
+
+                while (!escape_in_quotes[c[run]])
+                        run++;
+                if (run > 0) {
+                        sb_add(out, (const char *) c, run);
+                        c += run;
+                        if (!*c)
+                                break;
+                }
                 switch (*c) {
                 case '"':
-                        (void) strbuf_puts(out, "\\\"");
+                        sb_add(out, "\\\"", 2);
                         break;
                 case '\\':
-                        (void) strbuf_puts(out, "\\\\");
+                        sb_add(out, "\\\\", 2);
                         break;
                 case '\n':
-                        (void) strbuf_puts(out, "\\n");
+                        sb_add(out, "\\n", 2);
                         break;
                 case '\t':
-                        (void) strbuf_puts(out, "\\t");
+                        sb_add(out, "\\t", 2);
                         break;
                 case '\r':
-                        (void) strbuf_puts(out, "\\r");
+                        sb_add(out, "\\r", 2);
                         break;
-                default:
-                        if (*c < ' ' || *c == 0x7f)
-                                (void) strbuf_addf(out, "\\x%02x", *c);
-                        else
-                                (void) strbuf_putc(out, (char) *c);
+                default: /* the other control characters and DEL */
+                        (void) strbuf_addf(out, "\\x%02x", *c);
                 }
+        }
         return strbuf_putc(out, '"');
+}
+
+int unit_value_append_words(StrBuf *out, char *const *words) {
+        for (char *const *w = words; w && *w; w++) {
+                sb_putc(out, ' ');
+                (void) unit_value_quote_word(out, *w);
+        }
+        return strbuf_ok(out) ? 0 : -ENOMEM;
 }

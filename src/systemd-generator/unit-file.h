@@ -52,6 +52,7 @@ typedef struct UnitFile {
         const char *filename; /* may be NULL */
         UnitSection *sections, *sections_tail;
         size_t n_sections;
+        bool arena_borrowed; /* unit_file_new_in()/unit_file_parse_in_place(): the arena is the caller's */
 } UnitFile;
 
 /* Parses len bytes of text (which need not be NUL-terminated).
@@ -67,6 +68,14 @@ typedef struct UnitFile {
  * -EBADMSG for a NUL byte; each also adds one diagnostic. -ENOMEM. *ret is untouched then. */
 int unit_file_parse(const char *text, size_t len, const char *filename, UnitFile **ret, DiagList *diags);
 
+/* unit_file_parse() without copies, for a generator run that reads hundreds of files: the UnitFile is
+ * allocated in arena (the caller's: unit_file_free() leaves it alone, arena_free() releases it), and
+ * its keys and values point into text, which the parser modifies (NUL-terminating them in place) and
+ * which must outlive the UnitFile. text[len] must be writable; it becomes NUL. Same results,
+ * diagnostics and errors as unit_file_parse(). */
+int unit_file_parse_in_place(Arena *arena, char *text, size_t len, const char *filename, UnitFile **ret,
+                             DiagList *diags);
+
 /* Accepts NULL and returns NULL. */
 UnitFile *unit_file_free(UnitFile *uf);
 DEFINE_TRIVIAL_CLEANUP_FUNC(UnitFile *, unit_file_free);
@@ -80,8 +89,14 @@ const UnitSection *unit_file_find_section(const UnitFile *uf, const char *name);
  * an empty assignment in it resets them. Returns 0 or -ENOMEM (base may then hold part of dropin). */
 int unit_file_merge(UnitFile *base, const UnitFile *dropin);
 
+/* unit_file_merge() without copies: base's new entries share dropin's strings, so dropin must outlive
+ * base (the generator merges units that all live until the end of its run). */
+int unit_file_merge_shared(UnitFile *base, const UnitFile *dropin);
+
 /* Returns a new UnitFile without sections (free with unit_file_free()), or NULL on OOM. */
 UnitFile *unit_file_new(const char *filename);
+/* Likewise, allocated in arena, which stays the caller's (see unit_file_parse_in_place()). */
+UnitFile *unit_file_new_in(Arena *arena, const char *filename);
 
 /* Returns the section called name, creating it at the end (at the start with at_start) when it is
  * missing; NULL on OOM. */
@@ -113,6 +128,8 @@ int unit_file_write(const UnitFile *uf, StrBuf *out);
  * characters are written as they are; others are double-quoted with C escapes. Specifiers ('%') are
  * left alone: they are for systemd to expand. Returns 0 or -ENOMEM. */
 int unit_value_quote_word(StrBuf *out, const char *word);
+/* " WORD" for each word, quoted as by unit_value_quote_word(). Returns 0 or -ENOMEM. */
+int unit_value_append_words(StrBuf *out, char *const *words);
 
 /* Returns the value of the last assignment of key in section (borrowed from uf; "" when that was an
  * empty assignment), or NULL when the key is not set at all. */

@@ -153,6 +153,12 @@ EOF
         # the pod's containers are skiff containers too
         run_skiff 0 ps
         is "$stdout" ".*one-main.*"
+        # but they are the supervisor's: rm refuses them, and rm --all passes them by
+        run_skiff 125 rm -f one-main
+        is "$stderr" "skiff: rm one-main: the container belongs to pod one, whose supervisor runs it: remove the pod \(skiff pod rm, skiff kube down\)"
+        run_skiff 0 rm -f --all
+        run_skiff 0 pod ps
+        is "$stdout" ".*${id:0:12}  one  *Running  *1/1 .*" "the pod still runs"
         run_skiff 0 kube down "$Y"
         is "$stdout" "Pod removed: one \($id\)"
         run_skiff 0 pod ps
@@ -616,5 +622,73 @@ EOF
         run_skiff 0 pod rm -f sf
         run_skiff 125 pod inspect sf
         is "$stderr" ".*skiff: pod inspect sf: no such pod"
+        expect_nothing_left
+}
+
+@test "--configmap FILE at play time; kube down of the pod's YAML alone still takes it down" {
+        cat >"$BATS_FILE_TMPDIR/cm-only.yaml" <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: outside}
+data: {WHO: from-configmap-file}
+EOF
+        yaml cmflag <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: cmflag}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: $IMG
+    command: [sh, -c, "echo who=\$WHO; exec sleep 1000"]
+    env: [{name: WHO, valueFrom: {configMapKeyRef: {name: outside, key: WHO}}}]
+EOF
+        # without the ConfigMap the play is refused, naming the reference
+        run_ctr 1 kube play "$Y"
+        is "$stderr" ".*ConfigMap \"outside\" not found in the input.*"
+        run_ctr 0 kube play --configmap "$BATS_FILE_TMPDIR/cm-only.yaml" "$Y"
+        wait_for_log cmflag "who=from-configmap-file"
+        # down reads the pods' names only: the reference that resolved at play time does not matter now
+        run_skiff 0 kube down "$Y"
+        is "$stdout" "Pod removed: cmflag .*"
+        expect_nothing_left
+}
+
+# supsmall (issue 5, "the supervisor's RSS per pod"): skiff-pod is a small static executable, not a
+# fork of skiff; its resident memory for a 4-container pod stays under 1 MiB + 4 x 100 KiB (podman's
+# conmon takes about 2.4 MiB per container). bench/kube/rss.sh reports the figures for 1, 4 and 10.
+@test "the supervisor of a 4-container pod: static, no shared libraries, VmRSS under 1 MiB + 4 x 100 KiB" {
+        local bin sup rss c
+        bin=${SKIFF_POD:-$(dirname "$SKIFF")/../pod/skiff-pod}
+        [[ -x $bin ]] || die "no skiff-pod next to $SKIFF (looked for $bin)"
+        if readelf -l "$bin" | grep -q 'program interpreter'; then
+                skip "skiff-pod ($bin) is dynamically linked (a sanitizer build): its memory is not the product's"
+        fi
+        yaml rss4 <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: rss4}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+$(for c in a b c d; do
+        echo "  - {name: $c, image: $IMG, command: [sh, -c, \"trap 'exit 0' TERM; echo up-$c; while :; do sleep 0.1; done\"]}"
+done)
+EOF
+        run_ctr 0 kube play "$Y"
+        # every container's output went through the supervisor's log path once
+        for c in a b c d; do
+                wait_for_log rss4 "up-$c\$"
+        done
+        sup=$(pod_field rss4 supervisorPid)
+        [[ $(cat "/proc/$sup/comm") == skiff-pod ]] || die "the supervisor $sup is $(cat "/proc/$sup/comm"), not skiff-pod"
+        if grep -E '\.so(\.[0-9]+)*$' "/proc/$sup/maps"; then
+                die "the supervisor maps shared libraries (above)"
+        fi
+        rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$sup/status")
+        echo "supervisor $sup of a 4-container pod: VmRSS $rss kB" >&2
+        ((rss > 0 && rss < 1024 + 4 * 100)) || die "the supervisor's VmRSS is $rss kB, over 1024 + 4 x 100 kB"
+        run_skiff 0 kube down "$Y"
         expect_nothing_left
 }

@@ -36,7 +36,7 @@ teardown() {
                 # Containers the units left (they should not): remove them before the manager goes, so a
                 # failure here is reported rather than hidden by the harness's kill.
                 if [[ -n $UM_PID ]] && _e2e_has run; then
-                        user_systemctl stop web.service app-pod.service kube.service boot.service fail.service \
+                        user_systemctl stop web.service site.service app-pod.service kube.service boot.service fail.service \
                                 >/dev/null 2>&1 || true
                 fi
                 if [[ -n $BATS_TEST_COMPLETED ]]; then :; else
@@ -377,7 +377,118 @@ Exec=sleep 100000"
         [[ $output != *'"systemd-boot"'* ]]
 }
 
-@test "a container runs with its settings, answers on its published port, and stop removes it" {
+# A container with settings to check from inside, serving over its own loopback: published ports (the
+# web unit above) need the networking work, so this one publishes nothing and is reached with
+# `skiff exec` over 127.0.0.1 inside its network namespace.
+site_unit() {
+        quadlet site.container "[Unit]
+Description=e2e site
+
+[Container]
+Image=$E2E_IMAGE
+ContainerName=e2e-site
+Environment=GREETING=hello-from-site
+Label=e2e.role=site
+Volume=data.volume:/data
+User=nobody
+WorkingDir=/tmp
+Exec=sh -c 'echo \"\$GREETING \$0\" > index.html && exec httpd -f -p 8080 -h .' arg-one
+Pull=never"
+}
+
+@test "a container runs with its settings, answers over its loopback, and stop removes it" {
+        needs_run
+        needs_volume
+        write_units
+        site_unit
+        load_image
+        user_manager_start
+
+        user_systemctl start site.service
+        user_wait_state site.service active 30
+        # The volume unit ran first and made the named volume.
+        run show data-volume.service ActiveState
+        [[ $output == active ]]
+        run skiff_as_user volume ls --format json
+        [[ $output == *'"systemd-data"'* ]]
+
+        run skiff_as_user ps --format json
+        echo "$output"
+        [[ $output == *'"e2e-site"'* ]]
+        # Label=, as skiff recorded it.
+        run skiff_as_user inspect e2e-site
+        echo "$output"
+        [[ $status == 0 ]]
+        [[ $output =~ \"e2e\.role\":\ *\"site\" ]]
+        # Environment=, seen from inside.
+        run skiff_as_user exec e2e-site env
+        [[ $output == *GREETING=hello-from-site* ]]
+        # User= and WorkingDir=: the container's PID 1 (httpd, exec'd by sh) runs as nobody in /tmp.
+        run skiff_as_user exec e2e-site grep '^Uid:' /proc/1/status
+        echo "$output"
+        [[ $output =~ ^Uid:[[:space:]]+65534[[:space:]] ]]
+        run skiff_as_user exec e2e-site ls -l /proc/1/cwd
+        echo "$output"
+        [[ $output == *"-> /tmp" ]]
+        # Volume=data.volume:/data: a file put into the volume on the host is seen inside.
+        local mp
+        run skiff_as_user volume inspect systemd-data
+        mp=$(sed -n 's/.*"Mountpoint": *"\([^"]*\)".*/\1/p' <<<"$output")
+        echo "mountpoint: '$mp'"
+        [[ -n $mp && -d $mp ]]
+        echo from-the-host >"$mp/marker"
+        chown "$UM_UID:$UM_GID" "$mp/marker"
+        run skiff_as_user exec e2e-site cat /data/marker
+        [[ $output == from-the-host ]]
+        # Exec= and its argument, served by httpd over the container's own loopback (it may take a
+        # moment to listen).
+        local i
+        for ((i = 0; i < 50; i++)); do
+                run skiff_as_user exec e2e-site wget -q -O - http://127.0.0.1:8080/index.html
+                [[ $status == 0 ]] && break
+                sleep 0.1
+        done
+        echo "$output"
+        [[ $status == 0 ]]
+        [[ $output == "hello-from-site arg-one" ]]
+        # The unit's main process is skiff's supervisor, and the container is in the unit's cgroup.
+        local pid
+        pid=$(show site.service MainPID)
+        ((pid > 0))
+        grep -q "/site.service" "/proc/$pid/cgroup"
+
+        user_systemctl stop site.service
+        run show site.service ActiveState
+        [[ $output == inactive ]]
+        run skiff_as_user ps -a --format json
+        [[ $output != *'"e2e-site"'* ]]
+        run skiff_as_user exec e2e-site true
+        [[ $status != 0 ]]
+}
+
+@test "PublishPort= becomes --publish in ExecStart, as quadlet writes it" {
+        write_units
+        quadlet ports.container "[Container]
+Image=$E2E_IMAGE
+PublishPort=127.0.0.1:$E2E_WEB_PORT:8080
+PublishPort=8443:443/tcp
+PublishPort=[::1]:5353:53/udp
+PublishPort=9000
+Exec=true"
+        user_manager_start
+        local exec
+        exec=$(grep '^ExecStart=' "$GEN/ports.service")
+        echo "$exec"
+        # quadlet: one --publish VALUE pair per key, in file order, the value as written.
+        [[ $exec == *" --publish 127.0.0.1:$E2E_WEB_PORT:8080 --publish 8443:443/tcp --publish [::1]:5353:53/udp --publish 9000 "* ]]
+        [[ $(grep -o -- '--publish' <<<"$exec" | wc -l) == 4 ]]
+        exec=$(grep '^ExecStart=' "$GEN/web.service")
+        [[ $exec == *" --publish 127.0.0.1:$E2E_WEB_PORT:8080 "* ]]
+}
+
+# Only the published port itself waits for networking: everything else about a running container is
+# the test above.
+@test "a published port answers on 127.0.0.1, and stop closes it" {
         needs_run
         needs_volume
         needs_publish
@@ -388,31 +499,12 @@ Exec=sleep 100000"
 
         user_systemctl start web.service
         user_wait_state web.service active 30
-        # The volume unit ran first and made the named volume.
-        run show data-volume.service ActiveState
-        [[ $output == active ]]
-        run skiff_as_user volume ls --format json
-        [[ $output == *'"systemd-data"'* ]]
-
-        run skiff_as_user ps --format json
-        echo "$output"
-        [[ $output == *'"e2e-web"'* ]]
-        # Its environment and arguments, seen from inside, and served over the published port.
-        run skiff_as_user exec e2e-web env
-        [[ $output == *GREETING=hello-from-web* ]]
         run curl -sS --max-time 5 "http://127.0.0.1:$E2E_WEB_PORT/index.html"
         echo "$output"
         [[ $status == 0 ]]
         [[ $output == "hello-from-web arg-one" ]]
-        # The unit's main process is skiff's supervisor, and the container is in the unit's cgroup.
-        local pid
-        pid=$(show web.service MainPID)
-        ((pid > 0))
-        grep -q "/web.service" "/proc/$pid/cgroup"
 
         user_systemctl stop web.service
-        run show web.service ActiveState
-        [[ $output == inactive ]]
         run skiff_as_user ps -a --format json
         [[ $output != *'"e2e-web"'* ]]
         run curl -sS --max-time 2 "http://127.0.0.1:$E2E_WEB_PORT/"

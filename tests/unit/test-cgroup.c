@@ -333,6 +333,81 @@ static void test_plan_v2(void **state) {
         cgroup_system_free(s);
 }
 
+/* A pod's containers: <own>/PARENT/NAME, the parent made by the first and shared, its limits written
+ * before the container's, controllers enabled in <own> and in the parent (v2). */
+static void test_plan_in_parent(void **state) {
+        CgroupSystem *s = NULL;
+        CgroupPlan *p = NULL, *q = NULL;
+        char *err = NULL;
+        CgroupLimits l = {.memory = 64 << 20, .memory_swap = -1, .cpu_quota = 50000};
+        CgroupLimits pod = {.memory = 96 << 20, .memory_swap = -1, .cpu_quota = 75000, .cpu_period = 100000};
+
+        put("user.slice/skiff.scope/cgroup.controllers", "cpuset cpu io memory pids\n");
+        assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", v2_mountinfo, v2_self, &s), 0);
+        assert_int_equal(cgroup_plan_build_in(s, "skiff-pod-1", &pod, "skiff-a", &l, CGROUPS_ENABLED, false, &p, &err), 0);
+        assert_null(err);
+        assert_int_equal(strv_length(p->paths), 1);
+        assert_string_equal(p->paths[0], "user.slice/skiff.scope/skiff-pod-1/skiff-a");
+        assert_int_equal(strv_length(p->parent_paths), 1);
+        assert_string_equal(p->parent_paths[0], "user.slice/skiff.scope/skiff-pod-1");
+        assert_string_equal(p->writes[0].path, "user.slice/skiff.scope");
+        assert_string_equal(p->writes[0].file, "cgroup.subtree_control");
+        assert_string_equal(p->writes[0].value, "+memory +cpu");
+        assert_string_equal(p->writes[1].path, "user.slice/skiff.scope/skiff-pod-1");
+        assert_string_equal(p->writes[1].file, "cgroup.subtree_control");
+        assert_string_equal(p->writes[1].value, "+memory +cpu");
+        assert_string_equal(p->writes[2].path, "user.slice/skiff.scope/skiff-pod-1");
+        assert_string_equal(p->writes[2].file, "memory.max");
+        assert_string_equal(p->writes[2].value, "100663296");
+        assert_string_equal(find_write(p, "cpu.max")->value, "75000 100000"); /* the pod's, first */
+        assert_string_equal(find_write(p, "cpu.max")->path, "user.slice/skiff.scope/skiff-pod-1");
+        assert_string_equal(p->writes[p->n_writes - 1].path, "user.slice/skiff.scope/skiff-pod-1/skiff-a");
+        assert_string_equal(p->writes[p->n_writes - 1].value, "50000 100000");
+        assert_int_equal(cgroup_plan_add_device_rules(s, p, "skiff-pod-1/skiff-a", false), 0);
+        assert_string_equal(p->device_filter_path, "user.slice/skiff.scope/skiff-pod-1/skiff-a");
+        cgroup_plan_free(p);
+        /* the parent is one path component, like the name */
+        assert_int_equal(cgroup_plan_build_in(s, "a/b", NULL, "skiff-a", NULL, CGROUPS_ENABLED, false, &p, &err), -EINVAL);
+        assert_int_equal(cgroup_plan_build_in(s, "..", NULL, "skiff-a", NULL, CGROUPS_ENABLED, false, &p, &err), -EINVAL);
+        cgroup_system_free(s);
+
+        /* hybrid: a parent in every hierarchy used; the devices one joins with the device rules;
+         * two containers share the parent (made by the first, EEXIST for the second is fine) */
+        for (const char *const *d = (const char *const[]) { "cpu", "cpuacct", "memory", "memory/process_api",
+                                                            "memory/process_api/27f1", "devices", "freezer",
+                                                            "blkio", "pids", "systemd", "unified", NULL };
+             *d; d++)
+                (void) mkdirat(tmp_fd, *d, 0755);
+        assert_int_equal(cgroup_system_parse(tmp_fd, "/sys/fs/cgroup", hybrid_mountinfo, hybrid_self, &s), 0);
+        assert_int_equal(cgroup_plan_build_in(s, "skiff-pod-2", NULL, "skiff-a", NULL, CGROUPS_ENABLED, false, &p, &err), 0);
+        assert_int_equal(strv_length(p->parent_paths), 8);
+        assert_true(strv_contains(p->parent_paths, "memory/process_api/27f1/skiff-pod-2"));
+        assert_true(strv_contains(p->paths, "memory/process_api/27f1/skiff-pod-2/skiff-a"));
+        assert_true(strv_contains(p->parent_paths, "unified/skiff-pod-2"));
+        assert_int_equal(cgroup_plan_add_device_rules(s, p, "skiff-pod-2/skiff-a", false), 0);
+        assert_true(strv_contains(p->paths, "devices/skiff-pod-2/skiff-a"));
+        assert_true(strv_contains(p->parent_paths, "devices/skiff-pod-2"));
+        assert_int_equal(strv_length(p->parent_paths), 9);
+        cgroup_plan_free(p);
+        assert_int_equal(cgroup_plan_build_in(s, "skiff-pod-2", NULL, "skiff-a", NULL, CGROUPS_ENABLED, false, &p, &err), 0);
+        assert_int_equal(cgroup_plan_build_in(s, "skiff-pod-2", NULL, "skiff-b", NULL, CGROUPS_ENABLED, false, &q, &err), 0);
+        assert_int_equal(cgroup_plan_create(tmp_fd, p, &err), 0);
+        assert_int_equal(cgroup_plan_create(tmp_fd, q, &err), 0);
+        assert_null(err);
+        assert_int_equal(faccessat(tmp_fd, "memory/process_api/27f1/skiff-pod-2/skiff-a", F_OK, 0), 0);
+        assert_int_equal(faccessat(tmp_fd, "pids/skiff-pod-2/skiff-b", F_OK, 0), 0);
+        /* a container's removal leaves the shared parent */
+        assert_int_equal(cgroup_remove(tmp_fd, p->paths, 100, &err), 0);
+        assert_int_equal(faccessat(tmp_fd, "pids/skiff-pod-2/skiff-a", F_OK, 0), -1);
+        assert_int_equal(faccessat(tmp_fd, "pids/skiff-pod-2", F_OK, 0), 0);
+        assert_int_equal(cgroup_remove(tmp_fd, q->paths, 100, &err), 0);
+        assert_int_equal(cgroup_remove(tmp_fd, q->parent_paths, 100, &err), 0);
+        assert_int_equal(faccessat(tmp_fd, "pids/skiff-pod-2", F_OK, 0), -1);
+        cgroup_plan_free(p);
+        cgroup_plan_free(q);
+        cgroup_system_free(s);
+}
+
 static void size_ok(const char *flag, const char *in, int64_t want) {
         int64_t v = 0;
         char *err = NULL;
@@ -502,6 +577,7 @@ int main(void) {
                 cmocka_unit_test(test_detect_hybrid), cmocka_unit_test(test_detect_shadowed),
                 cmocka_unit_test(test_detect_v2),     cmocka_unit_test(test_detect_combined),
                 cmocka_unit_test(test_plan_hybrid),   cmocka_unit_test(test_plan_v2),
+                cmocka_unit_test(test_plan_in_parent),
                 cmocka_unit_test(test_parsers),       cmocka_unit_test(test_join_kill_stats_remove),
         };
         int r;

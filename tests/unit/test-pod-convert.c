@@ -240,6 +240,77 @@ static void test_volume_sources(void **state) {
                             "{\"path\":\"pw\",\"key\":\"pw\",\"mode\":288,\"data\":\"aHVudGVyMg==\"}");
 }
 
+static void test_tmpfs_volumes(void **state) {
+        static const char yaml[] =
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: v}\nspec:\n  containers:\n"
+                "  - {name: c, image: busybox, volumeMounts: [{name: s, mountPath: /s}, {name: m, mountPath: /m},"
+                " {name: d, mountPath: /d}, {name: n, mountPath: /n}]}\n"
+                "  volumes:\n  - {name: s, secret: {secretName: sec}}\n"
+                "  - {name: m, emptyDir: {medium: Memory, sizeLimit: 16Mi}}\n"
+                "  - {name: d, emptyDir: {}}\n  - {name: n, emptyDir: {medium: Memory}}\n"
+                "---\napiVersion: v1\nkind: Secret\nmetadata: {name: sec}\nstringData: {pw: hunter2}\n";
+        _cleanup_json_ json_object *plan = plan_of(yaml);
+        json_object *pod = pod0(plan), *vols;
+        PodFacts f = facts;
+        _cleanup_free_ char *err = NULL, *a = NULL, *b = NULL, *c = NULL, *src = NULL;
+        RunOptions o;
+
+        f.tmpfs_volumes_dir = "/run/skiff/pods/" ID "/volumes";
+        assert_true(json_object_object_get_ex(pod, "volumes", &vols));
+        assert_true(pod_volume_is_tmpfs(json_object_array_get_idx(vols, 0)));
+        assert_true(pod_volume_is_tmpfs(json_object_array_get_idx(vols, 1)));
+        assert_false(pod_volume_is_tmpfs(json_object_array_get_idx(vols, 2)));
+        assert_true(pod_volume_is_tmpfs(json_object_array_get_idx(vols, 3)));
+        /* a secret: its bytes (at most 9 for 12 base64 digits) and a page per file, plus 1 MiB */
+        assert_string_equal(a = pod_volume_tmpfs_options(json_object_array_get_idx(vols, 0)), "mode=0755,size=1052681");
+        assert_string_equal(b = pod_volume_tmpfs_options(json_object_array_get_idx(vols, 1)), "mode=0777,size=16777216");
+        assert_string_equal(c = pod_volume_tmpfs_options(json_object_array_get_idx(vols, 3)), "mode=0777");
+        assert_int_equal(pod_volume_source(pod, "s", &f, &src), 0);
+        assert_string_equal(src, "/run/skiff/pods/" ID "/volumes/s");
+        free(src);
+        assert_int_equal(pod_volume_source(pod, "d", &f, &src), 0);
+        assert_string_equal(src, "/var/lib/skiff/pods/" ID "/volumes/d");
+        assert_int_equal(pod_container_options(pod, ctr(pod, "containers", 0), &f, CID, &o, &err), 0);
+        assert_strv(o.volumes, (const char *const[]) { "/run/skiff/pods/" ID "/volumes/s:/s:ro,rprivate",
+                                                       "/run/skiff/pods/" ID "/volumes/m:/m:rw,rprivate",
+                                                       "/var/lib/skiff/pods/" ID "/volumes/d:/d:rw,rprivate",
+                                                       "/run/skiff/pods/" ID "/volumes/n:/n:rw,rprivate", NULL });
+        run_options_done(&o);
+}
+
+static void test_cgroup_limits(void **state) {
+        static const char all[] =
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: r}\nspec:\n"
+                "  initContainers:\n  - {name: i, image: busybox, resources: {limits: {memory: 200Mi, cpu: '1'}}}\n"
+                "  containers:\n"
+                "  - {name: a, image: busybox, resources: {limits: {memory: 64Mi, cpu: 500m}, requests: {cpu: 250m}}}\n"
+                "  - {name: b, image: busybox, resources: {limits: {memory: 32Mi, cpu: 250m}, requests: {cpu: 250m}}}\n";
+        static const char some[] =
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: r}\nspec:\n  containers:\n"
+                "  - {name: a, image: busybox, resources: {limits: {memory: 64Mi}, requests: {cpu: 100m}}}\n"
+                "  - {name: b, image: busybox}\n";
+        _cleanup_json_ json_object *p1 = plan_of(all), *p2 = plan_of(some);
+        _cleanup_(container_plan_freep) ContainerPlan *cp = calloc(1, sizeof(ContainerPlan));
+        CgroupLimits l;
+
+        /* every container limited: the pod gets the sum, or the largest init container's if more */
+        pod_cgroup_limits(pod0(p1), &l);
+        assert_int_equal(l.memory, 200 << 20);
+        assert_int_equal(l.cpu_quota, 100000);
+        assert_int_equal(l.cpu_period, 100000);
+        assert_int_equal(l.cpu_shares, 512);
+        /* one without: no pod limit, shares from the requests */
+        pod_cgroup_limits(pod0(p2), &l);
+        assert_int_equal(l.memory, 0);
+        assert_int_equal(l.cpu_quota, 0);
+        assert_int_equal(l.cpu_shares, 102);
+        assert_non_null(cp);
+        assert_int_equal(pod_plan_cgroup(pod0(p1), ID, cp), 0);
+        assert_string_equal(cp->cgroup_parent, "skiff-pod-" ID);
+        assert_int_equal(cp->parent_limits.memory, 200 << 20);
+        assert_int_equal(cp->parent_limits.memory_swap, -1);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_container),
@@ -248,6 +319,8 @@ int main(void) {
                 cmocka_unit_test(test_infra),
                 cmocka_unit_test(test_host_namespaces_and_shared_pid),
                 cmocka_unit_test(test_volume_sources),
+                cmocka_unit_test(test_tmpfs_volumes),
+                cmocka_unit_test(test_cgroup_limits),
         };
         return unit_run_tests("pod-convert", tests, sizeof(tests) / sizeof(tests[0]));
 }

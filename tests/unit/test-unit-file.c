@@ -527,6 +527,131 @@ static void test_quote_word_round_trip(void **state) {
         assert_non_null(strstr(line, "plain --flag=value %t/%N.cid \"a b\" \"\" "));
 }
 
+/* Everything a parse gives, as one string: the written unit, then every entry's line and file, then the
+ * diagnostics. */
+static char *parse_summary(int r, const UnitFile *uf, const DiagList *diags) {
+        StrBuf sb = STRBUF_INIT;
+
+        (void) strbuf_addf(&sb, "r=%d\n", r);
+        if (r >= 0) {
+                assert_int_equal(unit_file_write(uf, &sb), 0);
+                for (const UnitSection *s = uf->sections; s; s = s->next)
+                        for (const UnitEntry *e = s->entries; e; e = e->next)
+                                (void) strbuf_addf(&sb, "%s:%u:%s\n", e->key, e->line, e->file ?: "-");
+        }
+        for (size_t i = 0; i < diags->n; i++) {
+                _cleanup_free_ char *d = diag_format(&diags->items[i]);
+                (void) strbuf_addf(&sb, "diag %s\n", d);
+        }
+        return strbuf_detach(&sb);
+}
+
+/* unit_file_parse_in_place() (the generator's) gives exactly what unit_file_parse() gives. */
+static void test_parse_in_place_matches_parse(void **state) {
+        static const char *const texts[] = {
+                "[Unit]\nDescription=x\n\n[Container]\nImage=busybox\nEnvironment=A=1 B=2\n",
+                "\xEF\xBB\xBF[Unit]\r\nA=1\r\nB = 2 \rC=3",
+                "[Container]\nExec=sh -c \\\n  'echo hi' \\\n# a comment inside\n  more\nNext=1\n",
+                "[Container]\nExec=a \\\\\nB=b\\\\\\\n c\nTail=x \\",
+                "[Container]\n  ; comment\n#x\nnoequals\n=novalue\nK=\n[Bad] x\nDropped=1\n[Good]\nK=v\n",
+                "Outside=1\n[S]\nK=\xff\xfe\nL=ok\n",
+                "[S]\nK=v\n\nL=a\0b\n",
+                "",
+                "\n\n\n",
+                "[A]\n[B]\n[A]\nK=again\n",
+        };
+        static const size_t lens[] = {0, 0, 0, 0, 0, 0, 15, 0, 0, 0}; /* 15: past the NUL byte */
+
+        for (size_t i = 0; i < ELEMENTSOF(texts); i++) {
+                size_t len = lens[i] ? lens[i] : strlen(texts[i]);
+                _cleanup_(arena_freep) Arena *a = arena_new();
+                _cleanup_unit_file_free_ UnitFile *u1 = NULL;
+                _cleanup_free_ char *s1 = NULL, *s2 = NULL;
+                DiagList d1 = DIAG_LIST_INIT, d2 = DIAG_LIST_INIT;
+                UnitFile *u2 = NULL;
+                char *buf;
+                int r1, r2;
+
+                assert_non_null(a);
+                r1 = unit_file_parse(texts[i], len, "t.container", &u1, &d1);
+                buf = arena_alloc(a, len + 1);
+                assert_non_null(buf);
+                memcpy(buf, texts[i], len);
+                r2 = unit_file_parse_in_place(a, buf, len, "t.container", &u2, &d2);
+                s1 = parse_summary(r1, u1, &d1);
+                s2 = parse_summary(r2, u2, &d2);
+                assert_string_equal(s1, s2);
+                /* The UnitFile lives in the arena: freeing it is a no-op, the arena frees it. */
+                assert_null(unit_file_free(u2));
+                diag_list_done(&d1);
+                diag_list_done(&d2);
+        }
+}
+
+/* unit_file_merge_shared() writes what unit_file_merge() writes, sharing the drop-in's strings. */
+static void test_merge_shared(void **state) {
+        _cleanup_unit_file_free_ UnitFile *b1 = parse_ok("[Container]\nImage=a\n", 0, NULL);
+        _cleanup_unit_file_free_ UnitFile *b2 = parse_ok("[Container]\nImage=a\n", 0, NULL);
+        _cleanup_unit_file_free_ UnitFile *d = NULL;
+        _cleanup_free_ char *w1 = NULL, *w2 = NULL;
+        StrBuf s1 = STRBUF_INIT, s2 = STRBUF_INIT;
+        const UnitEntry *e;
+
+        static const char dropin[] = "[Container]\nEnvironment=X=1\n[Service]\nRestart=always\n";
+
+        assert_int_equal(unit_file_parse(dropin, strlen(dropin), "d/10.conf", &d, NULL), 0);
+        assert_int_equal(unit_file_merge(b1, d), 0);
+        assert_int_equal(unit_file_merge_shared(b2, d), 0);
+        assert_int_equal(unit_file_write(b1, &s1), 0);
+        assert_int_equal(unit_file_write(b2, &s2), 0);
+        w1 = strbuf_detach(&s1);
+        w2 = strbuf_detach(&s2);
+        assert_string_equal(w1, w2);
+        e = b2->sections->entries->next;
+        assert_ptr_equal(e->value, d->sections->entries->value);
+        assert_string_equal(e->file, "d/10.conf");
+        assert_int_equal(e->line, 2);
+}
+
+/* The exact form of quoted words (quadlet's, and what the golden files hold). */
+static void test_quote_word_exact(void **state) {
+        static const struct {
+                const char *word, *quoted;
+        } cases[] = {
+                {"plain", "plain"},
+                {"", "\"\""},
+                {"a b", "\"a b\""},
+                {"say \"hi\" now", "\"say \\\"hi\\\" now\""},
+                {"back\\slash", "\"back\\\\slash\""},
+                {"it's", "\"it's\""},
+                {"tab\there\nnew\rret", "\"tab\\there\\nnew\\rret\""},
+                {"\001ctl\x7f", "\"\\x01ctl\\x7f\""},
+                {"utf-8 é", "\"utf-8 é\""},
+                {"é", "é"},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                StrBuf sb = STRBUF_INIT;
+                _cleanup_free_ char *s = NULL;
+
+                assert_int_equal(unit_value_quote_word(&sb, cases[i].word), 0);
+                s = strbuf_detach(&sb);
+                assert_string_equal(s, cases[i].quoted);
+        }
+
+        /* unit_value_append_words(): " WORD" each, into a buffer that already holds text. */
+        {
+                char *const words[] = {(char *) "run", (char *) "a b", (char *) "--x=1", NULL};
+                StrBuf sb = STRBUF_INIT;
+                _cleanup_free_ char *s = NULL;
+
+                assert_int_equal(strbuf_puts(&sb, "skiff"), 0);
+                assert_int_equal(unit_value_append_words(&sb, words), 0);
+                s = strbuf_detach(&sb);
+                assert_string_equal(s, "skiff run \"a b\" --x=1");
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_sections_in_order),
@@ -551,6 +676,9 @@ int main(void) {
                 cmocka_unit_test(test_build_and_write),
                 cmocka_unit_test(test_merge_keeps_origin),
                 cmocka_unit_test(test_quote_word_round_trip),
+                cmocka_unit_test(test_parse_in_place_matches_parse),
+                cmocka_unit_test(test_merge_shared),
+                cmocka_unit_test(test_quote_word_exact),
         };
 
         return unit_run_tests("unit-file", tests, ELEMENTSOF(tests));
