@@ -9,6 +9,7 @@
 #include "cli/verbs.h"
 #include "common/log.h"
 #include "common/macro.h"
+#include "common/strv.h"
 #include "config.h"
 
 typedef struct Verb {
@@ -43,6 +44,7 @@ static const Verb verbs[] = {
         { "version", "Show the version", verb_version },
         { "help", "Show this help", verb_help },
         { "generate", "Generate systemd units for containers and pods (generate systemd)", verb_generate },
+        { "healthcheck", "Run a container's health check (healthcheck run)", verb_healthcheck },
 };
 
 static void usage(FILE *f) {
@@ -62,6 +64,7 @@ static void usage(FILE *f) {
               "      --root DIR         Storage root (images, volumes; default /var/lib/skiff,\n"
               "                         or ~/.local/share/skiff when rootless)\n"
               "      --runroot DIR      Runtime state (default /run/skiff or $XDG_RUNTIME_DIR/skiff)\n"
+              "      --module FILE      Load a containers.conf module (checked; no setting is used yet)\n"
               "\n"
               "Run 'skiff COMMAND --help' for a command's options.\n",
               f);
@@ -99,16 +102,18 @@ static int verb_play(SkiffContext *ctx, int argc, char *argv[]) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_LOG_LEVEL, ARG_ROOT, ARG_RUNROOT };
+        enum { ARG_VERSION = 0x100, ARG_LOG_LEVEL, ARG_ROOT, ARG_RUNROOT, ARG_MODULE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "root", required_argument, NULL, ARG_ROOT },
                 { "runroot", required_argument, NULL, ARG_RUNROOT },
+                { "module", required_argument, NULL, ARG_MODULE },
                 {},
         };
         const char *root = NULL, *runroot = NULL;
+        _cleanup_strv_free_ char **modules = NULL; /* --module, repeatable */
         bool version = false;
         SkiffContext ctx = {};
         int c, r;
@@ -137,6 +142,10 @@ int main(int argc, char *argv[]) {
                 case ARG_RUNROOT:
                         runroot = optarg;
                         break;
+                case ARG_MODULE:
+                        if (strv_extend(&modules, optarg) < 0)
+                                return log_oom(), 125;
+                        break;
                 default:
                         /* getopt printed what was wrong */
                         fputs("See 'skiff --help'.\n", stderr);
@@ -151,6 +160,8 @@ int main(int argc, char *argv[]) {
                 usage(stderr);
                 return 1;
         }
+        if (cli_load_modules(modules) < 0)
+                return 125;
         /* Only verbs that touch storage need the directories; they check ctx.paths_error. Planning and
          * help must work for a user without HOME or XDG_RUNTIME_DIR. */
         ctx.root_arg = root;

@@ -400,14 +400,13 @@ static void member_done(Member *m) {
 }
 
 static int image_missing_error(const char *image, const char *policy, char **ret_error) {
+        /* kube play pulled what the policy asks for already: only Never, or an image removed since */
         return errorf(ret_error, -ENOENT, "image %s: not in the local image store%s", image,
-                      streq_ptr(policy, "Never") ? " (imagePullPolicy Never)"
-                                                 : "; pulling from a registry is not available in this build yet "
-                                                   "(load it with skiff image load)");
+                      streq_ptr(policy, "Never") ? " (imagePullPolicy Never)" : "");
 }
 
-static int create_ctr_record(ContainerStore *cs, const char *pod_id, const char *id, const char *name, const ContainerPlan *plan,
-                             const ImageInfo *img, const char *log_driver, char **ret_error) {
+static int build_ctr_record(const char *pod_id, const char *id, const char *name, const ContainerPlan *plan,
+                            const ImageInfo *img, const char *log_driver, ContainerConfig **ret) {
         _cleanup_(container_config_freep) ContainerConfig *c = calloc(1, sizeof(ContainerConfig));
         char ts[64];
         int r;
@@ -435,7 +434,26 @@ static int create_ctr_record(ContainerStore *cs, const char *pod_id, const char 
                 r = container_plan_to_string(plan, &c->plan_json);
         if (r < 0)
                 return r;
-        return container_create(cs, c, ret_error);
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+/* The infra's and every member's record, made durable together (container_create_many()). */
+static int create_ctr_records(ContainerStore *cs, const char *pod_id, const Member *infra, const Member *m, size_t n,
+                              const char *log_driver, char **ret_error) {
+        ContainerConfig **cfgs = calloc(n + 1, sizeof(ContainerConfig *));
+        int r = cfgs ? 0 : -ENOMEM;
+
+        if (r >= 0)
+                r = build_ctr_record(pod_id, infra->id, infra->opts.name, infra->plan, &infra->image, "none", &cfgs[0]);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = build_ctr_record(pod_id, m[i].id, m[i].opts.name, m[i].plan, &m[i].image, log_driver, &cfgs[i + 1]);
+        if (r >= 0)
+                r = container_create_many(cs, cfgs, n + 1, ret_error);
+        for (size_t i = 0; cfgs && i <= n; i++)
+                container_config_free(cfgs[i]);
+        free(cfgs);
+        return r;
 }
 
 int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, char ret_id[static POD_ID_LEN + 1],
@@ -443,6 +461,7 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         _cleanup_(pod_store_freep) PodStore *pods = NULL;
         _cleanup_(container_store_freep) ContainerStore *cs = NULL;
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
+        _cleanup_(image_store_freep) ImageStore *images = NULL;
         _cleanup_free_ char *voldir = NULL, *named = NULL, *empty_root = NULL, *hosts = NULL, *ns_dir = NULL, *pod_dir = NULL,
                             *shm = NULL, *tmpfs_dir = NULL;
         _cleanup_strv_free_ char **created_paths = NULL;
@@ -462,14 +481,21 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         if (!m)
                 return -ENOMEM;
         /* Images first: a missing one fails the play before anything exists. (And before any store of
-         * ours is open: see REQUESTS-store.md, image_store_free() closes stray fds.) */
+         * ours is open: see REQUESTS-store.md, image_store_free() closes stray fds.) One store handle
+         * for all of them. */
+        r = n > 0 ? image_store_open(ctx->paths.root, 0, &images, ret_error) : 0;
+        if (r < 0) {
+                if (!*ret_error)
+                        errorf(ret_error, r, "open the image store under %s: %s", ctx->paths.root, strerror(-r));
+                goto finish;
+        }
         for (size_t i = 0; i < n; i++) {
                 json_object *cj = i < n_init ? json_object_array_get_idx(inits, i) : json_object_array_get_idx(apps, i - n_init);
                 const char *image = jstr(cj, "image");
 
                 free(*ret_error);
                 *ret_error = NULL;
-                r = cli_image_info(ctx, image, false, &m[i].image, ret_error);
+                r = cli_image_info_in(images, image, &m[i].image, ret_error);
                 if (r == -ENOENT) {
                         r = image_missing_error(image, jstr(cj, "pullPolicy"), ret_error);
                         goto finish;
@@ -480,6 +506,7 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                         goto finish;
                 }
         }
+        images = image_store_free(images);
         r = pod_store_open(&ctx->paths, &pods);
         if (r < 0) {
                 r = errorf(ret_error, r, "open the pod records under %s: %s", ctx->paths.root, strerror(-r));
@@ -705,9 +732,7 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                         cfg->n_members++;
                 }
         }
-        r = create_ctr_record(cs, pod_id, infra.id, infra.opts.name, infra.plan, &infra.image, "none", ret_error);
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = create_ctr_record(cs, pod_id, m[i].id, m[i].opts.name, m[i].plan, &m[i].image, o->log_driver, ret_error);
+        r = create_ctr_records(cs, pod_id, &infra, m, n, o->log_driver, ret_error);
         if (r < 0) {
                 if (!*ret_error)
                         errorf(ret_error, r, "pod %s: create the container records: %s", name, strerror(-r));

@@ -26,6 +26,7 @@
 #include "pod/pod-state.h"
 #include "runtime/container-plan.h"
 #include "runtime/ctr-log.h"
+#include "runtime/health.h"
 #include "runtime/monitor.h"
 #include "runtime/spawn.h"
 #include "runtime/state.h"
@@ -111,6 +112,18 @@ static void status_text(const ContainerState *st, char *buf, size_t size) {
         default:
                 snprintf(buf, size, "%s", st->status == CONTAINER_STATUS_CREATED ? "Created" : "Removing");
         }
+}
+
+/* podman's "Up 5 seconds (healthy)": the health check's status while the container runs. */
+static void health_suffix(ContainerStore *store, const char *id, const ContainerState *st, char *buf,
+                          size_t size) {
+        HealthState h = {};
+        size_t n = strlen(buf);
+
+        if (st->status != CONTAINER_STATUS_RUNNING || health_state_load(store, id, &h) < 0)
+                return;
+        snprintf(buf + n, size - n, " (%s)", health_status_to_string(h.status));
+        health_state_done(&h);
 }
 
 /* The command as the plan has it (argv), for ps and inspect; falls back to the create command line. */
@@ -294,6 +307,7 @@ int verb_ps(SkiffContext *ctx, int argc, char *argv[]) {
                 cmd = plan_argv_of(cfg);
                 cmdline = strv_join(cmd, " ");
                 status_text(&st, stat, sizeof(stat));
+                health_suffix(store, *id, &st, stat, sizeof(stat));
                 if (json) {
                         json_object *o = json_object_new_object(), *names = json_object_new_array();
                         json_array_add(names, json_object_new_string(cfg->name));
@@ -372,12 +386,13 @@ static json_object *inspect_one(ContainerStore *store, const ContainerConfig *cf
         json_add_string(state, "Error", strempty(st->exit_reason));
         json_add_string(state, "StartedAt", st->started_at ?: "0001-01-01T00:00:00Z");
         json_add_string(state, "FinishedAt", st->finished_at ?: "0001-01-01T00:00:00Z");
-        if (cfg->health_cmd) {
-                /* podman's State.Health (without its log of past checks) */
-                json_object *h = json_object_new_object();
-                json_add_string(h, "Status", st->health ?: "starting");
-                json_add_int(h, "FailingStreak", st->health_failing_streak);
-                json_add_object(state, "Health", h);
+        {
+                /* podman's State.Health (when the container has a check), as health.json has it */
+                HealthState h = {};
+                json_object *hj = NULL;
+                if (health_state_load(store, cfg->id, &h) >= 0 && health_state_to_json(&h, &hj) >= 0)
+                        json_add_object(state, "Health", hj);
+                health_state_done(&h);
         }
         json_add_object(o, "State", state);
         json_add_string(o, "Image",
@@ -404,14 +419,28 @@ static json_object *inspect_one(ContainerStore *store, const ContainerConfig *cf
         json_add_int(config, "StopTimeout", cfg->stop_timeout);
         json_add_strv(config, "CreateCommand", cfg->create_argv);
         json_add_string(config, "SdNotifyMode", cfg->sdnotify ?: "conmon");
-        if (cfg->health_cmd) {
-                json_object *hc = json_object_new_object();
-                json_add_strv(hc, "Test", cfg->health_cmd);
-                json_add_int(hc, "Interval", (int64_t) cfg->health_interval_usec * 1000);
-                json_add_int(hc, "Timeout", (int64_t) cfg->health_timeout_usec * 1000);
-                json_add_int(hc, "StartPeriod", (int64_t) cfg->health_start_period_usec * 1000);
-                json_add_int(hc, "Retries", cfg->health_retries);
+        if (plan && json_object_object_get_ex(plan, "health", &v) && json_object_is_type(v, json_type_object)) {
+                /* podman's Config.Healthcheck: durations in nanoseconds */
+                json_object *hc = json_object_new_object(), *x;
+                static const char *const keys[][2] = {{"interval", "Interval"},
+                                                      {"timeout", "Timeout"},
+                                                      {"startPeriod", "StartPeriod"}};
+                if (json_object_object_get_ex(v, "test", &x))
+                        json_add_object(hc, "Test", json_object_get(x));
+                for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                        if (json_object_object_get_ex(v, keys[i][0], &x))
+                                json_add_int(hc, keys[i][1], json_object_get_int64(x) * 1000);
+                if (json_object_object_get_ex(v, "retries", &x))
+                        json_add_int(hc, "Retries", json_object_get_int64(x));
                 json_add_object(config, "Healthcheck", hc);
+                if (json_object_object_get_ex(v, "onFailure", &x))
+                        json_add_string(config, "HealthcheckOnFailureAction", json_object_get_string(x));
+                if (json_object_object_get_ex(v, "logDestination", &x))
+                        json_add_string(config, "HealthLogDestination", json_object_get_string(x));
+                if (json_object_object_get_ex(v, "maxLogCount", &x))
+                        json_add_int(config, "HealthMaxLogCount", json_object_get_int64(x));
+                if (json_object_object_get_ex(v, "maxLogSize", &x))
+                        json_add_int(config, "HealthMaxLogSize", json_object_get_int64(x));
         }
         json_add_object(o, "Config", config);
 

@@ -20,7 +20,6 @@
 #include "common/strv.h"
 #include "image/store.h"
 #include "runtime/container-plan.h"
-#include "runtime/health.h"
 #include "runtime/monitor.h"
 #include "runtime/run-options.h"
 #include "runtime/state.h"
@@ -103,14 +102,22 @@ static void run_help(const char *verb) {
                "  -q, --quiet                  Accepted for podman compatibility\n"
                "      --http-proxy[=BOOL]      Pass the caller's proxy variables (default true)\n"
                "      --expose, --retry, --retry-delay  Accepted; no effect here\n"
-               "  -p, --publish, --ip, --ip6, --network-alias, --device, --secret, --subuidname,\n"
-               "      --health-cmd CMD         Health check run in the container: a shell command, or a JSON\n"
-               "                               array [\"CMD\", ...] / [\"CMD-SHELL\", \"...\"]; \"none\" disables\n"
-               "      --health-interval D      Between checks (default 30s; durations like 30s, 1m30s, 500ms)\n"
-               "      --health-timeout D       A longer check fails (default 30s)\n"
-               "      --health-start-period D  Failures this soon after the start do not count (default 0)\n"
-               "      --health-retries N       Consecutive failures that make it unhealthy (default 3)\n"
-               "      --subgidname, other --health-*  Refused: not supported yet\n"
+               "      --health-cmd CMD         Health check: a shell command, a JSON array, or none\n"
+               "      --health-interval D      Between checks (default 30s; disable: only 'healthcheck run')\n"
+               "      --health-timeout D       Kill a check after D (default 30s)\n"
+               "      --health-retries N       Failures in a row that make it unhealthy (default 3)\n"
+               "      --health-start-period D  Failures in the first D don't count (default 0s)\n"
+               "      --health-on-failure ACT  none (default), kill, restart, stop when unhealthy\n"
+               "      --health-startup-cmd CMD Check run until it passes before the regular one;\n"
+               "      --health-startup-interval D, --health-startup-timeout D (30s),\n"
+               "      --health-startup-retries N (restart after N failures; 0 never),\n"
+               "      --health-startup-success N (passes needed, default 1)\n"
+               "      --health-log-destination local|events_logger|DIR  Where results go (default local)\n"
+               "      --health-max-log-count N, --health-max-log-size N  Results kept (5), bytes each (500)\n"
+               "      --no-healthcheck         No health check, not even the image's\n"
+               "      --device HOST[:CTR][:PERMS]  Give the container a host device (rwm by default)\n"
+               "      --subuidname NAME, --subgidname NAME  User namespace from NAME's /etc/subuid|subgid ranges\n"
+               "  -p, --publish, --ip, --ip6, --network-alias, --secret  Refused: not supported yet\n"
                "      --help                   Show this help\n",
                verb,
                streq(verb, "create") ? "Create a container from an image without starting it; print its id."
@@ -188,12 +195,12 @@ enum {
         ARG_RETRY,
         ARG_EXPOSE,
         ARG_HTTP_PROXY,
+        ARG_HEALTH,
+        ARG_NO_HEALTHCHECK,
+        ARG_DEVICE,
+        ARG_SUBUIDNAME,
+        ARG_SUBGIDNAME,
         ARG_UNSUPPORTED,
-        ARG_HEALTH_CMD,
-        ARG_HEALTH_INTERVAL,
-        ARG_HEALTH_TIMEOUT,
-        ARG_HEALTH_START_PERIOD,
-        ARG_HEALTH_RETRIES,
 };
 
 static const struct option run_flag_options[] = {
@@ -264,29 +271,31 @@ static const struct option run_flag_options[] = {
         {"retry-delay", required_argument, NULL, ARG_RETRY},
         {"expose", required_argument, NULL, ARG_EXPOSE},
         {"http-proxy", optional_argument, NULL, ARG_HTTP_PROXY},
+        /* health checks (runtime/health.h) */
+        {"health-cmd", required_argument, NULL, ARG_HEALTH},
+        {"health-interval", required_argument, NULL, ARG_HEALTH},
+        {"health-on-failure", required_argument, NULL, ARG_HEALTH},
+        {"health-retries", required_argument, NULL, ARG_HEALTH},
+        {"health-start-period", required_argument, NULL, ARG_HEALTH},
+        {"health-timeout", required_argument, NULL, ARG_HEALTH},
+        {"health-log-destination", required_argument, NULL, ARG_HEALTH},
+        {"health-max-log-count", required_argument, NULL, ARG_HEALTH},
+        {"health-max-log-size", required_argument, NULL, ARG_HEALTH},
+        {"health-startup-cmd", required_argument, NULL, ARG_HEALTH},
+        {"health-startup-interval", required_argument, NULL, ARG_HEALTH},
+        {"health-startup-retries", required_argument, NULL, ARG_HEALTH},
+        {"health-startup-success", required_argument, NULL, ARG_HEALTH},
+        {"health-startup-timeout", required_argument, NULL, ARG_HEALTH},
+        {"no-healthcheck", no_argument, NULL, ARG_NO_HEALTHCHECK},
+        {"device", required_argument, NULL, ARG_DEVICE},
+        {"subuidname", required_argument, NULL, ARG_SUBUIDNAME},
+        {"subgidname", required_argument, NULL, ARG_SUBGIDNAME},
         /* podman flags whose effect skiff cannot give yet: refused by name, never ignored */
         {"publish", required_argument, NULL, 'p'},
         {"ip", required_argument, NULL, ARG_UNSUPPORTED},
         {"ip6", required_argument, NULL, ARG_UNSUPPORTED},
         {"network-alias", required_argument, NULL, ARG_UNSUPPORTED},
-        {"device", required_argument, NULL, ARG_UNSUPPORTED},
         {"secret", required_argument, NULL, ARG_UNSUPPORTED},
-        {"subuidname", required_argument, NULL, ARG_UNSUPPORTED},
-        {"subgidname", required_argument, NULL, ARG_UNSUPPORTED},
-        {"health-cmd", required_argument, NULL, ARG_HEALTH_CMD},
-        {"health-interval", required_argument, NULL, ARG_HEALTH_INTERVAL},
-        {"health-on-failure", required_argument, NULL, ARG_UNSUPPORTED},
-        {"health-retries", required_argument, NULL, ARG_HEALTH_RETRIES},
-        {"health-start-period", required_argument, NULL, ARG_HEALTH_START_PERIOD},
-        {"health-timeout", required_argument, NULL, ARG_HEALTH_TIMEOUT},
-        {"health-log-destination", required_argument, NULL, ARG_UNSUPPORTED},
-        {"health-max-log-count", required_argument, NULL, ARG_UNSUPPORTED},
-        {"health-max-log-size", required_argument, NULL, ARG_UNSUPPORTED},
-        {"health-startup-cmd", required_argument, NULL, ARG_UNSUPPORTED},
-        {"health-startup-interval", required_argument, NULL, ARG_UNSUPPORTED},
-        {"health-startup-retries", required_argument, NULL, ARG_UNSUPPORTED},
-        {"health-startup-success", required_argument, NULL, ARG_UNSUPPORTED},
-        {"health-startup-timeout", required_argument, NULL, ARG_UNSUPPORTED},
         {},
 };
 
@@ -322,6 +331,34 @@ int cli_run_option_info(const char *arg, const char **ret_name) {
                         return p[1] ? 0 : 1;
         }
         return 0;
+}
+
+/* --health-NAME VALUE into HealthOptions (validated by the plan, health.c). */
+static int set_health_option(HealthOptions *h, const char *name, const char *v) {
+        const struct {
+                const char *name;
+                char **field;
+        } table[] = {
+                {"health-cmd", &h->cmd},
+                {"health-interval", &h->interval},
+                {"health-timeout", &h->timeout},
+                {"health-retries", &h->retries},
+                {"health-start-period", &h->start_period},
+                {"health-on-failure", &h->on_failure},
+                {"health-startup-cmd", &h->startup_cmd},
+                {"health-startup-interval", &h->startup_interval},
+                {"health-startup-retries", &h->startup_retries},
+                {"health-startup-success", &h->startup_success},
+                {"health-startup-timeout", &h->startup_timeout},
+                {"health-log-destination", &h->log_destination},
+                {"health-max-log-count", &h->max_log_count},
+                {"health-max-log-size", &h->max_log_size},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (streq(table[i].name, name))
+                        return set_str(table[i].field, v);
+        return -EINVAL;
 }
 
 /* Parses run/create flags. Returns the index of the image argument in argv, or -1 after printing a
@@ -383,43 +420,6 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
                         }
                         r = set_str(&o->sdnotify, optarg);
                         break;
-                case ARG_HEALTH_CMD: {
-                        _cleanup_strv_free_ char **hc = NULL;
-                        if (health_parse_cmd(optarg, &hc) == -EINVAL) {
-                                log_error("--health-cmd %s: a JSON array must list strings, [\"CMD\", ...] at least one, "
-                                          "[\"CMD-SHELL\", ...] exactly one", optarg);
-                                return -1;
-                        }
-                        r = set_str(&o->health_cmd, optarg);
-                        break;
-                }
-                case ARG_HEALTH_INTERVAL:
-                case ARG_HEALTH_TIMEOUT:
-                case ARG_HEALTH_START_PERIOD: {
-                        uint64_t usec;
-                        if (health_parse_duration(optarg, &usec) < 0 ||
-                            (c != ARG_HEALTH_START_PERIOD && usec == 0)) {
-                                log_error("--%s %s: expected a duration such as 30s, 1m30s or 500ms%s",
-                                          options[option_index].name, optarg,
-                                          c != ARG_HEALTH_START_PERIOD ? ", above 0" : "");
-                                return -1;
-                        }
-                        r = set_str(c == ARG_HEALTH_INTERVAL  ? &o->health_interval
-                                    : c == ARG_HEALTH_TIMEOUT ? &o->health_timeout
-                                                              : &o->health_start_period,
-                                    optarg);
-                        break;
-                }
-                case ARG_HEALTH_RETRIES: {
-                        char *end;
-                        unsigned long v = strtoul(optarg, &end, 10);
-                        if (!*optarg || *end || v < 1 || v > 1000000 || optarg[0] == '-') {
-                                log_error("--health-retries %s: expected a number of 1 or more", optarg);
-                                return -1;
-                        }
-                        r = set_str(&o->health_retries, optarg);
-                        break;
-                }
                 case ARG_LOG_DRIVER:
                         if (log_driver_from_string(optarg) < 0) {
                                 log_error("--log-driver %s: expected k8s-file, journald or none", optarg);
@@ -592,6 +592,21 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
                 case ARG_HTTP_PROXY:
                         r = parse_bool_arg("--http-proxy", optarg, &http_proxy);
                         break;
+                case ARG_HEALTH:
+                        r = set_health_option(&o->health, options[option_index].name, optarg);
+                        break;
+                case ARG_NO_HEALTHCHECK:
+                        o->health.disabled = true;
+                        break;
+                case ARG_DEVICE:
+                        r = strv_extend(&o->devices, optarg);
+                        break;
+                case ARG_SUBUIDNAME:
+                        r = set_str(&o->subuidname, optarg);
+                        break;
+                case ARG_SUBGIDNAME:
+                        r = set_str(&o->subgidname, optarg);
+                        break;
                 case 'p':
                         log_error("%s: --publish %s: publishing ports is not supported yet", verb, optarg);
                         return -1;
@@ -635,17 +650,11 @@ static int parse_run_flags(const char *verb, int argc, char *argv[], RunOptions 
                 strv_free(o->env);
                 o->env = l;
         }
-        if (streq_ptr(o->sdnotify, "healthy") && (!o->health_cmd || streq(o->health_cmd, "none"))) {
-                log_error("%s: --sdnotify=healthy needs a health check (--health-cmd)", verb);
-                return -1;
-        }
         return optind;
 }
 
 int cli_image_info(SkiffContext *ctx, const char *ref, bool rootfs, ImageInfo *ret, char **ret_error) {
         _cleanup_(image_store_freep) ImageStore *s = NULL;
-        _cleanup_(store_image_freep) StoreImage *img = NULL;
-        ImageInfo i = {};
         int r;
 
         if (rootfs) {
@@ -661,6 +670,14 @@ int cli_image_info(SkiffContext *ctx, const char *ref, bool rootfs, ImageInfo *r
         r = image_store_open(ctx->paths.root, 0, &s, ret_error);
         if (r < 0)
                 return r;
+        return cli_image_info_in(s, ref, ret, ret_error);
+}
+
+int cli_image_info_in(ImageStore *s, const char *ref, ImageInfo *ret, char **ret_error) {
+        _cleanup_(store_image_freep) StoreImage *img = NULL;
+        ImageInfo i = {};
+        int r;
+
         r = image_store_lookup(s, ref, &img, ret_error);
         if (r == -ENOENT || r == -EOPNOTSUPP) {
                 free(*ret_error);
@@ -695,6 +712,13 @@ int cli_image_info(SkiffContext *ctx, const char *ref, bool rootfs, ImageInfo *r
                         i.workdir = strdup(c->working_dir);
                 if (c->stop_signal)
                         i.stop_signal = strdup(c->stop_signal);
+                if (r >= 0 && c->health_test) {
+                        r = strv_copy(c->health_test, &i.health_test);
+                        i.health_interval_ns = c->health_interval_ns;
+                        i.health_timeout_ns = c->health_timeout_ns;
+                        i.health_start_period_ns = c->health_start_period_ns;
+                        i.health_retries = c->health_retries;
+                }
         }
         if (r < 0 || !i.name) {
                 image_info_done(&i);
@@ -851,17 +875,6 @@ static int container_create_from_flags(SkiffContext *ctx, ContainerStore *store,
         cfg->stop_signal = signal_from_plan(plan);
         cfg->stop_timeout = plan->stop_timeout;
         cfg->sdnotify = o->sdnotify ? strdup(o->sdnotify) : NULL;
-        /* checked when parsed */
-        (void) health_parse_cmd(o->health_cmd, &cfg->health_cmd);
-        cfg->health_interval_usec = HEALTH_INTERVAL_DEFAULT_USEC;
-        cfg->health_timeout_usec = HEALTH_TIMEOUT_DEFAULT_USEC;
-        cfg->health_retries = o->health_retries ? (unsigned) strtoul(o->health_retries, NULL, 10) : HEALTH_RETRIES_DEFAULT;
-        if (o->health_interval)
-                (void) health_parse_duration(o->health_interval, &cfg->health_interval_usec);
-        if (o->health_timeout)
-                (void) health_parse_duration(o->health_timeout, &cfg->health_timeout_usec);
-        if (o->health_start_period)
-                (void) health_parse_duration(o->health_start_period, &cfg->health_start_period_usec);
         cfg->pod_id = x->pod ? strdup(pod_id) : NULL;
 
         r = container_create(store, cfg, &err);

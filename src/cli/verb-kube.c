@@ -3,9 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/verbs.h"
@@ -14,10 +17,14 @@
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/strv.h"
+#include "image/store.h"
 #include "play/kube-model.h"
 #include "play/kube-plan.h"
 #include "cli/pod-common.h"
 #include "pod/pod-state.h"
+#include "registry/pull.h"
+#include "registry/registries-conf.h"
+#include "runtime/cgroup.h"
 #include "runtime/state.h"
 
 /* Larger than any YAML a person writes; bounds memory for a mistaken `skiff kube play /dev/zero`. */
@@ -61,8 +68,10 @@ static void play_usage(FILE *f) {
               "\n"
               "Read Kubernetes YAML (several documents, `kind: List`, several files, or - for standard input),\n"
               "check it against Kubernetes' validation rules (every problem is reported as\n"
-              "FILE:LINE:COLUMN: FIELD.PATH: MESSAGE), then create and start its pods: an infra container\n"
-              "holding the pod's namespaces, the containers, and one supervisor process per pod.\n"
+              "FILE:LINE:COLUMN: FIELD.PATH: MESSAGE), pull the images its containers need as their\n"
+              "imagePullPolicy says (all at once, before anything is created), then create and start its\n"
+              "pods: an infra container holding the pod's namespaces, the containers, and one supervisor\n"
+              "process per pod.\n"
               "\n"
               "Options:\n"
               "      --dry-run           Print the plan (containers, argv rule, resolved env, mounts,\n"
@@ -75,6 +84,9 @@ static void play_usage(FILE *f) {
               "      --log-driver DRIVER k8s-file (default), journald or none\n"
               "      --annotation K=V    Add an annotation to every container (repeatable)\n"
               "      --no-hosts          Keep each image's own /etc/hosts (no pod /etc/hosts)\n"
+              "      --tls-verify[=BOOL] Require HTTPS with a verified certificate when pulling (default\n"
+              "                          true, or false for registries marked insecure in registries.conf)\n"
+              "      --authfile FILE     Registry credentials for pulling (default: as skiff pull)\n"
               "      --service-container[=BOOL], --service\n"
               "                          Under systemd (Type=notify): the pod's supervisor becomes the\n"
               "                          unit's main process (MAINPID=, READY=1 once every container\n"
@@ -286,9 +298,227 @@ static int check_paths(SkiffContext *ctx, const char *verb) {
         return 0;
 }
 
+/* ---- images: pulled per imagePullPolicy before anything is created ---- */
+
+typedef struct PlayImage {
+        const char *image;     /* borrowed from the plan */
+        const char *container; /* the first container (in YAML order) that uses it */
+        const char *pod;
+        bool always, if_missing, never_only;
+        bool present;
+        pid_t pid;
+        int err_fd;
+        char *error;
+} PlayImage;
+
+typedef struct PullSettings {
+        int tls_verify; /* < 0: registries.conf */
+        const char *authfile;
+        bool quiet;
+} PullSettings;
+
+static void on_pull_progress(const PullEvent *ev, void *userdata) {
+        if (ev->type == PULL_EVENT_TRYING && !*(bool *) userdata)
+                fprintf(stderr, "Trying to pull %s...\n", ev->name);
+}
+
+/* The pull of one image, in a child process of its own (so every image is pulled at once, each with
+ * its own store handle and curl): exits 0, or 1 after writing its one-line error to err_fd. */
+_noreturn_ static void pull_child(SkiffContext *ctx, const PlayImage *pi, const RegistriesConf *conf,
+                                  const PullSettings *ps, int err_fd) {
+        _cleanup_(image_store_freep) ImageStore *store = NULL;
+        _cleanup_free_ char *err = NULL;
+        char id[DIGEST_SHA256_HEX_LEN + 1];
+        bool quiet = ps->quiet;
+        PullOptions o = {
+                .tls_verify = ps->tls_verify,
+                .authfile = ps->authfile,
+                .conf = conf,
+                .progress = on_pull_progress,
+                .userdata = &quiet,
+        };
+        int r;
+
+        r = image_store_open(ctx->paths.root, 0, &store, &err);
+        if (r >= 0)
+                r = image_pull(store, pi->image, &o, id, NULL, &err);
+        if (r < 0) {
+                const char *m = err ?: strerror(-r);
+                (void) !write(err_fd, m, strlen(m));
+                _exit(1);
+        }
+        _exit(0);
+}
+
+/* Every container image of every pod in the plan, as Kubernetes' imagePullPolicy says: Never uses the
+ * local store only, IfNotPresent pulls when missing, Always asks the registry every time (a pull of
+ * what is stored already fetches the manifest and no blob). Never's misses fail first, without a
+ * registry contacted; then all the images to pull are pulled at once, one process each. Returns 0, or
+ * 125 after printing one line naming the container and the image of the first failure (YAML order). */
+static int pull_play_images(SkiffContext *ctx, json_object *plan, const PullSettings *ps) {
+        _cleanup_(image_store_freep) ImageStore *store = NULL;
+        _cleanup_(registries_conf_freep) RegistriesConf *conf = NULL;
+        _cleanup_free_ PlayImage *imgs = NULL;
+        _cleanup_free_ char *err = NULL;
+        json_object *pods = NULL;
+        size_t n = 0, n_pull = 0;
+        int r, ret = 0;
+
+        (void) json_object_object_get_ex(plan, "pods", &pods);
+        for (size_t i = 0; pods && i < json_object_array_length(pods); i++) {
+                json_object *pod = json_object_array_get_idx(pods, i), *name = NULL;
+
+                (void) json_object_object_get_ex(pod, "name", &name);
+                for (int k = 0; k < 2; k++) {
+                        json_object *list = NULL;
+
+                        (void) json_object_object_get_ex(pod, k == 0 ? "initContainers" : "containers", &list);
+                        for (size_t j = 0; list && j < json_object_array_length(list); j++) {
+                                json_object *c = json_object_array_get_idx(list, j), *v;
+                                const char *image = NULL, *policy = "IfNotPresent", *cname = NULL;
+                                PlayImage *pi = NULL;
+
+                                if (json_object_object_get_ex(c, "image", &v))
+                                        image = json_object_get_string(v);
+                                if (json_object_object_get_ex(c, "pullPolicy", &v))
+                                        policy = json_object_get_string(v);
+                                if (json_object_object_get_ex(c, "containerName", &v))
+                                        cname = json_object_get_string(v);
+                                if (isempty(image))
+                                        continue;
+                                for (size_t x = 0; x < n && !pi; x++)
+                                        if (streq(imgs[x].image, image))
+                                                pi = &imgs[x];
+                                if (!pi) {
+                                        PlayImage *a = reallocarray(imgs, n + 1, sizeof(PlayImage));
+                                        if (!a)
+                                                return log_oom(), 125;
+                                        imgs = a;
+                                        pi = &imgs[n++];
+                                        *pi = (PlayImage) { .image = image, .container = cname,
+                                                            .pod = name ? json_object_get_string(name) : NULL,
+                                                            .never_only = true, .pid = -1, .err_fd = -EBADF };
+                                }
+                                if (streq_ptr(policy, "Always"))
+                                        pi->always = true;
+                                else if (!streq_ptr(policy, "Never"))
+                                        pi->if_missing = true;
+                                if (!streq_ptr(policy, "Never"))
+                                        pi->never_only = false;
+                        }
+                }
+        }
+        if (n == 0)
+                return 0;
+
+        r = image_store_open(ctx->paths.root, 0, &store, &err);
+        if (r < 0) {
+                log_error("kube play: open the image store %s: %s", ctx->paths.root, err ?: strerror(-r));
+                return 125;
+        }
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(store_image_freep) StoreImage *img = NULL;
+                _cleanup_free_ char *e = NULL;
+
+                imgs[i].present = image_store_lookup(store, imgs[i].image, &img, &e) >= 0;
+                if (!imgs[i].present && imgs[i].never_only) {
+                        log_error("kube play: container %s: image %s: not in the local image store (imagePullPolicy "
+                                  "Never)", imgs[i].container ?: "?", imgs[i].image);
+                        return 125;
+                }
+                if (imgs[i].always || (imgs[i].if_missing && !imgs[i].present))
+                        n_pull++;
+        }
+        /* our handle (and its shared gc.lock) is not needed by the pulls, which open their own */
+        store = image_store_free(store);
+        if (n_pull == 0)
+                return 0;
+
+        {
+                _cleanup_(diag_freep) Diag *d = NULL;
+                r = registries_conf_load(&conf, &d);
+                if (r < 0) {
+                        _cleanup_free_ char *msg = d ? diag_format(d) : NULL;
+                        log_error("kube play: %s", msg ?: strerror(-r));
+                        return 125;
+                }
+        }
+        fflush(stdout);
+        fflush(stderr);
+        for (size_t i = 0; i < n; i++) {
+                int p[2];
+
+                if (!(imgs[i].always || (imgs[i].if_missing && !imgs[i].present)))
+                        continue;
+                if (pipe2(p, O_CLOEXEC) < 0) {
+                        if (asprintf(&imgs[i].error, "start the pull: %s", strerror(errno)) < 0)
+                                imgs[i].error = NULL;
+                        continue;
+                }
+                imgs[i].pid = fork();
+                if (imgs[i].pid == 0) {
+                        close(p[0]);
+                        pull_child(ctx, &imgs[i], conf, ps, p[1]);
+                }
+                close(p[1]);
+                if (imgs[i].pid < 0) {
+                        r = -errno;
+                        close(p[0]);
+                        if (asprintf(&imgs[i].error, "start the pull: %s", strerror(-r)) < 0)
+                                imgs[i].error = NULL;
+                        continue;
+                }
+                imgs[i].err_fd = p[0];
+        }
+        /* every pull runs to its end (a half-pulled image is only a cache of blobs, never recorded) */
+        for (size_t i = 0; i < n; i++) {
+                int status = 0;
+
+                if (imgs[i].pid <= 0)
+                        continue;
+                if (imgs[i].err_fd >= 0) {
+                        _cleanup_(fclosep) FILE *f = fdopen(imgs[i].err_fd, "r");
+                        if (f) {
+                                size_t len = 0;
+                                imgs[i].err_fd = -EBADF;
+                                (void) read_full_stream(f, 4096, &imgs[i].error, &len);
+                                if (imgs[i].error && !*imgs[i].error) {
+                                        free(imgs[i].error);
+                                        imgs[i].error = NULL;
+                                }
+                        }
+                }
+                while (waitpid(imgs[i].pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+                if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && !imgs[i].error &&
+                    asprintf(&imgs[i].error, "the pull ended with status %d", status) < 0)
+                        imgs[i].error = NULL;
+                if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                        free(imgs[i].error);
+                        imgs[i].error = NULL;
+                }
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (imgs[i].error && ret == 0) {
+                        log_error("kube play: container %s: image %s: %s", imgs[i].container ?: "?", imgs[i].image,
+                                  imgs[i].error);
+                        ret = 125;
+                }
+                if (imgs[i].err_fd >= 0)
+                        close(imgs[i].err_fd);
+                free(imgs[i].error);
+        }
+        return ret;
+}
+
+static void warmup_donep(pid_t *pid) {
+        cgroup_attach_warmup_done(*pid);
+}
+
 int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
         enum { ARG_DRY_RUN = 0x100, ARG_CONFIGMAP, ARG_FORMAT, ARG_SHOW_SECRETS, ARG_REPLACE, ARG_START, ARG_LOG_DRIVER,
-               ARG_ANNOTATION, ARG_NO_HOSTS, ARG_SERVICE, ARG_EXIT_PROPAGATION, ARG_REFUSED };
+               ARG_ANNOTATION, ARG_NO_HOSTS, ARG_SERVICE, ARG_EXIT_PROPAGATION, ARG_REFUSED, ARG_TLS_VERIFY,
+               ARG_AUTHFILE };
         static const struct option options[] = {
                 { "service-container", optional_argument, NULL, ARG_SERVICE },
                 { "service", no_argument, NULL, ARG_SERVICE },
@@ -309,10 +539,14 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 { "log-driver", required_argument, NULL, ARG_LOG_DRIVER },
                 { "annotation", required_argument, NULL, ARG_ANNOTATION },
                 { "no-hosts", no_argument, NULL, ARG_NO_HOSTS },
+                { "tls-verify", optional_argument, NULL, ARG_TLS_VERIFY },
+                { "authfile", required_argument, NULL, ARG_AUTHFILE },
                 {},
         };
         _cleanup_(kube_set_freep) KubeSet *set = NULL;
         _cleanup_strv_free_ char **configmaps = NULL, **annotations = NULL, **files = NULL;
+        PullSettings pull = { .tls_verify = -1 };
+        _cleanup_(warmup_donep) pid_t warmup = -1;
         _cleanup_(json_object_putp) json_object *plan = NULL;
         _cleanup_(strbuf_release) StrBuf keep = STRBUF_INIT;
         _cleanup_strv_free_ char **cmdline = NULL;
@@ -346,6 +580,20 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                         break;
                 case ARG_NO_HOSTS:
                         play.no_hosts = true;
+                        break;
+                case ARG_TLS_VERIFY: {
+                        bool b = true;
+                        if (parse_bool_arg("--tls-verify", optarg, &b) < 0)
+                                return 1;
+                        pull.tls_verify = b;
+                        break;
+                }
+                case ARG_AUTHFILE:
+                        if (access(optarg, R_OK) < 0) {
+                                log_error_errno(-errno, "kube play: --authfile %s: %m", optarg);
+                                return 1;
+                        }
+                        pull.authfile = optarg;
                         break;
                 case ARG_SERVICE:
                         if (parse_bool_arg("--service-container", optarg, &play.sd_notify) < 0)
@@ -414,6 +662,9 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 if (strv_extend(&files, argv[i]) < 0)
                         return log_oom(), 125;
 
+        /* The pods' first cgroup move waits for an RCU grace period: started now, it passes while the
+         * input is read and the records are written (see cgroup.h). */
+        warmup = dry_run ? -1 : cgroup_attach_warmup();
         r = load_inputs(configmaps, files, quiet, false, &set, dry_run ? NULL : &keep);
         if (r != 0)
                 return r;
@@ -438,6 +689,11 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
         r = kube_plan_build(set, &host, &popts, &plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to build the plan: %m"), 125;
+        /* Every image of every pod is there (pulled as imagePullPolicy says) before any pod exists. */
+        pull.quiet = quiet;
+        r = pull_play_images(ctx, plan, &pull);
+        if (r != 0)
+                return r;
         play.annotations = annotations;
         play.sources = files;
         play.kube_yaml = keep.buf ?: "";

@@ -14,6 +14,8 @@
 #include "common/strv.h"
 #include "image/store.h"
 #include "registry/auth.h"
+#include "registry/certs.h"
+#include "runtime/health.h"
 #include "registry/pull.h"
 #include "registry/registries-conf.h"
 
@@ -33,6 +35,16 @@ static void pull_usage(FILE *f) {
               "      --authfile FILE      Read credentials from FILE (default: $REGISTRY_AUTH_FILE,\n"
               "                           $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json)\n"
               "      --creds USER[:PASS]  Use these credentials\n"
+              "      --retry N            Retry a failed transfer N times (default 4)\n"
+              "      --retry-delay D      Wait D between retries (e.g. 2s; default: 250ms doubling)\n"
+              "      --policy POLICY      always (default), missing (only when not stored), never (use\n"
+              "                           the stored image, never pull), newer (ask the registry; nothing\n"
+              "                           is fetched when the stored image is current)\n"
+              "      --all-tags           Pull every tag of the repository (IMAGE without tag)\n"
+              "      --cert-dir DIR       CA certificates (*.crt) and a client certificate (NAME.cert,\n"
+              "                           NAME.key) for the registry's TLS\n"
+              "      --decryption-key KEY[:PASS]  Accepted; an encrypted layer is refused (skiff cannot\n"
+              "                           decrypt ocicrypt layers)\n"
               "  -q, --quiet              Print only the image id\n"
               "  -h, --help               Show this help\n"
               "\n"
@@ -236,7 +248,13 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
                 ARG_VARIANT,
                 ARG_TLS_VERIFY,
                 ARG_AUTHFILE,
-                ARG_CREDS
+                ARG_CREDS,
+                ARG_RETRY,
+                ARG_RETRY_DELAY,
+                ARG_POLICY,
+                ARG_ALL_TAGS,
+                ARG_CERT_DIR,
+                ARG_DECRYPTION_KEY,
         };
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
@@ -248,6 +266,12 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
                 {"tls-verify", optional_argument, NULL, ARG_TLS_VERIFY},
                 {"authfile", required_argument, NULL, ARG_AUTHFILE},
                 {"creds", required_argument, NULL, ARG_CREDS},
+                {"retry", required_argument, NULL, ARG_RETRY},
+                {"retry-delay", required_argument, NULL, ARG_RETRY_DELAY},
+                {"policy", required_argument, NULL, ARG_POLICY},
+                {"all-tags", no_argument, NULL, ARG_ALL_TAGS},
+                {"cert-dir", required_argument, NULL, ARG_CERT_DIR},
+                {"decryption-key", required_argument, NULL, ARG_DECRYPTION_KEY},
                 {},
         };
         _cleanup_free_ char *p_os = NULL, *p_arch = NULL, *p_variant = NULL;
@@ -257,7 +281,12 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
         _cleanup_free_ char *store_err = NULL;
         RegistryCreds creds = {};
         const char *os = NULL, *arch = NULL, *variant = NULL, *authfile = NULL, *creds_arg = NULL;
-        bool quiet = false, have_creds = false;
+        bool quiet = false, have_creds = false, all_tags = false, retries_set = false, delay_set = false;
+        _cleanup_(registry_certs_freep) RegistryCerts *certs = NULL;
+        _cleanup_strv_free_ char **images = NULL;
+        const char *policy = "always", *cert_dir = NULL, *decryption_key = NULL;
+        unsigned retries = 0;
+        uint64_t retry_delay_usec = 0;
         int tls_verify = -1, c, r, ret = 0;
         Progress progress = {};
 
@@ -327,6 +356,45 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
                 case ARG_CREDS:
                         creds_arg = optarg;
                         break;
+                case ARG_RETRY: {
+                        char *end;
+                        unsigned long v;
+                        errno = 0;
+                        v = strtoul(optarg, &end, 10);
+                        if (!*optarg || *end || errno || optarg[0] == '-' || v > 100) {
+                                log_error("pull: --retry %s: expected a number from 0 to 100", optarg);
+                                return 1;
+                        }
+                        retries = (unsigned) v;
+                        retries_set = true;
+                        break;
+                }
+                case ARG_RETRY_DELAY:
+                        if (health_duration_parse(optarg, &retry_delay_usec) < 0
+                            || retry_delay_usec > 3600ULL * 1000000ULL) {
+                                log_error("pull: --retry-delay %s: expected a duration up to 1h (e.g. 2s, 500ms)",
+                                          optarg);
+                                return 1;
+                        }
+                        delay_set = true;
+                        break;
+                case ARG_POLICY:
+                        if (!streq(optarg, "always") && !streq(optarg, "missing") && !streq(optarg, "never")
+                            && !streq(optarg, "newer")) {
+                                log_error("pull: --policy %s: expected always, missing, never or newer", optarg);
+                                return 1;
+                        }
+                        policy = optarg;
+                        break;
+                case ARG_ALL_TAGS:
+                        all_tags = true;
+                        break;
+                case ARG_CERT_DIR:
+                        cert_dir = optarg;
+                        break;
+                case ARG_DECRYPTION_KEY:
+                        decryption_key = optarg; /* checked after the options */
+                        break;
                 default:
                         fputs("See 'skiff pull --help'.\n", stderr);
                         return 1;
@@ -349,6 +417,31 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
                         return 1;
                 }
                 have_creds = true;
+        }
+        if (decryption_key) {
+                /* KEY[:PASSPHRASE]: the key must exist; it is needed only by encrypted layers, which the
+                 * manifest check refuses by name (no ocicrypt here). */
+                _cleanup_free_ char *key = strndup(decryption_key, strcspn(decryption_key, ":"));
+                if (!key)
+                        return log_oom(), 125;
+                if (access(key, R_OK) < 0) {
+                        log_error_errno(-errno, "pull: --decryption-key %s: %m", key);
+                        return 1;
+                }
+        }
+        if (all_tags && argc - optind != 1) {
+                log_error("pull: --all-tags takes exactly one image name");
+                return 1;
+        }
+        if (cert_dir) {
+                _cleanup_free_ char *cerr = NULL;
+                r = registry_certs_load(cert_dir, NULL, &certs, &cerr);
+                if (r < 0) {
+                        if (r == -ENOMEM)
+                                return log_oom(), 125;
+                        log_error("pull: %s", cerr ?: strerror(-r));
+                        return 1;
+                }
         }
         if (authfile && access(authfile, R_OK) < 0) {
                 log_error_errno(-errno, "pull: --authfile %s: %m", authfile);
@@ -382,22 +475,64 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
         }
 
         progress = (Progress){.tty = isatty(STDERR_FILENO), .quiet = quiet, .f = stderr};
-        for (int i = optind; i < argc; i++) {
+        PullOptions o = {
+                .os = os ?: p_os,
+                .architecture = arch ?: p_arch,
+                .variant = variant ?: p_variant,
+                .tls_verify = tls_verify,
+                .authfile = authfile,
+                .creds = have_creds ? &creds : NULL,
+                .conf = conf,
+                .max_retries = retries,
+                .max_retries_set = retries_set,
+                .retry_delay_ms = delay_set ? (unsigned) (retry_delay_usec / 1000) : 0,
+                .retry_delay_fixed = delay_set,
+                .certs = certs,
+                .progress = on_progress,
+                .userdata = &progress,
+        };
+        if (all_tags) {
+                _cleanup_free_ char *err = NULL;
+                r = image_pull_list_tags(argv[optind], &o, &images, &err);
+                if (r < 0) {
+                        if (r == -ENOMEM)
+                                log_oom();
+                        else
+                                log_error("pull %s: --all-tags: %s", argv[optind], err ?: strerror(-r));
+                        registry_creds_done(&creds);
+                        return r == -EINVAL ? 1 : 125;
+                }
+        } else if (strv_copy(argv + optind, &images) < 0) {
+                registry_creds_done(&creds);
+                return log_oom(), 125;
+        }
+        STRV_FOREACH(img, images) {
                 _cleanup_free_ char *err = NULL, *name = NULL;
                 char id[DIGEST_SHA256_HEX_LEN + 1];
-                PullOptions o = {
-                        .os = os ?: p_os,
-                        .architecture = arch ?: p_arch,
-                        .variant = variant ?: p_variant,
-                        .tls_verify = tls_verify,
-                        .authfile = authfile,
-                        .creds = have_creds ? &creds : NULL,
-                        .conf = conf,
-                        .progress = on_progress,
-                        .userdata = &progress,
-                };
 
-                r = image_pull(store, argv[i], &o, id, &name, &err);
+                if (!streq(policy, "always") && !streq(policy, "newer")) {
+                        /* missing/never: a stored image is used as it is */
+                        _cleanup_(store_image_freep) StoreImage *si = NULL;
+                        _cleanup_free_ char *lerr = NULL;
+                        r = image_store_lookup(store, *img, &si, &lerr);
+                        if (r >= 0) {
+                                printf("%s\n", si->id);
+                                fflush(stdout);
+                                continue;
+                        }
+                        if (r != -ENOENT) {
+                                log_error("pull %s: %s", *img, lerr ?: strerror(-r));
+                                ret = 125;
+                                continue;
+                        }
+                        if (streq(policy, "never")) {
+                                log_error("pull %s: --policy never: the image is not in the store", *img);
+                                ret = 125;
+                                continue;
+                        }
+                }
+                /* always, newer (the registry is asked; only what the store lacks is fetched), missing */
+                r = image_pull(store, *img, &o, id, &name, &err);
                 progress_done(&progress);
                 if (r == -ENOMEM) {
                         log_oom();
@@ -405,7 +540,7 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]) {
                         break;
                 }
                 if (r < 0) {
-                        log_error("pull %s: %s", argv[i], err ? err : strerror(-r));
+                        log_error("pull %s: %s", *img, err ? err : strerror(-r));
                         ret = r == -EINVAL ? MAX(ret, 1) : 125;
                         continue;
                 }

@@ -41,3 +41,8 @@ int verb_pull(SkiffContext *ctx, int argc, char *argv[]);
 int verb_volume(SkiffContext *ctx, int argc, char *argv[]);
 /* skiff generate systemd|kube: src/cli/verb-generate.c. */
 int verb_generate(SkiffContext *ctx, int argc, char *argv[]);
+/* skiff --module FILE (containers.conf modules): src/cli/containers-conf.c. Finds and parses each;
+ * prints the error and returns -errno for a missing or invalid one. */
+int cli_load_modules(char **modules);
+/* skiff healthcheck run: src/cli/verb-healthcheck.c. */
+int verb_healthcheck(SkiffContext *ctx, int argc, char *argv[]);

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -134,6 +135,49 @@ int write_file_atomic_at(int dir_fd, const char *path, const void *data, size_t 
 
 int write_file_replace_at(int dir_fd, const char *path, const void *data, size_t len, mode_t mode) {
         return write_file_rename_at(dir_fd, path, data, len, mode, false);
+}
+
+typedef struct FsyncShare {
+        const int *fds;
+        size_t n, stride;
+        int r;
+} FsyncShare;
+
+static void *fsync_share(void *arg) {
+        FsyncShare *sh = arg;
+
+        for (size_t i = 0; i < sh->n; i += sh->stride)
+                if (sh->fds[i] >= 0 && fsync(sh->fds[i]) < 0 && sh->r == 0)
+                        sh->r = -errno;
+        return NULL;
+}
+
+int fsync_many(const int *fds, size_t n) {
+        enum { MAX_THREADS = 16 };
+        FsyncShare sh[MAX_THREADS];
+        pthread_t t[MAX_THREADS];
+        bool started[MAX_THREADS] = {};
+        size_t k = MIN(n, (size_t) MAX_THREADS);
+        int r = 0;
+
+        if (n == 0)
+                return 0;
+        /* share i takes fds i, i+k, i+2k, ...; share 0 runs here, the others in threads */
+        for (size_t i = 0; i < k; i++)
+                sh[i] = (FsyncShare) { .fds = fds + i, .n = n - i, .stride = k };
+        for (size_t i = 1; i < k; i++)
+                started[i] = pthread_create(&t[i], NULL, fsync_share, &sh[i]) == 0;
+        for (size_t i = 1; i < k; i++)
+                if (!started[i]) /* no thread: do that share here */
+                        (void) fsync_share(&sh[i]);
+        (void) fsync_share(&sh[0]);
+        for (size_t i = 0; i < k; i++) {
+                if (started[i])
+                        (void) pthread_join(t[i], NULL);
+                if (r == 0)
+                        r = sh[i].r;
+        }
+        return r;
 }
 
 int mkdir_p(const char *path, mode_t mode) {

@@ -20,5 +20,11 @@ int write_file_atomic_at(int dir_fd, const char *path, const void *data, size_t 
  * loss on a disk-backed directory may lose the write. Returns 0 or -errno. */
 int write_file_replace_at(int dir_fd, const char *path, const void *data, size_t len, mode_t mode);
 
+/* fsync()s n fds at once, from up to 16 threads: on a journalling file system the concurrent fsyncs
+ * share one journal commit, where one after another each waits for its own (1-5 ms each on a busy
+ * disk). For batches of new files that must all be durable before a step that makes them visible.
+ * fds < 0 are skipped. Returns 0 or the first -errno (every fd is still tried). */
+int fsync_many(const int *fds, size_t n);
+
 /* mkdir -p with mode for each component created. Returns 0 or -errno. */
 int mkdir_p(const char *path, mode_t mode);

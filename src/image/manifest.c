@@ -258,6 +258,10 @@ static int descriptor_parse(json_object *o, const char *path, DescriptorKind kin
         switch (kind) {
         case DESCRIPTOR_LAYER:
                 d->compression = layer_compression_from_media_type(d->media_type);
+                if (d->compression < 0 && endswith(d->media_type, "+encrypted"))
+                        return diag_set(reterr, -EOPNOTSUPP, NULL, 0, 0, field,
+                                        "the layer is encrypted ('%s'): skiff cannot decrypt ocicrypt layers",
+                                        d->media_type);
                 if (d->compression < 0)
                         return diag_set(reterr, -EOPNOTSUPP, NULL, 0, 0, field,
                                         "unsupported layer media type '%s'", d->media_type);
@@ -473,6 +477,7 @@ ImageConfig *image_config_free(ImageConfig *c) {
         free(c->user);
         free(c->working_dir);
         free(c->stop_signal);
+        strv_free(c->health_test);
         strv_free(c->labels);
         strv_free(c->exposed_ports);
         strv_free(c->diff_ids);
@@ -570,6 +575,45 @@ static int exposed_ports_parse(json_object *o, const char *prefix, char ***ret, 
         return 0;
 }
 
+/* config.Healthcheck: {"Test": [...], "Interval": ns, "Timeout": ns, "StartPeriod": ns, "Retries": n} */
+static int healthcheck_parse(json_object *cfg, ImageConfig *c, Diag **reterr) {
+        static const struct {
+                const char *key;
+                size_t offset;
+        } durations[] = {
+                {"Interval", offsetof(ImageConfig, health_interval_ns)},
+                {"Timeout", offsetof(ImageConfig, health_timeout_ns)},
+                {"StartPeriod", offsetof(ImageConfig, health_start_period_ns)},
+        };
+        json_object *h, *v;
+        int r;
+
+        if (!json_object_object_get_ex(cfg, "Healthcheck", &h) || !h)
+                return 0;
+        if (!json_object_is_type(h, json_type_object))
+                return diag_set(reterr, -EBADMSG, NULL, 0, 0, "config.Healthcheck", "expected an object, got %s",
+                                json_type_word(h));
+        r = string_array_parse(h, "config.Healthcheck", "Test", &c->health_test, reterr);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(durations); i++) {
+                if (!json_object_object_get_ex(h, durations[i].key, &v) || !v)
+                        continue;
+                if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+                        return diag_set(reterr, -EBADMSG, NULL, 0, 0, "config.Healthcheck",
+                                        "%s: expected a number of nanoseconds", durations[i].key);
+                *(int64_t *) ((char *) c + durations[i].offset) = json_object_get_int64(v);
+        }
+        if (json_object_object_get_ex(h, "Retries", &v) && v) {
+                if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0
+                    || json_object_get_int64(v) > INT32_MAX)
+                        return diag_set(reterr, -EBADMSG, NULL, 0, 0, "config.Healthcheck",
+                                        "Retries: expected a number");
+                c->health_retries = (int) json_object_get_int64(v);
+        }
+        return 0;
+}
+
 int image_config_parse(const char *data, size_t len, ImageConfig **ret, Diag **reterr) {
         _cleanup_(image_config_freep) ImageConfig *c = NULL;
         _cleanup_json_ json_object *o = NULL;
@@ -619,6 +663,9 @@ int image_config_parse(const char *data, size_t len, ImageConfig **ret, Diag **r
                 if (r < 0)
                         return r;
                 r = exposed_ports_parse(cfg, "config", &c->exposed_ports, reterr);
+                if (r < 0)
+                        return r;
+                r = healthcheck_parse(cfg, c, reterr);
                 if (r < 0)
                         return r;
         }

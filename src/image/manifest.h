@@ -90,6 +90,10 @@ typedef struct ImageConfig {
         char **labels;        /* key, value, key, value…: NULL when none */
         char **exposed_ports; /* "80/tcp"…, NULL when none */
         char **diff_ids;      /* rootfs.diff_ids, one per layer, in order */
+        /* config.Healthcheck (Docker's HEALTHCHECK): Test NULL when none; durations in ns, 0 unset */
+        char **health_test;
+        int64_t health_interval_ns, health_timeout_ns, health_start_period_ns;
+        int health_retries;
 } ImageConfig;
 
 /* Tells an index from an image manifest, from "mediaType" or, for OCI documents without one, from

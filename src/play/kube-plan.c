@@ -703,6 +703,9 @@ static int add_container(json_object *list, const KubeSet *set, const KubeObject
                 if (!name)
                         return -ENOMEM;
                 policy = tag ? (streq(tag, ":latest") ? "Always" : "IfNotPresent") : (digest ? "IfNotPresent" : "Always");
+                /* As podman: "localhost/" names images built or loaded here, which no registry serves. */
+                if (startswith(name, "localhost/"))
+                        policy = "IfNotPresent";
         }
         r = json_add_string(c, "name", full);
         if (r >= 0)

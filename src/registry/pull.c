@@ -571,6 +571,9 @@ static int pull_candidate(Pull *p, const PullCandidate *cand, char ret_id[static
                 .max_parallel = o->max_parallel ?: PARALLEL_DEFAULT,
                 .max_retries = o->max_retries,
                 .retry_delay_ms = o->retry_delay_ms,
+                .max_retries_set = o->max_retries_set,
+                .retry_delay_fixed = o->retry_delay_fixed,
+                .certs = o->certs,
         };
         char digest[DIGEST_STRING_SIZE];
         size_t len = 0;
@@ -688,4 +691,85 @@ int image_pull(ImageStore *store, const char *input, const PullOptions *opts,
         } else
                 strbuf_release(&errors);
         return last;
+}
+
+int image_pull_list_tags(const char *input, const PullOptions *o, char ***ret, char **reterr) {
+        PullCandidate *cands = NULL;
+        size_t n = 0;
+        int r;
+
+        r = registries_conf_resolve(o->conf, input, &cands, &n, reterr);
+        if (r < 0)
+                return r;
+        r = -ENOENT;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(registry_client_freep) RegistryClient *client = NULL;
+                _cleanup_(registry_creds_done) RegistryCreds found = {};
+                _cleanup_(diag_freep) Diag *d = NULL;
+                _cleanup_strv_free_ char **tags = NULL, **names = NULL;
+                _cleanup_free_ char *base = NULL;
+                const PullCandidate *cand = &cands[i];
+                RegistryClientOptions copts = {
+                        .tls_verify = o->tls_verify >= 0 ? o->tls_verify > 0 : !cand->insecure,
+                        .creds = o->creds,
+                        .max_retries = o->max_retries,
+                        .retry_delay_ms = o->retry_delay_ms,
+                        .max_retries_set = o->max_retries_set,
+                        .retry_delay_fixed = o->retry_delay_fixed,
+                        .certs = o->certs,
+                };
+                char *colon, *slash;
+
+                if (reterr) {
+                        free(*reterr);
+                        *reterr = NULL;
+                }
+                if (cand->digest) {
+                        r = set_error(reterr, -EINVAL, "%s: --all-tags takes a name without a tag or digest", input);
+                        break;
+                }
+                if (!copts.creds) {
+                        r = auth_lookup(o->authfile, cand->registry, cand->repository, &found, &d);
+                        if (r < 0) {
+                                r = diag_error(reterr, r, "reading credentials", d);
+                                break;
+                        }
+                        if (r > 0)
+                                copts.creds = &found;
+                }
+                r = registry_client_new(cand->registry, cand->repository, &copts, &client);
+                if (r < 0)
+                        break;
+                r = registry_list_tags(client, &tags, reterr);
+                if (r < 0) {
+                        if (r == -ENOMEM)
+                                break;
+                        continue; /* the next search registry */
+                }
+                base = strdup(cand->name);
+                if (!base) {
+                        r = -ENOMEM;
+                        break;
+                }
+                colon = strrchr(base, ':');
+                slash = strrchr(base, '/');
+                if (colon && (!slash || colon > slash))
+                        *colon = 0;
+                STRV_FOREACH(t, tags)
+                        if (strv_extendf(&names, "%s:%s", base, *t) < 0) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                if (r == -ENOMEM)
+                        break;
+                if (!names && !(names = calloc(1, sizeof(char *)))) {
+                        r = -ENOMEM;
+                        break;
+                }
+                *ret = TAKE_PTR(names);
+                r = 0;
+                break;
+        }
+        pull_candidates_free(cands, n);
+        return r;
 }

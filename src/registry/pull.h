@@ -64,6 +64,9 @@ typedef struct PullOptions {
                                      * per CPU (at most 4) */
         unsigned max_retries;       /* 0: the default */
         unsigned retry_delay_ms;    /* 0: the default */
+        bool max_retries_set;       /* max_retries as given, 0 included (--retry) */
+        bool retry_delay_fixed;     /* retry_delay_ms between all retries (--retry-delay) */
+        const struct RegistryCerts *certs; /* --cert-dir (certs.h), borrowed, or NULL */
         PullProgressFunc progress;
         void *userdata;
 } PullOptions;
@@ -74,6 +77,11 @@ typedef struct PullOptions {
  * (MANIFEST_UNKNOWN)"); with several candidates, each one's error, "; "-separated. */
 int image_pull(ImageStore *store, const char *input, const PullOptions *opts,
                char ret_id[static DIGEST_SHA256_HEX_LEN + 1], char **ret_name, char **reterr);
+
+/* `pull --all-tags`: the full names ("reg/repo:TAG") of every tag of the repository input names
+ * (without a tag or digest), from the first candidate that answers. Returns 0 and a strv, or -errno
+ * with *reterr. */
+int image_pull_list_tags(const char *input, const PullOptions *opts, char ***ret, char **reterr);
 
 /* The host's platform as OCI names it: "amd64", "arm64", "arm" (+ variant "v7"/"v6"), "386",
  * "ppc64le", "s390x", "riscv64". Returns a static string; *ret_variant is static or NULL. */

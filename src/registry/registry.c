@@ -18,6 +18,7 @@
 #include "common/strv.h"
 #include "config.h"
 #include "image/manifest.h"
+#include "registry/certs.h"
 #include "registry/dlopen-curl.h"
 #include "registry/www-auth.h"
 
@@ -88,7 +89,7 @@ int registry_client_new(const char *registry, const char *repository, const Regi
         if (!c)
                 return -ENOMEM;
         c->opts = *opts;
-        if (c->opts.max_retries == 0)
+        if (c->opts.max_retries == 0 && !c->opts.max_retries_set)
                 c->opts.max_retries = DEFAULT_RETRIES;
         if (c->opts.retry_delay_ms == 0)
                 c->opts.retry_delay_ms = DEFAULT_RETRY_DELAY_MS;
@@ -344,6 +345,19 @@ static int transfer_setup(Transfer *t) {
                          c->opts.tls_verify && !http ? "https" : "http,https");
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->opts.tls_verify ? 1L : 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->opts.tls_verify ? 2L : 0L);
+        if (c->opts.certs) {
+                /* --cert-dir: the system's CAs and the directory's, and a client certificate */
+                if (c->opts.certs->ca_pem) {
+                        struct curl_blob blob = {.data = c->opts.certs->ca_pem,
+                                                 .len = c->opts.certs->ca_len,
+                                                 .flags = CURL_BLOB_NOCOPY};
+                        curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+                }
+                if (c->opts.certs->client_cert) {
+                        curl_easy_setopt(e, CURLOPT_SSLCERT, c->opts.certs->client_cert);
+                        curl_easy_setopt(e, CURLOPT_SSLKEY, c->opts.certs->client_key);
+                }
+        }
         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
         /* A stalled connection (no byte for 60 s) is an error, then retried. */
         curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -544,7 +558,9 @@ static int transfer_evaluate(Transfer *t, CURLcode res) {
                 }
         }
         if (retry) {
-                uint64_t delay_ms = (uint64_t) c->opts.retry_delay_ms << MIN(t->attempts - 1, 16U);
+                uint64_t delay_ms = c->opts.retry_delay_fixed
+                                            ? c->opts.retry_delay_ms
+                                            : (uint64_t) c->opts.retry_delay_ms << MIN(t->attempts - 1, 16U);
 
                 if (t->retry_after) {
                         char *end;
@@ -776,8 +792,10 @@ static int fetch_token(RegistryClient *c, const AuthChallenge *chal, char **rete
                     || (res == CURLE_OK && status_retryable(status))) {
                         if (attempt < c->opts.max_retries) {
                                 struct timespec ts = {
-                                        .tv_nsec = (long) MIN((uint64_t) c->opts.retry_delay_ms << attempt,
-                                                              2000U)
+                                        .tv_nsec = (long) (c->opts.retry_delay_fixed
+                                                                   ? c->opts.retry_delay_ms
+                                                                   : MIN((uint64_t) c->opts.retry_delay_ms << attempt,
+                                                                         2000U))
                                                    * 1000000L};
                                 if (ts.tv_nsec >= 1000000000L) {
                                         ts.tv_sec = ts.tv_nsec / 1000000000L;
@@ -1139,6 +1157,57 @@ int registry_get_blob(RegistryClient *c, const char *digest, size_t max, char **
         *ret = strbuf_detach(&t.body);
         r = *ret ? 0 : -ENOMEM;
 out:
+        transfer_done(&t);
+        return r;
+}
+
+int registry_list_tags(RegistryClient *c, char ***ret, char **reterr) {
+        Transfer t = {.c = c, .body_max = 16U * 1024U * 1024U};
+        _cleanup_strv_free_ char **tags = NULL;
+        json_object *o = NULL, *a;
+        int r;
+
+        r = registry_client_connect(c, reterr);
+        if (r < 0)
+                return r;
+        if (asprintf(&t.url, "%s/v2/%s/tags/list", c->base_url, c->repository) < 0
+            || asprintf(&t.what, "tags of %s", c->repository) < 0) {
+                r = -ENOMEM;
+                goto out;
+        }
+        r = run_one(c, &t, reterr);
+        if (r < 0)
+                goto out;
+        o = json_tokener_parse(t.body.buf ?: "");
+        if (!o || !json_object_is_type(o, json_type_object)) {
+                r = set_error(reterr, -EBADMSG, "tags of %s: the answer is not a JSON object", c->repository);
+                goto out;
+        }
+        if (json_object_object_get_ex(o, "tags", &a) && a) {
+                if (!json_object_is_type(a, json_type_array)) {
+                        r = set_error(reterr, -EBADMSG, "tags of %s: \"tags\" is not an array", c->repository);
+                        goto out;
+                }
+                for (size_t i = 0; i < json_object_array_length(a); i++) {
+                        json_object *e = json_object_array_get_idx(a, i);
+                        if (!json_object_is_type(e, json_type_string)) {
+                                r = set_error(reterr, -EBADMSG, "tags of %s: a tag is not a string", c->repository);
+                                goto out;
+                        }
+                        if (strv_extend(&tags, json_object_get_string(e)) < 0) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
+                }
+        }
+        if (!tags && !(tags = calloc(1, sizeof(char *)))) {
+                r = -ENOMEM;
+                goto out;
+        }
+        *ret = TAKE_PTR(tags);
+        r = 0;
+out:
+        json_object_put(o);
         transfer_done(&t);
         return r;
 }

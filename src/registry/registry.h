@@ -42,6 +42,9 @@ typedef struct RegistryClientOptions {
         unsigned max_retries;       /* 0: the default (4); retries after the first attempt */
         unsigned retry_delay_ms;    /* 0: the default (250 ms), doubled on each retry */
         unsigned max_parallel;      /* blobs fetched at once; 0: the default (6) */
+        bool max_retries_set;       /* max_retries as given, 0 included (`pull --retry N`) */
+        bool retry_delay_fixed;     /* retry_delay_ms between every retry, not doubled (--retry-delay) */
+        const struct RegistryCerts *certs; /* --cert-dir (certs.h), borrowed; NULL: the system's CAs */
 } RegistryClientOptions;
 
 /* Makes a client for registry ("quay.io", "127.0.0.1:5000", "docker.io" which means
@@ -116,6 +119,10 @@ int registry_fetch_blobs(RegistryClient *c, RegistryBlobJob *jobs, size_t n, con
  * (NUL-terminated) and its length, or -errno with *reterr. */
 int registry_get_blob(RegistryClient *c, const char *digest, size_t max, char **ret, size_t *ret_len,
                       char **reterr);
+
+/* The repository's tags (GET /v2/NAME/tags/list, one page: what the registry sends without "n").
+ * Returns 0 and a strv (maybe empty) in *ret, or -errno with *reterr. */
+int registry_list_tags(RegistryClient *c, char ***ret, char **reterr);
 
 /* Turns the JSON error body of a registry ({"errors":[{"code":…,"message":…}]}) into one line:
  * "manifest unknown (MANIFEST_UNKNOWN)", several joined with "; ". Returns a new string, or NULL when

@@ -300,6 +300,29 @@ static int host_devices(int root_fd, bool userns, ChildError *e) {
         return 0;
 }
 
+/* --device: each host node bound onto an empty file at its container path (parents made as needed), as
+ * in a user namespace where mknod is not allowed; the devices cgroup (or v2 filter) allows it. */
+static int plan_devices_apply(const ContainerPlan *plan, int root_fd, bool userns, ChildError *e) {
+        for (size_t i = 0; i < plan->n_devices; i++) {
+                const PlanDevice *d = &plan->devices[i];
+                _cleanup_close_ int fd = open_in_root(root_fd, d->path, true, true);
+                struct stat st;
+                int r;
+
+                if (fd < 0)
+                        return child_error(e, fd, "--device %s: create %s", d->host_path, d->path);
+                if (fstat(fd, &st) < 0)
+                        return child_error(e, errno, "--device %s: stat %s", d->host_path, d->path);
+                if (S_ISDIR(st.st_mode))
+                        return child_error(e, EISDIR, "--device %s: %s is a directory in the container",
+                                           d->host_path, d->path);
+                r = bind_onto(d->host_path, root_fd, d->path, 0, userns);
+                if (r < 0)
+                        return child_error(e, r, "--device %s: mount on %s", d->host_path, d->path);
+        }
+        return 0;
+}
+
 static int mask_paths(int root_fd, char **paths, ChildError *e) {
         STRV_FOREACH(p, paths) {
                 _cleanup_close_ int fd = openat2_in_root(root_fd, *p, O_PATH | O_NOFOLLOW);
@@ -569,6 +592,8 @@ int apply_rootfs(const ContainerPlan *plan, const char *root, bool userns, bool 
                         r = make_devices(root_fd, userns, e);
                         if (r >= 0 && plan->privileged)
                                 r = host_devices(root_fd, userns, e);
+                        if (r >= 0)
+                                r = plan_devices_apply(plan, root_fd, userns, e);
                         if (r < 0)
                                 return r;
                         /* -t: the pty is the console, as crun gives it (stdio is already set up) */

@@ -38,6 +38,7 @@
 #include "common/rm-rf.h"
 #include "common/strv.h"
 #include "runtime/apply-internal.h"
+#include "runtime/cgroup-devices.h"
 #include "runtime/spawn.h"
 
 static inline void spawn_bpf_freep(SeccompBpf **b) {
@@ -361,9 +362,10 @@ _noreturn_ static void child_main(ChildCtx *c) {
                 if (sig != SIGKILL && sig != SIGSTOP)
                         (void) signal(sig, SIG_DFL);
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        /* The first go: id maps written and the idmapped root mounted, when the parent has those to
+         * do; at once otherwise. */
         if (read(c->sync_fd, &go, 1) != 1)
                 _exit(125);
-        close(c->sync_fd);
 
         /* Inside a new user namespace the child keeps the host's ids (unmapped there) until
          * apply_rootfs() has opened the host paths it needs (skiff's 0700 directories), then becomes
@@ -406,6 +408,12 @@ _noreturn_ static void child_main(ChildCtx *c) {
         }
         if (c->pty_socket >= 0)
                 CHILD_TRY(c, &e, child_inner_pty(c, &e));
+        /* The second go: the parent has put us in the container's cgroups (while we set up the
+         * namespaces and mounts above, which need no cgroup). Nothing of the container's own runs
+         * before it. */
+        if (read(c->sync_fd, &go, 1) != 1)
+                _exit(125);
+        close(c->sync_fd);
         if (chdir(c->cwd) < 0) {
                 int err = errno;
                 /* podman creates a missing working directory (image WorkingDir or -w) */
@@ -871,7 +879,28 @@ typedef struct Launch {
         int cgroup_root_fd;
         bool cgroups_best_effort; /* rootless exec: join what we may (see container_exec()) */
         bool clone_parent;        /* SpawnStdio.clone_parent */
+        /* between launch_start() and launch_finish(): */
+        pid_t pid;
+        int pidfd;
+        int err_fd;             /* the child's report (our end) */
+        int pty_master, pty_slave_end; /* create_pty: the socket the master arrives on, the child's end */
 } Launch;
+
+static void launch_close(Launch *l) {
+        int *fds[] = {&l->pidfd, &l->err_fd, &l->pty_master, &l->pty_slave_end};
+
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                if (*fds[i] >= 0) {
+                        close(*fds[i]);
+                        *fds[i] = -1;
+                }
+}
+
+static void launch_kill(Launch *l) {
+        (void) kill(l->pid, SIGKILL);
+        reap(l->pid);
+        launch_close(l);
+}
 
 /* Without privileges, a joined user namespace (a rootless pod's infra's, or the target's of an exec)
  * owns the namespaces the child will enter, and only a process inside it may create the child's new
@@ -925,24 +954,27 @@ static pid_t clone_in_userns(Launch *l) {
         return pid;
 }
 
-/* Clone the child, give it maps and cgroups, let it go, and collect its verdict. */
-static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_error) {
+/* Clone the child, give it maps and cgroups, and let it go. The child then builds its root and execs
+ * on its own; launch_finish() collects its verdict. On failure, nothing is left (ret->exit_code 125). */
+static int launch_start(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_error) {
         const ContainerPlan *plan = l->ctx.plan;
-        _cleanup_close_ int own_pidns = -EBADF, master = -EBADF, slave = -EBADF;
-        int sync_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, pidfd = -1;
+        _cleanup_close_ int own_pidns = -EBADF;
+        int sync_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
         ChildError e = {};
-        bool via_helper;
+        bool via_helper, late_cgroups;
         pid_t pid;
         int r;
 
+        l->pid = 0;
+        l->pidfd = l->err_fd = l->pty_master = l->pty_slave_end = -1;
         l->ctx.pty_socket = -1;
         l->clone_parent = io->clone_parent;
         if (io->tty && io->create_pty) {
                 int sp[2];
                 if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
                         return set_error(ret_error, -errno, "create the pty socket: %s", strerror(errno));
-                master = sp[0]; /* until the child's pty master arrives on it */
-                slave = sp[1];
+                l->pty_master = sp[0]; /* until the child's pty master arrives on it */
+                l->pty_slave_end = sp[1];
                 l->ctx.pty_socket = sp[1];
                 l->ctx.pty_slave = -1;
         } else if (io->tty && io->pty_slave >= 0)
@@ -950,7 +982,8 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
         else
                 l->ctx.pty_slave = -1;
 
-        if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
+        /* sync: a socket, so a go sent to a child that already failed is EPIPE, not SIGPIPE */
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync_pipe) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
                 r = set_error(ret_error, -errno, "create pipes: %s", strerror(errno));
                 goto fail_pipes;
         }
@@ -972,7 +1005,7 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
                         pid = -1;
                 }
         } else
-                pid = clone3_fork(l->clone_flags | (l->clone_parent ? CLONE_PARENT : 0), &pidfd);
+                pid = clone3_fork(l->clone_flags | (l->clone_parent ? CLONE_PARENT : 0), &l->pidfd);
         if (pid == 0) {
                 close(sync_pipe[1]);
                 close(err_pipe[0]);
@@ -984,9 +1017,11 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
                 r = set_error(ret_error, -errno, "clone: %s", strerror(errno));
                 goto fail_pipes;
         }
+        l->pid = pid;
         close(sync_pipe[0]);
         close(err_pipe[1]);
         sync_pipe[0] = err_pipe[1] = -1;
+        l->err_fd = TAKE_FD(err_pipe[0]);
 
         if (l->need_maps) {
                 r = setup_id_maps(plan, pid, ret_error);
@@ -997,6 +1032,15 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
                 r = parent_mount_overlay(plan, pid, l->ctx.root, ret_error);
                 if (r < 0)
                         goto fail_child;
+        }
+        /* The child sets up its namespaces and mounts while the cgroups are joined: on cgroup v1 the
+         * first move into a cgroup after a pause waits for an RCU grace period (cgroup_threadgroup_rwsem,
+         * 8-14 ms here), which so overlaps with the child's work instead of preceding it. A new cgroup
+         * namespace is rooted where the child is when it makes one: then the cgroups come first. */
+        late_cgroups = plan->ns[NS_CGROUP].mode != NS_MODE_NEW;
+        if (late_cgroups && send(sync_pipe[1], "g", 1, MSG_NOSIGNAL) != 1) {
+                r = set_error(ret_error, -errno, "start the container process: %s", strerror(errno));
+                goto fail_child;
         }
         if (l->cgroup_paths && *l->cgroup_paths && l->cgroups_best_effort) {
                 STRV_FOREACH(p, l->cgroup_paths) {
@@ -1009,49 +1053,27 @@ static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_
                 if (r < 0) {
                         set_error(ret_error, r, "%s", err ?: "join the container's cgroups");
                         free(err);
+                        /* the child may have failed first (and so left the cgroups' reach): its own
+                         * report says why */
+                        (void) kill(pid, SIGKILL);
+                        close(sync_pipe[1]);
+                        sync_pipe[1] = -1;
+                        if (read_child_error(l->err_fd, &e) < 0)
+                                r = set_error(ret_error, -e.err, "%s: %s", e.msg, strerror(e.err));
                         goto fail_child;
                 }
         }
-        if (write(sync_pipe[1], "g", 1) != 1) {
+        if (!late_cgroups && send(sync_pipe[1], "g", 1, MSG_NOSIGNAL) != 1) {
                 r = set_error(ret_error, -errno, "start the container process: %s", strerror(errno));
                 goto fail_child;
         }
+        /* EPIPE: the child failed during its setup; its report follows */
+        (void) send(sync_pipe[1], "g", 1, MSG_NOSIGNAL);
         close(sync_pipe[1]);
-        sync_pipe[1] = -1;
-        r = read_child_error(err_pipe[0], &e);
-        close(err_pipe[0]);
-        err_pipe[0] = -1;
-        if (r < 0) {
-                reap(pid);
-                if (pidfd >= 0)
-                        close(pidfd);
-                ret->exit_code = exit_class(&e);
-                return set_error(ret_error, -e.err, "%s: %s", e.msg, strerror(e.err));
-        }
-        if (l->ctx.pty_socket >= 0) {
-                r = recv_fd(master);
-                if (r < 0) {
-                        (void) kill(pid, SIGKILL);
-                        reap(pid);
-                        if (pidfd >= 0)
-                                close(pidfd);
-                        ret->exit_code = 125;
-                        return set_error(ret_error, r, "receive the container's pty: %s", strerror(-r));
-                }
-                close(master);
-                master = r;
-        }
-        ret->pid = pid;
-        ret->pidfd = pidfd;
-        ret->pty_master = TAKE_FD(master);
-        ret->exit_code = 0;
         return 0;
 
 fail_child:
-        (void) kill(pid, SIGKILL);
-        reap(pid);
-        if (pidfd >= 0)
-                close(pidfd);
+        launch_kill(l);
 fail_pipes:
         for (int i = 0; i < 2; i++) {
                 if (sync_pipe[i] >= 0)
@@ -1059,8 +1081,46 @@ fail_pipes:
                 if (err_pipe[i] >= 0)
                         close(err_pipe[i]);
         }
+        launch_close(l);
         ret->exit_code = 125;
         return r;
+}
+
+/* The child's verdict: 0 once it exec'd (ret filled), or its error (it is reaped then). */
+static int launch_finish(Launch *l, SpawnResult *ret, char **ret_error) {
+        ChildError e = {};
+        int r;
+
+        r = read_child_error(l->err_fd, &e);
+        close(l->err_fd);
+        l->err_fd = -1;
+        if (r < 0) {
+                reap(l->pid);
+                launch_close(l);
+                ret->exit_code = exit_class(&e);
+                return set_error(ret_error, -e.err, "%s: %s", e.msg, strerror(e.err));
+        }
+        if (l->ctx.pty_socket >= 0) {
+                r = recv_fd(l->pty_master);
+                if (r < 0) {
+                        launch_kill(l);
+                        ret->exit_code = 125;
+                        return set_error(ret_error, r, "receive the container's pty: %s", strerror(-r));
+                }
+                close(l->pty_master);
+                l->pty_master = r;
+        }
+        ret->pid = l->pid;
+        ret->pidfd = TAKE_FD(l->pidfd);
+        ret->pty_master = TAKE_FD(l->pty_master);
+        ret->exit_code = 0;
+        launch_close(l);
+        return 0;
+}
+
+static int launch(Launch *l, const SpawnStdio *io, SpawnResult *ret, char **ret_error) {
+        int r = launch_start(l, io, ret, ret_error);
+        return r < 0 ? r : launch_finish(l, ret, ret_error);
 }
 
 static int open_join_fds(const ContainerPlan *plan, int *fds, char **ret_error) {
@@ -1079,24 +1139,60 @@ static int open_join_fds(const ContainerPlan *plan, int *fds, char **ret_error) 
         return 0;
 }
 
-int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult *ret, char **ret_error) {
-        _cleanup_(spawn_bpf_freep) SeccompBpf *bpf = NULL;
-        CgroupSystem *sys = NULL;
-        CgroupPlan *cp = NULL;
-        _cleanup_free_ char *root = NULL;
-        Launch l = {.pid_ns_fd = -1, .cgroup_root_fd = -1};
-        bool cgroup_created = false;
+/* One container_spawn() in progress: what the parent made for it, until it runs or is gone. */
+typedef struct SpawnJob {
+        Launch l;
+        SeccompBpf *bpf;
+        CgroupSystem *sys;
+        CgroupPlan *cp;
+        char *root;
+        bool cgroup_created;
+} SpawnJob;
+
+/* Undoes what spawn_prepare() made (after a failure) and frees the job's parts. */
+static void spawn_job_fail(SpawnJob *j, const ContainerPlan *plan) {
+        if (j->cgroup_created) {
+                char *e2 = NULL;
+                (void) cgroup_remove(j->sys->root_fd, j->cp->paths, 2000, &e2);
+                free(e2);
+                j->cgroup_created = false;
+        }
+        remove_run_dir(plan);
+}
+
+static void spawn_job_done(SpawnJob *j) {
+        close_join_fds(j->l.ctx.join_fds);
+        if (j->l.pid_ns_fd >= 0)
+                close(j->l.pid_ns_fd);
+        j->l.pid_ns_fd = -1;
+        seccomp_bpf_free(j->bpf);
+        j->bpf = NULL;
+        cgroup_plan_free(j->cp);
+        j->cp = NULL;
+        cgroup_system_free(j->sys);
+        j->sys = NULL;
+        free(j->root);
+        j->root = NULL;
+}
+
+/* The parent's share before the clone: the seccomp filter, the run dir, the cgroups, the namespaces
+ * to join, the child's context. On failure everything it made is gone again. */
+static int spawn_prepare(SpawnJob *j, const ContainerPlan *plan, const SpawnStdio *io, char **ret_error) {
+        Launch *l = &j->l;
         char *err = NULL;
         int r;
 
-        *ret = (SpawnResult){.pid = 0, .pidfd = -1, .pty_master = -1, .exit_code = 125};
+        *j = (SpawnJob){.l = {.pid_ns_fd = -1, .cgroup_root_fd = -1, .pidfd = -1, .err_fd = -1, .pty_master = -1,
+                              .pty_slave_end = -1}};
+        for (int k = 0; k < _NS_KIND_MAX; k++)
+                l->ctx.join_fds[k] = -1;
         if (plan->upper_dir == NULL && plan->rootfs == NULL)
                 return set_error(ret_error, -EINVAL, "container %s: no root file system in the plan",
                                  plan->id);
 
         /* seccomp: compiled here, loaded by the child */
         if (plan->seccomp.kind != SECCOMP_KIND_UNCONFINED) {
-                r = seccomp_bpf_build(&plan->seccomp, plan->caps.bounding, plan->cache_dir, &bpf, &err);
+                r = seccomp_bpf_build(&plan->seccomp, plan->caps.bounding, plan->cache_dir, &j->bpf, &err);
                 if (r < 0) {
                         set_error(ret_error, r, "%s", err ?: "build the seccomp filter");
                         free(err);
@@ -1110,7 +1206,8 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
         r = chown_sources(plan, ret_error);
         if (r < 0)
                 goto fail;
-        if (asprintf(&root, "%s/rootfs", plan->run_dir) < 0) {
+        if (asprintf(&j->root, "%s/rootfs", plan->run_dir) < 0) {
+                j->root = NULL;
                 r = -ENOMEM;
                 goto fail;
         }
@@ -1119,7 +1216,7 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
         if (plan->cgroups != CGROUPS_DISABLED) {
                 _cleanup_free_ char *name = NULL;
 
-                r = cgroup_system_detect(&sys);
+                r = cgroup_system_detect(&j->sys);
                 if (r < 0) {
                         set_error(ret_error, r, "detect cgroups: %s", strerror(-r));
                         goto fail;
@@ -1128,8 +1225,8 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
                         r = -ENOMEM;
                         goto fail;
                 }
-                r = cgroup_plan_build_in(sys, plan->cgroup_parent, &plan->parent_limits, name, &plan->limits,
-                                         plan->cgroups, geteuid() != 0, &cp, &err);
+                r = cgroup_plan_build_in(j->sys, plan->cgroup_parent, &plan->parent_limits, name, &plan->limits,
+                                         plan->cgroups, geteuid() != 0, &j->cp, &err);
                 if (r < 0) {
                         set_error(ret_error, r, "%s", err ?: "plan the container's cgroups");
                         goto fail;
@@ -1143,91 +1240,143 @@ int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult
                                 goto fail;
                         }
                 }
-                r = cgroup_plan_add_device_rules(sys, cp, name, plan->privileged);
+                r = cgroup_plan_add_device_rules(j->sys, j->cp, name, plan->privileged);
+                if (r >= 0 && plan->n_devices > 0) {
+                        /* --device: the nodes' own rules */
+                        CgroupDeviceRule *dr = calloc(plan->n_devices, sizeof(*dr));
+                        if (!dr)
+                                r = -ENOMEM;
+                        for (size_t i = 0; dr && i < plan->n_devices; i++)
+                                dr[i] = (CgroupDeviceRule){plan->devices[i].type, (int) plan->devices[i].major,
+                                                           (int) plan->devices[i].minor, plan->devices[i].access};
+                        if (dr)
+                                r = cgroup_plan_allow_devices(j->sys, j->cp, name, plan->privileged, dr, plan->n_devices);
+                        free(dr);
+                }
                 if (r < 0) {
                         set_error(ret_error, r, "plan the container's device rules: %s", strerror(-r));
                         goto fail;
                 }
-                r = cgroup_plan_create(sys->root_fd, cp, &err);
+                r = cgroup_plan_create(j->sys->root_fd, j->cp, &err);
                 if (r < 0) {
                         set_error(ret_error, r, "%s", err ?: "create the container's cgroups");
                         goto fail;
                 }
-                cgroup_created = true;
-                l.cgroup_paths = cp->paths;
-                l.cgroup_root_fd = sys->root_fd;
-                l.ctx.cgroup_paths = cp->paths;
-                l.ctx.cgroup_v2_root = sys->layout == CGROUP_LAYOUT_V2;
+                j->cgroup_created = true;
+                l->cgroup_paths = j->cp->paths;
+                l->cgroup_root_fd = j->sys->root_fd;
+                l->ctx.cgroup_paths = j->cp->paths;
+                l->ctx.cgroup_v2_root = j->sys->layout == CGROUP_LAYOUT_V2;
         }
 
-        r = open_join_fds(plan, l.ctx.join_fds, ret_error);
+        r = open_join_fds(plan, l->ctx.join_fds, ret_error);
         if (r < 0)
                 goto fail;
 
         for (int k = 0; k < _NS_KIND_MAX; k++)
                 if (plan->ns[k].mode == NS_MODE_NEW)
-                        l.clone_flags |= (uint64_t) ns_clone_flag[k];
+                        l->clone_flags |= (uint64_t) ns_clone_flag[k];
         if (plan->ns[NS_USER].mode == NS_MODE_JOIN) {
                 /* New namespaces must belong to the joined user namespace: created by the child after
                  * its setns(), except the pid namespace, which only a clone can enter. */
-                l.ctx.unshare_flags = l.clone_flags & ~(uint64_t) CLONE_NEWPID;
-                l.clone_flags &= CLONE_NEWPID;
+                l->ctx.unshare_flags = l->clone_flags & ~(uint64_t) CLONE_NEWPID;
+                l->clone_flags &= CLONE_NEWPID;
         }
         if (plan->ns[NS_PID].mode == NS_MODE_JOIN) {
-                l.pid_ns_fd = l.ctx.join_fds[NS_PID];
-                l.ctx.join_fds[NS_PID] = -1;
+                l->pid_ns_fd = l->ctx.join_fds[NS_PID];
+                l->ctx.join_fds[NS_PID] = -1;
         }
-        l.need_maps = plan->ns[NS_USER].mode == NS_MODE_NEW;
-        l.parent_overlay = l.need_maps && geteuid() == 0 && plan->lower_dirs;
-        l.ctx.rootfs_premounted = l.parent_overlay;
-        l.ctx.plan = plan;
-        l.ctx.io = io;
-        l.ctx.bpf = bpf;
-        l.ctx.root = root;
-        l.ctx.argv = plan->argv;
-        l.ctx.env = plan->env;
-        l.ctx.cwd = plan->cwd;
-        l.ctx.uid = plan->uid;
-        l.ctx.gid = plan->gid;
-        l.ctx.groups = plan->groups;
-        l.ctx.n_groups = plan->n_groups;
-        l.ctx.caps = plan->caps;
+        l->need_maps = plan->ns[NS_USER].mode == NS_MODE_NEW;
+        l->parent_overlay = l->need_maps && geteuid() == 0 && plan->lower_dirs;
+        l->ctx.rootfs_premounted = l->parent_overlay;
+        l->ctx.plan = plan;
+        l->ctx.io = io;
+        l->ctx.bpf = j->bpf;
+        l->ctx.root = j->root;
+        l->ctx.argv = plan->argv;
+        l->ctx.env = plan->env;
+        l->ctx.cwd = plan->cwd;
+        l->ctx.uid = plan->uid;
+        l->ctx.gid = plan->gid;
+        l->ctx.groups = plan->groups;
+        l->ctx.n_groups = plan->n_groups;
+        l->ctx.caps = plan->caps;
         if (plan->privileged)
                 caps_clamp_to_own(
-                        &l.ctx.caps); /* "all" means all we hold: this host lacks CAP_SYS_RESOURCE */
-        l.ctx.no_new_privs = plan->no_new_privs;
-
-        r = launch(&l, io, ret, ret_error);
-        close_join_fds(l.ctx.join_fds);
-        if (l.pid_ns_fd >= 0)
-                close(l.pid_ns_fd);
-        if (r < 0)
-                goto fail_keep_code;
-        if (cp && cp->paths) {
-                r = strv_copy(cp->paths, &ret->cgroup_paths);
-                if (r < 0) {
-                        /* the container runs: report OOM but keep it; the caller can still kill it */
-                        ret->cgroup_paths = NULL;
-                }
-        }
-        cgroup_plan_free(cp);
-        cgroup_system_free(sys);
+                        &l->ctx.caps); /* "all" means all we hold: this host lacks CAP_SYS_RESOURCE */
+        l->ctx.no_new_privs = plan->no_new_privs;
         free(err);
         return 0;
 
 fail:
-        ret->exit_code = 125;
-fail_keep_code:
-        if (cgroup_created) {
-                char *e2 = NULL;
-                (void) cgroup_remove(sys->root_fd, cp->paths, 2000, &e2);
-                free(e2);
-        }
-        remove_run_dir(plan);
-        cgroup_plan_free(cp);
-        cgroup_system_free(sys);
         free(err);
+        spawn_job_fail(j, plan);
+        spawn_job_done(j);
         return r;
+}
+
+/* After launch_finish(): the container runs (r >= 0; its cgroups go into ret) or everything of it is
+ * gone. Frees the job. */
+static int spawn_complete(SpawnJob *j, const ContainerPlan *plan, int r, SpawnResult *ret) {
+        if (r < 0)
+                spawn_job_fail(j, plan);
+        else if (j->cp && j->cp->paths && strv_copy(j->cp->paths, &ret->cgroup_paths) < 0)
+                /* the container runs: report OOM but keep it; the caller can still kill it */
+                ret->cgroup_paths = NULL;
+        spawn_job_done(j);
+        return r;
+}
+
+int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult *ret, char **ret_error) {
+        SpawnJob j;
+        int r;
+
+        *ret = (SpawnResult){.pid = 0, .pidfd = -1, .pty_master = -1, .exit_code = 125};
+        r = spawn_prepare(&j, plan, io, ret_error);
+        if (r < 0)
+                return r;
+        r = launch(&j.l, io, ret, ret_error);
+        return spawn_complete(&j, plan, r, ret);
+}
+
+int container_spawn_many(const ContainerPlan *const *plans, const SpawnStdio *ios, size_t n, SpawnResult *rets,
+                         char **errors, int *rs) {
+        SpawnJob *jobs = calloc(n ?: 1, sizeof(SpawnJob));
+        bool *started = calloc(n ?: 1, sizeof(bool));
+        int failed = 0;
+
+        if (!jobs || !started) {
+                free(jobs);
+                free(started);
+                return -ENOMEM;
+        }
+        /* 1. one after another, the parent's share of each and its clone: each child builds its root
+         *    while the next one is prepared, and they all do so at once */
+        for (size_t i = 0; i < n; i++) {
+                rets[i] = (SpawnResult){.pid = 0, .pidfd = -1, .pty_master = -1, .exit_code = 125};
+                errors[i] = NULL;
+                rs[i] = spawn_prepare(&jobs[i], plans[i], &ios[i], &errors[i]);
+                if (rs[i] < 0)
+                        continue;
+                rs[i] = launch_start(&jobs[i].l, &ios[i], &rets[i], &errors[i]);
+                if (rs[i] < 0) {
+                        (void) spawn_complete(&jobs[i], plans[i], rs[i], &rets[i]);
+                        continue;
+                }
+                started[i] = true;
+        }
+        /* 2. their verdicts */
+        for (size_t i = 0; i < n; i++)
+                if (started[i]) {
+                        rs[i] = launch_finish(&jobs[i].l, &rets[i], &errors[i]);
+                        rs[i] = spawn_complete(&jobs[i], plans[i], rs[i], &rets[i]);
+                }
+        for (size_t i = 0; i < n; i++)
+                if (rs[i] < 0)
+                        failed++;
+        free(jobs);
+        free(started);
+        return failed;
 }
 
 /* ---- exec ---- */

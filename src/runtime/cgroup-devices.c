@@ -137,7 +137,13 @@ int cgroup_device_program(const CgroupDeviceRule *rules, size_t n, struct bpf_in
 }
 
 int cgroup_devices_bpf_attach(int root_fd, const char *path, char **ret_error) {
+        return cgroup_devices_bpf_attach_with(root_fd, path, NULL, 0, ret_error);
+}
+
+int cgroup_devices_bpf_attach_with(int root_fd, const char *path, const CgroupDeviceRule *extra, size_t n_extra,
+                                   char **ret_error) {
         _cleanup_free_ struct bpf_insn *prog = NULL;
+        _cleanup_free_ CgroupDeviceRule *all = NULL;
         _cleanup_close_ int cg = -EBADF, pfd = -EBADF;
         const CgroupDeviceRule *rules;
         size_t n_rules, n;
@@ -146,6 +152,15 @@ int cgroup_devices_bpf_attach(int root_fd, const char *path, char **ret_error) {
         int r;
 
         rules = cgroup_device_default_rules(&n_rules);
+        if (n_extra > 0) {
+                all = calloc(n_rules + n_extra, sizeof(*all));
+                if (!all)
+                        return -ENOMEM;
+                memcpy(all, rules, n_rules * sizeof(*all));
+                memcpy(all + n_rules, extra, n_extra * sizeof(*all));
+                rules = all;
+                n_rules += n_extra;
+        }
         r = cgroup_device_program(rules, n_rules, &prog, &n);
         if (r < 0)
                 return r;

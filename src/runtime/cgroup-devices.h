@@ -35,3 +35,6 @@ int cgroup_device_program(const CgroupDeviceRule *rules, size_t n, struct bpf_in
  * BPF_F_ALLOW_MULTI. Returns 0 or -errno with *ret_error naming the path and the step (the verifier's
  * log when loading fails). */
 int cgroup_devices_bpf_attach(int root_fd, const char *path, char **ret_error);
+/* The same with extra rules allowed besides the defaults (--device). */
+int cgroup_devices_bpf_attach_with(int root_fd, const char *path, const CgroupDeviceRule *extra, size_t n_extra,
+                                   char **ret_error);

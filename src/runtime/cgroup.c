@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -647,6 +649,7 @@ CgroupPlan *cgroup_plan_free(CgroupPlan *p) {
         free(p->writes);
         free(p->warning);
         free(p->device_filter_path);
+        free(p->extra_device_rules);
         strv_free(p->parent_paths);
         free(p);
         return NULL;
@@ -1048,6 +1051,40 @@ int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const c
         return k;
 }
 
+int cgroup_plan_allow_devices(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged,
+                              const CgroupDeviceRule *rules, size_t n) {
+        const CgroupHierarchy *dev = NULL;
+        _cleanup_free_ char *path = NULL;
+        int k = 0;
+
+        if (n == 0 || privileged || strv_length(p->paths) == 0)
+                return 0;
+        if (sys->layout == CGROUP_LAYOUT_V2) {
+                CgroupDeviceRule *a = reallocarray(p->extra_device_rules, p->n_extra_device_rules + n, sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                memcpy(a + p->n_extra_device_rules, rules, n * sizeof(*a));
+                p->extra_device_rules = a;
+                p->n_extra_device_rules += n;
+                return 0;
+        }
+        for (size_t i = 0; i < sys->n_hier; i++)
+                if (!sys->hier[i].v2 && strv_contains(sys->hier[i].controllers, "devices"))
+                        dev = &sys->hier[i];
+        if (!dev)
+                return 0;
+        path = join_path(dev, name);
+        if (!path)
+                return -ENOMEM;
+        for (size_t i = 0; k >= 0 && i < n; i++) {
+                char line[64];
+                k = cgroup_device_rule_format(&rules[i], line, sizeof(line));
+                if (k >= 0)
+                        k = add_write(p, path, "devices.allow", "%s", line);
+        }
+        return k;
+}
+
 /* ---- apply ---- */
 
 static int write_at(int root_fd, const char *dir, const char *file, const char *value) {
@@ -1132,7 +1169,8 @@ int cgroup_plan_create(int root_fd, const CgroupPlan *plan, char **ret_error) {
                 }
         }
         if (plan->device_filter_path) {
-                r = cgroup_devices_bpf_attach(root_fd, plan->device_filter_path, ret_error);
+                r = cgroup_devices_bpf_attach_with(root_fd, plan->device_filter_path, plan->extra_device_rules,
+                                                   plan->n_extra_device_rules, ret_error);
                 if (r < 0)
                         goto undo;
         }
@@ -1414,4 +1452,65 @@ int cgroup_read_stats(int root_fd, char *const *paths, CgroupStats *ret) {
                 s.pids_limit = v;
         *ret = s;
         return 0;
+}
+
+/* The warm-up's process: a no-op move of itself into its own cgroup (the first v1 pids or memory
+ * hierarchy, or the unified one, that /proc/self/cgroup names). */
+_noreturn_ static void attach_warmup_child(void) {
+        FILE *f = fopen("/proc/self/cgroup", "re");
+        char line[4096], path[PATH_MAX], pid[32];
+
+        if (!f)
+                _exit(0);
+        snprintf(pid, sizeof(pid), "%d\n", (int) getpid());
+        while (fgets(line, sizeof(line), f)) {
+                char *ctrl = strchr(line, ':'), *own = ctrl ? strchr(ctrl + 1, ':') : NULL;
+                const char *dir;
+                ssize_t n;
+                int fd;
+
+                if (!own)
+                        continue;
+                *own++ = 0;
+                ctrl++;
+                own[strcspn(own, "\n")] = 0;
+                if (streq(ctrl, "pids") || streq(ctrl, "memory"))
+                        dir = ctrl;
+                else if (isempty(ctrl))
+                        dir = access("/sys/fs/cgroup/unified", F_OK) == 0 ? "unified" : "";
+                else
+                        continue;
+                if ((size_t) snprintf(path, sizeof(path), "/sys/fs/cgroup%s%s%s/cgroup.procs", *dir ? "/" : "", dir,
+                                      streq(own, "/") ? "" : own) >= sizeof(path))
+                        continue;
+                fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0)
+                        continue;
+                /* one move is enough: the grace period is the lock's, not the hierarchy's */
+                n = write(fd, pid, strlen(pid));
+                close(fd);
+                if (n == (ssize_t) strlen(pid))
+                        break;
+        }
+        _exit(0);
+}
+
+pid_t cgroup_attach_warmup(void) {
+        pid_t pid;
+
+        if (geteuid() != 0)
+                return -EPERM;
+        /* a process, not a thread: the caller forks (pulls, the supervisor) while it runs */
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0)
+                attach_warmup_child();
+        return pid;
+}
+
+void cgroup_attach_warmup_done(pid_t pid) {
+        if (pid > 0)
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
 }

@@ -136,6 +136,8 @@ typedef struct CgroupPlan {
                                    * limits ignored" (the CLI prints it, as podman warns); may be NULL */
         char *device_filter_path; /* v2: attach the device rules' BPF program here (one of paths);
                                    * set by cgroup_plan_add_device_rules(), else NULL */
+        struct CgroupDeviceRule *extra_device_rules; /* v2: allowed besides the defaults (--device) */
+        size_t n_extra_device_rules;
         char **parent_paths;      /* cgroup_plan_build_in(): the shared parent in each hierarchy used
                                    * (created when missing, never removed by the container's cleanup);
                                    * else NULL */
@@ -172,6 +174,11 @@ CgroupPlan *cgroup_plan_free(CgroupPlan *p);
  * Returns 0 or -ENOMEM. */
 int cgroup_plan_add_device_rules(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged);
 
+/* After cgroup_plan_add_device_rules(): also allow rules (--device): devices.allow lines on v1, part of
+ * the filter on v2. Nothing without cgroups or when privileged. Returns 0 or -ENOMEM. */
+int cgroup_plan_allow_devices(const CgroupSystem *sys, CgroupPlan *p, const char *name, bool privileged,
+                              const struct CgroupDeviceRule *rules, size_t n);
+
 /* Creates the parent_paths that do not exist yet, every directory of plan (mode 0755; an existing one is an error: -EEXIST) and does the
  * writes (a failing optional write is ignored). With monitor_paths (CGROUPS_SPLIT) it first moves the
  * calling process into them (created if missing, kept on failure: the caller stays where it was put).
@@ -207,3 +214,15 @@ typedef struct CgroupStats {
 /* Reads usage for inspect/stats from whichever hierarchies of paths hold the files. Returns 0 (fields
  * it could not read are -1) or -errno. */
 int cgroup_read_stats(int root_fd, char *const *paths, CgroupStats *ret);
+
+/* Moving a process between cgroups (a cgroup.procs write) takes the kernel's cgroup_threadgroup_rwsem
+ * for writing, and the first writer after a quiet moment waits for an RCU grace period
+ * (rcu_sync_enter(): 8-14 ms on this 2-CPU VM); writers within about a grace period of the last one
+ * do not. A pod's first spawn (the infra's) pays it on kube play's critical path. This starts that
+ * grace period early, in a short-lived child process: a no-op move of itself into the cgroup it is in
+ * already (its pids, memory or unified cgroup, from /proc/self/cgroup). No cgroup changes. For root
+ * (-EPERM otherwise). Returns the child's pid, which the caller reaps with cgroup_attach_warmup_done()
+ * (before it exits; the child is done within a grace period), or -errno; failures in the child are
+ * ignored. */
+pid_t cgroup_attach_warmup(void);
+void cgroup_attach_warmup_done(pid_t pid);

@@ -19,6 +19,8 @@
 #include "common/cleanup.h"
 #include "common/paths.h"
 #include "runtime/caps.h"
+#include "runtime/devices.h"
+#include "runtime/health.h"
 #include "runtime/cgroup.h"
 #include "runtime/rlimits.h"
 #include "runtime/run-options.h"
@@ -157,6 +159,13 @@ typedef struct ContainerPlan {
         char *cgroup_parent;        /* a cgroup under the caller's own that several containers share
                                      * (a pod's: "skiff-pod-<id>"), created by the first; NULL: none */
         CgroupLimits parent_limits; /* written on cgroup_parent (the pod's limits) */
+
+        /* Health check (health.h): the monitor runs it; NULL: none */
+        HealthConfig *health;
+
+        /* --device nodes (devices.h), bound into the container and allowed in its devices cgroup */
+        PlanDevice *devices;
+        size_t n_devices;
 } ContainerPlan;
 
 ContainerPlan *container_plan_free(ContainerPlan *p);

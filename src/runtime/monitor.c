@@ -27,6 +27,7 @@
 #include "common/strv.h"
 #include "runtime/container-plan.h"
 #include "runtime/spawn.h"
+#include "runtime/health.h"
 
 #define MAX_CONTAINERS_DEFAULT 4
 
@@ -45,13 +46,10 @@ struct MonitorLoop {
         /* WatchdogSec= of the unit whose main process this monitor is: WATCHDOG=1 every
          * watchdog_usec (half the timeout), next at watchdog_due (CLOCK_MONOTONIC); 0: no watchdog. */
         uint64_t watchdog_usec, watchdog_due;
-        /* the monitor told systemd it is the unit's main process; READY=1 sent (--sdnotify=healthy
-         * sends it at the first healthy check) */
-        bool sd_main, sd_ready;
 };
 
 /* epoll data: which fd of which container. */
-enum { EV_SIGNAL = 1, EV_TIMER, EV_STDIN, EV_OUT, EV_ERR };
+enum { EV_SIGNAL = 1, EV_TIMER, EV_STDIN, EV_OUT, EV_ERR, EV_HEALTH };
 #define EV_TAG(kind, idx) (((uint64_t) (idx) << 8) | (kind))
 
 static uint64_t now_usec(void) {
@@ -145,9 +143,6 @@ static void edit_started(ContainerState *st, void *userdata) {
         strv_free(st->cgroup_paths);
         st->cgroup_paths = NULL;
         (void) strv_copy(i->res->cgroup_paths, &st->cgroup_paths);
-        free(st->health);
-        st->health = i->c->config->health_cmd ? strdup(health_status_to_string(HEALTH_STARTING)) : NULL;
-        st->health_failing_streak = 0;
 }
 
 typedef struct ExitInfo {
@@ -202,14 +197,6 @@ static int timer_rearm(MonitorLoop *l) {
                         due = l->ctrs[i]->timer_due_usec;
         if (l->watchdog_due && (!due || l->watchdog_due < due))
                 due = l->watchdog_due;
-        for (size_t i = 0; i < l->n_ctrs; i++) {
-                MonitoredContainer *c = l->ctrs[i];
-                uint64_t h = c->health_pid > 0                                                  ? c->health_deadline_usec
-                             : c->state == MCTR_RUNNING && c->health.status != HEALTH_NONE ? c->health.next_due_usec
-                                                                                             : 0;
-                if (h && (!due || h < due))
-                        due = h;
-        }
         if (due) {
                 its.it_value.tv_sec = (time_t) (due / 1000000);
                 its.it_value.tv_nsec = (long) (due % 1000000) * 1000;
@@ -274,6 +261,7 @@ static MonitoredContainer *mctr_free(MonitoredContainer *c) {
         if (c->pidfd >= 0)
                 close(c->pidfd);
         ctr_log_free(c->log);
+        health_monitor_free(c->health);
         container_plan_free(c->plan);
         container_config_free(c->config);
         strv_free(c->cgroup_paths);
@@ -312,11 +300,6 @@ MonitoredContainer *monitor_loop_add(MonitorLoop *l, ContainerConfig *config) {
         c->config = config;
         c->pidfd = c->out_fd = c->err_fd = -EBADF;
         c->tee_out_fd = c->tee_err_fd = -EBADF;
-        c->health_spec = (HealthSpec) { .argv = config->health_cmd,
-                                        .interval_usec = config->health_interval_usec ?: HEALTH_INTERVAL_DEFAULT_USEC,
-                                        .timeout_usec = config->health_timeout_usec ?: HEALTH_TIMEOUT_DEFAULT_USEC,
-                                        .start_period_usec = config->health_start_period_usec,
-                                        .retries = config->health_retries ?: HEALTH_RETRIES_DEFAULT };
         c->index = l->n_ctrs;
         l->ctrs[l->n_ctrs++] = c;
         return c;
@@ -345,6 +328,42 @@ static int watch_fd(MonitoredContainer *c, int fd, int kind) {
         return epoll_ctl(c->loop->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+/* The plan's health check gets its timer in the loop at the first start (health.h). */
+static int mctr_health_setup(MonitoredContainer *c) {
+        int r;
+
+        if (c->health || !c->plan->health)
+                return 0;
+        r = health_monitor_new(c->loop->store, c->config->id, c->plan->health,
+                               c->plan->sdnotify && streq(c->plan->sdnotify, "healthy"), &c->health);
+        if (r < 0)
+                return r;
+        return watch_fd(c, health_monitor_fd(c->health), EV_HEALTH);
+}
+
+/* A reaped child that is not a container may be a health check's: do what its result asks. */
+static void mctr_health_reaped(MonitorLoop *l, pid_t pid, int status) {
+        for (size_t i = 0; i < l->n_ctrs; i++) {
+                MonitoredContainer *c = l->ctrs[i];
+                HealthAction a;
+
+                if (!c->health || !health_monitor_on_reaped(c->health, pid, status, &a))
+                        continue;
+                if (c->state != MCTR_RUNNING || c->pid <= 0)
+                        return;
+                if (a == HEALTH_ACTION_KILL)
+                        (void) kill(c->pid, SIGKILL);
+                else if (a == HEALTH_ACTION_STOP)
+                        (void) mctr_stop(c, -1);
+                else if (a == HEALTH_ACTION_RESTART) {
+                        /* a stop that is not the user's: the exit handling restarts it */
+                        (void) mctr_stop(c, -1);
+                        c->stop_requested = false;
+                }
+                return;
+        }
+}
+
 int mctr_start(MonitoredContainer *c, char **ret_error, int *ret_exit_class) {
         MonitorLoop *l = c->loop;
         _cleanup_free_ char *log_path = NULL;
@@ -359,6 +378,9 @@ int mctr_start(MonitoredContainer *c, char **ret_error, int *ret_exit_class) {
                 if (r < 0)
                         return r;
         }
+        r = mctr_health_setup(c);
+        if (r < 0)
+                return r;
         if (!c->log) {
                 log_path = container_log_path(l->store, c->config);
                 if (c->config->log_driver == LOG_DRIVER_K8S_FILE && !log_path)
@@ -416,12 +438,13 @@ int mctr_start(MonitoredContainer *c, char **ret_error, int *ret_exit_class) {
         c->state = MCTR_RUNNING;
         c->stop_requested = false;
         c->timer_due_usec = 0;
-        health_reset(&c->health, &c->health_spec, now_usec());
         res.cgroup_paths = NULL;
         spawn_result_done(&res);
 
         (void) watch_fd(c, c->out_fd, EV_OUT);
         (void) watch_fd(c, c->err_fd, EV_ERR);
+        if (c->health)
+                health_monitor_started(c->health, c->plan, c->pid);
 
         StartedInfo info = {.c = c,
                             .res = &(SpawnResult){.pid = c->pid, .cgroup_paths = c->cgroup_paths},
@@ -434,7 +457,6 @@ int mctr_start(MonitoredContainer *c, char **ret_error, int *ret_exit_class) {
                         (void) asprintf(ret_error, "record the container's state: %s", strerror(-r));
                 return r;
         }
-        (void) timer_rearm(l); /* the first health check */
         *ret_exit_class = 0;
         return 0;
 }
@@ -518,10 +540,8 @@ int mctr_handle_exit(MonitoredContainer *c, int wstatus) {
                        : WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus)
                                               : 255;
         c->pid = 0;
-        /* a check still running in the gone container fails with it; the next run starts over */
-        if (c->health_pid > 0)
-                (void) kill(c->health_pid, SIGKILL);
-        c->health.status = HEALTH_NONE;
+        if (c->health)
+                health_monitor_stopped(c->health);
         /* What the container wrote before it died is still in the pipes: take it all, then the
          * unterminated rest of each stream becomes a P record. */
         if (c->out_fd >= 0)
@@ -546,6 +566,8 @@ int mctr_handle_exit(MonitoredContainer *c, int wstatus) {
 
         restart = restart_policy_should_restart(c->config->restart, c->config->restart_max, c->restart_count,
                                                 c->exit_code, c->stop_requested);
+        if (health_monitor_take_restart(c->health))
+                restart = true; /* --health-on-failure=restart, --health-startup-retries */
         if (restart) {
                 /* The record may carry a stop request that raced with the exit. */
                 ContainerState st = {};
@@ -591,77 +613,6 @@ int mctr_handle_timer(MonitoredContainer *c) {
         return 0;
 }
 
-/* --- health checks --- */
-
-static void health_done(MonitoredContainer *c, bool success);
-
-typedef struct HealthInfo {
-        HealthStatus status;
-        unsigned failures;
-} HealthInfo;
-
-static void edit_health(ContainerState *st, void *userdata) {
-        HealthInfo *i = userdata;
-
-        free(st->health);
-        st->health = strdup(health_status_to_string(i->status));
-        st->health_failing_streak = i->failures;
-}
-
-/* Starts the container's check: its argv run in the container as `skiff exec` would, output dropped.
- * A check that cannot even start counts as a failed check. */
-static void health_run(MonitoredContainer *c) {
-        _cleanup_free_ char *err = NULL;
-        _cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        ExecOptions eo = { .argv = c->health_spec.argv };
-        SpawnStdio io = SPAWN_STDIO_INIT;
-        SpawnResult res = { .pidfd = -1, .pty_master = -1 };
-        uint64_t now = now_usec();
-
-        health_begin(&c->health);
-        io.stdin_fd = io.stdout_fd = io.stderr_fd = null;
-        if (null < 0 || container_exec(c->plan, c->pid, &eo, &io, &res, &err) < 0) {
-                health_done(c, false);
-                return;
-        }
-        c->health_pid = res.pid;
-        c->health_deadline_usec = now + c->health_spec.timeout_usec;
-        if (res.pidfd >= 0)
-                close(res.pidfd);
-        res.pidfd = -1;
-        spawn_result_done(&res);
-}
-
-static void health_done(MonitoredContainer *c, bool success) {
-        MonitorLoop *l = c->loop;
-
-        c->health_pid = 0;
-        c->health_deadline_usec = 0;
-        if (c->state != MCTR_RUNNING || !health_result(&c->health, &c->health_spec, success, now_usec())) {
-                if (c->state == MCTR_RUNNING && c->health.failures > 0)
-                        (void) state_edit(l->store, c->config->id, edit_health,
-                                          &(HealthInfo) { c->health.status, c->health.failures });
-                return;
-        }
-        (void) state_edit(l->store, c->config->id, edit_health, &(HealthInfo) { c->health.status, c->health.failures });
-        if (!l->sd_main)
-                return;
-        /* --sdnotify=healthy: the unit is ready at the first healthy check (and only then). */
-        if (c->health.status == HEALTH_HEALTHY && !l->sd_ready && streq_ptr(c->config->sdnotify, "healthy")) {
-                (void) sd_notifyf(/* unset_environment= */ false, "READY=1\nSTATUS=healthy");
-                l->sd_ready = true;
-        } else
-                (void) sd_notifyf(/* unset_environment= */ false, "STATUS=%s",
-                                  health_status_to_string(c->health.status));
-}
-
-static void health_on_timer(MonitoredContainer *c, uint64_t now) {
-        if (c->health_pid > 0 && c->health_deadline_usec <= now)
-                (void) kill(c->health_pid, SIGKILL); /* reaped as a failure */
-        else if (c->health_pid == 0 && c->state == MCTR_RUNNING && health_due(&c->health, now))
-                health_run(c);
-}
-
 static MonitoredContainer *find_by_pid(MonitorLoop *l, pid_t pid) {
         for (size_t i = 0; i < l->n_ctrs; i++)
                 if (l->ctrs[i]->pid == pid && pid > 0)
@@ -698,15 +649,10 @@ static void handle_signal(MonitorLoop *l, const struct signalfd_siginfo *si) {
                         if (pid <= 0)
                                 break;
                         c = find_by_pid(l, pid);
-                        if (c) {
+                        if (c)
                                 (void) mctr_handle_exit(c, status);
-                                continue;
-                        }
-                        for (size_t i = 0; i < l->n_ctrs; i++)
-                                if (l->ctrs[i]->health_pid == pid) {
-                                        health_done(l->ctrs[i], WIFEXITED(status) && WEXITSTATUS(status) == 0);
-                                        (void) timer_rearm(l);
-                                }
+                        else
+                                mctr_health_reaped(l, pid, status);
                 }
                 return;
         }
@@ -779,8 +725,6 @@ int monitor_loop_run(MonitorLoop *l) {
                                 for (size_t k = 0; k < l->n_ctrs; k++)
                                         if (l->ctrs[k]->timer_due_usec && l->ctrs[k]->timer_due_usec <= now)
                                                 (void) mctr_handle_timer(l->ctrs[k]);
-                                for (size_t k = 0; k < l->n_ctrs; k++)
-                                        health_on_timer(l->ctrs[k], now);
                                 if (l->watchdog_due && l->watchdog_due <= now) {
                                         (void) sd_notifyf(/* unset_environment= */ false, "WATCHDOG=1");
                                         l->watchdog_due = now + l->watchdog_usec;
@@ -790,6 +734,10 @@ int monitor_loop_run(MonitorLoop *l) {
                         }
                         case EV_STDIN:
                                 copy_stdin(l);
+                                break;
+                        case EV_HEALTH:
+                                if (idx < l->n_ctrs && l->ctrs[idx]->health)
+                                        health_monitor_on_timer(l->ctrs[idx]->health);
                                 break;
                         case EV_OUT:
                         case EV_ERR:
@@ -915,31 +863,29 @@ int container_stop(ContainerStore *s, const char *id, int timeout, char **ret_er
  * service is ready, once the container's command was executed, and that it is the main process (it
  * outlives `skiff run -d`, and its exit is the container's). "container" leaves NOTIFY_SOCKET to the
  * container (the plan passes it on), "ignore" and "healthy" (no health checks here) send nothing. */
-static void notify_ready(MonitorLoop *l, const ContainerConfig *c) {
-        bool healthy = streq_ptr(c->sdnotify, "healthy");
-        uint64_t usec;
-
-        if (c->sdnotify && !streq(c->sdnotify, "conmon") && !healthy)
+static void notify_ready(const ContainerConfig *c) {
+        if (c->sdnotify && !streq(c->sdnotify, "conmon"))
                 return;
         if (!getenv("NOTIFY_SOCKET") || dlopen_libsystemd(NULL) < 0)
                 return;
-        /* --sdnotify=healthy: the main process now, ready later (health_done()). */
-        if (healthy)
-                (void) sd_notifyf(/* unset_environment= */ false, "MAINPID=%d\nSTATUS=starting: waiting for the health check",
-                                  (int) getpid());
-        else
-                (void) sd_notifyf(/* unset_environment= */ false, "MAINPID=%d\nREADY=1", (int) getpid());
-        l->sd_main = true;
-        l->sd_ready = !healthy;
-        /* WatchdogSec=: the main process (now us) pings at half the timeout while its loop runs; a
-         * monitor stuck anywhere stops pinging, and systemd kills and (Restart=) restarts the unit.
-         * With --sdnotify=container the container speaks for itself, watchdog included. */
-        if (sd_watchdog_ping_interval(getenv("WATCHDOG_USEC"), &usec) > 0) {
-                l->watchdog_usec = usec;
-                l->watchdog_due = now_usec() + usec;
-                (void) sd_notifyf(/* unset_environment= */ false, "WATCHDOG=1");
-                (void) timer_rearm(l);
-        }
+        (void) sd_notifyf(/* unset_environment= */ false, "MAINPID=%d\nREADY=1", (int) getpid());
+}
+
+/* WatchdogSec=: the unit's main process (this monitor, with --sdnotify conmon or healthy) pings at half
+ * the timeout from its loop; a monitor stuck anywhere stops pinging, and systemd kills and (Restart=)
+ * restarts the unit. With --sdnotify=container the container speaks for itself, watchdog included. */
+static void watchdog_arm(MonitorLoop *l, const ContainerConfig *c) {
+        uint64_t usec;
+
+        if (c->sdnotify && !streq(c->sdnotify, "conmon") && !streq(c->sdnotify, "healthy"))
+                return;
+        if (!getenv("NOTIFY_SOCKET") || sd_watchdog_ping_interval(getenv("WATCHDOG_USEC"), &usec) <= 0 ||
+            dlopen_libsystemd(NULL) < 0)
+                return;
+        l->watchdog_usec = usec;
+        l->watchdog_due = now_usec() + usec;
+        (void) sd_notifyf(/* unset_environment= */ false, "WATCHDOG=1");
+        (void) timer_rearm(l);
 }
 
 /* Is this monitor a systemd unit's main process? With --sdnotify conmon/container/healthy under a
@@ -1018,7 +964,8 @@ _Noreturn void monitor_main(const SkiffPaths *paths, const char *id, int report_
         /* READY=1 and MAINPID= before "OK": the launcher exits on "OK", and systemd must hear that we
          * are the main process before it sees the launcher (the unit's first main process) exit, or the
          * unit fails with Result=protocol. */
-        notify_ready(l, config);
+        notify_ready(config);
+        watchdog_arm(l, config);
         report(report_fd, "OK %d\n", (int) c->pid);
         if (report_fd >= 0)
                 close(report_fd);
@@ -1171,7 +1118,8 @@ int monitor_run_attached(const SkiffPaths *paths, const char *id, const MonitorA
                 *ret_exit_class = class;
                 return r;
         }
-        notify_ready(l, config);
+        notify_ready(config);
+        watchdog_arm(l, config);
         if (a->tty) {
                 if (a->interactive && a->stdin_fd >= 0 && isatty(a->stdin_fd)
                     && tcgetattr(a->stdin_fd, &saved) == 0) {

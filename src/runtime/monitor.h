@@ -35,7 +35,6 @@
 
 #include "runtime/container-plan.h"
 #include "runtime/ctr-log.h"
-#include "runtime/health.h"
 #include "runtime/state.h"
 
 /* The exit statuses skiff uses as podman does (a spawn failure's class). */
@@ -78,12 +77,7 @@ typedef struct MonitoredContainer {
         bool stop_requested;
         /* Attached mode: where output is copied besides the log (-EBADF: nowhere). Borrowed fds. */
         int tee_out_fd, tee_err_fd;
-        /* --health-cmd: the check (argv borrowed from config), its state, the check running now (0:
-         * none) and when it times out */
-        HealthSpec health_spec;
-        HealthRunner health;
-        pid_t health_pid;
-        uint64_t health_deadline_usec;
+        struct HealthMonitor *health; /* owned; the plan's health check (health.h), NULL: none */
 } MonitoredContainer;
 
 /* What the launcher learns from monitor_launch(). */

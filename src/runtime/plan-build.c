@@ -67,6 +67,10 @@ ContainerPlan *container_plan_free(ContainerPlan *p) {
         strv_free(p->annotations);
         free(p->cidfile);
         free(p->sdnotify);
+        health_config_free(p->health);
+        for (size_t i = 0; i < p->n_devices; i++)
+                plan_device_done(&p->devices[i]);
+        free(p->devices);
         free(p->container_dir);
         free(p->run_dir);
         free(p->cache_dir);
@@ -514,6 +518,10 @@ static int read_subid(const char *file, const char *user, uid_t id, uint32_t *re
 static int plan_userns(const RunOptions *opts, ContainerPlan *p, char **ret_error) {
         bool rootless = geteuid() != 0;
         int r;
+
+        r = plan_subid_maps(opts, p, ret_error); /* --subuidname/--subgidname: maps as --uidmap gives */
+        if (r < 0)
+                return r;
 
         STRV_FOREACH(m, opts->uidmap) {
                 r = parse_idmap("--uidmap", *m, &p->uid_map, &p->n_uid_map, ret_error);
@@ -1091,6 +1099,27 @@ static int plan_resources(const RunOptions *opts, ContainerPlan *p, char **ret_e
 
 /* ---- lifecycle ---- */
 
+/* --health-* over the image's HEALTHCHECK (health.c); --sdnotify=healthy needs a check. */
+static int plan_health(const RunOptions *opts, const ImageInfo *image, ContainerPlan *p, char **ret_error) {
+        ImageHealthcheck ih = {
+                .test = image->health_test,
+                .interval_ns = image->health_interval_ns,
+                .timeout_ns = image->health_timeout_ns,
+                .start_period_ns = image->health_start_period_ns,
+                .retries = image->health_retries,
+        };
+        int r;
+
+        r = health_config_build(&opts->health, &ih, &p->health, ret_error);
+        if (r < 0)
+                return r;
+        if (!p->health && p->sdnotify && streq(p->sdnotify, "healthy"))
+                return plan_errorf(ret_error, -EINVAL,
+                                   "--sdnotify=healthy needs a health check (--health-cmd) and the container "
+                                   "has none (nor from the image's HEALTHCHECK)");
+        return 0;
+}
+
 static int plan_lifecycle(const RunOptions *opts, const ImageInfo *image, ContainerPlan *p,
                           char **ret_error) {
         int r;
@@ -1149,6 +1178,12 @@ static int plan_lifecycle(const RunOptions *opts, const ImageInfo *image, Contai
         }
         if (opts->cidfile && !(p->cidfile = strdup(opts->cidfile)))
                 return -ENOMEM;
+        r = plan_health(opts, image, p, ret_error);
+        if (r < 0)
+                return r;
+        r = plan_devices(opts, p, ret_error);
+        if (r < 0)
+                return r;
 
         STRV_FOREACH(l, image->labels)
                 if ((r = plan_env_set(&p->labels, *l)) < 0 && r != -EINVAL)

@@ -91,6 +91,11 @@ int container_plan_to_json(const ContainerPlan *p, struct json_object **ret) {
         CK(json_add_string(o, "logDriver", plan_log_driver_to_string(p->log_driver)));
         CK(json_add_string(o, "cidfile", p->cidfile));
         CK(json_add_string(o, "sdnotify", p->sdnotify));
+        if (p->health) {
+                json_object *h = NULL;
+                CK(health_config_to_json(p->health, &h));
+                CK(json_add_object(o, "health", h));
+        }
         CK(json_add_string(o, "containerDir", p->container_dir));
         CK(json_add_string(o, "runDir", p->run_dir));
         CK(json_add_string(o, "cacheDir", p->cache_dir));
@@ -130,6 +135,21 @@ int container_plan_to_json(const ContainerPlan *p, struct json_object **ret) {
         CK(json_add_object(o, "uidMap", a));
         a = idmaps_to_json(p->gid_map, p->n_gid_map);
         CK(json_add_object(o, "gidMap", a));
+        if (p->n_devices > 0) {
+                a = json_object_new_array();
+                CK(json_add_object(o, "devices", a));
+                for (size_t i = 0; i < p->n_devices; i++) {
+                        json_object *d = json_object_new_object();
+                        char type[2] = {p->devices[i].type, 0};
+                        CK(json_array_add(a, d));
+                        CK(json_add_string(d, "hostPath", p->devices[i].host_path));
+                        CK(json_add_string(d, "path", p->devices[i].path));
+                        CK(json_add_string(d, "type", type));
+                        CK(json_add_int(d, "major", p->devices[i].major));
+                        CK(json_add_int(d, "minor", p->devices[i].minor));
+                        CK(json_add_int(d, "access", p->devices[i].access));
+                }
+        }
 
         CK(json_add_string(o, "etcHosts", p->etc_hosts));
         CK(json_add_string(o, "etcHostname", p->etc_hostname));
@@ -408,6 +428,8 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
         p->log_driver = get_enum(&rd, o, "logDriver", log_from);
         p->cidfile = get_str(&rd, o, "cidfile", true);
         p->sdnotify = get_str(&rd, o, "sdnotify", true);
+        if (rd.r >= 0 && (v = get(&rd, o, "health", json_type_object, true)))
+                rd.r = health_config_from_json(v, &p->health, ret_error);
         p->container_dir = get_str(&rd, o, "containerDir", false);
         p->run_dir = get_str(&rd, o, "runDir", false);
         p->cache_dir = get_str(&rd, o, "cacheDir", true);
@@ -463,6 +485,34 @@ int container_plan_from_json(struct json_object *o, ContainerPlan **ret, char **
                 }
         p->uid_map = get_idmaps(&rd, o, "uidMap", &p->n_uid_map);
         p->gid_map = get_idmaps(&rd, o, "gidMap", &p->n_gid_map);
+        if ((v = get(&rd, o, "devices", json_type_array, true))) {
+                size_t n = json_object_array_length(v);
+                p->devices = n ? calloc(n, sizeof(PlanDevice)) : NULL;
+                if (n && !p->devices)
+                        rd.r = -ENOMEM;
+                for (size_t i = 0; rd.r >= 0 && i < n; i++) {
+                        PlanDevice *d = &p->devices[i];
+                        _cleanup_free_ char *type = NULL;
+                        e = json_object_array_get_idx(v, i);
+                        if (!json_object_is_type(e, json_type_object)) {
+                                rd.r = plan_errorf(ret_error, -EBADMSG,
+                                                   "container plan: \"devices\"[%zu]: expected an object", i);
+                                break;
+                        }
+                        p->n_devices = i + 1;
+                        d->host_path = get_str(&rd, e, "hostPath", false);
+                        d->path = get_str(&rd, e, "path", false);
+                        type = get_str(&rd, e, "type", false);
+                        d->major = (unsigned) get_int(&rd, e, "major", 0, UINT32_MAX);
+                        d->minor = (unsigned) get_int(&rd, e, "minor", 0, UINT32_MAX);
+                        d->access = (unsigned) get_int(&rd, e, "access", 0, 7);
+                        if (rd.r >= 0 && (!type || !IN_SET(type[0], 'c', 'b') || type[1] || d->path[0] != '/'))
+                                rd.r = plan_errorf(ret_error, -EBADMSG,
+                                                   "container plan: \"devices\"[%zu]: bad type or path", i);
+                        if (type)
+                                d->type = type[0];
+                }
+        }
         p->etc_hosts = get_str(&rd, o, "etcHosts", true);
         p->etc_hostname = get_str(&rd, o, "etcHostname", true);
         p->etc_resolv_conf = get_str(&rd, o, "etcResolvConf", true);

@@ -66,8 +66,6 @@ void run_options_done(RunOptions *o) {
                 &o->userns,      &o->pids_limit,   &o->memory,    &o->cpus,
                 &o->cpu_shares,  &o->cgroups,      &o->network,   &o->pid,
                 &o->ipc,         &o->uts,
-                &o->health_cmd,  &o->health_interval, &o->health_timeout, &o->health_start_period,
-                &o->health_retries,
         };
         char ***vecs[] = {
                 &o->labels,    &o->annotations,   &o->command, &o->env,        &o->env_files,
@@ -79,6 +77,10 @@ void run_options_done(RunOptions *o) {
                 free(**s);
         FOREACH_ARRAY(v, vecs, ELEMENTSOF(vecs))
                 strv_free(**v);
+        health_options_done(&o->health);
+        strv_free(o->devices);
+        free(o->subuidname);
+        free(o->subgidname);
         *o = (RunOptions){};
 }
 
@@ -98,5 +100,6 @@ void image_info_done(ImageInfo *i) {
         strv_free(i->volumes);
         strv_free(i->layer_dirs);
         free(i->rootfs);
+        strv_free(i->health_test);
         *i = (ImageInfo){};
 }

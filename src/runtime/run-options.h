@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "runtime/health.h"
+
 /* A namespace kind a container can have its own of, share with the host, or join. */
 typedef enum NsKind {
         NS_MNT,
@@ -64,9 +66,6 @@ typedef struct RunOptions {
         char *stop_timeout; /* --stop-timeout seconds; NULL: 10 */
         char *cidfile;      /* --cidfile */
         char *sdnotify;     /* --sdnotify container|conmon|healthy|ignore */
-        /* --health-cmd, --health-interval, --health-timeout, --health-start-period, --health-retries, as
-         * given (checked by the CLI with runtime/health.h's parsers) */
-        char *health_cmd, *health_interval, *health_timeout, *health_start_period, *health_retries;
         char *log_driver;   /* --log-driver k8s-file|journald|none; NULL: k8s-file */
         char **labels;      /* --label K=V (a K alone means an empty value) */
         char **annotations; /* --annotation K=V */
@@ -123,6 +122,14 @@ typedef struct RunOptions {
         char **dns;         /* --dns IP */
         char **dns_search;  /* --dns-search DOMAIN */
         char **dns_options; /* --dns-option OPT */
+
+        /* Health check (health.h) */
+        HealthOptions health; /* --health-*, --no-healthcheck */
+
+        /* Devices and subordinate ids (devices.h) */
+        char **devices;   /* --device HOST[:CONTAINER][:PERMS] */
+        char *subuidname; /* --subuidname NAME: the maps of NAME's /etc/subuid ranges */
+        char *subgidname; /* --subgidname NAME */
 } RunOptions;
 
 void run_options_done(RunOptions *o);
@@ -142,6 +149,10 @@ typedef struct ImageInfo {
         char **volumes;       /* Config.Volumes (destinations) */
         char **layer_dirs;    /* unpacked layer directories, LOWEST FIRST (the base layer is [0]) */
         char *rootfs;         /* instead of layers: a plain directory used as the root (tests, --rootfs) */
+        /* Config.Healthcheck: Test (NULL: none), durations in ns and Retries (0: the defaults) */
+        char **health_test;
+        int64_t health_interval_ns, health_timeout_ns, health_start_period_ns;
+        int health_retries;
 } ImageInfo;
 
 void image_info_done(ImageInfo *i);

@@ -64,6 +64,15 @@ void spawn_result_done(SpawnResult *r);
  * without a "skiff:" prefix; may stay NULL on -ENOMEM) and ret->exit_code set. */
 int container_spawn(const ContainerPlan *plan, const SpawnStdio *io, SpawnResult *ret, char **ret_error);
 
+/* container_spawn() of n containers at once (a pod's): the parent's share of each (run dir, cgroups,
+ * the clone, joining the cgroups) is done one after another, while the children already set up their
+ * namespaces and root file systems, all at the same time; then every child's verdict is collected. For
+ * each i, the same contract as container_spawn(plans[i], &ios[i], &rets[i], &errors[i]) with its
+ * return value in rs[i]: a container that fails is gone, the others run. Returns the number that
+ * failed, or -ENOMEM (then none was started). errors[i] are new strings (or NULL) to free. */
+int container_spawn_many(const ContainerPlan *const *plans, const SpawnStdio *ios, size_t n, SpawnResult *rets,
+                         char **errors, int *rs);
+
 /* What container_spawn_cleanup() removes besides the cgroups and the run dir. */
 typedef enum SpawnCleanupFlags {
         SPAWN_CLEANUP_STORAGE = 1 << 0, /* the container's upper and work dirs (container_dir): on rm */

@@ -128,7 +128,6 @@ ContainerConfig *container_config_free(ContainerConfig *c) {
         free(c->pod_id);
         free(c->log_path);
         free(c->sdnotify);
-        strv_free(c->health_cmd);
         free(c);
         return NULL;
 }
@@ -141,7 +140,6 @@ void container_state_done(ContainerState *s) {
         free(s->exit_reason);
         free(s->log_path);
         strv_free(s->cgroup_paths);
-        free(s->health);
         *s = (ContainerState){};
 }
 
@@ -695,13 +693,6 @@ static int config_to_json(const ContainerConfig *c, json_object **ret) {
         r |= json_add_int(o, "stopSignal", c->stop_signal);
         r |= json_add_int(o, "stopTimeout", c->stop_timeout);
         r |= json_add_string(o, "sdnotify", c->sdnotify);
-        if (c->health_cmd) {
-                r |= json_add_strv(o, "healthCmd", c->health_cmd);
-                r |= json_add_int(o, "healthIntervalUsec", (int64_t) c->health_interval_usec);
-                r |= json_add_int(o, "healthTimeoutUsec", (int64_t) c->health_timeout_usec);
-                r |= json_add_int(o, "healthStartPeriodUsec", (int64_t) c->health_start_period_usec);
-                r |= json_add_int(o, "healthRetries", c->health_retries);
-        }
         if (r < 0)
                 return -ENOMEM;
         if (c->plan_json) {
@@ -740,13 +731,8 @@ static int config_from_json(json_object *o, ContainerConfig **ret) {
             || (r = get_str(o, "createdAt", &c->created_at)) < 0 || (r = get_str(o, "podId", &c->pod_id)) < 0
             || (r = get_str(o, "restartPolicy", &restart)) < 0 || (r = get_str(o, "logDriver", &driver)) < 0
             || (r = get_str(o, "logPath", &c->log_path)) < 0
-            || (r = get_str(o, "sdnotify", &c->sdnotify)) < 0
-            || (r = get_strv(o, "healthCmd", &c->health_cmd)) < 0)
+            || (r = get_str(o, "sdnotify", &c->sdnotify)) < 0)
                 return r;
-        c->health_interval_usec = (uint64_t) MAX(get_int(o, "healthIntervalUsec", 30000000), 1);
-        c->health_timeout_usec = (uint64_t) MAX(get_int(o, "healthTimeoutUsec", 30000000), 1);
-        c->health_start_period_usec = (uint64_t) MAX(get_int(o, "healthStartPeriodUsec", 0), 0);
-        c->health_retries = (unsigned) MAX(get_int(o, "healthRetries", 3), 1);
         if (!c->name)
                 return -EBADMSG;
         r = table_lookup(restart_names, _RESTART_POLICY_MAX, restart ?: "no");
@@ -785,10 +771,6 @@ static int state_to_json(const ContainerState *st, json_object **ret) {
         r |= json_add_bool(o, "stopRequested", st->stop_requested);
         r |= json_add_string(o, "logPath", st->log_path);
         r |= json_add_strv(o, "cgroupPaths", st->cgroup_paths);
-        if (st->health) {
-                r |= json_add_string(o, "health", st->health);
-                r |= json_add_int(o, "healthFailingStreak", st->health_failing_streak);
-        }
         if (r < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(o);
@@ -806,8 +788,7 @@ static int state_from_json(json_object *o, ContainerState *ret) {
             || (r = get_str(o, "finishedAt", &st.finished_at)) < 0
             || (r = get_str(o, "exitReason", &st.exit_reason)) < 0
             || (r = get_str(o, "logPath", &st.log_path)) < 0
-            || (r = get_strv(o, "cgroupPaths", &st.cgroup_paths)) < 0
-            || (r = get_str(o, "health", &st.health)) < 0) {
+            || (r = get_strv(o, "cgroupPaths", &st.cgroup_paths)) < 0) {
                 container_state_done(&st);
                 return r;
         }
@@ -824,7 +805,6 @@ static int state_from_json(json_object *o, ContainerState *ret) {
         st.exit_code = (int) get_int(o, "exitCode", 0);
         st.restart_count = (unsigned) MAX(get_int(o, "restartCount", 0), 0);
         st.stop_requested = get_bool(o, "stopRequested");
-        st.health_failing_streak = (unsigned) MAX(get_int(o, "healthFailingStreak", 0), 0);
         *ret = st;
         return 0;
 }
@@ -888,6 +868,131 @@ int container_create(ContainerStore *s, const ContainerConfig *config, char **re
         return 0;
 fail:
         (void) rm_rf_at(s->root_fd, tmp);
+        return r;
+}
+
+static void close_fds(int *fds, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (fds[i] >= 0) {
+                        close(fds[i]);
+                        fds[i] = -EBADF;
+                }
+}
+
+int container_create_many(ContainerStore *s, ContainerConfig *const *configs, size_t n, char **ret_error) {
+        _cleanup_close_ int lock = -EBADF;
+        _cleanup_free_ int *fds = NULL;
+        size_t made = 0, placed = 0, named = 0;
+        char tmp[CONTAINER_ID_LEN + 8], path[CONTAINER_ID_LEN + 24], holder[CONTAINER_ID_LEN + 1];
+        int r = 0;
+
+        /* two fds per record: its config.json and its directory */
+        fds = malloc((2 * n + 1) * sizeof(int));
+        if (!fds)
+                return -ENOMEM;
+        for (size_t i = 0; i < 2 * n; i++)
+                fds[i] = -EBADF;
+        for (size_t i = 0; i < n; i++)
+                if (!id_is_valid(configs[i]->id) || !container_name_is_valid(configs[i]->name))
+                        return -EINVAL;
+        lock = lock_store(s);
+        if (lock < 0)
+                return lock;
+        for (size_t i = 0; i < n; i++) {
+                if (name_to_id(s, configs[i]->name, holder) >= 0) {
+                        if (ret_error)
+                                (void) asprintf(ret_error, "the container name \"%s\" is already in use by %s",
+                                                configs[i]->name, holder);
+                        return -EEXIST;
+                }
+                for (size_t j = 0; j < i; j++)
+                        if (streq(configs[j]->name, configs[i]->name) || streq(configs[j]->id, configs[i]->id))
+                                return -EEXIST;
+                if (config_exists(s, configs[i]->id))
+                        return -EEXIST;
+        }
+
+        /* 1. every config.json, in its temporary directory, not yet fsync'd */
+        for (; made < n; made++) {
+                _cleanup_json_ json_object *o = NULL;
+                _cleanup_close_ int tfd = -EBADF;
+
+                r = config_to_json(configs[made], &o);
+                if (r < 0)
+                        goto fail;
+                snprintf(tmp, sizeof(tmp), ".tmp-%s", configs[made]->id);
+                if (mkdirat(s->root_fd, tmp, 0700) < 0) {
+                        r = -errno;
+                        goto fail;
+                }
+                tfd = openat(s->root_fd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (tfd < 0) {
+                        r = -errno;
+                        made++; /* its directory exists: removed below */
+                        goto fail;
+                }
+                r = json_write_file_replace_at(tfd, "config.json", o, 0600);
+                if (r >= 0) {
+                        fds[2 * made] = openat(tfd, "config.json", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                        if (fds[2 * made] < 0)
+                                r = -errno;
+                }
+                if (r < 0) {
+                        made++;
+                        goto fail;
+                }
+                fds[2 * made + 1] = TAKE_FD(tfd);
+        }
+        /* 2. all of them durable at once */
+        r = fsync_many(fds, 2 * n);
+        if (r < 0)
+                goto fail;
+        /* 3. into place, named, with their "created" state */
+        for (; placed < n; placed++) {
+                ContainerState st = {.status = CONTAINER_STATUS_CREATED};
+                const ContainerConfig *c = configs[placed];
+
+                snprintf(tmp, sizeof(tmp), ".tmp-%s", c->id);
+                /* A stale link (its container is gone) may still sit there: name_to_id() said so. */
+                (void) unlinkat(s->names_fd, c->name, 0);
+                if (renameat(s->root_fd, tmp, s->root_fd, c->id) < 0) {
+                        r = -errno;
+                        goto fail;
+                }
+                if (symlinkat(c->id, s->names_fd, c->name) < 0) {
+                        r = -errno;
+                        placed++; /* renamed: taken back below */
+                        goto fail;
+                }
+                named = placed + 1;
+                r = container_state_save(s, c->id, &st);
+                if (r < 0) {
+                        placed++;
+                        goto fail;
+                }
+        }
+        close_fds(fds, 2 * n);
+        /* the renames and links: one more commit, shared by both directories */
+        (void) fsync_many((const int[]) { s->root_fd, s->names_fd }, 2);
+        return 0;
+
+fail:
+        close_fds(fds, 2 * n);
+        for (size_t i = 0; i < n; i++) {
+                const ContainerConfig *c = configs[i];
+
+                if (i < named)
+                        (void) unlinkat(s->names_fd, c->name, 0);
+                if (i < placed) {
+                        snprintf(path, sizeof(path), "%s", c->id);
+                        (void) rm_rf_at(s->root_fd, path);
+                        (void) rm_rf_at(s->runroot_fd, path);
+                }
+                if (i < made) {
+                        snprintf(tmp, sizeof(tmp), ".tmp-%s", c->id);
+                        (void) rm_rf_at(s->root_fd, tmp);
+                }
+        }
         return r;
 }
 

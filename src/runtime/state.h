@@ -98,10 +98,6 @@ typedef struct ContainerConfig {
         int stop_signal;  /* default SIGTERM */
         unsigned stop_timeout; /* seconds, default 10 */
         char *sdnotify;        /* conmon|container|healthy|ignore, NULL = conmon */
-        /* --health-*: health_cmd NULL is no health check (runtime/health.h) */
-        char **health_cmd;
-        uint64_t health_interval_usec, health_timeout_usec, health_start_period_usec;
-        unsigned health_retries;
 } ContainerConfig;
 
 ContainerConfig *container_config_free(ContainerConfig *c);
@@ -123,8 +119,6 @@ typedef struct ContainerState {
         bool stop_requested; /* set by stop: no restart afterwards */
         char *log_path;      /* where the monitor writes (NULL for none/journald) */
         char **cgroup_paths; /* from SpawnResult, for cleanup after a crash */
-        char *health;        /* "starting", "healthy", "unhealthy"; NULL without a health check */
-        unsigned health_failing_streak;
 } ContainerState;
 
 void container_state_done(ContainerState *s);
@@ -162,6 +156,13 @@ int container_lookup(ContainerStore *s, const char *ref, char ret_id[static CONT
  * *ret_error names the holder: "name \"web\" is in use by container 3f2a…"), or -errno. Nothing is
  * left behind on failure. */
 int container_create(ContainerStore *s, const ContainerConfig *config, char **ret_error);
+
+/* container_create() of n containers at once (a pod's), with the same checks and records, all or
+ * nothing: every config.json is written first, then all are fsync'd together (fsync_many(): one
+ * journal commit, where container_create() waits for two per record), and only then renamed into
+ * place and named, so a record under its final name is always complete. Returns 0, or -errno as
+ * container_create() (with *ret_error for a name in use); on failure none of them exists. */
+int container_create_many(ContainerStore *s, ContainerConfig *const *configs, size_t n, char **ret_error);
 
 /* Parse the text of a config.json / state.json (pure; the fuzz target's entry points). Return 0 or
  * -EBADMSG (not JSON, wrong types, bad id or status) / -ENOMEM. */

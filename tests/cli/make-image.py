@@ -127,6 +127,9 @@ def config_json(args, diff_ids):
         cfg["Labels"] = dict(l.split("=", 1) for l in args.label)
     if args.stop_signal:
         cfg["StopSignal"] = args.stop_signal
+    if args.healthcheck:
+        # config.Healthcheck as docker writes it: Test, durations in nanoseconds, Retries
+        cfg["Healthcheck"] = json.loads(args.healthcheck)
     if args.expose:
         cfg["ExposedPorts"] = {p: {} for p in args.expose}
     if args.volume:
@@ -166,6 +169,7 @@ def main():
     p.add_argument("--workdir")
     p.add_argument("--label", action="append")
     p.add_argument("--stop-signal")
+    p.add_argument("--healthcheck", help="config.Healthcheck as JSON")
     p.add_argument("--expose", action="append")
     p.add_argument("--volume", action="append")
     p.add_argument("--marker", default="v1")

@@ -453,7 +453,7 @@ spec:
   containers: [{name: c, image: localhost/no-such-image:1, imagePullPolicy: Never}]
 EOF
         run_ctr 125 kube play "$Y"
-        is "$stderr" "skiff: kube play: image localhost/no-such-image:1: not in the local image store \(imagePullPolicy Never\)"
+        is "$stderr" "skiff: kube play: container c: image localhost/no-such-image:1: not in the local image store \(imagePullPolicy Never\)"
         expect_nothing_left
 
         yaml bad-cm <<EOF

@@ -21,6 +21,7 @@
                status503   HTTP 503 for the first N requests (default 1), then normal
                mediatype   a manifest whose mediaType (and Content-Type) is unknown
                layertype   a manifest whose layers have an unknown media type
+               encrypted   a manifest whose layers are marked encrypted (ocicrypt's +encrypted type)
                redirect    blobs answered with a 307 to /redirected/<path> on this proxy, which
                            checks that no Authorization header came along
 --rate         Sends bodies at most this fast (the SIGKILL trials).
@@ -179,11 +180,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         ctype = resp.getheader("Content-Type", "application/octet-stream")
         status = resp.status
         conn.close()
-        if status == 200 and kind in ("mediatype", "layertype") and "/manifests/" in path and body:
+        if status == 200 and kind in ("mediatype", "layertype", "encrypted") and "/manifests/" in path and body:
             doc = json.loads(body)
             if kind == "mediatype":
                 doc["mediaType"] = UNKNOWN_TYPE
                 ctype = UNKNOWN_TYPE
+            elif kind == "encrypted":
+                for l in doc.get("layers", []):
+                    l["mediaType"] = l["mediaType"] + "+encrypted"
             else:
                 for l in doc.get("layers", []):
                     l["mediaType"] = "application/vnd.skiff.test.unknown.layer"
