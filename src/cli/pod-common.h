@@ -54,6 +54,11 @@ int cli_pod_read_id_file(const char *path, char ret[static POD_ID_LEN + 1]);
  * debris too (a killed play, a killed supervisor). Returns 0 or -errno with *ret_error. */
 int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool remove, char **ret_error);
 
+/* cli_pod_teardown() with timeout >= 0 seconds instead of the pod's terminationGracePeriodSeconds
+ * (and the joined containers' own stop timeouts) before SIGKILL: `pod stop/restart/rm -t`. */
+int cli_pod_teardown_timeout(SkiffContext *ctx, PodStore *pods, const char *id, bool remove, int timeout,
+                             char **ret_error);
+
 /* The skiff-pause binary: $SKIFF_PAUSE, next to skiff (build tree: ../pause/skiff-pause), or
  * LIBEXECDIR/skiff/skiff-pause. NULL when none is found. Static storage. */
 const char *cli_pause_path(void);

@@ -974,6 +974,11 @@ static void add_pod_cgroups(char **paths, char ***parents) {
 }
 
 int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool remove, char **ret_error) {
+        return cli_pod_teardown_timeout(ctx, pods, id, remove, -1, ret_error);
+}
+
+int cli_pod_teardown_timeout(SkiffContext *ctx, PodStore *pods, const char *id, bool remove, int timeout,
+                             char **ret_error) {
         _cleanup_(container_store_freep) ContainerStore *cs = NULL;
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
         _cleanup_strv_free_ char **ctr_ids = NULL, **pod_cgroups = NULL;
@@ -1000,13 +1005,14 @@ int cli_pod_teardown(SkiffContext *ctx, PodStore *pods, const char *id, bool rem
         STRV_FOREACH(cid, ctr_ids)
                 if (!is_member(cfg, *cid)) {
                         _cleanup_free_ char *e = NULL;
-                        (void) container_stop(cs, *cid, -1, &e);
+                        (void) container_stop(cs, *cid, timeout, &e);
                 }
         ctr_ids = strv_free(ctr_ids);
 
         /* 1. the supervisor stops its pod (preStop, stop signal, grace period, SIGKILL) */
         if (st.supervisor_pid > 0) {
-                r = pod_supervisor_stop(st.supervisor_pid, st.supervisor_starttime, grace + 10);
+                r = pod_supervisor_stop_grace(st.supervisor_pid, st.supervisor_starttime, timeout,
+                                              (timeout >= 0 ? (unsigned) timeout : grace) + 10);
                 if (r == -ETIMEDOUT)
                         (void) kill(st.supervisor_pid, SIGKILL);
         }

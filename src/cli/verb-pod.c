@@ -353,7 +353,7 @@ static int pod_each(SkiffContext *ctx, int argc, char *argv[], const char *verb,
                         continue;
                 }
                 if (streq(verb, "stop") || streq(verb, "restart")) {
-                        r = cli_pod_teardown(ctx, s, id, false, &err);
+                        r = cli_pod_teardown_timeout(ctx, s, id, false, a.timeout, &err);
                         if (r < 0) {
                                 log_error("pod %s %s: %s", verb, *ref, err ?: strerror(-r));
                                 ret = 125;
@@ -986,7 +986,8 @@ int verb_pod(SkiffContext *ctx, int argc, char *argv[]) {
         if (streq(argv[1], "stop"))
                 return pod_each(ctx, argc - 1, argv + 1, "stop",
                                 "stop [--ignore] [--pod-id-file FILE] [-t SECONDS] POD...\n\nStop pods: containers that joined "
-                                "(skiff run --pod), preStop hooks, the stop signal, SIGKILL after the grace period. "
+                                "(skiff run --pod), preStop hooks, the stop signal, SIGKILL after the grace period "
+                                "(-t SECONDS: instead of terminationGracePeriodSeconds). "
                                 "--ignore: a pod that does not exist is not an error.");
         if (streq(argv[1], "restart"))
                 return pod_each(ctx, argc - 1, argv + 1, "restart", "restart [--wait] POD...\n\nStop, then start pods.");

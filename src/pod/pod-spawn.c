@@ -138,6 +138,99 @@ static int parse_member(Helper *h, const char *s, size_t *ret_idx) {
         return 0;
 }
 
+/* "spawn-many INFRA-PID\nMEMBER\n…" with two fds per MEMBER: container_spawn_many(), then one reply
+ * per MEMBER line, in order, whatever went wrong (the supervisor reads exactly that many). */
+static int handle_spawn_many(Helper *h, int sock, const char *infra_arg, const char *args, int *fds, size_t n_fds) {
+        _cleanup_strv_free_ char **lines = NULL;
+        const ContainerPlan *plans[POD_SPAWN_MANY_MAX];
+        SpawnStdio ios[POD_SPAWN_MANY_MAX];
+        SpawnResult res[POD_SPAWN_MANY_MAX];
+        char *errors[POD_SPAWN_MANY_MAX] = {};
+        int rs[POD_SPAWN_MANY_MAX];
+        size_t idx[POD_SPAWN_MANY_MAX], n;
+        ContainerPlan *infra = NULL;
+        _cleanup_free_ char *err = NULL;
+        int infra_pid = atoi(infra_arg), r;
+
+        if (pod_spawn_split_lines(args, &lines) < 0)
+                return -ENOMEM;
+        n = strv_length(lines);
+        if (n == 0)
+                return reply(sock, "err 125 skiff-pod-spawn: bad request");
+        if (n > POD_SPAWN_MANY_MAX || n_fds != 2 * n || infra_pid <= 0) {
+                for (size_t i = 0; i < n; i++) {
+                        r = reply(sock, "err 125 skiff-pod-spawn: bad request");
+                        if (r < 0)
+                                return r;
+                }
+                return 0;
+        }
+        r = plan_get(h, h->config->n_members, &infra, &err);
+        for (size_t i = 0; i < n; i++) {
+                ContainerPlan *p = NULL;
+
+                plans[i] = NULL;
+                rs[i] = r;
+                if (r < 0)
+                        continue;
+                if (parse_member(h, lines[i], &idx[i]) < 0 || idx[i] >= h->config->n_members) {
+                        rs[i] = -EINVAL;
+                        errors[i] = strdup("skiff-pod-spawn: bad request");
+                        continue;
+                }
+                rs[i] = plan_get(h, idx[i], &p, &errors[i]);
+                if (rs[i] >= 0)
+                        rs[i] = set_ns_paths(p, infra, infra_pid);
+                plans[i] = p;
+        }
+        /* Those that can be started, at once; the others keep their error. */
+        {
+                const ContainerPlan *ok_plans[POD_SPAWN_MANY_MAX];
+                SpawnResult ok_res[POD_SPAWN_MANY_MAX];
+                char *ok_errors[POD_SPAWN_MANY_MAX];
+                int ok_rs[POD_SPAWN_MANY_MAX];
+                size_t map[POD_SPAWN_MANY_MAX], m = 0;
+
+                for (size_t i = 0; i < n; i++) {
+                        res[i] = (SpawnResult) { .pidfd = -1, .pty_master = -1, .exit_code = 125 };
+                        if (rs[i] < 0)
+                                continue;
+                        ios[m] = SPAWN_STDIO_INIT;
+                        ios[m].clone_parent = true;
+                        ios[m].stdout_fd = fds[2 * i];
+                        ios[m].stderr_fd = fds[2 * i + 1];
+                        ok_plans[m] = plans[i];
+                        map[m++] = i;
+                }
+                if (m > 0 && container_spawn_many(ok_plans, ios, m, ok_res, ok_errors, ok_rs) < 0) {
+                        for (size_t j = 0; j < m; j++) {
+                                rs[map[j]] = -ENOMEM;
+                                errors[map[j]] = strdup("skiff-pod-spawn: out of memory");
+                        }
+                        m = 0;
+                }
+                for (size_t j = 0; j < m; j++) {
+                        res[map[j]] = ok_res[j];
+                        errors[map[j]] = ok_errors[j];
+                        rs[map[j]] = ok_rs[j];
+                }
+        }
+        r = 0;
+        for (size_t i = 0; i < n; i++) {
+                int k;
+
+                if (rs[i] >= 0)
+                        k = reply_started(sock, plans[i], &res[i]);
+                else
+                        k = reply_error(sock, res[i].exit_code, NULL, errors[i] ?: err, rs[i]);
+                if (k < 0 && r == 0)
+                        r = k;
+                spawn_result_done(&res[i]);
+                free(errors[i]);
+        }
+        return r;
+}
+
 static int handle(Helper *h, int sock, char *msg, int *fds, size_t n_fds) {
         _cleanup_free_ char *err = NULL;
         SpawnStdio io = SPAWN_STDIO_INIT;
@@ -185,6 +278,8 @@ static int handle(Helper *h, int sock, char *msg, int *fds, size_t n_fds) {
                 spawn_result_done(&res);
                 return r;
         }
+        if (startswith(msg, "spawn-many "))
+                return handle_spawn_many(h, sock, msg + 11, args, fds, n_fds);
         if (startswith(msg, "exec ")) {
                 _cleanup_strv_free_ char **argv = NULL;
                 ExecOptions eo = {};
@@ -267,11 +362,11 @@ int main(int argc, char *argv[]) {
         for (;;) {
                 union {
                         struct cmsghdr h;
-                        char buf[CMSG_SPACE(sizeof(int) * 4)];
+                        char buf[CMSG_SPACE(sizeof(int) * 2 * POD_SPAWN_MANY_MAX)];
                 } control = {};
                 struct iovec iov = { .iov_base = msg, .iov_len = POD_SPAWN_MSG_MAX };
                 struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof(control) };
-                int fds[4];
+                int fds[2 * POD_SPAWN_MANY_MAX];
                 size_t n_fds = 0;
                 ssize_t n = recvmsg(POD_SPAWN_FD, &mh, MSG_CMSG_CLOEXEC);
 

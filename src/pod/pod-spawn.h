@@ -16,6 +16,9 @@
  *   "infra"                       start the infra container
  *   "spawn MEMBER INFRA-PID"      start a container in the infra's namespaces; two fds with the message
  *                                 (SCM_RIGHTS): its stdout and stderr
+ *   "spawn-many INFRA-PID\nMEMBER\nMEMBER…"  start up to POD_SPAWN_MANY_MAX containers at once
+ *                                 (container_spawn_many()); two fds per MEMBER, in order; one reply per
+ *                                 MEMBER line, in order, each as for "spawn"
  *   "exec MEMBER TARGET-PID INFRA-PID\nARG\nARG…"  run ARGs in the container whose process is TARGET-PID
  *                                 (exec probes and hooks), stdio /dev/null
  *   "cleanup MEMBER\nCGROUP\n…"   container_spawn_cleanup(): its cgroups and run dir, after it was reaped
@@ -28,6 +31,7 @@
 
 #define POD_SPAWN_MSG_MAX 65536
 #define POD_SPAWN_FD 3
+#define POD_SPAWN_MANY_MAX 32 /* containers per spawn-many: 64 fds, well under SCM_MAX_FD (253) */
 
 #include <errno.h>
 #include <string.h>

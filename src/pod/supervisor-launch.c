@@ -204,6 +204,10 @@ int pod_supervisor_start(const PodSupervisorSetup *setup, pid_t *ret_pid, char *
 }
 
 int pod_supervisor_stop(pid_t pid, uint64_t starttime, unsigned timeout_sec) {
+        return pod_supervisor_stop_grace(pid, starttime, -1, timeout_sec);
+}
+
+int pod_supervisor_stop_grace(pid_t pid, uint64_t starttime, int grace_sec, unsigned timeout_sec) {
         int pidfd;
         struct pollfd p;
         int r;
@@ -211,7 +215,7 @@ int pod_supervisor_stop(pid_t pid, uint64_t starttime, unsigned timeout_sec) {
         if (pid <= 0 || !proc_alive(pid, starttime))
                 return -ESRCH;
         pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (kill(pid, SIGTERM) < 0) {
+        if ((grace_sec >= 0 ? sigqueue(pid, SIGTERM, (union sigval) { .sival_int = grace_sec }) : kill(pid, SIGTERM)) < 0) {
                 if (pidfd >= 0)
                         close(pidfd);
                 return -errno;

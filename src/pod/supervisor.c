@@ -333,22 +333,29 @@ static int helper_open(Sup *s) {
         return 0;
 }
 
-/* Sends one request (with fds) and reads its reply into buf (NUL-terminated). Returns 0; or -errno
- * with buf set to an "err 125 …" reply naming the helper. */
-static int helper_call(Sup *s, const char *req, const int *fds, size_t n_fds, char *buf, size_t size) {
+/* On a failed exchange: the helper is ended and buf holds an "err 125 …" reply naming it. */
+static int helper_fail(Sup *s, int r, char *buf, size_t size) {
+        helper_close(s);
+        snprintf(buf, size, "err 125 %s: %s", s->helper_path,
+                 r == -EPIPE ? "exited without answering (not executable?)" : strerror(-r));
+        return r;
+}
+
+/* Sends one request with n_fds fds (at most 2 * POD_SPAWN_MANY_MAX). Returns 0; or -errno with buf set
+ * as by helper_fail(). */
+static int helper_send(Sup *s, const char *req, const int *fds, size_t n_fds, char *buf, size_t size) {
         union {
                 struct cmsghdr h;
-                char b[CMSG_SPACE(sizeof(int) * 2)];
+                char b[CMSG_SPACE(sizeof(int) * 2 * POD_SPAWN_MANY_MAX)];
         } control = {};
         struct iovec iov = { .iov_base = (void *) req, .iov_len = strlen(req) };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-        ssize_t n;
         int r;
 
-        assert(n_fds <= 2);
+        assert(n_fds <= 2 * POD_SPAWN_MANY_MAX);
         r = helper_open(s);
         if (r < 0)
-                goto fail;
+                return helper_fail(s, r, buf, size);
         if (n_fds > 0) {
                 struct cmsghdr *c;
 
@@ -360,24 +367,30 @@ static int helper_call(Sup *s, const char *req, const int *fds, size_t n_fds, ch
                 c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
                 memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
         }
-        if (sendmsg(s->helper_fd, &mh, MSG_NOSIGNAL) < 0) {
-                r = -errno;
-                goto fail;
-        }
+        if (sendmsg(s->helper_fd, &mh, MSG_NOSIGNAL) < 0)
+                return helper_fail(s, -errno, buf, size);
+        return 0;
+}
+
+/* Reads one reply into buf (NUL-terminated). Returns 0; or -errno with buf set as by helper_fail(). */
+static int helper_recv(Sup *s, char *buf, size_t size) {
+        ssize_t n;
+
+        if (s->helper_fd < 0)
+                return helper_fail(s, -EPIPE, buf, size);
         do
                 n = recv(s->helper_fd, buf, size - 1, 0);
         while (n < 0 && errno == EINTR);
-        if (n <= 0) {
-                r = n < 0 ? -errno : -EPIPE;
-                goto fail;
-        }
+        if (n <= 0)
+                return helper_fail(s, n < 0 ? -errno : -EPIPE, buf, size);
         buf[n] = 0;
         return 0;
-fail:
-        helper_close(s);
-        snprintf(buf, size, "err 125 %s: %s", s->helper_path,
-                 r == -EPIPE ? "exited without answering (not executable?)" : strerror(-r));
-        return r;
+}
+
+/* One request (with fds), one reply into buf. Returns 0; or -errno with buf an "err 125 …" reply. */
+static int helper_call(Sup *s, const char *req, const int *fds, size_t n_fds, char *buf, size_t size) {
+        int r = helper_send(s, req, fds, n_fds, buf, size);
+        return r < 0 ? r : helper_recv(s, buf, size);
 }
 
 typedef struct Started {
@@ -655,21 +668,30 @@ static bool run_hook(Ctr *c, json_object *h, unsigned timeout_sec) {
 
 static void ctr_stop(Ctr *c, unsigned timeout_sec, bool restart_after);
 
-static int ctr_start(Ctr *c, char **ret_error) {
+/* Before a start: the last run's cleanup, the output pipes (out[1], err[1] go to the helper), the log.
+ * Returns 0, or -errno with *ret_error. */
+static int ctr_prepare(Ctr *c, int out[static 2], int err[static 2], char **ret_error) {
         Sup *s = c->sup;
-        int out[2] = { -1, -1 }, err[2] = { -1, -1 };
-        Started res = {};
-        PodMemberState *m = mstate(c);
-        char ts[64], req[64], buf[8192];
         int r;
 
+        out[0] = out[1] = err[0] = err[1] = -1;
         if (c->cleanup_pending) {
                 c->cleanup_pending = false;
                 cleanup_one(s, c->index, c->cgroup_paths);
         }
         if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
                 r = -errno;
-                goto fail_pipes;
+                for (int i = 0; i < 2; i++) {
+                        if (out[i] >= 0)
+                                close(out[i]);
+                        if (err[i] >= 0)
+                                close(err[i]);
+                        out[i] = err[i] = -1;
+                }
+                if (ret_error)
+                        *ret_error = strdup("cannot create the output pipes");
+                c->exit_code = 125;
+                return r;
         }
         if (!c->log && c->log_path) {
                 r = ctr_log_open(s->log_driver, c->log_path, c->member->full_name, c->member->id, &c->log);
@@ -679,14 +701,22 @@ static int ctr_start(Ctr *c, char **ret_error) {
                 (void) ctr_log_open(s->log_driver, NULL, c->member->full_name, c->member->id, &c->log);
         if (c->log)
                 (void) ctr_log_set_pod(c->log, s->config->name, s->config->id); /* journald: POD_NAME=, POD_ID= */
-        snprintf(req, sizeof(req), "spawn %zu %d", c->index, (int) s->infra_pid);
-        (void) helper_call(s, req, (const int[]) { out[1], err[1] }, 2, buf, sizeof(buf));
-        close(out[1]);
-        close(err[1]);
+        return 0;
+}
+
+/* After the helper's reply (buf) to a spawn: records the start, or the start error (-EIO, *ret_error,
+ * c->exit_code the class). Takes the read ends out_rd and err_rd either way. */
+static int ctr_started(Ctr *c, const char *buf, int out_rd, int err_rd, char **ret_error) {
+        Sup *s = c->sup;
+        Started res = {};
+        PodMemberState *m = mstate(c);
+        char ts[64];
+        int r;
+
         r = parse_started(buf, &res, ret_error);
         if (r != 0) {
-                close(out[0]);
-                close(err[0]);
+                close(out_rd);
+                close(err_rd);
                 c->exit_code = r;
                 r = -EIO;
                 m->phase = POD_CTR_TERMINATED;
@@ -701,8 +731,8 @@ static int ctr_start(Ctr *c, char **ret_error) {
         (void) proc_starttime(c->pid, &c->pid_starttime);
         strv_free(c->cgroup_paths);
         c->cgroup_paths = TAKE_PTR(res.cgroups);
-        c->out_fd = out[0];
-        c->err_fd = err[0];
+        c->out_fd = out_rd;
+        c->err_fd = err_rd;
         (void) fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
         (void) fcntl(c->err_fd, F_SETFL, O_NONBLOCK);
         (void) epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, c->out_fd,
@@ -751,17 +781,22 @@ static int ctr_start(Ctr *c, char **ret_error) {
         save(s);
         save_ctr(c);
         return 0;
+}
 
-fail_pipes:
-        for (int i = 0; i < 2; i++) {
-                if (out[i] >= 0)
-                        close(out[i]);
-                if (err[i] >= 0)
-                        close(err[i]);
-        }
-        if (ret_error)
-                *ret_error = strdup("cannot create the output pipes");
-        return r;
+/* One container, one "spawn" request: init containers, sidecars, restarts. */
+static int ctr_start(Ctr *c, char **ret_error) {
+        Sup *s = c->sup;
+        int out[2], err[2], r;
+        char req[64], buf[8192];
+
+        r = ctr_prepare(c, out, err, ret_error);
+        if (r < 0)
+                return r;
+        snprintf(req, sizeof(req), "spawn %zu %d", c->index, (int) s->infra_pid);
+        (void) helper_call(s, req, (const int[]) { out[1], err[1] }, 2, buf, sizeof(buf));
+        close(out[1]);
+        close(err[1]);
+        return ctr_started(c, buf, out[0], err[0], ret_error);
 }
 
 static void probe_cancel(Ctr *c) {
@@ -864,15 +899,9 @@ static void ctr_exited(Ctr *c, int wstatus) {
         save_ctr(c);
 }
 
-static void start_one_or_fail(Sup *s, Ctr *c) {
-        _cleanup_free_ char *err = NULL;
-
-        if (ctr_start(c, &err) >= 0)
-                return;
-        /* A start error is the container's exit for the restart policy (Kubernetes: StartError). */
-        if (s->report_fd >= 0 && !s->wait_ready && s->phase != PHASE_RUNNING) {
-                /* during the play: fail the play, as a missing command does */
-        }
+/* A start error is the container's exit for the restart policy (Kubernetes: StartError); during the
+ * play it fails the play, as a missing command does. */
+static void start_failed(Sup *s, Ctr *c, const char *err) {
         if (s->report_fd >= 0) {
                 report(s, "E%d container %s: %s", c->exit_code, c->member->name, err ?: "cannot start");
                 s->phase = PHASE_STOPPING;
@@ -883,7 +912,8 @@ static void start_one_or_fail(Sup *s, Ctr *c) {
                 save_ctr(c);
                 return;
         }
-        if (pod_should_restart(s->config->restart_policy, c->member->role, c->exit_code)) {
+        /* (stopping: another container of the same spawn-many failed the play first) */
+        if (s->phase != PHASE_STOPPING && pod_should_restart(s->config->restart_policy, c->member->role, c->exit_code)) {
                 uint64_t delay = backoff_next_delay(&c->backoff, now_usec());
                 c->run = RUN_WAITING;
                 c->timer_due = now_usec() + delay;
@@ -891,6 +921,63 @@ static void start_one_or_fail(Sup *s, Ctr *c) {
                 c->run = RUN_DONE;
         save(s);
         save_ctr(c);
+}
+
+static void start_one_or_fail(Sup *s, Ctr *c) {
+        _cleanup_free_ char *err = NULL;
+
+        if (ctr_start(c, &err) >= 0)
+                return;
+        start_failed(s, c, err);
+}
+
+/* The containers ctrs[first..] listed in idx[0..n): one "spawn-many" request (container_spawn_many():
+ * the helper clones them one after another and they set themselves up at the same time), then each
+ * reply in order as ctr_start() would take it; the failures last, in order, so that a failed play
+ * stops containers that are recorded as running. */
+static void start_many(Sup *s, const size_t *idx, size_t n) {
+        int fds[2 * POD_SPAWN_MANY_MAX], rd[2 * POD_SPAWN_MANY_MAX];
+        char *errs[POD_SPAWN_MANY_MAX] = {};
+        bool failed[POD_SPAWN_MANY_MAX] = {};
+        size_t sent[POD_SPAWN_MANY_MAX], n_sent = 0;
+        char req[64 + 24 * POD_SPAWN_MANY_MAX], buf[8192];
+        size_t len;
+        int r;
+
+        assert(n <= POD_SPAWN_MANY_MAX);
+        len = (size_t) snprintf(req, sizeof(req), "spawn-many %d", (int) s->infra_pid);
+        for (size_t j = 0; j < n; j++) {
+                Ctr *c = &s->ctrs[idx[j]];
+                int out[2], err[2];
+
+                if (ctr_prepare(c, out, err, &errs[j]) < 0) {
+                        failed[j] = true;
+                        continue;
+                }
+                rd[2 * n_sent] = out[0];
+                rd[2 * n_sent + 1] = err[0];
+                fds[2 * n_sent] = out[1];
+                fds[2 * n_sent + 1] = err[1];
+                sent[n_sent++] = j;
+                len += (size_t) snprintf(req + len, sizeof(req) - len, "\n%zu", c->index);
+        }
+        r = n_sent > 0 ? helper_send(s, req, fds, 2 * n_sent, buf, sizeof(buf)) : 0;
+        for (size_t k = 0; k < 2 * n_sent; k++)
+                close(fds[k]);
+        for (size_t k = 0; k < n_sent; k++) {
+                size_t j = sent[k];
+
+                /* after a failed send, buf holds its error for every one of them */
+                if (r >= 0)
+                        r = helper_recv(s, buf, sizeof(buf));
+                if (ctr_started(&s->ctrs[idx[j]], buf, rd[2 * k], rd[2 * k + 1], &errs[j]) < 0)
+                        failed[j] = true;
+        }
+        for (size_t j = 0; j < n; j++) {
+                if (failed[j])
+                        start_failed(s, &s->ctrs[idx[j]], errs[j]);
+                free(errs[j]);
+        }
 }
 
 static void start_next_init(Sup *s) {
@@ -924,9 +1011,23 @@ static void start_apps(Sup *s) {
          * SIGKILL needs); the pod's state once for all of them, before the report: every write is
          * fsync'd, and this is on the way of `kube play`. */
         s->batch_save = true;
-        for (size_t i = 0; i < s->n_ctrs && s->phase == PHASE_RUNNING; i++)
-                if (s->ctrs[i].member->role == POD_ROLE_APP)
-                        start_one_or_fail(s, &s->ctrs[i]);
+        /* All at once (start_many()), except that a postStart hook holds back the containers after
+         * its own, as the kubelet's does: a batch ends with a container that has one. */
+        for (size_t i = 0; i < s->n_ctrs && s->phase == PHASE_RUNNING;) {
+                size_t idx[POD_SPAWN_MANY_MAX], n = 0;
+
+                for (; i < s->n_ctrs && n < POD_SPAWN_MANY_MAX; i++) {
+                        if (s->ctrs[i].member->role != POD_ROLE_APP)
+                                continue;
+                        idx[n++] = i;
+                        if (hook(&s->ctrs[i], "postStart")) {
+                                i++;
+                                break;
+                        }
+                }
+                if (n > 0)
+                        start_many(s, idx, n);
+        }
         s->batch_save = false;
         save(s);
         if (s->phase != PHASE_RUNNING)
@@ -1050,6 +1151,28 @@ static void stop_pod(Sup *s, const char *reason) {
         save(s);
 }
 
+/* A stop with its own grace period (`pod stop -t N`: a SIGTERM queued with N): it replaces the pod's
+ * terminationGracePeriodSeconds for this stop; during a stop already under way, it shortens the
+ * deadlines that are further away. */
+static void stop_pod_grace(Sup *s, unsigned grace_sec) {
+        uint64_t due = now_usec() + (uint64_t) grace_sec * USEC_PER_SEC;
+
+        s->grace_usec = (uint64_t) grace_sec * USEC_PER_SEC;
+        if (s->phase != PHASE_STOPPING) {
+                stop_pod(s, "stopped");
+                return;
+        }
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                Ctr *c = &s->ctrs[i];
+
+                if (c->run != RUN_STOPPING || (c->timer_due && c->timer_due <= due))
+                        continue;
+                c->timer_due = due;
+                if (grace_sec == 0)
+                        (void) kill(c->pid, SIGKILL);
+        }
+}
+
 /* ---- the loop ---- */
 
 static void reap(Sup *s) {
@@ -1146,6 +1269,10 @@ static int loop(Sup *s) {
                                 while (read(s->signal_fd, &si, sizeof(si)) == sizeof(si)) {
                                         if (si.ssi_signo == SIGCHLD)
                                                 reap(s);
+                                        else if (si.ssi_signo == SIGTERM && si.ssi_code == SI_QUEUE && si.ssi_int >= 0) {
+                                                s->stop_requested = true;
+                                                stop_pod_grace(s, (unsigned) si.ssi_int);
+                                        }
                                         else if (IN_SET((int) si.ssi_signo, SIGTERM, SIGINT, SIGHUP))
                                         {
                                                 s->stop_requested = true;

@@ -58,3 +58,8 @@ int pod_supervisor_start(const PodSupervisorSetup *setup, pid_t *ret_pid, char *
 /* Asks a running supervisor (pid with /proc starttime, 0: unchecked) to stop the pod, and waits up to
  * timeout_sec for it to exit. Returns 0, -ESRCH when it was not running, -ETIMEDOUT, or -errno. */
 int pod_supervisor_stop(pid_t pid, uint64_t starttime, unsigned timeout_sec);
+
+/* The same, with grace_sec >= 0 instead of the pod's terminationGracePeriodSeconds for this stop
+ * (`pod stop -t`): the SIGTERM is sigqueue()d with grace_sec as its value, which the supervisor reads
+ * from its signalfd (a plain SIGTERM, systemd's or kill(1)'s, keeps the pod's own grace period). */
+int pod_supervisor_stop_grace(pid_t pid, uint64_t starttime, int grace_sec, unsigned timeout_sec);

@@ -692,3 +692,82 @@ EOF
         run_skiff 0 kube down "$Y"
         expect_nothing_left
 }
+
+# podpar: a pod's app containers start with one spawn-many request to skiff-pod-spawn
+# (container_spawn_many()); each keeps its own record, and one that cannot start fails the play with
+# its own exit class and name while the others, already running, are stopped.
+@test "app containers start together: each recorded and restarted on its own; one that cannot start fails the play naming it" {
+        local c pids
+        yaml many3 <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: many3}
+spec:
+  restartPolicy: Always
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: a, image: $IMG, command: [sh, -c, "trap 'exit 0' TERM; echo up-a; while :; do sleep 0.1; done"]}
+  - {name: b, image: $IMG, command: [sh, -c, "echo up-b; sleep 0.3; exit 3"]}
+  - {name: c, image: $IMG, command: [sh, -c, "trap 'exit 0' TERM; echo up-c; while :; do sleep 0.1; done"]}
+EOF
+        run_ctr 0 kube play "$Y"
+        for c in a b c; do
+                wait_for_log many3 "up-$c\$"
+        done
+        for c in a c; do
+                is "$(ctr_field many3 $c state)" "running" "container $c runs"
+                (($(ctr_field many3 $c pid) > 0)) || die "container $c has no pid recorded"
+        done
+        [[ $(ctr_field many3 a pid) != "$(ctr_field many3 c pid)" ]] || die "a and c have the same pid"
+        # b exits and is started again with a single spawn request
+        for ((i = 0; i < 100; i++)); do
+                (($(ctr_field many3 b restartCount) >= 2)) && break
+                sleep 0.1
+        done
+        (($(ctr_field many3 b restartCount) >= 2)) || die "b was not restarted twice"
+        run_skiff 0 kube down "$Y"
+        expect_nothing_left
+
+        yaml many-bad <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: many-bad}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: a, image: $IMG, command: [sh, -c, "trap 'exit 0' TERM; while :; do sleep 0.1; done"]}
+  - {name: b, image: $IMG, command: [/no/such/command]}
+  - {name: c, image: $IMG, command: [sh, -c, "trap 'exit 0' TERM; while :; do sleep 0.1; done"]}
+EOF
+        run_ctr 127 kube play "$Y"
+        is "$stderr" "skiff: kube play: container b: .*/no/such/command.*No such file or directory"
+        is "${#lines[@]}" 1 "one line"
+        expect_nothing_left
+}
+
+# podpar: `pod stop -t N` replaces the pod's terminationGracePeriodSeconds for that stop (podman's
+# pod stop -t): a container that ignores SIGTERM is SIGKILLed after N seconds, not 30.
+@test "pod stop -t 1: a container ignoring SIGTERM in a pod with a 30 s grace period is killed after 1 s (exit 137)" {
+        local t0 t1
+        yaml stopt <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: stopt}
+spec:
+  terminationGracePeriodSeconds: 30
+  containers:
+  - {name: c, image: $IMG, command: [sh, -c, "trap '' TERM; echo up; while :; do sleep 0.1; done"]}
+EOF
+        run_ctr 0 kube play "$Y"
+        wait_for_log stopt "^up\$"
+        t0=$(date +%s%N)
+        run_skiff 0 pod stop -t 1 stopt
+        t1=$(date +%s%N)
+        echo "pod stop -t 1 took $(((t1 - t0) / 1000000)) ms" >&2
+        # 1 s of grace plus the stop itself; without -t it is 30 s (loaded machine, ASan: some slack)
+        (((t1 - t0) / 1000000 < 6000)) || die "pod stop -t 1 took $(((t1 - t0) / 1000000)) ms"
+        is "$(ctr_field stopt c exitCode)" "137"
+        is "$(ctr_field stopt c reason)" "Killed"
+        run_skiff 0 kube down "$Y"
+        expect_nothing_left
+}
