@@ -19,6 +19,7 @@ typedef struct PodPlayOptions {
         bool wait;
         bool no_hosts;
         bool sd_notify;          /* --service-container: the supervisor becomes systemd's main process */
+        const char *exit_propagation; /* --service-exit-code-propagation any|all|none (NULL: none) */
         const char *log_driver;  /* NULL: k8s-file */
         char **annotations;      /* --annotation K=V */
         char **sources;          /* the input files, for the record */
@@ -35,8 +36,8 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                  char **ret_error, int *ret_exit);
 
 /* Starts the supervisor of a created pod from its records. */
-int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, bool sd_notify, int play_lock_fd,
-                  char **ret_error, int *ret_exit);
+int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, bool sd_notify,
+                  const char *exit_propagation, int play_lock_fd, char **ret_error, int *ret_exit);
 
 /* `skiff run --pod POD` / `--pod-id-file FILE` (is_file): resolves a running pod and points o's
  * network, ipc and uts namespaces at its infra's (/proc/INFRA/ns/...), after checking that none of

@@ -744,7 +744,7 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
         close(TAKE_FD(lock));
 
         if (o->start) {
-                r = cli_pod_start(ctx, pods, pod_id, o->wait, o->sd_notify, play_fd, ret_error, ret_exit);
+                r = cli_pod_start(ctx, pods, pod_id, o->wait, o->sd_notify, o->exit_propagation, play_fd, ret_error, ret_exit);
                 if (r < 0)
                         goto finish;
         }
@@ -778,8 +778,8 @@ finish:
 
 /* ---- start from the records ---- */
 
-int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, bool sd_notify, int play_lock_fd,
-                  char **ret_error, int *ret_exit) {
+int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, bool sd_notify,
+                  const char *exit_propagation, int play_lock_fd, char **ret_error, int *ret_exit) {
         _cleanup_(pod_config_freep) PodConfig *cfg = NULL;
         PodState st = {};
         PodSupervisorSetup setup = {};
@@ -815,6 +815,7 @@ int cli_pod_start(SkiffContext *ctx, PodStore *pods, const char *id, bool wait, 
         setup.binary = pod_supervisor_binary();
         setup.wait_ready = wait;
         setup.sd_notify = sd_notify;
+        setup.exit_propagation = exit_propagation;
         setup.play_lock_fd = play_lock_fd;
         r = pod_supervisor_start(&setup, &pid, ret_error, ret_exit);
         if (r == -ENOMEM && !*ret_error)

@@ -90,11 +90,15 @@ static void play_usage(FILE *f) {
               "      --service-container[=BOOL], --service\n"
               "                          Under systemd (Type=notify): the pod's supervisor becomes the\n"
               "                          unit's main process (MAINPID=, READY=1 once every container\n"
-              "                          started); stopping the unit (SIGTERM) stops the pod\n"
-              "      --service-exit-code-propagation=none\n"
-              "                          Accepted (the unit's exit code does not follow the containers');\n"
-              "                          all and any are refused, as are --log-opt, --userns, --network\n"
-              "                          and --publish\n"
+              "                          started, or with --wait ready; STATUS= \"N/M containers\n"
+              "                          running\"; WATCHDOG=1 under WatchdogSec=); stopping the unit\n"
+              "                          (SIGTERM) stops the pod\n"
+              "      --service-exit-code-propagation=all|any|none\n"
+              "                          With --service-container: when the pod ends by itself, the\n"
+              "                          supervisor exits with the first failed container's code if any\n"
+              "                          (any) or every (all) container failed, else 0 (none: always 0)\n"
+              "      --log-opt, --userns, --network, --publish\n"
+              "                          Refused: not supported yet\n"
               "      --format FORMAT     Plan output: text (default) or json\n"
               "      --show-secrets      Show Secret values in the plan instead of \"(secret)\"\n"
               "  -q, --quiet             Print errors only, not warnings\n"
@@ -596,11 +600,12 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                                 return 1;
                         break;
                 case ARG_EXIT_PROPAGATION:
-                        if (!streq(optarg, "none")) {
-                                log_error("kube play: --service-exit-code-propagation=%s: not supported yet (only none)",
+                        if (!IN_SET(0, strcmp(optarg, "none"), strcmp(optarg, "any"), strcmp(optarg, "all"))) {
+                                log_error("kube play: --service-exit-code-propagation=%s: expected all, any or none",
                                           optarg);
                                 return 1;
                         }
+                        play.exit_propagation = optarg;
                         break;
                 case ARG_REFUSED:
                         log_error("kube play: --%s: not supported yet", options[idx].name);

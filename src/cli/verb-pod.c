@@ -364,7 +364,7 @@ static int pod_each(SkiffContext *ctx, int argc, char *argv[], const char *verb,
                         /* Under systemd (a Type=notify unit from `generate systemd`), the one pod's
                          * supervisor becomes the unit's main process, as a container's monitor does. */
                         bool sd = streq(verb, "start") && strv_length(refs) == 1 && !isempty(getenv("NOTIFY_SOCKET"));
-                        r = cli_pod_start(ctx, s, id, a.wait, sd, -1, &err, &code);
+                        r = cli_pod_start(ctx, s, id, a.wait, sd, NULL, -1, &err, &code);
                         if (r < 0) {
                                 log_error("pod %s %s: %s", verb, *ref, err ?: strerror(-r));
                                 ret = code;

@@ -144,15 +144,17 @@ int pod_supervisor_start(const PodSupervisorSetup *setup, pid_t *ret_pid, char *
                 if (setup->play_lock_fd >= 0)
                         (void) fcntl(4, F_SETFD, 0);
                 {
-                        char helper_arg[32] = "";
+                        char helper_arg[32] = "", ecp_arg[48] = "";
                         const char *argv[] = { "skiff-pod", setup->paths->root, setup->paths->runroot, setup->pod_id,
                                                setup->wait_ready ? "--wait" : "", setup->sd_notify ? "--sd-notify" : "",
-                                               setup->play_lock_fd >= 0 ? "--play-lock" : "", helper_arg, NULL };
+                                               setup->play_lock_fd >= 0 ? "--play-lock" : "", helper_arg, ecp_arg, NULL };
                         char msg[PATH_MAX + 128];
                         int k;
 
                         if (helper_pid > 0)
                                 snprintf(helper_arg, sizeof(helper_arg), "--helper=%d", (int) helper_pid);
+                        if (setup->exit_propagation && !streq(setup->exit_propagation, "none"))
+                                snprintf(ecp_arg, sizeof(ecp_arg), "--exit-code-propagation=%s", setup->exit_propagation);
 
                         (void) execv(setup->binary, (char **) argv);
                         k = snprintf(msg, sizeof(msg), "E125 exec %s: %s\n", setup->binary, strerror(errno));

@@ -28,6 +28,7 @@
 
 #include "common/macro.h"
 #include "common/paths.h"
+#include "common/sd-watchdog.h"
 #include "common/strv.h"
 #include "pod/backoff.h"
 #include "pod/pod-spawn.h"
@@ -89,6 +90,7 @@ typedef struct SupArgs {
         SkiffPaths paths;
         const char *pod_id;
         bool wait_ready, sd_notify, play_lock;
+        const char *exit_propagation; /* --exit-code-propagation=any|all; NULL: none */
         pid_t helper_pid;            /* --helper=PID: skiff-pod-spawn runs already, its socket on fd 5 */
         unsigned backoff_initial_ms; /* 0: Kubernetes' 10 s (tests scale it down) */
         unsigned backoff_max_ms;     /* 0: 5 min */
@@ -119,6 +121,12 @@ struct Sup {
         uint64_t grace_usec;
         bool infra_gone;
         bool batch_save; /* start_apps(): one pod state write for all the containers it starts */
+        /* systemd (sd_notify): READY=1 was sent; the last STATUS= text; WatchdogSec= pings every
+         * watchdog_usec, next at watchdog_due (0: none) */
+        bool sd_ready;
+        char sd_status[96];
+        uint64_t watchdog_usec, watchdog_due;
+        bool stop_requested; /* SIGTERM/INT/HUP: an orderly end, exit 0 whatever the containers did */
 };
 
 /* epoll data: kind in the top byte, container index below, stream in bit 0 */
@@ -157,6 +165,40 @@ static void pod_status_update(Sup *s) {
         s->state.status = s->phase == PHASE_RUNNING && all ? POD_STATUS_RUNNING : POD_STATUS_DEGRADED;
 }
 
+/* STATUS= for systemd: "2/2 containers running", ", 1 restart" when any happened (init containers
+ * are not counted: they are done once the pod runs). */
+static void status_text(Sup *s, char *buf, size_t size) {
+        unsigned running = 0, total = 0, restarts = 0;
+
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                Ctr *c = &s->ctrs[i];
+                if (c->member->role == POD_ROLE_INIT)
+                        continue;
+                total++;
+                running += c->run == RUN_RUNNING;
+                restarts += c->backoff.restarts;
+        }
+        if (restarts > 0)
+                snprintf(buf, size, "%u/%u containers running, %u restart%s", running, total, restarts,
+                         restarts == 1 ? "" : "s");
+        else
+                snprintf(buf, size, "%u/%u containers running", running, total);
+}
+
+/* After READY=1, every change of the counts is a new STATUS= line (only a change: save() runs at
+ * every transition, probes included). */
+static void notify_status(Sup *s) {
+        char buf[sizeof(s->sd_status)];
+
+        if (!s->setup->sd_notify || !s->sd_ready || s->phase == PHASE_STOPPING)
+                return;
+        status_text(s, buf, sizeof(buf));
+        if (streq(buf, s->sd_status))
+                return;
+        memcpy(s->sd_status, buf, sizeof(buf));
+        (void) sd_native_notifyf("STATUS=%s", buf);
+}
+
 /* Rewrites state.json, and the container records `skiff ps` reads. Failures to write are ignored: the
  * supervisor goes on running the pod (a full disk must not kill the containers). */
 static bool all_ready(Sup *s);
@@ -174,6 +216,7 @@ static void save(Sup *s) {
                 report(s, "R");
         pod_status_update(s);
         (void) pod_state_save(s->pods, s->config->id, &s->state);
+        notify_status(s);
 }
 
 static void save_ctr(Ctr *c) {
@@ -215,9 +258,19 @@ static void report(Sup *s, const char *fmt, ...) {
         /* Under systemd (Type=notify, NotifyAccess=all), the supervisor takes over as the unit's main
          * process before `kube play` hears "started" and exits: READY=1 must arrive while the play still
          * runs, or systemd would see its main process exit before the service was ready. */
-        if (s->setup->sd_notify && (fmt[0] == 'S' || fmt[0] == 'R'))
-                (void) sd_native_notifyf("MAINPID=%d\nREADY=1\nSTATUS=pod %s: %zu container(s) started", (int) getpid(),
-                                         s->config->name, s->n_ctrs);
+        if (s->setup->sd_notify && (fmt[0] == 'S' || fmt[0] == 'R')) {
+                uint64_t usec;
+
+                status_text(s, s->sd_status, sizeof(s->sd_status));
+                (void) sd_native_notifyf("MAINPID=%d\nREADY=1\nSTATUS=%s", (int) getpid(), s->sd_status);
+                s->sd_ready = true;
+                /* WatchdogSec=: pings from the loop at half the timeout (common/sd-watchdog.h) */
+                if (sd_watchdog_ping_interval(getenv("WATCHDOG_USEC"), &usec) > 0) {
+                        s->watchdog_usec = usec;
+                        s->watchdog_due = now_usec() + usec;
+                        (void) sd_native_notifyf("WATCHDOG=1");
+                }
+        }
         va_start(ap, fmt);
         n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
         va_end(ap);
@@ -420,6 +473,7 @@ static void arm_timer(Sup *s) {
                 if (c->exec_pid > 0)
                         CONSIDER(c->exec_deadline);
         }
+        CONSIDER(s->watchdog_due);
 #undef CONSIDER
         if (best) {
                 its.it_value.tv_sec = (time_t) (best / USEC_PER_SEC);
@@ -645,6 +699,8 @@ static int ctr_prepare(Ctr *c, int out[static 2], int err[static 2], char **ret_
                         c->log = NULL; /* no log is no reason not to run */
         } else if (!c->log && s->log_driver != LOG_DRIVER_K8S_FILE)
                 (void) ctr_log_open(s->log_driver, NULL, c->member->full_name, c->member->id, &c->log);
+        if (c->log)
+                (void) ctr_log_set_pod(c->log, s->config->name, s->config->id); /* journald: POD_NAME=, POD_ID= */
         return 0;
 }
 
@@ -1152,6 +1208,11 @@ static void reap(Sup *s) {
 static void on_timer(Sup *s) {
         uint64_t now = now_usec();
 
+        if (s->watchdog_due && s->watchdog_due <= now) {
+                (void) sd_native_notifyf("WATCHDOG=1");
+                s->watchdog_due = now + s->watchdog_usec;
+        }
+
         for (size_t i = 0; i < s->n_ctrs; i++) {
                 Ctr *c = &s->ctrs[i];
 
@@ -1208,10 +1269,15 @@ static int loop(Sup *s) {
                                 while (read(s->signal_fd, &si, sizeof(si)) == sizeof(si)) {
                                         if (si.ssi_signo == SIGCHLD)
                                                 reap(s);
-                                        else if (si.ssi_signo == SIGTERM && si.ssi_code == SI_QUEUE && si.ssi_int >= 0)
+                                        else if (si.ssi_signo == SIGTERM && si.ssi_code == SI_QUEUE && si.ssi_int >= 0) {
+                                                s->stop_requested = true;
                                                 stop_pod_grace(s, (unsigned) si.ssi_int);
+                                        }
                                         else if (IN_SET((int) si.ssi_signo, SIGTERM, SIGINT, SIGHUP))
+                                        {
+                                                s->stop_requested = true;
                                                 stop_pod(s, "stopped");
+                                        }
                                 }
                                 break;
                         }
@@ -1341,6 +1407,37 @@ static void find_helper(Sup *s) {
                 return;
         }
         strcpy(slash, "/skiff-pod-spawn");
+}
+
+/* What the supervisor exits with (kube play --service-exit-code-propagation, a .kube unit's
+ * ExitCodePropagation=): 0 after a stop, or without a policy; with "any", the exit code of the first
+ * container (in the YAML's order) that exited non-zero, if one did; with "all", that code when every
+ * one did. An init container counts only when it failed (it then ended the pod). */
+static int exit_status(Sup *s) {
+        size_t failed = 0, counted = 0;
+        int first = 0;
+
+        if (s->stop_requested || !s->setup->exit_propagation)
+                return 0;
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                Ctr *c = &s->ctrs[i];
+                if (!c->started_once)
+                        continue;
+                /* a succeeded init container is not one of the pod's containers for this */
+                if (c->member->role == POD_ROLE_INIT && c->exit_code == 0)
+                        continue;
+                counted++;
+                if (c->exit_code != 0) {
+                        failed++;
+                        if (!first)
+                                first = c->exit_code;
+                }
+        }
+        if (failed == 0)
+                return 0;
+        if (streq(s->setup->exit_propagation, "all") && failed < counted)
+                return 0;
+        return first > 0 && first < 256 ? first : 1;
 }
 
 static _Noreturn void supervisor_main(const SupArgs *setup, int report_fd) {
@@ -1498,7 +1595,7 @@ static _Noreturn void supervisor_main(const SupArgs *setup, int report_fd) {
                 _cleanup_close_ _unused_ int lock = pod_lock(s->pods, s->config->id);
                 (void) pod_state_save(s->pods, s->config->id, &s->state);
         }
-        _exit(r < 0 ? 1 : 0);
+        _exit(r < 0 ? 1 : exit_status(s));
 }
 
 int main(int argc, char *argv[]) {
@@ -1519,6 +1616,8 @@ int main(int argc, char *argv[]) {
                         a.sd_notify = true;
                 else if (streq(argv[i], "--play-lock"))
                         a.play_lock = true;
+                else if (streq(argv[i], "--exit-code-propagation=any") || streq(argv[i], "--exit-code-propagation=all"))
+                        a.exit_propagation = argv[i] + strlen("--exit-code-propagation=");
                 else if (startswith(argv[i], "--helper=") && atoi(argv[i] + 9) > 0)
                         a.helper_pid = atoi(argv[i] + 9);
                 else if (argv[i][0]) {

@@ -37,6 +37,8 @@ typedef struct PodSupervisorSetup {
         bool sd_notify;              /* systemd Type=notify (kube play --service-container): once the pod
                                       * started, send MAINPID=<supervisor> and READY=1 to $NOTIFY_SOCKET,
                                       * STATUS= at every transition, STOPPING=1 on stop */
+        const char *exit_propagation; /* kube play --service-exit-code-propagation: "any", "all", or
+                                       * NULL/"none" (the supervisor then exits 0 when the pod ends) */
         int play_lock_fd;            /* the play marker's lock (pod-state.h), or -1: the supervisor keeps
                                       * it held until it has recorded itself in the pod's state, so a
                                       * teardown racing a killed play always finds the supervisor */

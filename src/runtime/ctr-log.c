@@ -16,6 +16,7 @@ struct CtrLog {
         LogDriver driver;
         int fd;
         char *name, *id;
+        char *pod_name, *pod_id; /* journald: POD_NAME=, POD_ID= (ctr_log_set_pod()) */
         struct {
                 size_t len;
                 char buf[CTR_LOG_LINE_MAX];
@@ -75,8 +76,26 @@ CtrLog *ctr_log_free(CtrLog *l) {
                 close(l->fd);
         free(l->name);
         free(l->id);
+        free(l->pod_name);
+        free(l->pod_id);
         free(l);
         return NULL;
+}
+
+int ctr_log_set_pod(CtrLog *l, const char *pod_name, const char *pod_id) {
+        char *n = NULL, *i = NULL;
+
+        if (!l)
+                return -EINVAL;
+        if (pod_name && (!(n = strdup(pod_name)) || !(i = strdup(pod_id ?: "")))) {
+                free(n);
+                return -ENOMEM;
+        }
+        free(l->pod_name);
+        free(l->pod_id);
+        l->pod_name = n;
+        l->pod_id = i;
+        return 0;
 }
 
 static void timestamp_now(char buf[static 40]) {
@@ -124,7 +143,16 @@ static int emit(CtrLog *l, CtrStream s, bool partial, const char *msg, size_t le
                 /* One write() per record: with O_APPEND, records of the two streams never interleave. */
                 return write_all(l->fd, l->out, ctr_log_format(l->out, ts, s, partial, msg, len));
         case LOG_DRIVER_JOURNALD: {
-                int r = sd_journal_send("MESSAGE=%.*s", (int) len, msg, "CONTAINER_NAME=%s", l->name,
+                int r;
+                if (l->pod_name)
+                        r = sd_journal_send("MESSAGE=%.*s", (int) len, msg, "CONTAINER_NAME=%s", l->name,
+                                            "CONTAINER_ID=%.12s", l->id, "CONTAINER_ID_FULL=%s", l->id,
+                                            "SYSLOG_IDENTIFIER=%s", l->name, "PRIORITY=%i",
+                                            s == CTR_STREAM_STDERR ? 3 : 6, "CONTAINER_PARTIAL_MESSAGE=%s",
+                                            partial ? "true" : "false", "POD_NAME=%s", l->pod_name,
+                                            "POD_ID=%s", l->pod_id, NULL);
+                else
+                        r = sd_journal_send("MESSAGE=%.*s", (int) len, msg, "CONTAINER_NAME=%s", l->name,
                                         "CONTAINER_ID=%.12s", l->id, "CONTAINER_ID_FULL=%s", l->id,
                                         "SYSLOG_IDENTIFIER=%s", l->name, "PRIORITY=%i",
                                         s == CTR_STREAM_STDERR ? 3 : 6, "CONTAINER_PARTIAL_MESSAGE=%s",

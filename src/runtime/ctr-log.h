@@ -38,6 +38,9 @@ typedef struct CtrLog CtrLog;
  * with ctr_log_free(), which flushes), or -errno. */
 int ctr_log_open(LogDriver driver, const char *path, const char *name, const char *id, CtrLog **ret);
 CtrLog *ctr_log_free(CtrLog *l);
+/* The pod the container belongs to: journald entries then also carry POD_NAME= and POD_ID= (NULL
+ * pod_name: none). 0, -EINVAL or -ENOMEM. */
+int ctr_log_set_pod(CtrLog *l, const char *pod_name, const char *pod_id);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CtrLog *, ctr_log_free);
 
 /* Adds output of stream s (what one read() returned): every complete line becomes an F record; a line

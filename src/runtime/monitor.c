@@ -23,6 +23,7 @@
 
 #include "common/macro.h"
 #include "runtime/dlopen-systemd.h"
+#include "common/sd-watchdog.h"
 #include "common/strv.h"
 #include "runtime/container-plan.h"
 #include "runtime/spawn.h"
@@ -42,6 +43,9 @@ struct MonitorLoop {
         int stdin_fd; /* copied to the pty master (tty + interactive) */
         bool stdin_eof;
         bool forward_signals;
+        /* WatchdogSec= of the unit whose main process this monitor is: WATCHDOG=1 every
+         * watchdog_usec (half the timeout), next at watchdog_due (CLOCK_MONOTONIC); 0: no watchdog. */
+        uint64_t watchdog_usec, watchdog_due;
 };
 
 /* epoll data: which fd of which container. */
@@ -191,6 +195,8 @@ static int timer_rearm(MonitorLoop *l) {
         for (size_t i = 0; i < l->n_ctrs; i++)
                 if (l->ctrs[i]->timer_due_usec && (!due || l->ctrs[i]->timer_due_usec < due))
                         due = l->ctrs[i]->timer_due_usec;
+        if (l->watchdog_due && (!due || l->watchdog_due < due))
+                due = l->watchdog_due;
         if (due) {
                 its.it_value.tv_sec = (time_t) (due / 1000000);
                 its.it_value.tv_nsec = (long) (due % 1000000) * 1000;
@@ -719,6 +725,10 @@ int monitor_loop_run(MonitorLoop *l) {
                                 for (size_t k = 0; k < l->n_ctrs; k++)
                                         if (l->ctrs[k]->timer_due_usec && l->ctrs[k]->timer_due_usec <= now)
                                                 (void) mctr_handle_timer(l->ctrs[k]);
+                                if (l->watchdog_due && l->watchdog_due <= now) {
+                                        (void) sd_notifyf(/* unset_environment= */ false, "WATCHDOG=1");
+                                        l->watchdog_due = now + l->watchdog_usec;
+                                }
                                 (void) timer_rearm(l);
                                 break;
                         }
@@ -861,6 +871,23 @@ static void notify_ready(const ContainerConfig *c) {
         (void) sd_notifyf(/* unset_environment= */ false, "MAINPID=%d\nREADY=1", (int) getpid());
 }
 
+/* WatchdogSec=: the unit's main process (this monitor, with --sdnotify conmon or healthy) pings at half
+ * the timeout from its loop; a monitor stuck anywhere stops pinging, and systemd kills and (Restart=)
+ * restarts the unit. With --sdnotify=container the container speaks for itself, watchdog included. */
+static void watchdog_arm(MonitorLoop *l, const ContainerConfig *c) {
+        uint64_t usec;
+
+        if (c->sdnotify && !streq(c->sdnotify, "conmon") && !streq(c->sdnotify, "healthy"))
+                return;
+        if (!getenv("NOTIFY_SOCKET") || sd_watchdog_ping_interval(getenv("WATCHDOG_USEC"), &usec) <= 0 ||
+            dlopen_libsystemd(NULL) < 0)
+                return;
+        l->watchdog_usec = usec;
+        l->watchdog_due = now_usec() + usec;
+        (void) sd_notifyf(/* unset_environment= */ false, "WATCHDOG=1");
+        (void) timer_rearm(l);
+}
+
 /* Is this monitor a systemd unit's main process? With --sdnotify conmon/container/healthy under a
  * NOTIFY_SOCKET it is (conmon's MAINPID=, or the unit's only long-lived skiff process). */
 static bool is_unit_main_process(const ContainerConfig *c) {
@@ -938,6 +965,7 @@ _Noreturn void monitor_main(const SkiffPaths *paths, const char *id, int report_
          * are the main process before it sees the launcher (the unit's first main process) exit, or the
          * unit fails with Result=protocol. */
         notify_ready(config);
+        watchdog_arm(l, config);
         report(report_fd, "OK %d\n", (int) c->pid);
         if (report_fd >= 0)
                 close(report_fd);
@@ -1091,6 +1119,7 @@ int monitor_run_attached(const SkiffPaths *paths, const char *id, const MonitorA
                 return r;
         }
         notify_ready(config);
+        watchdog_arm(l, config);
         if (a->tty) {
                 if (a->interactive && a->stdin_fd >= 0 && isatty(a->stdin_fd)
                     && tcgetattr(a->stdin_fd, &saved) == 0) {

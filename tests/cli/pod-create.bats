@@ -166,6 +166,8 @@ while True:
         run_skiff 0 ps -a --format json
         [[ $output != *'"pc-kube-sleeper"'* ]]
         # flags of the generator's .kube unit skiff does not give are refused by name
-        run_skiff 1 kube play --service-exit-code-propagation=any "$BATS_FILE_TMPDIR/kube.yaml"
-        is "$output" "skiff: kube play: --service-exit-code-propagation=any: not supported yet (only none)"
+        run_skiff 1 kube play --service-exit-code-propagation=some "$BATS_FILE_TMPDIR/kube.yaml"
+        is "$output" "skiff: kube play: --service-exit-code-propagation=some: expected all, any or none"
+        run_skiff 1 kube play --log-opt tag=x "$BATS_FILE_TMPDIR/kube.yaml"
+        is "$output" "skiff: kube play: --log-opt: not supported yet"
 }
