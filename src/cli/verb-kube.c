@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #include "registry/pull.h"
 #include "registry/registries-conf.h"
 #include "runtime/cgroup.h"
+#include "runtime/dlopen-systemd.h"
 #include "runtime/state.h"
 
 /* Larger than any YAML a person writes; bounds memory for a mistaken `skiff kube play /dev/zero`. */
@@ -315,7 +317,39 @@ typedef struct PullSettings {
         int tls_verify; /* < 0: registries.conf */
         const char *authfile;
         bool quiet;
+        bool sd_notify; /* --service-container under systemd: keep the start timeout from expiring */
 } PullSettings;
+
+/* Under systemd (Type=notify, NotifyAccess=all, as the generated units are), a first pull at boot can
+ * take longer than TimeoutStartSec (podman issue 18353): while pulls run, a child of ours tells the
+ * manager every PULL_EXTEND_EVERY_S seconds to allow PULL_EXTEND_USEC more, with a STATUS= line, and is
+ * killed once they end. A pull that stalls is ended by the pull's own timeouts, not by this. */
+#define PULL_EXTEND_EVERY_S 5
+#define PULL_EXTEND_USEC (3 * PULL_EXTEND_EVERY_S * 1000000ULL)
+
+static pid_t pull_extender_start(size_t n_pull) {
+        pid_t pid;
+
+        if (isempty(getenv("NOTIFY_SOCKET")) || dlopen_libsystemd(NULL) < 0)
+                return -1;
+        pid = fork();
+        if (pid != 0)
+                return pid;
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (;;) {
+                (void) sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu\nSTATUS=Pulling %zu image%s",
+                                  (unsigned long long) PULL_EXTEND_USEC, n_pull, n_pull == 1 ? "" : "s");
+                sleep(PULL_EXTEND_EVERY_S);
+        }
+}
+
+static void pull_extender_stop(pid_t pid) {
+        if (pid <= 0)
+                return;
+        (void) kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+}
 
 static void on_pull_progress(const PullEvent *ev, void *userdata) {
         if (ev->type == PULL_EVENT_TRYING && !*(bool *) userdata)
@@ -362,6 +396,7 @@ static int pull_play_images(SkiffContext *ctx, json_object *plan, const PullSett
         _cleanup_free_ char *err = NULL;
         json_object *pods = NULL;
         size_t n = 0, n_pull = 0;
+        pid_t extender = -1;
         int r, ret = 0;
 
         (void) json_object_object_get_ex(plan, "pods", &pods);
@@ -445,6 +480,7 @@ static int pull_play_images(SkiffContext *ctx, json_object *plan, const PullSett
         }
         fflush(stdout);
         fflush(stderr);
+        extender = ps->sd_notify ? pull_extender_start(n_pull) : -1;
         for (size_t i = 0; i < n; i++) {
                 int p[2];
 
@@ -498,6 +534,7 @@ static int pull_play_images(SkiffContext *ctx, json_object *plan, const PullSett
                         imgs[i].error = NULL;
                 }
         }
+        pull_extender_stop(extender);
         for (size_t i = 0; i < n; i++) {
                 if (imgs[i].error && ret == 0) {
                         log_error("kube play: container %s: image %s: %s", imgs[i].container ?: "?", imgs[i].image,
@@ -691,6 +728,7 @@ int verb_kube_play(SkiffContext *ctx, int argc, char *argv[]) {
                 return log_error_errno(r, "Failed to build the plan: %m"), 125;
         /* Every image of every pod is there (pulled as imagePullPolicy says) before any pod exists. */
         pull.quiet = quiet;
+        pull.sd_notify = play.sd_notify;
         r = pull_play_images(ctx, plan, &pull);
         if (r != 0)
                 return r;

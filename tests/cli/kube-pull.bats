@@ -245,3 +245,78 @@ EOF
         is "$stderr" "skiff: kube play: container web: image 127.0.0.1:$port/app:1: .*"
         expect_nothing_created
 }
+
+@test "under systemd (--service-container), a slow pull keeps extending the start timeout (EXTEND_TIMEOUT_USEC)" {
+        local proxy rate d=$BATS_TEST_TMPDIR i
+        # an image of its own, with a 1 MiB layer no other test stores: about 8 s at this rate, past the
+        # extender's 5 s period (the busybox layer, when not stored yet, adds to it)
+        image_build "$LAYOUT" slow --big-mib 1 >/dev/null
+        image_push "$LAYOUT" slow "$REG" slow:1
+        rate=$((1024 * 1024 / 8))
+        proxy=$(registry_proxy_start "$REG" "$d/proxy.log" --rate "$rate")
+        yaml slow <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: slow}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: web
+    image: 127.0.0.1:$proxy/slow:1
+    command: [sleep, "1000"]
+EOF
+        # a datagram listener like systemd's notify socket, writing down every message and when
+        python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(60)
+out = open(sys.argv[2], "w")
+t0 = time.monotonic()
+while True:
+    try:
+        m = s.recv(4096).decode()
+    except socket.timeout:
+        break
+    for line in m.split("\n"):
+        out.write("%.1f %s\n" % (time.monotonic() - t0, line))
+    out.flush()
+    if "READY=1" in m:
+        break
+' "$d/notify.sock" "$d/notify.log" &
+        local listener=$!
+        for ((i = 0; i < 50; i++)); do
+                [[ -S $d/notify.sock ]] && break
+                sleep 0.1
+        done
+        NOTIFY_SOCKET=$d/notify.sock run_ctr 0 kube play --tls-verify=false --service-container=true "$Y"
+        wait "$listener"
+        cat "$d/notify.log" >&2
+        local extends
+        extends=$(sed -n '/READY=1/q; / EXTEND_TIMEOUT_USEC=15000000$/p' "$d/notify.log" | wc -l)
+        ((extends >= 2)) || die "$extends EXTEND_TIMEOUT_USEC= before READY=1 (want 2 or more during an 8 s pull)"
+        grep -q ' STATUS=Pulling 1 image$' "$d/notify.log" || die "no STATUS= while pulling"
+        grep -q ' READY=1$' "$d/notify.log" || die "no READY=1 once the pod runs"
+        # no pull, no extension: the image is stored now
+        "$SKIFF" kube down "$Y" >/dev/null
+        : >"$d/notify.log"
+        python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(30)
+out = open(sys.argv[2], "w")
+while True:
+    m = s.recv(4096).decode(); out.write(m + "\n"); out.flush()
+    if "READY=1" in m: break
+' "$d/notify2.sock" "$d/notify.log" &
+        listener=$!
+        for ((i = 0; i < 50; i++)); do
+                [[ -S $d/notify2.sock ]] && break
+                sleep 0.1
+        done
+        NOTIFY_SOCKET=$d/notify2.sock run_ctr 0 kube play --tls-verify=false --service-container=true "$Y"
+        wait "$listener"
+        ! grep -q EXTEND_TIMEOUT_USEC "$d/notify.log" || die "an extension without a pull: $(cat "$d/notify.log")"
+        run_skiff 0 kube down "$Y"
+        expect_nothing_created
+}
