@@ -26,6 +26,7 @@
 #include "runtime/container-plan.h"
 #include "runtime/monitor.h"
 #include "runtime/spawn.h"
+#include "runtime/volume.h"
 
 static json_object *jget(json_object *o, const char *key) {
         json_object *v;
@@ -333,6 +334,107 @@ static json_object *plan_without_secrets(json_object *pod) {
 
 /* Creates what the volumes need; every path created outside the pod's own directory is added to
  * *created, so a failed play can take it away again. */
+/* Makes sure the subPath below a volume's directory exists (the kubelet creates a missing one), one
+ * component at a time from the volume's own directory, never through a symlink: what a container
+ * left in a volume (a PVC, a hostPath) must not point a later mount at the host's files. The last
+ * component may be a file (a configMap key). */
+static int subpath_prepare(const char *src, const char *sub, char **bad) {
+        _cleanup_free_ char *copy = strdup(sub);
+        _cleanup_close_ int fd = -EBADF;
+        char *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        fd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        for (char *part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+                bool last = !save || !*save || strspn(save, "/") == strlen(save);
+                struct stat st;
+                int next;
+
+                if (streq(part, ".") || streq(part, ".."))
+                        return *bad = strdup(part), -EINVAL;
+                if (fstatat(fd, part, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno != ENOENT)
+                                return -errno;
+                        if (mkdirat(fd, part, 0755) < 0 && errno != EEXIST)
+                                return -errno;
+                        if (fstatat(fd, part, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                return -errno;
+                }
+                if (S_ISLNK(st.st_mode))
+                        return *bad = strdup(part), -ELOOP;
+                if (!S_ISDIR(st.st_mode)) {
+                        if (last)
+                                return 0;
+                        return *bad = strdup(part), -ENOTDIR;
+                }
+                next = openat(fd, part, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (next < 0)
+                        return -errno;
+                close(fd);
+                fd = next;
+        }
+        return 0;
+}
+
+static int prepare_subpaths(json_object *pod, const PodFacts *f, char **ret_error) {
+        static const char *const lists[] = { "initContainers", "containers" };
+
+        for (size_t l = 0; l < ELEMENTSOF(lists); l++) {
+                json_object *ctrs = jget(pod, lists[l]);
+
+                for (size_t i = 0; ctrs && i < json_object_array_length(ctrs); i++) {
+                        json_object *c = json_object_array_get_idx(ctrs, i), *mounts = jget(c, "mounts");
+
+                        for (size_t j = 0; mounts && j < json_object_array_length(mounts); j++) {
+                                json_object *m = json_object_array_get_idx(mounts, j);
+                                const char *sub = jstr(m, "subPath");
+                                _cleanup_free_ char *src = NULL, *bad = NULL;
+                                int r;
+
+                                if (isempty(sub) || pod_volume_source(pod, jstr(m, "volume"), f, &src) < 0)
+                                        continue;
+                                r = subpath_prepare(src, sub, &bad);
+                                if (r < 0)
+                                        return errorf(ret_error, r, "pod %s: container %s: volume %s: subPath %s: %s%s%s",
+                                                      jstr(pod, "name"), strempty(jstr(c, "name")), strempty(jstr(m, "volume")),
+                                                      sub, bad ? bad : "", bad ? ": " : "",
+                                                      r == -ELOOP ? "is a symlink (not followed)" : strerror(-r));
+                        }
+                }
+        }
+        return 0;
+}
+
+/* A PersistentVolumeClaim is a named volume (`skiff volume ls/inspect/rm` show it), created on first use
+ * as `skiff volume create NAME` would and kept by `kube down` (not by `kube down --force`). */
+static int pvc_volume_ensure(const PodFacts *f, const char *claim, const char *data_dir) {
+        _cleanup_(volume_store_freep) VolumeStore *vs = NULL;
+        _cleanup_(volume_freep) Volume *have = NULL;
+        _cleanup_free_ char *root = NULL, *err = NULL;
+        char *slash;
+        int r;
+
+        root = strdup(f->named_volumes_dir); /* ROOT/volumes */
+        if (!root)
+                return -ENOMEM;
+        slash = strrchr(root, '/');
+        if (!slash || isempty(claim))
+                return mkdir_p(data_dir, 0755);
+        *slash = 0;
+        r = volume_store_open(root, &vs);
+        if (r < 0)
+                return r;
+        if (volume_load(vs, claim, &have) >= 0)
+                return mkdir_p(data_dir, 0755); /* its _data exists; a removed one comes back empty */
+        r = volume_create(vs, &(Volume) { .name = (char *) claim, .driver = (char *) "local", .uid = -1, .gid = -1 }, &err);
+        if (r < 0 && r != -EEXIST)
+                return r;
+        return mkdir_p(data_dir, 0755);
+}
+
 static int prepare_volumes(json_object *pod, const PodFacts *f, char ***created, char **ret_error) {
         json_object *vols = jget(pod, "volumes");
 
@@ -374,12 +476,12 @@ static int prepare_volumes(json_object *pod, const PodFacts *f, char ***created,
                         if (r < 0 && *ret_error)
                                 return r;
                 } else if (streq(type, "persistentVolumeClaim"))
-                        r = mkdir_p(src, 0755);
+                        r = pvc_volume_ensure(f, jstr(v, "volume"), src);
                 if (r < 0)
                         return errorf(ret_error, r, "pod %s: volume %s: create %s: %s", jstr(pod, "name"), name, src,
                                       strerror(-r));
         }
-        return 0;
+        return prepare_subpaths(pod, f, ret_error);
 }
 
 /* ---- play ---- */

@@ -665,3 +665,64 @@ EOF
         run_skiff 0 kube down "$Y"
         expect_nothing_left
 }
+
+@test "persistentVolumeClaim: a named volume made on first use, subPath and readOnly; kube down keeps it, --force removes it" {
+        yaml pvc <<EOF
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: pvc-data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: pvc}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: w
+    image: $IMG
+    command: [sh, -c, "echo before=\$(cat /data/count 2>/dev/null || echo none); echo run >> /data/count; echo in-sub > /sub/f; touch /ro/x 2>/dev/null && echo ro-writable || echo ro-ok; echo done; exec sleep 1000"]
+    volumeMounts:
+    - {name: d, mountPath: /data}
+    - {name: d, mountPath: /sub, subPath: inner/deeper}
+    - {name: d, mountPath: /ro, readOnly: true}
+  volumes:
+  - {name: d, persistentVolumeClaim: {claimName: pvc-data}}
+EOF
+        run_ctr 0 kube play "$Y"
+        wait_for_log pvc "^done"
+        run_skiff 0 pod logs pvc
+        is "$stdout" ".*before=none.*ro-ok.*" "a new volume is empty; readOnly mounts are read-only"
+        run_skiff 0 volume ls
+        is "$stdout" ".*local  *pvc-data.*" "the claim is a named volume"
+        local data
+        data=$("$SKIFF" volume inspect pvc-data | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Mountpoint"])')
+        is "$(cat "$data/inner/deeper/f")" "in-sub" "subPath made below the volume, and written through"
+        run_skiff 0 kube down "$Y"
+        expect_nothing_left
+        run_skiff 0 volume ls
+        is "$stdout" ".*pvc-data.*" "kube down keeps the volume"
+        # played again: the same data
+        run_ctr 0 kube play "$Y"
+        wait_for_log pvc "^done"
+        run_skiff 0 pod logs pvc
+        is "$stdout" ".*before=run.*" "the data survived kube down"
+        run_skiff 0 kube down --force "$Y"
+        is "$stdout" ".*Volume removed: pvc-data.*"
+        run_skiff 1 volume inspect pvc-data
+        [[ ! -e $data ]] || die "--force left $data"
+        expect_nothing_left
+        # a subPath that is a symlink (left by a container in the volume) is not followed
+        run_skiff 0 volume create pvc-data
+        data=$("$SKIFF" volume inspect pvc-data | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Mountpoint"])')
+        mkdir -p "$data/inner"
+        ln -s / "$data/inner/deeper"
+        run_ctr 125 kube play "$Y"
+        is "$stderr" "skiff: kube play: pod pvc: container .*w: volume d: subPath inner/deeper: deeper: is a symlink \(not followed\)"
+        run_skiff 0 pod ps
+        is "${#lines[@]}" 1 "no pod was made"
+        run_skiff 0 volume rm pvc-data
+        expect_nothing_left
+}
