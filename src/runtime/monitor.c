@@ -861,14 +861,22 @@ int container_stop(ContainerStore *s, const char *id, int timeout, char **ret_er
 
 /* --sdnotify=conmon (podman's default): the monitor, not the container, tells systemd that the
  * service is ready, once the container's command was executed, and that it is the main process (it
- * outlives `skiff run -d`, and its exit is the container's). "container" leaves NOTIFY_SOCKET to the
- * container (the plan passes it on), "ignore" and "healthy" (no health checks here) send nothing. */
+ * outlives `skiff run -d`, and its exit is the container's). "container" leaves READY=1 to the
+ * container (the plan binds the socket in) and sends MAINPID= only; "ignore" sends nothing, and
+ * "healthy" is health.c's. */
 static void notify_ready(const ContainerConfig *c) {
-        if (c->sdnotify && !streq(c->sdnotify, "conmon"))
+        bool container = c->sdnotify && streq(c->sdnotify, "container");
+
+        if (c->sdnotify && !streq(c->sdnotify, "conmon") && !container)
                 return;
         if (!getenv("NOTIFY_SOCKET") || dlopen_libsystemd(NULL) < 0)
                 return;
-        (void) sd_notifyf(/* unset_environment= */ false, "MAINPID=%d\nREADY=1", (int) getpid());
+        /* container: the container says READY=1 itself, through the socket the plan bound in; this
+         * monitor, which outlives `skiff run -d`, is the unit's main process */
+        if (container)
+                (void) sd_notifyf(/* unset_environment= */ false, "MAINPID=%d", (int) getpid());
+        else
+                (void) sd_notifyf(/* unset_environment= */ false, "MAINPID=%d\nREADY=1", (int) getpid());
 }
 
 /* WatchdogSec=: the unit's main process (this monitor, with --sdnotify conmon or healthy) pings at half

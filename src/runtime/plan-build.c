@@ -1212,6 +1212,27 @@ static int plan_lifecycle(const RunOptions *opts, const ImageInfo *image, Contai
         return 0;
 }
 
+/* --sdnotify=container (quadlet's Notify=true): the container speaks sd_notify itself. The unit's
+ * notify socket (a path: an abstract one cannot be reached from the container's own network
+ * namespace) is bound at /run/notify/notify.sock, where podman puts it, and NOTIFY_SOCKET names it;
+ * the monitor sends only MAINPID= (monitor.c). Without NOTIFY_SOCKET (not under systemd) nothing is
+ * passed. */
+static int plan_notify_socket(ContainerPlan *p, char **ret_error) {
+        const char *sock = getenv("NOTIFY_SOCKET");
+        int r;
+
+        if (!p->sdnotify || !streq(p->sdnotify, "container") || isempty(sock))
+                return 0;
+        if (sock[0] != '/')
+                return plan_errorf(ret_error, -EINVAL,
+                                   "--sdnotify=container: NOTIFY_SOCKET=%s is not a path (an abstract socket cannot "
+                                   "be reached from the container)", sock);
+        r = mount_add(p, "/run/notify/notify.sock", "bind", sock, MS_BIND, NULL, PLAN_MOUNT_FILE);
+        if (r < 0)
+                return r;
+        return plan_env_set(&p->env, "NOTIFY_SOCKET=/run/notify/notify.sock");
+}
+
 int container_plan_build(const RunOptions *opts, const ImageInfo *image, const SkiffPaths *paths,
                          ContainerPlan **ret, char **ret_error) {
         _cleanup_container_plan_ ContainerPlan *p = NULL;
@@ -1364,6 +1385,9 @@ int container_plan_build(const RunOptions *opts, const ImageInfo *image, const S
         if (r < 0)
                 return r;
         r = plan_mounts(opts, p, ret_error);
+        if (r < 0)
+                return r;
+        r = plan_notify_socket(p, ret_error);
         if (r < 0)
                 return r;
         r = plan_resources(opts, p, ret_error);

@@ -399,3 +399,45 @@ wrote"
         is "$stdout" "65534"
         is "$(stat -c %u "$BATS_TEST_TMPDIR/owned")" "265534" "with --uidmap, the host id of the container's user"
 }
+
+@test "--sdnotify=container (quadlet Notify=true): the unit's notify socket is bound into the container; the monitor sends MAINPID= only" {
+        local d=$BATS_TEST_TMPDIR i
+        python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(8)
+out = open(sys.argv[2], "w")
+while True:
+    try:
+        m = s.recv(4096).decode()
+    except socket.timeout:
+        break
+    out.write(m + "\n")
+    out.flush()
+' "$d/notify.sock" "$d/notify.log" &
+        local listener=$!
+        for ((i = 0; i < 50; i++)); do
+                [[ -S $d/notify.sock ]] && break
+                sleep 0.1
+        done
+        NOTIFY_SOCKET=$d/notify.sock run_ctr run -d --name ntf --sdnotify=container "$CTR_IMAGE" \
+                sh -c 'echo "socket=$NOTIFY_SOCKET"; test -S /run/notify/notify.sock && echo is-a-socket; exec sleep 1000'
+        for ((i = 0; i < 50; i++)); do
+                "$SKIFF" logs ntf 2>/dev/null | grep -q is-a-socket && break
+                sleep 0.1
+        done
+        run_skiff 0 logs ntf
+        is "$stdout" "socket=/run/notify/notify.sock
+is-a-socket" "NOTIFY_SOCKET names the unit's socket, bound in"
+        wait "$listener"
+        local mon
+        mon=$(sed -n 's/^MAINPID=//p' "$d/notify.log")
+        [[ -n $mon ]] || die "no MAINPID= from the monitor: $(cat "$d/notify.log")"
+        [[ $(cat /proc/"$mon"/comm) == skiff-monitor* ]] || die "MAINPID $mon is $(cat /proc/"$mon"/comm 2>/dev/null)"
+        ! grep -q READY=1 "$d/notify.log" || die "READY=1 came from skiff, not from the container: $(cat "$d/notify.log")"
+        run_ctr rm -f -t 0 ntf
+        # an abstract socket cannot be reached from the container's network namespace
+        NOTIFY_SOCKET=@skiff-test-abstract run_ctr 125 run --rm --sdnotify=container "$CTR_IMAGE" true
+        is "$stderr" ".*--sdnotify=container: NOTIFY_SOCKET=@skiff-test-abstract is not a path.*"
+}
