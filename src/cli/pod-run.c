@@ -410,32 +410,27 @@ static int prepare_subpaths(json_object *pod, const PodFacts *f, char **ret_erro
 
 /* A PersistentVolumeClaim is a named volume (`skiff volume ls/inspect/rm` show it), created on first use
  * as `skiff volume create NAME` would and kept by `kube down` (not by `kube down --force`). */
-static int pvc_volume_ensure(const PodFacts *f, const char *claim, const char *data_dir) {
+static int pvc_volume_ensure(const char *root, const char *claim, const char *data_dir) {
         _cleanup_(volume_store_freep) VolumeStore *vs = NULL;
         _cleanup_(volume_freep) Volume *have = NULL;
-        _cleanup_free_ char *root = NULL, *err = NULL;
-        char *slash;
+        _cleanup_free_ char *err = NULL;
         int r;
 
-        root = strdup(f->named_volumes_dir); /* ROOT/volumes */
-        if (!root)
-                return -ENOMEM;
-        slash = strrchr(root, '/');
-        if (!slash || isempty(claim))
-                return mkdir_p(data_dir, 0755);
-        *slash = 0;
         r = volume_store_open(root, &vs);
         if (r < 0)
                 return r;
-        if (volume_load(vs, claim, &have) >= 0)
-                return mkdir_p(data_dir, 0755); /* its _data exists; a removed one comes back empty */
-        r = volume_create(vs, &(Volume) { .name = (char *) claim, .driver = (char *) "local", .uid = -1, .gid = -1 }, &err);
-        if (r < 0 && r != -EEXIST)
-                return r;
+        if (volume_load(vs, strempty(claim), &have) < 0) {
+                r = volume_create(vs, &(Volume) { .name = (char *) claim, .driver = (char *) "local", .uid = -1, .gid = -1 },
+                                  &err);
+                if (r < 0 && r != -EEXIST)
+                        return r;
+        }
+        /* its _data exists; a removed one comes back empty */
         return mkdir_p(data_dir, 0755);
 }
 
-static int prepare_volumes(json_object *pod, const PodFacts *f, char ***created, char **ret_error) {
+static int prepare_volumes(const char *root, json_object *pod, const PodFacts *f, char ***created,
+                           char **ret_error) {
         json_object *vols = jget(pod, "volumes");
 
         for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
@@ -476,7 +471,7 @@ static int prepare_volumes(json_object *pod, const PodFacts *f, char ***created,
                         if (r < 0 && *ret_error)
                                 return r;
                 } else if (streq(type, "persistentVolumeClaim"))
-                        r = pvc_volume_ensure(f, jstr(v, "volume"), src);
+                        r = pvc_volume_ensure(root, jstr(v, "volume"), src);
                 if (r < 0)
                         return errorf(ret_error, r, "pod %s: volume %s: create %s: %s", jstr(pod, "name"), name, src,
                                       strerror(-r));
@@ -662,7 +657,7 @@ int cli_pod_play(SkiffContext *ctx, json_object *pod, const PodPlayOptions *o, c
                 goto finish;
         }
         created = true;
-        r = prepare_volumes(pod, &f, &created_paths, ret_error);
+        r = prepare_volumes(ctx->paths.root, pod, &f, &created_paths, ret_error);
         if (r < 0)
                 goto finish;
         /* A copy of what was played, so the pod can be played again (generate systemd --new). In the
